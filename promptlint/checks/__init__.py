@@ -1,0 +1,37 @@
+"""Rule registry: code -> "module:Class", imported only when the rule is selected."""
+
+from __future__ import annotations
+
+import importlib
+
+REGISTRY: dict[str, str] = {
+    "PL101": "pl101_volatile_timestamp_in_prefix:VolatileTimestampInPrefix",
+    "PL102": "pl102_unique_id_in_prefix:UniqueIdInPrefix",
+    "PL103": "pl103_unstable_prefix_order:UnstablePrefixOrder",
+    "PL104": "pl104_dynamic_before_static:DynamicBeforeStatic",
+    "PL301": "pl301_uncapped_output:UncappedOutput",
+}
+
+# PL000 (parse-error) is emitted by the engine itself, not by a check module.
+ENGINE_CODES = {"PL000": ("parse-error", "error")}
+
+
+def all_codes() -> list[str]:
+    return sorted([*REGISTRY, *ENGINE_CODES])
+
+
+def load_check(code: str):
+    module_name, class_name = REGISTRY[code].split(":")
+    module = importlib.import_module(f"promptlint.checks.{module_name}")
+    return getattr(module, class_name)
+
+
+def is_selected(code: str, select: list[str], ignore: list[str]) -> bool:
+    """Ruff-style prefix matching: the longest matching prefix wins; ties go to ignore."""
+    best_select = max((len(p) for p in select if code.startswith(p.upper())), default=-1)
+    best_ignore = max((len(p) for p in ignore if code.startswith(p.upper())), default=-1)
+    return best_select > best_ignore
+
+
+def selected_codes(select: list[str], ignore: list[str]) -> list[str]:
+    return [c for c in all_codes() if is_selected(c, select, ignore)]

@@ -1,0 +1,57 @@
+"""The interface every rule implements, and the context it receives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from promptlint.model import CallSite, Finding, Span
+from promptlint.settings import Settings
+
+
+@dataclass(slots=True)
+class ConstructorSite:
+    """A chat-model constructor whose instance is called elsewhere (LangChain, LlamaIndex)."""
+
+    path: str
+    span: Span
+    call_span: Span
+    callee: str
+    provider: str
+    model: str | None
+    cap_keyword: str | None
+    kwargs_opaque: bool
+    in_function: str | None = None
+
+
+@dataclass(slots=True)
+class FileContext:
+    path: str
+    text: str
+    settings: Settings
+    callsites: list[CallSite] = field(default_factory=list)
+    constructors: list[ConstructorSite] = field(default_factory=list)
+
+
+class Check:
+    """One rule. Subclasses set the class attributes and implement `run`."""
+
+    code: str = ""
+    name: str = ""
+    severity: str = "warning"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def option(self, key: str, default):
+        return self.settings.option(self.code, key, default)
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def finding(self, ctx: FileContext, span: Span, message: str, *, call_span: Span | None = None,
+                scope: str | None = None, snippet: str | None = None, **estimate) -> Finding:
+        lines = (call_span.line, call_span.end_line) if call_span else (span.line, span.line)
+        return Finding(code=self.code, name=self.name, message=message, severity=self.severity,
+                       path=ctx.path, span=span, suppress_lines=lines, scope=scope,
+                       snippet=snippet, **estimate)

@@ -1,0 +1,120 @@
+"""The data that flows between the engine's stages.
+
+discovery -> (path, bytes) -> callsites.py -> CallSite -> prompts.py -> PromptModel
+-> checks/ -> Finding -> suppress / baseline -> report/.
+
+Everything here is plain data (no CST nodes), so results can cross process
+boundaries and be cached as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+SegmentKind = Literal["static", "dynamic", "volatile", "unknown"]
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source range: 1-based lines, 1-based columns, end column exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(slots=True)
+class Segment:
+    """One piece of a prompt part, in the order it is sent.
+
+    static:   text known at analysis time (`text` holds it; `text` is None for a
+              static value of unknown size, e.g. `open(PATH).read()`).
+    dynamic:  per-request data that legitimately varies (parameters, user input).
+    volatile: differs between calls even for the same input (`source` names it,
+              `volatile_kind` is timestamp | unique-id | unordered).
+    unknown:  the analysis could not see what this is.
+    """
+
+    kind: SegmentKind
+    text: str | None = None
+    source: str | None = None
+    volatile_kind: str | None = None
+    span: Span | None = None
+
+
+@dataclass(slots=True)
+class PromptPart:
+    """A block of the request in provider order: tools, system, a message..."""
+
+    role: str  # "tools" | "system" | "instructions" | "user" | "assistant" | "developer" | "prompt" | "input"
+    segments: list[Segment]
+    span: Span | None = None
+    # True for the list-level stand-in of a whole history that the analysis
+    # could not split into messages (e.g. `messages=history`).
+    opaque: bool = False
+
+
+@dataclass(slots=True)
+class CallSite:
+    """One LLM request in the source, with what the analysis knows about it."""
+
+    path: str
+    span: Span  # the callee expression, e.g. `client.messages.create`
+    call_span: Span  # the whole call, for call-level suppression comments
+    callee: str  # source text of the callee
+    provider: str  # openai | anthropic | google | litellm | langchain | llamaindex | bedrock | ...
+    api: str  # e.g. "chat.completions.create", "messages.create", "invoke"
+    shape: str  # catalog shape name that mapped its arguments
+    model: str | None = None  # literal model id when known
+    model_span: Span | None = None
+    parts: list[PromptPart] = field(default_factory=list)
+    cap_keyword: str | None = None  # the keyword that caps output, if present
+    cap_value: int | None = None  # its literal value when known
+    cap_span: Span | None = None
+    cap_required: bool = False  # the API refuses a call without a cap
+    cap_location: Literal["call", "constructor"] = "call"
+    kwargs_opaque: bool = False  # a `**kwargs` the analysis cannot see into
+    keywords: list[str] = field(default_factory=list)  # keyword names seen (resolved kwargs included)
+    in_function: str | None = None  # qualified name of the enclosing function
+    via: str | None = None  # how it was reached: "bound-method", "retry-helper", "wrapper"
+
+    def static_tokens_known(self) -> bool:
+        return all(s.kind != "static" or s.text is not None for p in self.parts for s in p.segments)
+
+
+@dataclass(slots=True)
+class Finding:
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    path: str
+    span: Span
+    # Lines on which a suppression comment silences this finding (the call's
+    # lines for call-level rules, else the reported line).
+    suppress_lines: tuple[int, int] | None = None
+    waste_tokens_per_call: int | None = None
+    waste_kind: str | None = None
+    usd_per_1k_calls: float | None = None
+    assumptions: list[str] | None = None
+    model: str | None = None
+    scope: str | None = None  # enclosing function qualname, for line-free fingerprints
+    snippet: str | None = None  # normalized source of the reported node, for fingerprints
+    suppressed: bool = False
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.code, self.message)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Finding":
+        data = dict(data)
+        data["span"] = Span(**data["span"])
+        if data.get("suppress_lines") is not None:
+            data["suppress_lines"] = tuple(data["suppress_lines"])
+        return cls(**data)

@@ -1,0 +1,80 @@
+"""Rule documents and data files under `rules/` (shipped in the wheel as `promptlint/_rules`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+SECTIONS = (
+    "what it does",
+    "why it costs",
+    "example",
+    "use instead",
+    "cost estimate",
+    "options",
+    "known false positives",
+)
+
+
+@cache
+def rules_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_rules", here.parent / "rules"):
+        if (candidate / "sdks.yaml").is_file():
+            return candidate
+    raise FileNotFoundError("promptlint's rules/ data directory is missing from this installation")
+
+
+@cache
+def load_data(name: str):
+    """Load one data file from rules/ (e.g. 'sdks.yaml')."""
+    import yaml
+
+    with open(rules_dir() / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@dataclass(slots=True)
+class RuleDoc:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    sections: dict[str, str]
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        out = [f"# {self.code} {self.name}", "", self.summary, ""]
+        for title in SECTIONS:
+            body = self.sections.get(title, "").rstrip()
+            out += [f"## {title.capitalize()}", "", body, ""]
+        return "\n".join(out).rstrip() + "\n"
+
+    def text(self) -> str:
+        out = [f"{self.code} {self.name} ({self.severity})", "", self.summary, ""]
+        for title in SECTIONS:
+            body = self.sections.get(title, "").rstrip()
+            out += [f"{title.capitalize()}:", body, ""]
+        return "\n".join(out).rstrip() + "\n"
+
+
+@cache
+def load_all() -> dict[str, RuleDoc]:
+    import yaml
+
+    docs = {}
+    for path in sorted(rules_dir().glob("PL[0-9][0-9][0-9].yaml")):
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+        docs[raw["code"]] = RuleDoc(
+            code=raw["code"],
+            name=raw["name"],
+            severity=raw["severity"],
+            summary=raw["summary"].strip(),
+            sections={k: str(raw.get(k, "") or "") for k in SECTIONS},
+            examples=raw.get("examples") or {},
+            tags=list(raw.get("tags") or ["cost", "llm"]),
+        )
+    return docs
