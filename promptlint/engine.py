@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
+from functools import cache
 
-from promptlint.model import CallSite, Finding
+from promptlint.checks import ENGINE_CODES, is_selected, load_check, selected_codes
+from promptlint.model import CallSite, Finding, Span
 from promptlint.settings import Settings
 
 
@@ -15,6 +19,8 @@ class FileResult:
     callsites: list[CallSite] = field(default_factory=list)
     skipped: bool = False  # the byte pre-check found no SDK marker
     warnings: list[str] = field(default_factory=list)  # e.g. malformed suppression comments
+    errors: list[str] = field(default_factory=list)  # internal errors (exit 2)
+    lines: int = 0
 
 
 @dataclass(slots=True)
@@ -24,13 +30,156 @@ class RunResult:
     files_skipped: int = 0
     callsites: list[CallSite] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    lines: int = 0
+
+
+@cache
+def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
+    from promptlint.values import sdk_data
+
+    return tuple(m.encode() for m in (*sdk_data()["markers"], *extra))
+
+
+def may_hold_callsite(source: bytes, settings: Settings) -> bool:
+    """Cheap byte check before parsing: most files in most repositories never mention an SDK."""
+    extra = tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
+    return any(m in source for m in _markers(extra))
+
+
+TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
+MOCK_MARKERS = ("unittest.mock", "MagicMock", "AsyncMock", "mocker", "monkeypatch", "respx", "vcr", "Mock(")
+
+
+def is_mocked_test(path: str, text: str) -> bool:
+    """Test modules that mock: calls in them are not billed."""
+    return bool(TEST_FILE.search(path)) and any(m in text for m in MOCK_MARKERS)
 
 
 def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     """Analyse one file's bytes. `path` is the display path (relative, POSIX)."""
-    raise NotImplementedError
+    result = FileResult(path, lines=source.count(b"\n") + 1)
+    codes = [c for c in selected_codes(settings.select, settings.ignore) if c not in ENGINE_CODES]
+    if not may_hold_callsite(source, settings):
+        result.skipped = True
+        return result
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        _parse_error(result, settings, f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column + 1)
+        return result
+    except (RecursionError, MemoryError):
+        _parse_error(result, settings, "cannot parse: the file nests too deeply for the parser", 1, 1)
+        return result
+    except Exception as exc:  # noqa: BLE001 - libcst raises odd errors on odd bytes
+        _parse_error(result, settings, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0], 1, 1)
+        return result
+    text = module.code
+    try:
+        ctx = analyse(path, module, text, settings)
+    except RecursionError:
+        result.warnings.append(f"{path}: skipped: expressions nest too deeply to analyse")
+        return result
+    if is_mocked_test(path, text):
+        ctx.callsites, ctx.constructors = [], []
+    result.callsites = ctx.callsites
+    for code in codes:
+        check = load_check(code)(settings)
+        try:
+            result.findings += list(check.run(ctx))
+        except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
+            result.errors.append(f"{path}: internal error in {code}: {type(exc).__name__}: {exc}")
+    _suppress(result, text)
+    return result
+
+
+def analyse(path: str, module, text: str, settings: Settings):
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from promptlint.callsites import CallSiteFinder
+    from promptlint.checks.base import FileContext
+    from promptlint.index import ModuleIndex
+    from promptlint.values import Evaluator
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    index = ModuleIndex(positions)
+    module.visit(index)
+    ev = Evaluator(index, text)
+    ev.module_code = module
+    sites, ctors = CallSiteFinder(ev, index, path, settings).run()
+    return FileContext(path, text, settings, sites, ctors)
+
+
+def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:
+    if not is_selected("PL000", settings.select, settings.ignore):
+        return
+    result.findings.append(Finding("PL000", "parse-error", message, "error", result.path,
+                                   Span(max(line, 1), max(col, 1), max(line, 1), max(col, 1) + 1)))
+
+
+def _suppress(result: FileResult, text: str) -> None:
+    try:
+        from promptlint import suppress
+    except ImportError:  # pragma: no cover - during bootstrap only
+        return
+    directives = suppress.directives(text)
+    result.warnings += [f"{result.path}: {w}" for w in getattr(directives, "warnings", [])]
+    for f in result.findings:
+        f.suppressed = directives.suppresses(f)
+
+
+def _read(path: str, settings: Settings) -> tuple[bytes | None, str | None]:
+    try:
+        size = os.path.getsize(path)
+        if size > settings.max_file_bytes:
+            return None, f"{path}: skipped: {size:,} bytes is over max-file-bytes ({settings.max_file_bytes:,})"
+        with open(path, "rb") as fh:
+            return fh.read(), None
+    except OSError as exc:
+        return None, f"{path}: cannot read: {exc.strerror or exc}"
+
+
+def display_path(path: str) -> str:
+    rel = os.path.relpath(path) if os.path.isabs(path) else os.path.normpath(path)
+    return rel.replace(os.sep, "/")
+
+
+def lint_one(path: str, settings: Settings) -> FileResult:
+    shown = display_path(path)
+    source, problem = _read(path, settings)
+    if source is None:
+        result = FileResult(shown)
+        result.warnings.append(problem)
+        return result
+    return lint_source(shown, source, settings)
 
 
 def lint_paths(files: list[str], settings: Settings) -> RunResult:
     """Analyse files (already discovered); results sorted and deterministic."""
-    raise NotImplementedError
+    run = RunResult()
+    for result in _results(files, settings):
+        run.findings += result.findings
+        run.callsites += result.callsites
+        run.warnings += result.warnings
+        run.errors += result.errors
+        run.lines += result.lines
+        if result.skipped:
+            run.files_skipped += 1
+        else:
+            run.files_checked += 1
+    run.findings.sort(key=Finding.sort_key)
+    run.callsites.sort(key=lambda c: (c.path, c.span.line, c.span.column))
+    return run
+
+
+def _results(files: list[str], settings: Settings):
+    jobs = settings.jobs or min(os.cpu_count() or 1, max(1, len(files) // 4))
+    if jobs <= 1 or len(files) < 8:
+        return [lint_one(f, settings) for f in files]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lint_one, files, [settings] * len(files), chunksize=4))

@@ -55,6 +55,8 @@ class PromptPart:
     # True for the list-level stand-in of a whole history that the analysis
     # could not split into messages (e.g. `messages=history`).
     opaque: bool = False
+    # A cache breakpoint sits on this part (Anthropic `cache_control`, Bedrock `cachePoint`).
+    cache_marker: bool = False
 
 
 @dataclass(slots=True)
@@ -77,6 +79,9 @@ class CallSite:
     cap_required: bool = False  # the API refuses a call without a cap
     cap_location: Literal["call", "constructor"] = "call"
     kwargs_opaque: bool = False  # a `**kwargs` the analysis cannot see into
+    cap_unknown: bool = False  # the cap would sit in a value the analysis cannot see (`config=cfg`)
+    default_cap: int | None = None  # the server default when no cap is sent (small, not unbounded)
+    billed: bool = True  # False for local runtimes (Ollama)
     keywords: list[str] = field(default_factory=list)  # keyword names seen (resolved kwargs included)
     in_function: str | None = None  # qualified name of the enclosing function
     via: str | None = None  # how it was reached: "bound-method", "retry-helper", "wrapper"

@@ -1,0 +1,61 @@
+"""Shared logic of PL101-PL103: a volatile value ahead of static prompt text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from promptlint.checks.base import Check, FileContext
+from promptlint.model import Finding
+from promptlint.prefix import flatten, fmt_tokens, part_label, static_run
+
+GRANULARITY_NOTE = {
+    "date.today": "it changes once a day",
+}
+
+
+class VolatileInPrefix(Check):
+    volatile_kind = ""
+    what = ""  # "a clock reading", ...
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        best: dict[tuple, Finding] = {}
+        counts: dict[tuple, int] = {}
+        for site in ctx.callsites:
+            if not site.billed:
+                continue
+            flat = flatten(site)
+            for i, item in enumerate(flat):
+                seg = item.seg
+                if seg.kind != "volatile" or seg.volatile_kind != self.volatile_kind:
+                    continue
+                after = static_run(flat, i + 1, tokenizer=ctx.settings.tokenizer)
+                if not after.present:
+                    continue  # nothing cacheable follows it: not a finding
+                span = seg.span or site.span
+                where = part_label(site, item.part)
+                message = (f"`{seg.source}` enters {where} of `{site.callee}` at line {site.span.line}, "
+                           f"ahead of {fmt_tokens(after.tokens)} static tokens that can no longer be cached")
+                if after.tokens is None:
+                    message += " (the static text is not visible here, so no figure is given)"
+                note = self.note(seg.source or "")
+                if note:
+                    message += f"; {note}"
+                finding = self.finding(
+                    ctx, span, message, scope=site.in_function, snippet=seg.source,
+                    waste_tokens_per_call=after.tokens,
+                    waste_kind="uncached-input" if after.tokens is not None else None,
+                    model=site.model,
+                )
+                key = (span.line, span.column, span.end_line, span.end_column)
+                counts[key] = counts.get(key, 0) + 1
+                old = best.get(key)
+                if old is None or (finding.waste_tokens_per_call or 0) > (old.waste_tokens_per_call or 0):
+                    best[key] = finding
+                break  # the first volatile value of this kind is the one that breaks the prefix
+        for key, finding in best.items():
+            if counts[key] > 1:
+                finding.message += f" (and {counts[key] - 1} more call site{'s' if counts[key] > 2 else ''})"
+            yield finding
+
+    def note(self, source: str) -> str | None:
+        return None

@@ -1,0 +1,10 @@
+from promptlint.checks._volatile import VolatileInPrefix
+
+
+class UnstablePrefixOrder(VolatileInPrefix):
+    """Tools or examples in an order that can change between calls (sets, shuffle, listdir)."""
+
+    code = "PL103"
+    name = "unstable-prefix-order"
+    severity = "error"
+    volatile_kind = "unordered"

@@ -1,0 +1,40 @@
+from collections.abc import Iterator
+
+from promptlint.checks.base import Check, FileContext
+from promptlint.estimate import max_output_tokens
+from promptlint.model import Finding
+
+
+class UncappedOutput(Check):
+    """A generation call with no output-token cap where the API allows leaving it out."""
+
+    code = "PL301"
+    name = "uncapped-output"
+    severity = "warning"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        for site in ctx.callsites:
+            if (site.cap_required or site.cap_keyword or site.kwargs_opaque or site.cap_unknown
+                    or site.default_cap or not site.billed or site.cap_location != "call"):
+                continue
+            yield self._finding(ctx, site.span, site.call_span, f"`{site.callee}`", site.model,
+                                site.in_function, "the call sets no output cap")
+        for ctor in ctx.constructors:
+            if ctor.cap_keyword or ctor.kwargs_opaque:
+                continue
+            yield self._finding(ctx, ctor.span, ctor.call_span, f"`{ctor.callee}(...)`", ctor.model,
+                                ctor.in_function, "the chat model is built without an output cap")
+
+    def _finding(self, ctx, span, call_span, what, model, scope, reason) -> Finding:
+        ceiling = self.settings.option("PL302", "ceiling", 4096)
+        most = max_output_tokens(model)
+        if most is not None and most > ceiling:
+            waste = most - ceiling
+            tail = (f"; {model} can write up to {most:,} tokens, {waste:,} beyond a {ceiling:,}-token cap "
+                    f"(worst case)")
+        else:
+            waste = None
+            tail = "; output is unbounded up to the model's limit, so no figure is given"
+        return self.finding(ctx, span, f"{what}: {reason}{tail}", call_span=call_span, scope=scope,
+                            snippet=what, waste_tokens_per_call=waste,
+                            waste_kind="output" if waste is not None else None, model=model)

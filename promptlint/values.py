@@ -1,0 +1,1069 @@
+"""A small symbolic evaluator: what does this expression hold at this point?
+
+It never runs the analysed code. It follows names to their assignments in the
+function and the module (straight-line reaching definitions; branches give
+several candidates), applies list/dict mutations, understands the string
+building people use for prompts, and knows which calls read the clock, mint
+ids or return items in an unstable order (`rules/volatile.yaml`). Anything it
+cannot see is `Dyn` (per-request data) or `Unk`, never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import textwrap
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import cache
+
+import libcst as cst
+
+from promptlint.index import END, FunctionInfo, ModuleIndex, Pos, dotted
+from promptlint.model import Segment, Span
+from promptlint.ruledocs import load_data
+
+MAX_DEPTH = 40
+
+
+# -- values ------------------------------------------------------------------
+class Val:
+    __slots__ = ()
+
+
+@dataclass(slots=True)
+class Text(Val):
+    segs: list[Segment]
+
+
+@dataclass(slots=True)
+class Num(Val):
+    value: object
+
+
+@dataclass(slots=True)
+class Dyn(Val):
+    """Per-request data. `origin` is "llm" when it is the result of an LLM call."""
+
+    source: str
+    span: Span | None = None
+    origin: str | None = None
+
+
+@dataclass(slots=True)
+class Vol(Val):
+    source: str
+    kind: str  # timestamp | unique-id | unordered
+    span: Span | None = None
+
+
+@dataclass(slots=True)
+class Det(Val):
+    """Deterministic, but its text is not visible (an imported constant, a file read)."""
+
+    source: str
+
+
+@dataclass(slots=True)
+class Unk(Val):
+    reason: str
+
+
+@dataclass(slots=True)
+class Alt(Val):
+    options: list[Val]
+
+
+@dataclass(slots=True)
+class Many(Val):
+    """Zero or more copies of `item` (appended inside a loop)."""
+
+    item: Val
+
+
+@dataclass(slots=True)
+class Seq(Val):
+    items: list[Val]
+    unordered: Vol | None = None
+    node: cst.CSTNode | None = None
+
+
+@dataclass(slots=True)
+class Map(Val):
+    items: dict[str, Val]
+    opaque: bool = False  # has content the analysis cannot see (`**unknown`)
+    obj: str | None = None  # class name when built by a constructor call
+    node: cst.CSTNode | None = None
+    spans: dict[str, Span] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Ref(Val):
+    """A module, class or function named through imports (`openai.OpenAI`)."""
+
+    qual: str
+
+
+@dataclass(slots=True)
+class LocalFunc(Val):
+    info: FunctionInfo
+
+
+@dataclass(slots=True)
+class Client(Val):
+    """An SDK client or chat-model instance, plus the attribute path taken from it."""
+
+    kind: str  # a key of sdks.yaml `methods` / `call_methods`
+    cls: str
+    path: tuple[str, ...] = ()
+    ctor: cst.Call | None = None
+    ctor_ctx: "Ctx | None" = None
+    prompt: Val | None = None  # LCEL: the prompt template piped into the model
+
+
+@dataclass(slots=True)
+class Ctx:
+    func: FunctionInfo | None
+    pos: Pos
+    path: tuple[int, ...]
+    bindings: dict[str, Val] | None = None
+    depth: int = 0
+
+    def at(self, pos: Pos, path: tuple[int, ...]) -> "Ctx":
+        return Ctx(self.func, pos, path, self.bindings, self.depth + 1)
+
+
+# -- catalog data ------------------------------------------------------------
+@cache
+def volatile_data():
+    return load_data("volatile.yaml")
+
+
+@cache
+def sdk_data():
+    return load_data("sdks.yaml")
+
+
+def volatile_kind_of_call(qual: str) -> str | None:
+    data = volatile_data()
+    for kind in ("unordered", "timestamp", "unique-id"):
+        for pattern in data[kind]["calls"]:
+            if qual == pattern or (pattern.endswith(".*") and fnmatchcase(qual, pattern)):
+                return kind
+    return None
+
+
+@cache
+def _volatile_names() -> frozenset[str]:
+    return frozenset(volatile_data()["unique-id"]["names"])
+
+
+def volatile_name(name: str) -> bool:
+    return name.lower() in _volatile_names()
+
+
+# -- the evaluator -----------------------------------------------------------
+class Evaluator:
+    def __init__(self, index: ModuleIndex, source: str) -> None:
+        self.index = index
+        self.positions = index.positions
+        self.module_code = cst.Module(body=[])
+        self._memo: dict[tuple, Val] = {}
+        self._active: set[tuple] = set()
+        sdk = sdk_data()
+        self.clients = sdk["clients"]
+        self.model_classes = sdk["model_classes"]
+        self.passthrough = set(sdk["passthrough_calls"])
+        self.transparent = set(sdk["transparent_links"])
+        self.derived = set(sdk["derived_methods"])
+
+    # -- positions and source --------------------------------------------
+    def span(self, node: cst.CSTNode) -> Span:
+        rng = self.positions[node]
+        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+
+    def pos(self, node: cst.CSTNode) -> Pos:
+        rng = self.positions[node]
+        return (rng.start.line, rng.start.column)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module_code.code_for_node(node)
+
+    # -- entry point ------------------------------------------------------
+    def ev(self, node: cst.CSTNode | None, ctx: Ctx) -> Val:
+        if node is None:
+            return Unk("nothing")
+        if ctx.depth > MAX_DEPTH:
+            return Unk("too deep")
+        key = (id(node), id(ctx.func), ctx.pos, id(ctx.bindings))
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return Unk("cycle")
+        self._active.add(key)
+        try:
+            val = self._ev(node, ctx)
+        except RecursionError:
+            val = Unk("too deep")
+        finally:
+            self._active.discard(key)
+        self._memo[key] = val
+        return val
+
+    def _ev(self, node, ctx: Ctx) -> Val:
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            return self._string(node, ctx)
+        if isinstance(node, cst.FormattedString):
+            return self._fstring(node, ctx)
+        if isinstance(node, (cst.Integer, cst.Float)):
+            try:
+                return Num(node.evaluated_value)
+            except Exception:  # noqa: BLE001 - odd literal
+                return Unk("number")
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value, ctx, node)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, ctx)
+        if isinstance(node, cst.Call):
+            return self._call(node, ctx)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return self._sequence(node, ctx)
+        if isinstance(node, cst.Set):
+            return Vol(self.code(node), "unordered", self.span(node))
+        if isinstance(node, cst.Dict):
+            return self._dict(node, ctx)
+        if isinstance(node, cst.BinaryOperation):
+            return self._binop(node, ctx)
+        if isinstance(node, cst.IfExp):
+            return Alt([self.ev(node.body, ctx), self.ev(node.orelse, ctx)])
+        if isinstance(node, cst.Await):
+            return self.ev(node.expression, ctx)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, ctx)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+            return self._comprehension(node, ctx)
+        if isinstance(node, cst.BooleanOperation):
+            return Alt([self.ev(node.left, ctx), self.ev(node.right, ctx)])
+        if isinstance(node, cst.NamedExpr):
+            return self.ev(node.value, ctx)
+        return Dyn(self._short(node), self.span(node))
+
+    def _short(self, node) -> str:
+        text = self.code(node).strip()
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    # -- literals ---------------------------------------------------------
+    def _string(self, node, ctx) -> Val:
+        if isinstance(node, cst.ConcatenatedString):
+            return concat(self.ev(node.left, ctx), self.ev(node.right, ctx))
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - malformed escape
+            return Unk("string")
+        if isinstance(value, bytes):
+            return Dyn("bytes literal", self.span(node))
+        return Text([Segment("static", value, span=self.span(node))])
+
+    def _fstring(self, node: cst.FormattedString, ctx) -> Val:
+        segs: list[Segment] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text = part.value.replace("{{", "{").replace("}}", "}")
+                if "r" not in node.prefix.lower():
+                    try:
+                        text = text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+                    except Exception:  # noqa: BLE001 - keep raw text
+                        pass
+                segs.append(Segment("static", text))
+            else:
+                segs += segments(self.ev(part.expression, ctx))
+        return Text(merge(segs))
+
+    def _sequence(self, node, ctx) -> Val:
+        items: list[Val] = []
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                inner = self.ev(el.value, ctx)
+                items += inner.items if isinstance(inner, Seq) else [inner]
+            else:
+                items.append(self.ev(el.value, ctx))
+        return Seq(items, node=node)
+
+    def _dict(self, node: cst.Dict, ctx) -> Val:
+        out = Map({}, node=node)
+        for el in node.elements:
+            if isinstance(el, cst.StarredDictElement):
+                inner = self.ev(el.value, ctx)
+                merge_map(out, inner)
+                continue
+            key = self.ev(el.key, ctx)
+            k = static_text(key)
+            if k is None:
+                out.opaque = True
+                continue
+            out.items[k] = self.ev(el.value, ctx)
+            out.spans[k] = self.span(el.value)
+        return out
+
+    # -- names ------------------------------------------------------------
+    def lookup(self, name: str, ctx: Ctx, node=None) -> Val:
+        if ctx.bindings is not None and name in ctx.bindings:
+            return ctx.bindings[name]
+        func, use_pos, use_path = ctx.func, ctx.pos, ctx.path
+        while func is not None:
+            events = [e for e in func.events if e.name == name and e.pos < use_pos]
+            if events:
+                return self._from_events(events, func, use_path, ctx)
+            if name in func.params:
+                return self._param(func, name, node, ctx)
+            func, use_pos, use_path = func.parent, END, ()
+        limit = ctx.pos if ctx.func is None else END
+        events = [e for e in self.index.module_events if e.name == name and e.pos < limit]
+        if events:
+            return self._from_events(events, None, ctx.path if ctx.func is None else (), ctx)
+        if name in self.index.imports:
+            return Ref(self.index.imports[name])
+        if name in self.index.functions:
+            return LocalFunc(self.index.functions[name])
+        if name in self.index.classes:
+            return Ref(name)
+        if volatile_name(name):
+            return Vol(name, "unique-id", self.span(node) if node is not None else None)
+        return Ref("builtins." + name)
+
+    def _from_events(self, events, func, use_path, ctx) -> Val:
+        defs = [i for i, e in enumerate(events) if e.kind in ("assign", "loop", "with")]
+        if not defs:
+            base: list[tuple[int, Val]] = [(-1, self._param(func, events[0].name, None, ctx)
+                                              if func and events[0].name in func.params
+                                              else self.lookup_outer(events[0].name, func, ctx))]
+        else:
+            chosen = []
+            for i in reversed(defs):
+                chosen.append(i)
+                if events[i].path == use_path[: len(events[i].path)]:
+                    break
+            base = [(i, self._def_value(events[i], func, ctx)) for i in reversed(chosen)]
+        options = []
+        for start, val in base:
+            for ev in events[start + 1:]:
+                if ev.kind in ("assign", "loop", "with"):
+                    continue
+                val = self._mutate(val, ev, func, ctx)
+            options.append(val)
+        return options[0] if len(options) == 1 else Alt(options)
+
+    def lookup_outer(self, name, func, ctx) -> Val:
+        outer = Ctx(func.parent if func else None, END, (), None, ctx.depth + 1)
+        return self.lookup(name, outer) if func else Unk(name)
+
+    def _def_value(self, ev, func, ctx) -> Val:
+        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1)
+        if ev.kind == "assign":
+            return self.ev(ev.node, sub)
+        if ev.kind == "loop":
+            it = self.ev(ev.iter_node, sub)
+            unordered = find_unordered(it)
+            if unordered is not None:
+                return unordered
+            if is_static(it):
+                return Det(ev.name)
+            return Dyn(ev.name, self.span(ev.node))
+        return Dyn(ev.name)
+
+    def _param(self, func: FunctionInfo, name: str, node, ctx) -> Val:
+        param = func.params[name]
+        if param.annotation is not None:
+            client = self._client_from_annotation(param.annotation.annotation, ctx)
+            if client is not None:
+                return client
+        if volatile_name(name):
+            return Vol(name, "unique-id", self.span(node) if node is not None else None)
+        return Dyn(name, self.span(node) if node is not None else None)
+
+    def _client_from_annotation(self, ann, ctx) -> Client | None:
+        if isinstance(ann, cst.Subscript):  # Optional[OpenAI]
+            ann = ann.slice[0].slice.value if isinstance(ann.slice[0].slice, cst.Index) else ann
+        if isinstance(ann, cst.BinaryOperation):  # OpenAI | None
+            return self._client_from_annotation(ann.left, ctx)
+        if isinstance(ann, cst.SimpleString):
+            return None
+        val = self.ev(ann, Ctx(None, END, ()))
+        if isinstance(val, Ref):
+            return self._client_class(val.qual, None, ctx)
+        return None
+
+    def _mutate(self, val: Val, ev, func, ctx) -> Val:
+        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1)
+        call = ev.node
+        if ev.kind == "augassign":
+            return concat(val, self.ev(call.value, sub))
+        if ev.kind == "setitem":
+            m = val if isinstance(val, Map) else Map({}, opaque=True)
+            m = Map(dict(m.items), m.opaque, m.obj, m.node, dict(m.spans))
+            if ev.key is None:
+                m.opaque = True
+            else:
+                m.items[str(ev.key)] = self.ev(call, sub)
+                m.spans[str(ev.key)] = self.span(call)
+            return m
+        if ev.kind == "shuffle":
+            seq = val if isinstance(val, Seq) else Seq([val])
+            return Seq(seq.items, Vol(self.code(call), "unordered", self.span(call)), seq.node)
+        args = call.args
+        if ev.kind in ("append", "extend", "insert"):
+            seq = val if isinstance(val, Seq) else Seq([val])
+            if ev.kind == "insert":
+                if len(args) < 2:
+                    return seq
+                item = self.ev(args[1].value, sub)
+                idx = self.ev(args[0].value, sub)
+                items = [item, *seq.items] if isinstance(idx, Num) and idx.value == 0 else [*seq.items, item]
+                return Seq(items, seq.unordered, seq.node)
+            if not args:
+                return seq
+            item = self.ev(args[0].value, sub)
+            new = [item] if ev.kind == "append" else (item.items if isinstance(item, Seq) else [item])
+            if ev.in_loop:
+                new = [Many(x) for x in new]
+            return Seq([*seq.items, *new], seq.unordered or (item.unordered if isinstance(item, Seq) else None),
+                       seq.node)
+        if ev.kind == "sort":
+            return Seq(val.items, None, val.node) if isinstance(val, Seq) else val
+        if ev.kind == "update":
+            m = val if isinstance(val, Map) else Map({}, opaque=True)
+            m = Map(dict(m.items), m.opaque, m.obj, m.node, dict(m.spans))
+            for a in args:
+                if a.keyword is not None:
+                    m.items[a.keyword.value] = self.ev(a.value, sub)
+                    m.spans[a.keyword.value] = self.span(a.value)
+                else:
+                    merge_map(m, self.ev(a.value, sub))
+            return m
+        if ev.kind == "setdefault" and len(args) >= 2 and isinstance(val, Map):
+            key = static_text(self.ev(args[0].value, sub))
+            if key is not None and key not in val.items:
+                m = Map(dict(val.items), val.opaque, val.obj, val.node, dict(val.spans))
+                m.items[key] = self.ev(args[1].value, sub)
+                return m
+        if ev.kind == "clear":
+            return Seq([]) if isinstance(val, Seq) else Map({})
+        return val
+
+    # -- attributes ---------------------------------------------------------
+    def _attribute(self, node: cst.Attribute, ctx) -> Val:
+        attr = node.attr.value
+        if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls") and ctx.func:
+            found = self._self_attr(ctx.func, attr, ctx)
+            if found is not None:
+                return found
+        base = self.ev(node.value, ctx)
+        if isinstance(base, Ref):
+            local = self.index.classes.get(base.qual)
+            if local is not None and attr in local.attrs:
+                return self.ev(local.attrs[attr], Ctx(None, END, (), None, ctx.depth + 1))
+            return Ref(f"{base.qual}.{attr}")
+        if isinstance(base, Client):
+            if attr in self.transparent:
+                return base
+            return Client(base.kind, base.cls, base.path + (attr,), base.ctor, base.ctor_ctx, base.prompt)
+        if isinstance(base, Map) and base.obj and attr in base.items:
+            return base.items[attr]
+        if isinstance(base, Vol):
+            return base
+        if isinstance(base, Alt):
+            return Alt([self._attr_of(o, attr, node) for o in base.options])
+        if volatile_name(attr):
+            return Vol(self._short(node), "unique-id", self.span(node))
+        if isinstance(base, Det):
+            return Det(self._short(node))
+        return Dyn(self._short(node), self.span(node), base.origin if isinstance(base, Dyn) else None)
+
+    def _attr_of(self, base, attr, node):
+        if isinstance(base, Client):
+            return base if attr in self.transparent else Client(base.kind, base.cls, base.path + (attr,),
+                                                                base.ctor, base.ctor_ctx, base.prompt)
+        if isinstance(base, Vol):
+            return base
+        return Dyn(self._short(node), self.span(node))
+
+    def _self_attr(self, func: FunctionInfo, attr: str, ctx) -> Val | None:
+        top = func
+        while top.parent is not None:
+            top = top.parent
+        cls = self.index.classes.get(top.class_name or "")
+        if cls is None:
+            return None
+        if attr in cls.self_attrs:
+            opts = []
+            for value, method in cls.self_attrs[attr]:
+                pos = self.pos(value)
+                sub = Ctx(method, pos, (), None, ctx.depth + 1)
+                opts.append(self.ev(value, sub))
+            clients = [o for o in opts if isinstance(o, Client)]
+            if clients:  # `self.client = client or OpenAI()`: the client wins
+                return clients[0]
+            return opts[0] if len(opts) == 1 else Alt(opts)
+        if attr in cls.attrs:
+            return self.ev(cls.attrs[attr], Ctx(None, END, (), None, ctx.depth + 1))
+        if attr in cls.self_annotations:
+            client = self._client_from_annotation(cls.self_annotations[attr], ctx)
+            if client is not None:
+                return client
+        if attr in cls.methods:
+            info = cls.methods[attr]
+            if any(dotted(d.decorator).split(".")[-1] in ("property", "cached_property") for d in info.decorators):
+                return self._call_local(info, None, ctx)
+            return LocalFunc(info)
+        return None
+
+    # -- subscripts, comprehensions, operators ----------------------------
+    def _subscript(self, node: cst.Subscript, ctx) -> Val:
+        base = self.ev(node.value, ctx)
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = self.ev(node.slice[0].slice.value, ctx)
+            if isinstance(base, Map):
+                k = static_text(key)
+                if k is not None and k in base.items:
+                    return base.items[k]
+            if isinstance(base, Seq) and isinstance(key, Num) and isinstance(key.value, int):
+                try:
+                    item = base.items[key.value]
+                    if not isinstance(item, Many):
+                        return item
+                except IndexError:
+                    pass
+        if isinstance(base, Vol):
+            return base
+        if isinstance(base, Det):
+            return Det(self._short(node))
+        if isinstance(base, (Seq, Map)) and is_static(base):
+            return Det(self._short(node))
+        origin = base.origin if isinstance(base, Dyn) else None
+        return Dyn(self._short(node), self.span(node), origin)
+
+    def _comprehension(self, node, ctx) -> Val:
+        comp = node.for_in
+        it = self.ev(comp.iter, ctx)
+        unordered = find_unordered(it)
+        if isinstance(node, (cst.SetComp,)):
+            return Vol(self._short(node), "unordered", self.span(node))
+        if unordered is not None:
+            return unordered
+        if is_static(it) and comp.inner_for_in is None:
+            return Det(self._short(node))
+        return Dyn(self._short(node), self.span(node))
+
+    def _binop(self, node: cst.BinaryOperation, ctx) -> Val:
+        op = node.operator
+        left = self.ev(node.left, ctx)
+        if isinstance(op, cst.Add):
+            return concat(left, self.ev(node.right, ctx))
+        if isinstance(op, cst.Modulo) and isinstance(left, Text):
+            return percent_format(left, self.ev(node.right, ctx))
+        if isinstance(op, cst.BitOr):  # LCEL: prompt | llm | parser
+            right = self.ev(node.right, ctx)
+            for side, other in ((left, right), (right, left)):
+                if isinstance(side, Client) and side.kind in self._chat_kinds():
+                    prompt = side.prompt or (other if side is right else None)
+                    return Client(side.kind, side.cls, side.path, side.ctor, side.ctor_ctx, prompt)
+            return Dyn(self._short(node), self.span(node))
+        return Dyn(self._short(node), self.span(node))
+
+    @staticmethod
+    @cache
+    def _chat_kinds() -> frozenset[str]:
+        return frozenset(sdk_data()["call_methods"])
+
+    # -- calls ------------------------------------------------------------
+    def _call(self, node: cst.Call, ctx) -> Val:
+        fn = node.func
+        if isinstance(fn, cst.Attribute):
+            from promptlint.callsites import service_client
+
+            service = service_client(self, node, ctx)
+            if service is not None:
+                return service
+            recv = self.ev(fn.value, ctx)
+            method = fn.attr.value
+            special = self._method_on(recv, method, node, ctx)
+            if special is not None:
+                return special
+            callee = self._attribute(fn, ctx) if not isinstance(recv, (Text, Seq, Map)) else Dyn(method)
+        else:
+            callee = self.ev(fn, ctx)
+        if isinstance(callee, Ref):
+            return self._call_ref(callee.qual, node, ctx)
+        if isinstance(callee, LocalFunc):
+            return self._call_local(callee.info, node, ctx)
+        if isinstance(callee, Client):
+            return self._call_client(callee, node, ctx)
+        if isinstance(callee, Vol):
+            return callee
+        return self._opaque_call(node, ctx)
+
+    def _opaque_call(self, node, ctx) -> Val:
+        # An unknown function of a volatile value is volatile: fmt(datetime.now()).
+        for a in node.args:
+            val = self.ev(a.value, ctx)
+            if isinstance(val, Vol):
+                return val
+        return Dyn(self._short(node), self.span(node))
+
+    def _method_on(self, recv: Val, method: str, node: cst.Call, ctx) -> Val | None:
+        args = node.args
+        if isinstance(recv, Alt) and method in STR_METHODS | {"format", "join"}:
+            return Alt([self._method_on(o, method, node, ctx) or Dyn(method) for o in recv.options])
+        if isinstance(recv, Text):
+            if method == "format":
+                return self._format(recv, args, ctx)
+            if method == "format_map" and args:
+                return self._format(recv, [], ctx, self.ev(args[0].value, ctx))
+            if method == "join" and args:
+                return join_text(recv, self.ev(args[0].value, ctx))
+            if method in STR_METHODS:
+                return str_method(recv, method, [self.ev(a.value, ctx) for a in args])
+            return None
+        if isinstance(recv, Vol):
+            return recv
+        if method in volatile_data()["unordered"]["methods"] and not isinstance(recv, (Client, Map, Seq)):
+            return Vol(self._short(node), "unordered", self.span(node))
+        if method == "read" and isinstance(fn_val := recv, Dyn) and isinstance(node.func.value, cst.Call):
+            opener = self.ev(node.func.value.func, ctx)
+            if isinstance(opener, Ref) and opener.qual == "builtins.open":
+                inner = node.func.value.args
+                if inner and is_static(self.ev(inner[0].value, ctx)):
+                    return Det(f"contents of {self._short(inner[0].value)}")
+            return fn_val
+        if method in ("read_text",) and isinstance(recv, Dyn):
+            return recv
+        if isinstance(recv, Map) and method in ("copy",):
+            return recv
+        if isinstance(recv, Map) and method == "get" and args:
+            key = static_text(self.ev(args[0].value, ctx))
+            if key is not None and key in recv.items:
+                return recv.items[key]
+        if isinstance(recv, Map) and method in ("keys", "values", "items") and not recv.opaque:
+            pick = {"keys": lambda: [Text([Segment("static", k)]) for k in recv.items],
+                    "values": lambda: list(recv.items.values()),
+                    "items": lambda: [Seq([Text([Segment("static", k)]), v]) for k, v in recv.items.items()]}
+            return Seq(pick[method]())
+        if isinstance(recv, Seq) and method == "copy":
+            return recv
+        return None
+
+    def _format(self, template: Text, args, ctx, mapping: Val | None = None) -> Val:
+        positional = [self.ev(a.value, ctx) for a in args if a.keyword is None and not a.star]
+        named = {a.keyword.value: self.ev(a.value, ctx) for a in args if a.keyword is not None}
+        for a in args:
+            if a.star == "**":
+                inner = self.ev(a.value, ctx)
+                if isinstance(inner, Map):
+                    named.update(inner.items)
+        if isinstance(mapping, Map):
+            named.update(mapping.items)
+        out: list[Segment] = []
+        auto = 0
+        for seg in template.segs:
+            if seg.kind != "static" or seg.text is None:
+                out.append(seg)
+                continue
+            try:
+                parsed = list(string.Formatter().parse(seg.text))
+            except ValueError:
+                out.append(seg)
+                continue
+            for literal, field_name, _spec, _conv in parsed:
+                if literal:
+                    out.append(Segment("static", literal))
+                if field_name is None:
+                    continue
+                head = re.split(r"[.\[]", field_name, maxsplit=1)[0]
+                if head == "":
+                    head = str(auto)
+                    auto += 1
+                if head.isdigit():
+                    idx = int(head)
+                    val = positional[idx] if idx < len(positional) else Unk(field_name)
+                else:
+                    val = named.get(head, Unk(field_name))
+                if head != field_name and not isinstance(val, Vol):
+                    val = Det(field_name) if is_static(val) else Dyn(field_name)
+                out += segments(val)
+        return Text(merge(out))
+
+    def _call_ref(self, qual: str, node: cst.Call, ctx) -> Val:
+        args = node.args
+        first = self.ev(args[0].value, ctx) if args else None
+        kind = volatile_kind_of_call(qual)
+        if kind == "unordered" and qual.split(".")[-1] in ("set", "frozenset") and not args:
+            return Seq([])
+        if kind == "unordered" and qual.endswith("shuffle"):
+            return Num(None)
+        if kind is not None:
+            if qual == "time.strftime" and len(args) > 1:
+                return Dyn(self._short(node), self.span(node))
+            return Vol(self._short(node), kind, self.span(node))
+        if qual in ("textwrap.dedent", "inspect.cleandoc") and first is not None:
+            return dedent(first, qual == "inspect.cleandoc")
+        if qual in ("builtins.str", "builtins.format") and first is not None:
+            return first
+        if qual in ("builtins.sorted", "builtins.list", "builtins.tuple", "builtins.reversed") and first is not None:
+            if isinstance(first, Vol) and first.kind == "unordered":
+                return Det(self._short(node)) if qual == "builtins.sorted" else first
+            if isinstance(first, Seq):
+                return Seq(first.items, None if qual == "builtins.sorted" else first.unordered, first.node)
+            return first
+        if qual == "builtins.dict":
+            m = Map({}, node=node)
+            for a in args:
+                if a.keyword is not None:
+                    m.items[a.keyword.value] = self.ev(a.value, ctx)
+                else:
+                    merge_map(m, self.ev(a.value, ctx))
+            return m
+        if qual in ("json.dumps", "orjson.dumps", "yaml.dump", "yaml.safe_dump", "pprint.pformat"):
+            return self._dumps(qual, first, node, ctx)
+        if qual in self.passthrough and first is not None:
+            return first
+        if qual.split(".")[-1] in ("from_messages", "from_template") and first is not None:
+            return first  # a LangChain prompt template: its text, with {placeholders}
+        client = self._client_class(qual, node, ctx)
+        if client is not None:
+            return client
+        if qual.startswith("builtins.") and qual[9:] in self.index.classes:
+            return Map(self._kwargs_map(node, ctx), obj=qual[9:], node=node)
+        last = qual.split(".")[-1]
+        if last[:1].isupper() and not last.isupper():
+            # A constructor (config object, message class): keep its keyword arguments.
+            m = Map(self._kwargs_map(node, ctx), obj=qual, node=node)
+            if args and args[0].keyword is None:
+                m.items.setdefault("_arg0", first)
+            return m
+        return self._opaque_call(node, ctx)
+
+    def _kwargs_map(self, node: cst.Call, ctx) -> dict[str, Val]:
+        out = {}
+        for a in node.args:
+            if a.keyword is not None:
+                out[a.keyword.value] = self.ev(a.value, ctx)
+        return out
+
+    def _dumps(self, qual, first, node, ctx) -> Val:
+        if first is None:
+            return Unk("dumps")
+        if isinstance(first, Vol):
+            return first
+        unordered = find_unordered(first)
+        if unordered is not None:
+            return unordered
+        value = python_value(first)
+        if value is not _MISSING and qual == "json.dumps":
+            kwargs = {}
+            for a in node.args[1:]:
+                if a.keyword is not None and a.keyword.value in ("indent", "sort_keys", "ensure_ascii"):
+                    kv = python_value(self.ev(a.value, ctx))
+                    if kv is not _MISSING:
+                        kwargs[a.keyword.value] = kv
+            try:
+                return Text([Segment("static", json.dumps(value, **kwargs))])
+            except (TypeError, ValueError):
+                pass
+        if is_static(first):
+            return Det(self._short(node))
+        return Dyn(self._short(node), self.span(node))
+
+    def _client_class(self, qual: str, node: cst.Call | None, ctx) -> Client | None:
+        if qual in self.clients:
+            return Client(self.clients[qual], qual, (), node, ctx)
+        if qual in self.model_classes:
+            return Client(self.model_classes[qual]["kind"], qual, (), node, ctx)
+        return None
+
+    def _call_local(self, info: FunctionInfo, node: cst.Call | None, ctx) -> Val:
+        if ctx.depth > MAX_DEPTH - 10 or not info.returns:
+            return Dyn(info.name)
+        bindings: dict[str, Val] = {}
+        params = [p for p in [*info.node.params.posonly_params, *info.node.params.params]]
+        if params and info.class_name and params[0].name.value in ("self", "cls"):
+            params = params[1:]
+        kwonly = {p.name.value: p for p in info.node.params.kwonly_params}
+        args = node.args if node is not None else []
+        positional = [a for a in args if a.keyword is None and not a.star]
+        for p, a in zip(params, positional):
+            bindings[p.name.value] = self.ev(a.value, ctx)
+        for a in args:
+            if a.keyword is not None and (a.keyword.value in kwonly or any(p.name.value == a.keyword.value for p in params)):
+                bindings[a.keyword.value] = self.ev(a.value, ctx)
+        for p in [*params, *kwonly.values()]:
+            name = p.name.value
+            if name not in bindings:
+                if p.default is not None:
+                    bindings[name] = self.ev(p.default, Ctx(None, END, (), None, ctx.depth + 1))
+                else:
+                    bindings[name] = self._param(info, name, None, ctx)
+        options = []
+        for ret in info.returns:
+            sub = Ctx(info, self.pos(ret), (), bindings, ctx.depth + 1)
+            options.append(self.ev(ret, sub))
+        clients = [o for o in options if isinstance(o, Client)]
+        if clients:
+            return clients[0]
+        return options[0] if len(options) == 1 else Alt(options)
+
+    def _call_client(self, client: Client, node: cst.Call, ctx) -> Val:
+        from promptlint.callsites import client_call_result
+
+        return client_call_result(self, client, node, ctx)
+
+
+END_SENTINEL = END
+_MISSING = object()
+STR_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "replace", "removeprefix",
+               "removesuffix", "expandtabs"}
+
+
+# -- value helpers -----------------------------------------------------------
+def merge(segs: list[Segment]) -> list[Segment]:
+    """Join adjacent static segments of known text."""
+    out: list[Segment] = []
+    for s in segs:
+        if (out and s.kind == "static" and out[-1].kind == "static" and s.text is not None
+                and out[-1].text is not None):
+            out[-1] = Segment("static", out[-1].text + s.text, span=out[-1].span)
+        elif s.kind == "static" and s.text == "":
+            continue
+        else:
+            out.append(s)
+    return out
+
+
+def segments(val: Val) -> list[Segment]:
+    """The text a value contributes to a prompt, as segments."""
+    if isinstance(val, Text):
+        return list(val.segs)
+    if isinstance(val, Num):
+        return [Segment("static", str(val.value))]
+    if isinstance(val, Vol):
+        return [Segment("volatile", source=val.source, volatile_kind=val.kind, span=val.span)]
+    if isinstance(val, Dyn):
+        return [Segment("dynamic", source=val.source, span=val.span)]
+    if isinstance(val, Det):
+        return [Segment("static", None, source=val.source)]
+    if isinstance(val, Ref):
+        last = val.qual.split(".")[-1]
+        if last.isupper() or (last[:1] == "_" and last[1:].isupper()):
+            return [Segment("static", None, source=val.qual.lstrip("."))]
+        return [Segment("unknown", source=val.qual)]
+    if isinstance(val, Alt):
+        return alt_segments(val)
+    if isinstance(val, Many):
+        inner = segments(val.item)
+        kinds = {s.kind for s in inner}
+        if kinds <= {"static"}:
+            return [Segment("static", None, source="repeated block")]
+        return [s for s in inner if s.kind != "static"][:1]
+    if isinstance(val, (Seq, Map)):
+        value = python_value(val)
+        if value is not _MISSING:
+            try:
+                return [Segment("static", json.dumps(value))]
+            except (TypeError, ValueError):
+                return [Segment("static", None)]
+        out: list[Segment] = []
+        if isinstance(val, Seq) and val.unordered is not None:
+            out += segments(val.unordered)
+        items = val.items if isinstance(val, Seq) else list(val.items.values())
+        for item in items:
+            out += segments(item)
+        if isinstance(val, Map) and val.opaque:
+            out.append(Segment("dynamic", source="**kwargs"))
+        return merge(out)
+    if isinstance(val, Client):
+        return [Segment("unknown", source=val.cls)]
+    return [Segment("unknown", source=getattr(val, "reason", "?"))]
+
+
+def alt_segments(val: Alt) -> list[Segment]:
+    """Branches: a volatile branch wins (it reaches the prompt on some path), then
+    dynamic; all-static branches count as the shortest one (a conservative estimate)."""
+    options = [segments(o) for o in val.options]
+    for kind in ("volatile", "dynamic", "unknown"):
+        for segs in options:
+            if any(s.kind == kind for s in segs):
+                return segs
+    known = [s for s in options if all(x.text is not None for x in s)]
+    if known:
+        return min(known, key=lambda segs: sum(len(x.text) for x in segs))
+    return options[0] if options else []
+
+
+def static_text(val: Val) -> str | None:
+    if isinstance(val, Text) and all(s.kind == "static" and s.text is not None for s in val.segs):
+        return "".join(s.text for s in val.segs)
+    if isinstance(val, Num):
+        return str(val.value)
+    return None
+
+
+def is_static(val: Val) -> bool:
+    """Deterministic across calls (text may be unknown)."""
+    if isinstance(val, (Text,)):
+        return all(s.kind == "static" for s in val.segs)
+    if isinstance(val, (Num, Det)):
+        return True
+    if isinstance(val, Ref):
+        return segments(val)[0].kind == "static"
+    if isinstance(val, Seq):
+        return val.unordered is None and all(is_static(i) for i in val.items)
+    if isinstance(val, Map):
+        return not val.opaque and all(is_static(i) for i in val.items.values())
+    if isinstance(val, Alt):
+        return all(is_static(o) for o in val.options)
+    if isinstance(val, Many):
+        return is_static(val.item)
+    return False
+
+
+def find_unordered(val: Val) -> Vol | None:
+    if isinstance(val, Vol) and val.kind == "unordered":
+        return val
+    if isinstance(val, Seq):
+        if val.unordered is not None:
+            return val.unordered
+    if isinstance(val, Alt):
+        for o in val.options:
+            found = find_unordered(o)
+            if found is not None:
+                return found
+    return None
+
+
+def python_value(val: Val):
+    """The Python value of a fully literal structure, else _MISSING."""
+    if isinstance(val, Text):
+        text = static_text(val)
+        return _MISSING if text is None else text
+    if isinstance(val, Num):
+        return val.value
+    if isinstance(val, Seq):
+        if val.unordered is not None:
+            return _MISSING
+        out = [python_value(i) for i in val.items]
+        return _MISSING if any(o is _MISSING for o in out) else out
+    if isinstance(val, Map):
+        if val.opaque or val.obj:
+            return _MISSING
+        out = {k: python_value(v) for k, v in val.items.items()}
+        return _MISSING if any(o is _MISSING for o in out.values()) else out
+    if isinstance(val, Ref) and val.qual in ("builtins.True", "builtins.False", "builtins.None"):
+        return {"builtins.True": True, "builtins.False": False, "builtins.None": None}[val.qual]
+    return _MISSING
+
+
+def concat(a: Val, b: Val) -> Val:
+    if isinstance(a, Seq) and isinstance(b, Seq):
+        return Seq([*a.items, *b.items], a.unordered or b.unordered)
+    if isinstance(a, Seq):
+        return Seq([*a.items, b], a.unordered)
+    if isinstance(b, Seq) and not isinstance(a, Text):
+        return Seq([a, *b.items], b.unordered)
+    return Text(merge([*segments(a), *segments(b)]))
+
+
+def merge_map(target: Map, inner: Val) -> None:
+    if isinstance(inner, Map):
+        target.items.update(inner.items)
+        target.spans.update(inner.spans)
+        target.opaque = target.opaque or inner.opaque
+    else:
+        target.opaque = True
+
+
+def join_text(sep: Text, items: Val) -> Val:
+    if isinstance(items, Seq) and items.unordered is None:
+        out: list[Segment] = []
+        for i, item in enumerate(items.items):
+            if i:
+                out += sep.segs
+            out += segments(item)
+        return Text(merge(out))
+    if isinstance(items, Seq):
+        return items.unordered
+    if isinstance(items, (Vol, Dyn, Det)):
+        return items
+    return Text(segments(items))
+
+
+def str_method(recv: Text, method: str, args: list[Val]) -> Val:
+    text = static_text(recv)
+    if text is None:
+        return recv
+    plain = [python_value(a) for a in args]
+    if any(p is _MISSING for p in plain):
+        return Text([Segment("static", None, source="string method of static text")])
+    try:
+        return Text([Segment("static", getattr(text, method)(*plain))])
+    except Exception:  # noqa: BLE001 - bad arguments in analysed code
+        return recv
+
+
+def dedent(val: Val, clean: bool) -> Val:
+    """Dedent around placeholders so dynamic segments keep their place."""
+    if not isinstance(val, Text):
+        return val
+    placeholders = {}
+    pieces = []
+    for i, seg in enumerate(val.segs):
+        if seg.kind == "static" and seg.text is not None:
+            pieces.append(seg.text)
+        else:
+            mark = f"\x00{i}\x00"
+            placeholders[mark] = seg
+            pieces.append(mark)
+    joined = "".join(pieces)
+    done = textwrap.dedent(joined) if not clean else _cleandoc(joined)
+    out: list[Segment] = []
+    for part in re.split(r"(\x00\d+\x00)", done):
+        if part in placeholders:
+            out.append(placeholders[part])
+        elif part:
+            out.append(Segment("static", part))
+    return Text(merge(out))
+
+
+def _cleandoc(text: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(text)
+
+
+def percent_format(template: Text, right: Val) -> Val:
+    text_segs = template.segs
+    values = right.items if isinstance(right, Seq) else [right]
+    mapping = right if isinstance(right, Map) else None
+    out: list[Segment] = []
+    idx = 0
+    pattern = re.compile(r"%(\([^)]*\))?[-#0 +]*(\*|\d+)?(\.(\*|\d+))?[diouxXeEfFgGcrsa%]")
+    for seg in text_segs:
+        if seg.kind != "static" or seg.text is None:
+            out.append(seg)
+            continue
+        pos = 0
+        for m in pattern.finditer(seg.text):
+            out.append(Segment("static", seg.text[pos:m.start()]))
+            pos = m.end()
+            if m.group(0) == "%%":
+                out.append(Segment("static", "%"))
+                continue
+            if m.group(1) and mapping is not None:
+                val = mapping.items.get(m.group(1)[1:-1], Unk("key"))
+            elif idx < len(values):
+                val = values[idx]
+                idx += 1
+            else:
+                val = Unk("argument")
+            out += segments(val)
+        out.append(Segment("static", seg.text[pos:]))
+    return Text(merge(out))
