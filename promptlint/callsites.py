@@ -32,6 +32,7 @@ class Match:
     args: list[cst.Arg]  # the arguments that reach the request
     via: str | None = None
     wrapper: Wrapper | None = None
+    callee_node: cst.CSTNode | None = None  # the SDK method when handed to a helper
 
 
 # -- what a call on a client returns (used by the evaluator) -----------------
@@ -112,6 +113,7 @@ class CallSiteFinder:
             found = self._match_callee(inner, rest)
             if found is not None:
                 found.via = "retry-helper"
+                found.callee_node = arg.value
                 return found
             break  # only the first positional argument is a callable by convention
         return self._match_chain_shape(node, callee)
@@ -236,9 +238,10 @@ class CallSiteFinder:
         shape = self.shapes[m.shape]
         positional = {p["pos"]: p["key"] for p in shape.get("parts", []) if "pos" in p}
         kwargs = self.kwargs(m.args, ctx, positional)
+        callee_node = m.callee_node or node.func
         site = CallSite(
-            path=self.path, span=self.ev.span(node.func), call_span=self.ev.span(node),
-            callee=self.ev.code(node.func).strip(), provider=m.provider, api=m.api, shape=m.shape,
+            path=self.path, span=self.ev.span(callee_node), call_span=self.ev.span(node),
+            callee=self.ev.code(callee_node).strip(), provider=m.provider, api=m.api, shape=m.shape,
             in_function=info.func.qualname if info.func else None, via=m.via,
             cap_required=bool(shape.get("cap_required")), default_cap=shape.get("default_cap"),
             billed=shape.get("billed", True), kwargs_opaque=kwargs.opaque,

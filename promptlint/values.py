@@ -598,6 +598,8 @@ class Evaluator:
         if isinstance(callee, LocalFunc):
             return self._call_local(callee.info, node, ctx)
         if isinstance(callee, Client):
+            if isinstance(fn, cst.Attribute) and fn.attr.value in self.transparent:
+                return callee  # client.with_options(timeout=5) is the same client
             return self._call_client(callee, node, ctx)
         if isinstance(callee, Vol):
             return callee
@@ -680,6 +682,7 @@ class Evaluator:
                 if field_name is None:
                     continue
                 head = re.split(r"[.\[]", field_name, maxsplit=1)[0]
+                accessor = field_name[len(head):]  # `{user.name}` / `{items[0]}`
                 if head == "":
                     head = str(auto)
                     auto += 1
@@ -688,7 +691,7 @@ class Evaluator:
                     val = positional[idx] if idx < len(positional) else Unk(field_name)
                 else:
                     val = named.get(head, Unk(field_name))
-                if head != field_name and not isinstance(val, Vol):
+                if accessor and not isinstance(val, Vol):
                     val = Det(field_name) if is_static(val) else Dyn(field_name)
                 out += segments(val)
         return Text(merge(out))

@@ -26,6 +26,8 @@ class VolatileInPrefix(Check):
             flat = flatten(site)
             for i, item in enumerate(flat):
                 seg = item.seg
+                if seg.kind == "dynamic":
+                    break  # the cacheable prefix already ended here; later values cost nothing extra
                 if seg.kind != "volatile" or seg.volatile_kind != self.volatile_kind:
                     continue
                 after = static_run(flat, i + 1, tokenizer=ctx.settings.tokenizer)

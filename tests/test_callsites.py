@@ -1,0 +1,225 @@
+"""Call-site recognition: import aliases, client bindings and the shapes real code uses."""
+
+import textwrap
+
+import pytest
+
+from promptlint.engine import lint_source
+from promptlint.settings import Settings, Wrapper
+
+
+def sites(code: str, settings: Settings | None = None, path: str = "app.py"):
+    result = lint_source(path, textwrap.dedent(code).encode(), settings or Settings())
+    assert not result.errors
+    return result.callsites
+
+
+def one(code: str, **kw):
+    found = sites(code, **kw)
+    assert len(found) == 1, [(s.callee, s.span.line) for s in found]
+    return found[0]
+
+
+CASES = {
+    "module alias": ("""
+        import openai as oa
+        client = oa.OpenAI()
+        client.chat.completions.create(model="gpt-4o", messages=[])
+        """, "openai", "chat.completions.create", 4),
+    "from-import alias": ("""
+        from anthropic import Anthropic as A
+        c = A()
+        c.messages.create(model="m", max_tokens=1, messages=[])
+        """, "anthropic", "messages.create", 4),
+    "self attribute set in __init__": ("""
+        from anthropic import AsyncAnthropic
+        class Bot:
+            def __init__(self):
+                self.client = AsyncAnthropic()
+            async def ask(self, q):
+                return await self.client.messages.create(model="m", max_tokens=1, messages=[])
+        """, "anthropic", "messages.create", 7),
+    "factory function under lru_cache": ("""
+        from functools import lru_cache
+        from openai import OpenAI
+        @lru_cache
+        def get_client():
+            return OpenAI()
+        def ask(q):
+            return get_client().responses.create(model="gpt-5", input=q)
+        """, "openai", "responses.create", 8),
+    "import used in another function": ("""
+        from openai import OpenAI
+        def make():
+            return 1
+        def ask(q):
+            client = OpenAI()
+            return client.chat.completions.create(model="gpt-4o", messages=[])
+        """, "openai", "chat.completions.create", 7),
+    "annotated parameter": ("""
+        from openai import AsyncOpenAI
+        async def ask(client: AsyncOpenAI, q):
+            return await client.chat.completions.create(model="gpt-4o", messages=[])
+        """, "openai", "chat.completions.create", 4),
+    "bound method kept in a name": ("""
+        from openai import OpenAI
+        client = OpenAI()
+        create = client.chat.completions.create
+        def ask(q):
+            return create(model="gpt-4o", messages=[])
+        """, "openai", "chat.completions.create", 6),
+    "sdk method passed to a retry helper": ("""
+        import anthropic
+        client = anthropic.Anthropic()
+        def ask(kw):
+            return with_retries(client.messages.create, **kw)
+        """, "anthropic", "messages.create", 5),
+    "with_options keeps the client": ("""
+        from openai import OpenAI
+        OpenAI().with_options(timeout=5).chat.completions.create(model="x", messages=[])
+        """, "openai", "chat.completions.create", 3),
+    "legacy 0.x ChatCompletion": ("""
+        import openai
+        openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=[])
+        """, "openai", "ChatCompletion.create", 3),
+    "module-level openai client": ("""
+        import openai
+        openai.chat.completions.create(model="gpt-4o", messages=[])
+        """, "openai", "chat.completions.create", 3),
+    "litellm function import": ("""
+        from litellm import acompletion
+        async def f(): return await acompletion(model="gpt-4o", messages=[])
+        """, "litellm", "acompletion", 3),
+    "google genai client": ("""
+        from google import genai
+        client = genai.Client()
+        client.models.generate_content(model="gemini-2.5-flash", contents="hi")
+        """, "google-genai", "models.generate_content", 4),
+    "google genai async": ("""
+        from google import genai
+        client = genai.Client()
+        async def f(): return await client.aio.models.generate_content(model="g", contents="hi")
+        """, "google-genai", "models.generate_content", 4),
+    "google genai chat session": ("""
+        from google import genai
+        chat = genai.Client().chats.create(model="gemini-2.5-flash")
+        chat.send_message("hi")
+        """, "google-genai", "send_message", 4),
+    "legacy google.generativeai": ("""
+        import google.generativeai as genai
+        model = genai.GenerativeModel("gemini-1.5-flash")
+        model.generate_content("hi")
+        """, "google-genai", "generate_content", 4),
+    "bedrock converse": ("""
+        import boto3
+        rt = boto3.client("bedrock-runtime", region_name="us-east-1")
+        rt.converse(modelId="m", messages=[])
+        """, "bedrock", "converse", 4),
+    "bedrock through a session": ("""
+        import boto3
+        session = boto3.Session()
+        rt = session.client("bedrock-runtime")
+        rt.invoke_model(modelId="m", body="{}")
+        """, "bedrock", "invoke_model", 5),
+    "langchain invoke": ("""
+        from langchain_openai import ChatOpenAI
+        llm = ChatOpenAI(model="gpt-4o-mini", max_tokens=100)
+        llm.invoke("hi")
+        """, "openai", "invoke", 4),
+    "langchain derived runnable and LCEL": ("""
+        from langchain_anthropic import ChatAnthropic
+        from langchain_core.prompts import ChatPromptTemplate
+        llm = ChatAnthropic(model="claude-sonnet-4-5", max_tokens=100).with_structured_output(dict)
+        chain = ChatPromptTemplate.from_messages([("system", "Be brief."), ("human", "{q}")]) | llm
+        chain.invoke({"q": "x"})
+        """, "anthropic", "invoke", 6),
+    "llamaindex": ("""
+        from llama_index.llms.openai import OpenAI
+        llm = OpenAI(model="gpt-4o", max_tokens=10)
+        llm.complete("hi")
+        """, "openai", "complete", 4),
+    "instructor passthrough": ("""
+        import instructor
+        from openai import OpenAI
+        client = instructor.from_openai(OpenAI())
+        client.chat.completions.create(model="gpt-4o", response_model=int, messages=[])
+        """, "openai", "chat.completions.create", 5),
+    "untyped client with a distinctive chain": ("""
+        def ask(client, q):
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])
+        """, "openai", "chat.completions.create", 3),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_recognizes(name):
+    code, provider, api, line = CASES[name]
+    site = one(code)
+    assert (site.provider, site.api, site.span.line) == (provider, api, line)
+
+
+@pytest.mark.parametrize("code", [
+    # embeddings and token counting do not generate
+    "from openai import OpenAI\nOpenAI().embeddings.create(input='x', model='text-embedding-3-small')\n",
+    "from anthropic import Anthropic\nAnthropic().messages.count_tokens(model='m', messages=[])\n",
+    # Twilio has .messages.create too: not an LLM
+    "from twilio.rest import Client\nClient().messages.create(body='hi', to='+1', from_='+2')\n",
+    # a look-alike chain on an unknown object without the keywords
+    "def f(x):\n    return x.messages.create(text='anthropic')\n",
+    # a name that only mentions openai
+    "openai_key = 'x'\nprint(openai_key)\n",
+])
+def test_ignores_non_generation_calls(code):
+    assert sites(code) == []
+
+
+def test_declared_wrapper_is_a_call_site():
+    settings = Settings(wrappers=[Wrapper(name="myapp.llm.complete")])
+    site = one("""
+        from myapp.llm import complete
+        complete(prompt="Summarize", model="gpt-4o", task="summary")
+        """, settings=settings)
+    assert site.via == "wrapper" and site.model == "gpt-4o"
+
+
+def test_model_literal_and_constant():
+    site = one("""
+        from openai import OpenAI
+        MODEL = "gpt-4o-mini"
+        OpenAI().chat.completions.create(model=MODEL, messages=[])
+        """)
+    assert site.model == "gpt-4o-mini"
+
+
+def test_params_dict_keys_are_read():
+    site = one("""
+        import litellm
+        def f(q):
+            base = {"model": "gpt-4o"}
+            params = {**base, "messages": [{"role": "user", "content": q}]}
+            params["max_tokens"] = 300
+            return litellm.completion(**params)
+        """)
+    assert site.model == "gpt-4o" and site.cap_keyword == "max_tokens" and site.cap_value == 300
+    assert not site.kwargs_opaque
+
+
+def test_unknown_kwargs_are_opaque():
+    site = one("""
+        import litellm
+        def f(**kw):
+            return litellm.completion(model="x", messages=[], **kw)
+        """)
+    assert site.kwargs_opaque
+
+
+def test_mocked_tests_are_not_billed():
+    code = """
+        from unittest.mock import MagicMock
+        from openai import OpenAI
+        def test_it():
+            client = OpenAI()
+            client.chat.completions.create(model="gpt-4o", messages=[])
+        """
+    assert sites(code, path="tests/test_app.py") == []
+    assert len(sites(code, path="app/service.py")) == 1
