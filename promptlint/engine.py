@@ -107,7 +107,7 @@ def analyse(path: str, module, text: str, settings: Settings):
     positions = wrapper.resolve(PositionProvider)
     index = ModuleIndex(positions)
     module.visit(index)
-    ev = Evaluator(index, text)
+    ev = Evaluator(index, text, importer=path)
     ev.module_code = module
     sites, ctors = CallSiteFinder(ev, index, path, settings).run()
     return FileContext(path, text, settings, sites, ctors)

@@ -145,6 +145,14 @@ def sdk_data():
     return load_data("sdks.yaml")
 
 
+@cache
+def _SDK_ROOTS() -> frozenset[str]:
+    """Top-level packages of the SDKs and stdlib modules: never looked up on disk."""
+    sdk = sdk_data()
+    names = {q.split(".")[0] for q in [*sdk["clients"], *sdk["functions"], *sdk["model_classes"]]}
+    return frozenset(names | {"os", "sys", "json", "time", "datetime", "random", "uuid", "typing", "re"})
+
+
 def volatile_kind_of_call(qual: str) -> str | None:
     data = volatile_data()
     for kind in ("unordered", "timestamp", "unique-id"):
@@ -165,8 +173,10 @@ def volatile_name(name: str) -> bool:
 
 # -- the evaluator -----------------------------------------------------------
 class Evaluator:
-    def __init__(self, index: ModuleIndex, source: str) -> None:
+    def __init__(self, index: ModuleIndex, source: str, importer: str | None = None) -> None:
         self.index = index
+        self.importer = importer  # path of this module, to read constants it imports
+        self.hops = 0
         self.positions = index.positions
         self.module_code = cst.Module(body=[])
         self._memo: dict[tuple, Val] = {}
@@ -323,7 +333,8 @@ class Evaluator:
         if events:
             return self._from_events(events, None, ctx.path if ctx.func is None else (), ctx)
         if name in self.index.imports:
-            return Ref(self.index.imports[name])
+            qual = self.index.imports[name]
+            return self._imported(qual) or Ref(qual)
         if name in self.index.functions:
             return LocalFunc(self.index.functions[name])
         if name in self.index.classes:
@@ -381,6 +392,17 @@ class Evaluator:
         if volatile_name(name):
             return Vol(name, "unique-id", self.span(node) if node is not None else None)
         return Dyn(name, self.span(node) if node is not None else None)
+
+    def _imported(self, qual: str) -> Val | None:
+        """A constant or client defined in a sibling module of the checked project."""
+        if self.importer is None or qual.split(".")[0] in _SDK_ROOTS():
+            return None
+        from promptlint.project import imported_constant
+
+        val = imported_constant(self.importer, qual, self.hops)
+        if val is not None and (is_static(val) or isinstance(val, Client)):
+            return val
+        return None
 
     def _client_from_annotation(self, ann, ctx) -> Client | None:
         if isinstance(ann, cst.Subscript):  # Optional[OpenAI]
@@ -463,7 +485,8 @@ class Evaluator:
             local = self.index.classes.get(base.qual)
             if local is not None and attr in local.attrs:
                 return self.ev(local.attrs[attr], Ctx(None, END, (), None, ctx.depth + 1))
-            return Ref(f"{base.qual}.{attr}")
+            qual = f"{base.qual}.{attr}"
+            return (self._imported(qual) if attr[:1].isupper() or attr.isupper() else None) or Ref(qual)
         if isinstance(base, Client):
             if attr in self.transparent:
                 return base

@@ -156,3 +156,25 @@ def test_unknown_is_never_guessed():
                 {"role": "system", "content": load_prompt("x")}])
         """)
     assert got[0][1][0][0] in ("dynamic", "unknown")
+
+
+def test_constants_and_clients_from_sibling_modules(tmp_path, monkeypatch):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "prompts.py").write_text('SYSTEM = "You are the Acme support assistant."\n')
+    (pkg / "llm.py").write_text("from openai import OpenAI\nclient = OpenAI()\n")
+    (pkg / "app.py").write_text(textwrap.dedent("""
+        from .prompts import SYSTEM
+        from . import prompts
+        from .llm import client
+        def ask(q):
+            return client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": SYSTEM + " " + prompts.SYSTEM}])
+        """))
+    monkeypatch.chdir(tmp_path)
+    result = lint_source("pkg/app.py", (pkg / "app.py").read_bytes(), Settings())
+    assert len(result.callsites) == 1
+    segs = result.callsites[0].parts[0].segments
+    assert [(s.kind, s.text) for s in segs] == [
+        ("static", "You are the Acme support assistant. You are the Acme support assistant.")]

@@ -1,0 +1,90 @@
+"""Module-level constants imported from sibling modules (`from .prompts import SYSTEM`).
+
+Real applications keep their prompts in a `prompts.py`; without this the text
+of those prompts would be of unknown size. Only constants are read, never
+executed: the target module is parsed and its assignment evaluated like any
+other expression. Results are cached per file for the life of the process.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+MAX_HOPS = 3  # a constant that imports a constant that imports ...
+MAX_BYTES = 1_000_000
+
+
+def module_file(importer: str, module: str) -> str | None:
+    """The file that `module` (as written in an import in `importer`) names, if it is on disk."""
+    here = os.path.dirname(os.path.abspath(importer))
+    if module.startswith("."):
+        dots = len(module) - len(module.lstrip("."))
+        base = here
+        for _ in range(dots - 1):
+            base = os.path.dirname(base)
+        parts = [p for p in module.lstrip(".").split(".") if p]
+        return _existing(os.path.join(base, *parts)) if parts else _existing(base)
+    parts = module.split(".")
+    base = here
+    for _ in range(6):  # walk up to the directory that holds the top-level package
+        found = _existing(os.path.join(base, *parts))
+        if found:
+            return found
+        parent = os.path.dirname(base)
+        if parent == base:
+            break
+        base = parent
+    return None
+
+
+def _existing(stem: str) -> str | None:
+    for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=256)
+def _analysed(path: str):
+    """Parse a module once and return (index, evaluator), or None."""
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            source = fh.read()
+        import libcst as cst
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        from promptlint.index import ModuleIndex
+        from promptlint.values import Evaluator
+
+        module = cst.parse_module(source)
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        index = ModuleIndex(positions)
+        module.visit(index)
+        ev = Evaluator(index, module.code, importer=path)
+        ev.module_code = module
+        return ev
+    except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
+        return None
+
+
+def imported_constant(importer: str, qual: str, hops: int):
+    """The value of `pkg.module.NAME` as imported from `importer`, or None."""
+    if hops >= MAX_HOPS or "." not in qual:
+        return None
+    module, _, name = qual.rpartition(".")
+    path = module_file(importer, module)
+    if path is None:
+        return None
+    ev = _analysed(path)
+    if ev is None:
+        return None
+    from promptlint.index import END
+    from promptlint.values import Ctx
+
+    if not any(e.name == name for e in ev.index.module_events):
+        return None
+    ev.hops = hops + 1
+    return ev.lookup(name, Ctx(None, END, ()))
