@@ -68,7 +68,8 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        _parse_error(result, settings, f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column + 1)
+        line, col, message = _syntax_error(source, exc)
+        _parse_error(result, settings, f"cannot parse: {message}", line, col)
         return result
     except (RecursionError, MemoryError):
         _parse_error(result, settings, "cannot parse: the file nests too deeply for the parser", 1, 1)
@@ -111,6 +112,22 @@ def analyse(path: str, module, text: str, settings: Settings):
     ev.module_code = module
     sites, ctors = CallSiteFinder(ev, index, path, settings).run()
     return FileContext(path, text, settings, sites, ctors)
+
+
+def _syntax_error(source: bytes, exc) -> tuple[int, int, str]:
+    """CPython's position and wording (libcst's native parser reports the next token)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as err:
+        return err.lineno or 1, err.offset or 1, err.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return exc.raw_line, exc.raw_column + 1, exc.message.removeprefix("parser error: ")
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

@@ -32,6 +32,7 @@ class Event:
     in_loop: bool = False
     key: object = None  # setitem key, for `d["k"] = v`
     iter_node: cst.CSTNode | None = None  # the iterable, for loop targets
+    loop_iter: cst.CSTNode | None = None  # the innermost enclosing `for` loop's iterable
 
 
 @dataclass(slots=True)
@@ -96,7 +97,9 @@ class ModuleIndex(cst.CSTVisitor):
         return len(self._loops) > self._loop_base[-1]
 
     def _event(self, name: str, pos: Pos, kind: str, node, **extra) -> None:
-        ev = Event(name, pos, kind, node, tuple(self._path), self._in_loop(), **extra)
+        loop = self._loops[-1] if self._in_loop() else None
+        loop_iter = loop.iter if isinstance(loop, cst.For) else None
+        ev = Event(name, pos, kind, node, tuple(self._path), self._in_loop(), loop_iter=loop_iter, **extra)
         (self.func.events if self.func else self.module_events).append(ev)
 
     # -- blocks ----------------------------------------------------------
@@ -117,9 +120,9 @@ class ModuleIndex(cst.CSTVisitor):
         self._path.pop()
 
     def visit_For(self, node: cst.For) -> None:
-        self._loops.append(node)
         for name in _target_names(node.target):
             self._event(name, self.pos(node), "loop", node.target, iter_node=node.iter)
+        self._loops.append(node)
 
     def leave_For(self, node) -> None:
         self._loops.pop()

@@ -84,7 +84,20 @@ def imported_constant(importer: str, qual: str, hops: int):
     from promptlint.index import END
     from promptlint.values import Ctx
 
+    from promptlint.values import Client, Factory
+
+    ev.hops = hops + 1
+    if name in ev.index.functions:
+        found = ev._call_local(ev.index.functions[name], None, Ctx(None, END, ()))
+        return Factory(_foreign(found)) if isinstance(found, Client) else None
     if not any(e.name == name for e in ev.index.module_events):
         return None
-    ev.hops = hops + 1
-    return ev.lookup(name, Ctx(None, END, ()))
+    val = ev.lookup(name, Ctx(None, END, ()))
+    return _foreign(val) if isinstance(val, Client) else val
+
+
+def _foreign(client):
+    """A client built in another module: its constructor's nodes belong to that module."""
+    from promptlint.values import Client
+
+    return Client(client.kind, client.cls, client.path)

@@ -56,6 +56,8 @@ class Vol(Val):
     source: str
     kind: str  # timestamp | unique-id | unordered
     span: Span | None = None
+    # A set is only unordered once iterated: report where it is iterated, where the fix goes.
+    at_use: bool = False
 
 
 @dataclass(slots=True)
@@ -103,6 +105,13 @@ class Ref(Val):
     """A module, class or function named through imports (`openai.OpenAI`)."""
 
     qual: str
+
+
+@dataclass(slots=True)
+class Factory(Val):
+    """A function of another module that returns an SDK client."""
+
+    client: "Client"
 
 
 @dataclass(slots=True)
@@ -240,7 +249,7 @@ class Evaluator:
         if isinstance(node, (cst.List, cst.Tuple)):
             return self._sequence(node, ctx)
         if isinstance(node, cst.Set):
-            return Vol(self.code(node), "unordered", self.span(node))
+            return Vol(self.code(node), "unordered", self.span(node), at_use=True)
         if isinstance(node, cst.Dict):
             return self._dict(node, ctx)
         if isinstance(node, cst.BinaryOperation):
@@ -375,9 +384,8 @@ class Evaluator:
             return self.ev(ev.node, sub)
         if ev.kind == "loop":
             it = self.ev(ev.iter_node, sub)
-            unordered = find_unordered(it)
-            if unordered is not None:
-                return unordered
+            if find_unordered(it) is not None:
+                return Dyn(ev.name, self.span(ev.node))  # one item: its order does not matter here
             if is_static(it):
                 return Det(ev.name)
             return Dyn(ev.name, self.span(ev.node))
@@ -400,7 +408,9 @@ class Evaluator:
         from promptlint.project import imported_constant
 
         val = imported_constant(self.importer, qual, self.hops)
-        if val is not None and (is_static(val) or isinstance(val, Client)):
+        if isinstance(val, Vol):  # its span is in the other file
+            return Vol(val.source, val.kind, None, at_use=True)
+        if val is not None and (is_static(val) or isinstance(val, (Client, Factory))):
             return val
         return None
 
@@ -447,10 +457,12 @@ class Evaluator:
                 return seq
             item = self.ev(args[0].value, sub)
             new = [item] if ev.kind == "append" else (item.items if isinstance(item, Seq) else [item])
+            unordered = seq.unordered or (item.unordered if isinstance(item, Seq) else None)
             if ev.in_loop:
                 new = [Many(x) for x in new]
-            return Seq([*seq.items, *new], seq.unordered or (item.unordered if isinstance(item, Seq) else None),
-                       seq.node)
+                if ev.loop_iter is not None and unordered is None:
+                    unordered = self._iterated(ev.loop_iter, sub)
+            return Seq([*seq.items, *new], unordered, seq.node)
         if ev.kind == "sort":
             return Seq(val.items, None, val.node) if isinstance(val, Seq) else val
         if ev.kind == "update":
@@ -566,12 +578,19 @@ class Evaluator:
         origin = base.origin if isinstance(base, Dyn) else None
         return Dyn(self._short(node), self.span(node), origin)
 
+    def _iterated(self, iter_node, ctx) -> Vol | None:
+        """The unordered source an iteration reads, anchored at the iteration for sets."""
+        unordered = find_unordered(self.ev(iter_node, ctx))
+        if unordered is not None and (unordered.at_use or unordered.span is None):
+            return Vol(f"iterating {self._short(iter_node)}", "unordered", self.span(iter_node))
+        return unordered
+
     def _comprehension(self, node, ctx) -> Val:
         comp = node.for_in
         it = self.ev(comp.iter, ctx)
-        unordered = find_unordered(it)
         if isinstance(node, (cst.SetComp,)):
-            return Vol(self._short(node), "unordered", self.span(node))
+            return Vol(self._short(node), "unordered", self.span(node), at_use=True)
+        unordered = self._iterated(comp.iter, ctx)
         if unordered is not None:
             return unordered
         if is_static(it) and comp.inner_for_in is None:
@@ -620,6 +639,8 @@ class Evaluator:
             return self._call_ref(callee.qual, node, ctx)
         if isinstance(callee, LocalFunc):
             return self._call_local(callee.info, node, ctx)
+        if isinstance(callee, Factory):
+            return callee.client
         if isinstance(callee, Client):
             if isinstance(fn, cst.Attribute) and fn.attr.value in self.transparent:
                 return callee  # client.with_options(timeout=5) is the same client
@@ -730,7 +751,8 @@ class Evaluator:
         if kind is not None:
             if qual == "time.strftime" and len(args) > 1:
                 return Dyn(self._short(node), self.span(node))
-            return Vol(self._short(node), kind, self.span(node))
+            is_set = qual in ("builtins.set", "builtins.frozenset")
+            return Vol(self._short(node), kind, self.span(node), at_use=is_set)
         if qual in ("textwrap.dedent", "inspect.cleandoc") and first is not None:
             return dedent(first, qual == "inspect.cleandoc")
         if qual in ("builtins.str", "builtins.format") and first is not None:
