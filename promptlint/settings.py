@@ -55,6 +55,8 @@ class Settings:
     output_format: str = "concise"
     # Directory that relative paths in output are computed against.
     root: str = "."
+    # The config file these settings came from (None: defaults / --isolated).
+    config_file: str | None = None
 
     def option(self, code: str, key: str, default):
         return self.rule_options.get(code, {}).get(key, default)

@@ -1,0 +1,7 @@
+"""`python -m promptlint` runs the command line."""
+
+import sys
+
+from promptlint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,422 @@
+"""Command line: a thin typer front end (conventions §6).
+
+    promptlint check [PATHS]...        lint (default path ".")
+    promptlint rules                   list rules
+    promptlint rule CODE               show one rule's document
+
+Exit codes: 0 no unsuppressed findings, 1 findings, 2 usage / config /
+internal error (one line on stderr; a traceback only with --debug).
+`--exit-zero` turns 1 into 0 and never hides 2.
+
+Start-up time matters (`promptlint --version` is budgeted), so this module
+imports only typer and the stdlib; config, discovery, the engine and each
+renderer are imported inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+import typer
+
+from promptlint import __version__
+
+app = typer.Typer(
+    name="promptlint",
+    help="Find what silently inflates the LLM bill in Python code.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,  # never print locals: they can hold prompts and keys
+    rich_markup_mode=None,  # plain help; keeps rich out of start-up
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _error(message: str) -> None:
+    """The one line a user sees for exit code 2."""
+    sys.stderr.write(f"promptlint: error: {' '.join(str(message).split())}\n")
+
+
+class _Guard:
+    """Turn any exception inside a command into one stderr line and exit 2."""
+
+    def __init__(self, debug: bool = False) -> None:
+        self.debug = debug
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or isinstance(exc, (typer.Exit, typer.Abort, typer.TyperException)):
+            return False
+        from promptlint.errors import UsageError
+
+        if self.debug:
+            import traceback
+
+            traceback.print_exception(kind, exc, tb, file=sys.stderr)
+        if isinstance(exc, UsageError):
+            _error(str(exc))
+        elif isinstance(exc, KeyboardInterrupt):
+            _error("interrupted")
+        else:
+            hint = "" if self.debug else " (run with --debug for a traceback)"
+            _error(f"internal error: {type(exc).__name__}: {exc}{hint}")
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"promptlint {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Find what silently inflates the LLM bill in Python code."""
+
+
+# ---------------------------------------------------------------- check
+
+
+def _selected(code: str, settings) -> bool:
+    from promptlint.checks import is_selected
+
+    if code == "PL000":  # a file we could not parse is always reported unless ignored outright
+        return not any(code.startswith(p) for p in settings.ignore)
+    return is_selected(code, settings.select, settings.ignore)
+
+
+def _finalize(result, settings):
+    """Apply selection and per-file-ignores (idempotent if the engine did too); sort."""
+    from promptlint.suppress import per_file_ignored
+
+    result.findings = sorted(
+        (f for f in result.findings
+         if _selected(f.code, settings) and not per_file_ignored(f, settings.per_file_ignores, settings.root)),
+        key=lambda f: f.sort_key(),
+    )
+    return result
+
+
+def _lint_stdin(display: str, settings, sources: dict):
+    from promptlint import engine
+
+    data = sys.stdin.buffer.read()
+    sources[display] = data.decode("utf-8", errors="replace")
+    file_result = engine.lint_source(display, data, settings)
+    return engine.RunResult(
+        findings=list(file_result.findings),
+        files_checked=0 if file_result.skipped else 1,
+        files_skipped=1 if file_result.skipped else 0,
+        callsites=list(file_result.callsites),
+        warnings=list(file_result.warnings),
+    )
+
+
+def _write_statistics(findings, path: str | None) -> None:
+    """A count per code, most frequent first, then by code."""
+    counts: dict[str, list] = {}
+    for f in findings:
+        if not f.suppressed:
+            counts.setdefault(f.code, [0, f.name])[0] += 1
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    text = "".join(f"{count:>5}  {code}  {name}\n" for code, (count, name) in rows)
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+
+
+def _settings_json(settings) -> str:
+    import dataclasses
+    import json
+
+    return json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def _write(fmt: str, result, settings, path: str | None, options) -> None:
+    from promptlint.report import render
+
+    if path is None:
+        render(fmt, result, settings, sys.stdout, options)
+        sys.stdout.flush()
+        return
+    try:
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            render(fmt, result, settings, fh, options)
+    except OSError as exc:
+        from promptlint.errors import UsageError
+
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@app.command()
+def check(
+    paths: Optional[List[str]] = typer.Argument(None, metavar="[PATHS]...", help="Files or directories (default: .); '-' reads stdin."),
+    output_format: Optional[str] = typer.Option(
+        None, "--output-format", metavar="FORMAT", help="concise | full | json | json-lines | github | sarif"),
+    output_file: Optional[str] = typer.Option(None, "--output-file", metavar="FILE", help="Write the output to FILE."),
+    sarif_file: Optional[str] = typer.Option(None, "--sarif-file", metavar="FILE", help="Also write SARIF to FILE."),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Rule codes or prefixes (comma list)."),
+    extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", metavar="CODES", help="Add to the selection."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Rule codes or prefixes to ignore."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOBS", help="Extra exclude globs (comma list)."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Use this config file."),
+    isolated: bool = typer.Option(False, "--isolated", help="Ignore all configuration files."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print a count per rule instead of findings."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print findings only."),
+    show_settings: bool = typer.Option(False, "--show-settings", help="Print the resolved settings and exit."),
+    no_force_exclude: bool = typer.Option(False, "--no-force-exclude",
+                                          help="Lint explicitly passed files even if excluded."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", metavar="DIR", help="Cache directory."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", metavar="N", help="Worker processes."),
+    show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Include suppressed findings."),
+    sarif_no_root: bool = typer.Option(False, "--sarif-no-root",
+                                       help="Omit the absolute project root from SARIF (stable snapshots)."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", metavar="PATH",
+                                                 help="Path to report for source read from stdin."),
+    add_noqa: bool = typer.Option(False, "--add-noqa", help="Add '# noqa: CODE' comments for every finding."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
+) -> None:
+    """Lint Python files for LLM cost problems."""
+    with _Guard(debug):
+        code = _check(
+            paths=list(paths or []), output_format=output_format, output_file=output_file,
+            sarif_file=sarif_file, select=select, extend_select=extend_select, ignore=ignore,
+            exclude=exclude, config_file=config_file, isolated=isolated, exit_zero=exit_zero,
+            statistics=statistics, quiet=quiet, show_settings=show_settings,
+            no_force_exclude=no_force_exclude, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs,
+            show_suppressed=show_suppressed, sarif_no_root=sarif_no_root,
+            stdin_filename=stdin_filename, add_noqa=add_noqa,
+        )
+    raise typer.Exit(code)
+
+
+def _check(**o) -> int:
+    from promptlint import config
+    from promptlint.discovery import discover, display_path
+    from promptlint.errors import UsageError
+
+    paths = o["paths"]
+    use_stdin = paths == ["-"] or (not paths and o["stdin_filename"] is not None)
+    if "-" in paths and not use_stdin:
+        raise UsageError("'-' (stdin) cannot be combined with other paths")
+    paths = paths or ["."]
+
+    overrides = config.Overrides(
+        select=config.parse_code_list(o["select"]) if o["select"] else None,
+        extend_select=config.parse_code_list(o["extend_select"]),
+        ignore=config.parse_code_list(o["ignore"]),
+        exclude=[p.strip() for v in o["exclude"] or [] for p in v.split(",") if p.strip()],
+        force_exclude=False if o["no_force_exclude"] else None,
+        no_cache=o["no_cache"],
+        cache_dir=o["cache_dir"],
+        jobs=o["jobs"],
+        output_format=o["output_format"],
+    )
+    start = o["stdin_filename"] if use_stdin else paths[0]
+    start = start if start and os.path.exists(start) else None
+    settings = config.load_settings(config_file=o["config_file"], isolated=o["isolated"],
+                                    start=start, overrides=overrides)
+    if o["show_settings"]:
+        sys.stdout.write(_settings_json(settings) + "\n")
+        return EXIT_OK
+
+    from promptlint import engine
+    from promptlint.report import ReportOptions
+
+    quiet = o["quiet"]
+    notices: list[str] = []
+    sources: dict[str, str] = {}
+    if use_stdin:
+        display = display_path(o["stdin_filename"]) if o["stdin_filename"] else "-"
+        if o["stdin_filename"] and settings.force_exclude:
+            from promptlint.discovery import Excluder
+
+            if Excluder(settings).excluded_with_parents(os.path.abspath(o["stdin_filename"]), False):
+                sys.stdin.buffer.read()  # an excluded file: nothing to report, like Ruff
+                return EXIT_OK
+        result = _lint_stdin(display, settings, sources)
+    else:
+        files = discover(paths, settings, notices)
+        result = engine.lint_paths(files, settings) if files else engine.RunResult()
+    result = _finalize(result, settings)
+
+    options = ReportOptions(show_suppressed=o["show_suppressed"], sarif_root_uri=not o["sarif_no_root"],
+                            sources=sources)
+    fmt = settings.output_format
+    if o["statistics"]:
+        _write_statistics(result.findings, o["output_file"])
+    else:
+        options.color = (o["output_file"] is None and fmt in ("concise", "full") and sys.stdout.isatty()
+                         and not os.environ.get("NO_COLOR"))
+        _write(fmt, result, settings, o["output_file"], options)
+        options.color = False
+    if o["sarif_file"]:
+        _write("sarif", result, settings, o["sarif_file"], options)
+
+    if o["add_noqa"]:
+        from promptlint.noqa import add_noqa
+
+        added = add_noqa([f for f in result.findings if not f.suppressed])
+        if not quiet:
+            sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
+
+    active = [f for f in result.findings if not f.suppressed]
+    if not quiet:
+        for line in [*notices, *result.warnings]:
+            sys.stderr.write(f"warning: {line}\n")
+        if active:
+            sys.stderr.write(f"Found {len(active)} finding{'s' if len(active) != 1 else ''}.\n")
+        else:
+            sys.stderr.write("All checks passed.\n")
+    errors = list(getattr(result, "errors", None) or [])
+    for line in errors:  # e.g. a rule that crashed on one file: the run went on, but exit 2
+        _error(line)
+    if errors:
+        return EXIT_ERROR
+    if o["add_noqa"] or o["exit_zero"]:
+        return EXIT_OK
+    return EXIT_FINDINGS if active else EXIT_OK
+
+
+# ---------------------------------------------------------------- rules / rule
+
+
+def _rule_table() -> dict[str, dict]:
+    """code -> {code, name, severity, summary, doc}; documents where they exist, else the registry."""
+    from promptlint.checks import ENGINE_CODES, REGISTRY, all_codes
+
+    try:
+        from promptlint.ruledocs import load_all
+
+        docs = load_all()
+    except Exception:  # docs are data; listing codes must work without them
+        docs = {}
+    table = {}
+    for code in sorted({*all_codes(), *docs}):
+        doc = docs.get(code)
+        if doc:
+            table[code] = {"code": code, "name": doc.name, "severity": doc.severity,
+                           "summary": doc.summary, "doc": doc}
+        elif code in ENGINE_CODES:
+            name, severity = ENGINE_CODES[code]
+            table[code] = {"code": code, "name": name, "severity": severity, "summary": "", "doc": None}
+        else:
+            module = REGISTRY[code].split(":")[0]
+            name = module.split("_", 1)[1].replace("_", "-") if "_" in module else module
+            table[code] = {"code": code, "name": name, "severity": "", "summary": "", "doc": None}
+    return table
+
+
+def _check_text_or_json(fmt: str) -> None:
+    from promptlint.errors import UsageError
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--output-format must be 'text' or 'json', got '{fmt}'")
+
+
+@app.command("rules")
+def rules_command(
+    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text | json"),
+) -> None:
+    """List every rule: code, name, default severity, summary."""
+    with _Guard():
+        _check_text_or_json(output_format)
+        table = _rule_table()
+        if output_format == "json":
+            import json
+
+            rows = [{k: v for k, v in row.items() if k != "doc"} for row in table.values()]
+            sys.stdout.write(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        else:
+            width = max((len(r["name"]) for r in table.values()), default=0)
+            for row in table.values():
+                line = f"{row['code']}  {row['name']:<{width}}  {row['severity']:<7}  {row['summary']}"
+                sys.stdout.write(line.rstrip() + "\n")
+
+
+@app.command("rule")
+def rule_command(
+    code: str = typer.Argument(..., metavar="CODE", help="A rule code, e.g. PL101."),
+    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text | json"),
+) -> None:
+    """Show one rule's documentation."""
+    with _Guard():
+        from promptlint.errors import UsageError
+
+        _check_text_or_json(output_format)
+        table = _rule_table()
+        row = table.get(code.strip().upper())
+        if row is None:
+            import difflib
+
+            close = difflib.get_close_matches(code.strip().upper(), list(table), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise UsageError(f"unknown rule code '{code}'{hint}")
+        doc = row["doc"]
+        if output_format == "json":
+            import json
+
+            data = {k: v for k, v in row.items() if k != "doc"}
+            data.update(sections=dict(doc.sections) if doc else {}, examples=doc.examples if doc else {},
+                        tags=list(doc.tags) if doc else [])
+            from promptlint.report import RULE_URL
+
+            data["url"] = RULE_URL.format(code=row["code"])
+            sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        elif doc:
+            sys.stdout.write(doc.text())
+        else:
+            sys.stdout.write(f"{row['code']} {row['name']} ({row['severity'] or 'unknown'})\n\n"
+                             "No documentation is installed for this rule.\n")
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the exit code (the script wrapper passes it to sys.exit)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:  # like Ruff: no command is a usage error, with the help as a hint
+        app(args=["--help"], prog_name="promptlint", standalone_mode=False)
+        return EXIT_ERROR
+    try:
+        code = app(args=args, prog_name="promptlint", standalone_mode=False)
+    except typer.TyperException as exc:  # click usage errors: bad option, bad value
+        _error(exc.format_message())
+        return EXIT_ERROR
+    except typer.Abort:
+        _error("aborted")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_ERROR
+    except BrokenPipeError:  # `promptlint check | head`: stop quietly
+        sys.stderr.close()
+        return EXIT_ERROR
+    except Exception as exc:  # anything outside a command's guard
+        if "--debug" in args:
+            import traceback
+
+            traceback.print_exc()
+        _error(f"internal error: {type(exc).__name__}: {exc}")
+        return EXIT_ERROR
+    return code if isinstance(code, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Output formats: one module per format, all behind `render()`.
+
+    render("sarif", result, settings, sys.stdout, ReportOptions(...))
+
+Each module defines `render(result, settings, stream, options) -> None`. They
+are imported only when selected (start-up time). Every format is
+deterministic: same findings and options, same bytes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from dataclasses import dataclass, field
+
+from promptlint.model import Finding
+
+FORMATS = {
+    "concise": "concise",
+    "full": "full",
+    "json": "jsonfmt",
+    "json-lines": "jsonfmt",
+    "github": "github",
+    "sarif": "sarif",
+}
+
+RULE_URL = "https://github.com/promptlint/promptlint/blob/main/docs/rules/{code}.md"
+INFORMATION_URI = "https://github.com/promptlint/promptlint"
+
+
+@dataclass(slots=True)
+class ReportOptions:
+    show_suppressed: bool = False  # concise/full/json/json-lines/github (SARIF always keeps them)
+    color: bool = False  # ANSI colours in concise/full
+    # Directory that SARIF URIs are relative to (%SRCROOT%); output paths are relative to cwd.
+    srcroot: str = field(default_factory=os.getcwd)
+    sarif_root_uri: bool = True  # False: omit originalUriBaseIds (--sarif-no-root)
+    # Source text by display path for files not on disk (stdin); others are read lazily.
+    sources: dict[str, str] = field(default_factory=dict)
+    _lines: dict[str, list[str] | None] = field(default_factory=dict)
+
+    def text_of(self, path: str) -> str | None:
+        if path in self.sources:
+            return self.sources[path]
+        try:
+            with open(path, "rb") as fh:
+                # Undecodable bytes become U+FFFD, as Node's utf8 reader (GitHub's hasher) does.
+                return fh.read().decode("utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def lines_of(self, path: str) -> list[str] | None:
+        if path not in self._lines:
+            text = self.text_of(path)
+            self._lines[path] = None if text is None else text.splitlines()
+        return self._lines[path]
+
+
+def render(fmt: str, result, settings, stream, options: ReportOptions | None = None) -> None:
+    """Write `result` (engine.RunResult) to `stream` in format `fmt`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format '{fmt}'")
+    module = importlib.import_module(f"promptlint.report.{FORMATS[fmt]}")
+    options = options or ReportOptions()
+    if fmt == "json-lines":
+        module.render_lines(result, settings, stream, options)
+    else:
+        module.render(result, settings, stream, options)
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def visible(findings: list[Finding], options: ReportOptions) -> list[Finding]:
+    """Findings a human-facing format shows: suppressed ones only on request; sorted."""
+    keep = [f for f in findings if options.show_suppressed or not f.suppressed]
+    return sorted(keep, key=Finding.sort_key)
+
+
+def finite(value: float | None) -> float | None:
+    """JSON never carries NaN or infinity: those become null."""
+    if value is None or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return value
+
+
+def money(usd: float) -> str:
+    if usd >= 0.01 or usd == 0:
+        return f"${usd:,.2f}"
+    return f"${usd:.2g}"  # keep two significant digits of small amounts
+
+
+def waste_text(finding: Finding) -> str:
+    """The bracketed estimate, e.g. `[~1,840 tok/call, $0.42/1k calls]`, or ""."""
+    parts = []
+    if finding.waste_tokens_per_call is not None:
+        parts.append(f"~{finding.waste_tokens_per_call:,} tok/call")
+    usd = finite(finding.usd_per_1k_calls)
+    if usd is not None:
+        parts.append(f"{money(usd)}/1k calls")
+    return f"[{', '.join(parts)}]" if parts else ""

@@ -1,0 +1,76 @@
+"""JSON (one envelope) and JSON Lines (one finding per line, no envelope).
+
+Schema version 1. Keys are snake_case, always present (null when unknown),
+sorted, non-ASCII kept as is. Changes within a schema version are additive only.
+"""
+
+from __future__ import annotations
+
+import json
+
+from promptlint import __version__
+from promptlint.fingerprint import stable_fingerprints
+from promptlint.report import RULE_URL, ReportOptions, finite, visible
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(f, fingerprint: str) -> dict:
+    span = f.span
+    return {
+        "code": f.code,
+        "name": f.name,
+        "message": f.message,
+        "severity": f.severity,
+        "path": f.path,
+        "location": {"line": span.line, "column": span.column},
+        "end_location": {"line": span.end_line, "column": span.end_column},
+        "fingerprint": fingerprint,
+        "url": RULE_URL.format(code=f.code),
+        "fix": None,  # no autofixes yet; the key is part of schema 1
+        "waste_tokens_per_call": f.waste_tokens_per_call,
+        "waste_kind": f.waste_kind,
+        "usd_per_1k_calls": finite(f.usd_per_1k_calls),
+        "assumptions": list(f.assumptions) if f.assumptions is not None else None,
+        "suppressed": f.suppressed,
+    }
+
+
+def finding_dicts(result, options: ReportOptions) -> list[dict]:
+    # Fingerprints over every finding, so --show-suppressed never changes an ordinal.
+    prints = stable_fingerprints(result.findings, options.lines_of)
+    by_id = {id(f): fp for f, fp in zip(result.findings, prints)}
+    return [finding_dict(f, by_id[id(f)]) for f in visible(result.findings, options)]
+
+
+def summary(result) -> dict:
+    active = [f for f in result.findings if not f.suppressed]
+    by_code: dict[str, int] = {}
+    for f in active:
+        by_code[f.code] = by_code.get(f.code, 0) + 1
+    return {
+        "findings": len(active),
+        "suppressed": len(result.findings) - len(active),
+        "by_code": by_code,
+        "files_checked": result.files_checked,
+        "files_skipped": result.files_skipped,
+    }
+
+
+def _dump(obj, indent=None) -> str:
+    return json.dumps(obj, indent=indent, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+def render(result, settings, stream, options: ReportOptions) -> None:
+    envelope = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "promptlint", "version": __version__},
+        "findings": finding_dicts(result, options),
+        "summary": summary(result),
+    }
+    stream.write(_dump(envelope, indent=2) + "\n")
+
+
+def render_lines(result, settings, stream, options: ReportOptions) -> None:
+    for item in finding_dicts(result, options):
+        stream.write(_dump(item) + "\n")

@@ -1,0 +1,179 @@
+"""SARIF 2.1.0 for GitHub code scanning and the VS Code SARIF Viewer (conventions §10).
+
+One run. `tool.driver.rules` lists every referenced rule in code order and each
+result's `ruleIndex` points into it. URIs are relative to %SRCROOT% (the
+directory promptlint ran in, where CI checks the repository out), symlinks
+resolved, POSIX, percent-encoded. Suppressed findings stay in, marked
+`suppressions: [{"kind": "inSource"}]`. No timestamps; the only machine-specific
+field is `originalUriBaseIds`, which `--sarif-no-root` drops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from promptlint import __version__
+from promptlint.fingerprint import line_hashes, stable_fingerprints
+from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, finite, money
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+GITHUB_MAX_RESULTS = 25_000
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
+_MAX_FULL_DESCRIPTION = 1024  # GitHub truncates longer ones
+
+
+def _docs() -> dict:
+    try:
+        from promptlint.ruledocs import load_all
+
+        return load_all()
+    except Exception:  # a missing or broken rules/ dir must not break the report
+        return {}
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    for end in (". ", "? ", "! "):
+        if end in text:
+            return text[: text.index(end) + 1]
+    return text
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def rule_descriptor(code: str, example, doc) -> dict:
+    """One `reportingDescriptor`; `example` is a finding of this rule (name, severity fallback)."""
+    name = doc.name if doc else example.name
+    severity = doc.severity if doc else example.severity
+    summary = (doc.summary if doc else "") or name.replace("-", " ")
+    what = (doc.sections.get("what it does", "").strip() if doc else "") or summary
+    tags = [t for t in (doc.tags if doc else ["cost", "llm"]) if t.lower() != "security"][:20]
+    return {
+        "id": code,
+        "name": name,
+        "shortDescription": {"text": _first_sentence(summary)},
+        "fullDescription": {"text": _truncate(what, _MAX_FULL_DESCRIPTION)},
+        "help": {
+            "text": doc.text() if doc else summary,
+            "markdown": doc.markdown() if doc else f"# {code} {name}\n\n{summary}\n",
+        },
+        "helpUri": RULE_URL.format(code=code),
+        "defaultConfiguration": {"level": _LEVELS.get(severity, "warning")},
+        "properties": {
+            "tags": sorted(set(tags)),
+            # PL000 (a file that does not parse) is certain; cost heuristics are not.
+            "precision": "very-high" if code == "PL000" else "medium",
+            "problem.severity": _PROBLEM_SEVERITY.get(severity, "warning"),
+        },
+    }
+
+
+def artifact_location(path: str, srcroot: str) -> dict:
+    real = os.path.realpath(path)
+    root = os.path.realpath(srcroot)
+    try:
+        inside = os.path.commonpath([real, root]) == root
+    except ValueError:
+        inside = False
+    if inside:
+        rel = Path(os.path.relpath(real, root)).as_posix()
+        return {"uri": quote(rel, safe="/"), "uriBaseId": "%SRCROOT%"}
+    return {"uri": Path(real).as_uri()}
+
+
+def _message(f) -> str:
+    text = f.message
+    estimate = []
+    if f.waste_tokens_per_call is not None:
+        estimate.append(f"~{f.waste_tokens_per_call:,} tokens per call")
+    usd = finite(f.usd_per_1k_calls)
+    if usd is not None:
+        estimate.append(f"{money(usd)} per 1,000 calls")
+    if estimate:
+        # The first sentence must stand alone; the estimate follows it.
+        text = text.rstrip()
+        if not text.endswith((".", "!", "?")):
+            text += "."
+        text += f" Estimated waste: {', '.join(estimate)}."
+    return text
+
+
+def build(result, options: ReportOptions) -> dict:
+    findings = sorted(result.findings, key=lambda f: f.sort_key())
+    docs = _docs()
+    codes = sorted({f.code for f in findings})
+    examples = {f.code: f for f in reversed(findings)}
+    rules = [rule_descriptor(code, examples[code], docs.get(code)) for code in codes]
+    index = {code: i for i, code in enumerate(codes)}
+
+    stable = stable_fingerprints(findings, options.lines_of)
+    hashes: dict[str, list[str] | None] = {}
+    results = []
+    for f, stable_fp in zip(findings, stable):
+        if f.path not in hashes:
+            text = options.text_of(f.path)
+            hashes[f.path] = None if text is None else line_hashes(text)
+        prints = {"promptlint/v1": stable_fp}
+        file_hashes = hashes[f.path]
+        if file_hashes and 1 <= f.span.line <= len(file_hashes):
+            prints["primaryLocationLineHash"] = file_hashes[f.span.line - 1]
+        item = {
+            "ruleId": f.code,
+            "ruleIndex": index[f.code],
+            "level": _LEVELS.get(f.severity, "warning"),
+            "message": {"text": _message(f)},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(f.path, options.srcroot),
+                    "region": {
+                        "startLine": f.span.line,
+                        "startColumn": f.span.column,
+                        "endLine": f.span.end_line,
+                        "endColumn": f.span.end_column,
+                    },
+                },
+            }],
+            "partialFingerprints": prints,
+            "suppressions": [{"kind": "inSource"}] if f.suppressed else [],
+        }
+        props = {
+            "waste_tokens_per_call": f.waste_tokens_per_call,
+            "waste_kind": f.waste_kind,
+            "usd_per_1k_calls": finite(f.usd_per_1k_calls),
+        }
+        props = {k: v for k, v in props.items() if v is not None}
+        if props:
+            item["properties"] = props
+        results.append(item)
+
+    run = {
+        "tool": {"driver": {
+            "name": "promptlint",
+            "semanticVersion": __version__,
+            "version": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": rules,
+        }},
+        "automationDetails": {"id": "promptlint/"},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    if options.sarif_root_uri:
+        root = Path(os.path.realpath(options.srcroot)).as_uri()
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": root if root.endswith("/") else root + "/"}}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(result, settings, stream, options: ReportOptions) -> None:
+    log = build(result, options)
+    if len(log["runs"][0]["results"]) > GITHUB_MAX_RESULTS * 0.9:
+        print(f"promptlint: warning: {len(log['runs'][0]['results'])} SARIF results; GitHub code scanning "
+              f"accepts at most {GITHUB_MAX_RESULTS:,} per run", file=sys.stderr)
+    stream.write(json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
