@@ -57,6 +57,9 @@ class Excluder:
         self.respect_gitignore = settings.respect_gitignore
         self._gitignores: dict[str, object | None] = {}  # directory -> spec or None
         self._git_roots: dict[str, str | None] = {}
+        # Directories named on the command line with force-exclude off: patterns that
+        # exclude them do not exclude their contents either.
+        self.forced: list[str] = []
 
     # -- configured patterns
 
@@ -64,11 +67,29 @@ class Excluder:
         rel = os.path.relpath(path, base) if _is_within(path, base) else path.lstrip("/\\")
         return Path(rel).as_posix()
 
-    def configured(self, path: str, is_dir: bool) -> bool:
-        rel = self._rel(path, self.root)
+    def _verdict(self, spec, base: str, path: str, is_dir: bool) -> bool | None:
+        """True / False when `spec` (anchored at `base`) ignores / re-includes `path`; None: no opinion."""
+        rel = self._rel(path, base)
         if rel == ".":
-            return False
-        return self.patterns.match_file(rel + "/" if is_dir else rel)
+            return None
+        target = rel + "/" if is_dir else rel
+        result = spec.check_file(target)
+        forced = [self._rel(f, base) for f in self.forced if path != f and _is_within(path, f)]
+        forced = [f + "/" for f in forced if f != "."]
+        if not (result.include and forced):
+            return result.include
+        # Last matching pattern wins, skipping those that only exclude a directory the
+        # user asked for by name (and so everything in it).
+        for pattern in reversed(spec.patterns):
+            if pattern.include is None or not pattern.match_file(target):
+                continue
+            if pattern.include and any(pattern.match_file(f) for f in forced):
+                continue
+            return pattern.include
+        return None
+
+    def configured(self, path: str, is_dir: bool) -> bool:
+        return bool(self._verdict(self.patterns, self.root, path, is_dir))
 
     # -- .gitignore
 
@@ -115,17 +136,16 @@ class Excluder:
         while True:  # deepest .gitignore first: the first one with an opinion decides
             spec = self._gitignore_spec(directory)
             if spec is not None:
-                rel = self._rel(path, directory)
-                result = spec.check_file(rel + "/" if is_dir else rel)
-                if result.include is not None:
-                    return bool(result.include)
+                verdict = self._verdict(spec, directory, path, is_dir)
+                if verdict is not None:
+                    return verdict
             if directory == top or os.path.dirname(directory) == directory:
                 break
             directory = os.path.dirname(directory)
         if git_root:
             spec = self._info_exclude(git_root)
             if spec is not None:
-                return spec.match_file(self._rel(path, git_root) + ("/" if is_dir else ""))
+                return bool(self._verdict(spec, git_root, path, is_dir))
         return False
 
     def excluded(self, path: str, is_dir: bool) -> bool:
@@ -173,6 +193,8 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
         is_dir = os.path.isdir(path)
         if settings.force_exclude and excluder.excluded_with_parents(path, is_dir):
             continue
+        if is_dir and not settings.force_exclude:
+            excluder.forced.append(path)
         if not is_dir:
             if path.endswith(".ipynb"):
                 notebooks.append(display_path(path, cwd))
