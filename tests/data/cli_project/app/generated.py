@@ -1,0 +1,19 @@
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(question: str) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4.1-mini",
+        messages=[{"role": "user", "content": question}],
+    )
+    return response.choices[0].message.content
+
+
+def ask_quietly(question: str) -> str:
+    response = client.chat.completions.create(  # noqa: PL301 capped by the proxy
+        model="gpt-4.1-mini",
+        messages=[{"role": "user", "content": question}],
+    )
+    return response.choices[0].message.content

@@ -1,0 +1,11 @@
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def live_call():
+    response = client.chat.completions.create(
+        model="gpt-4.1-mini",
+        messages=[{"role": "user", "content": "ping"}],
+    )
+    assert response
