@@ -55,6 +55,9 @@ class _Guard:
             return False
         from promptlint.errors import UsageError
 
+        if isinstance(exc, BrokenPipeError):  # `promptlint check | head`: the reader left; stop quietly
+            _silence_stdout()
+            raise typer.Exit(EXIT_FINDINGS)
         if self.debug:
             import traceback
 
@@ -67,6 +70,15 @@ class _Guard:
             hint = "" if self.debug else " (run with --debug for a traceback)"
             _error(f"internal error: {type(exc).__name__}: {exc}{hint}")
         raise typer.Exit(EXIT_ERROR)
+
+
+def _silence_stdout() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _version(value: bool) -> None:
@@ -214,6 +226,8 @@ def _check(**o) -> int:
     use_stdin = paths == ["-"] or (not paths and o["stdin_filename"] is not None)
     if "-" in paths and not use_stdin:
         raise UsageError("'-' (stdin) cannot be combined with other paths")
+    if use_stdin and o["add_noqa"]:
+        raise UsageError("--add-noqa edits files; it cannot be used with stdin")
     paths = paths or ["."]
 
     overrides = config.Overrides(
@@ -396,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         code = app(args=args, prog_name="promptlint", standalone_mode=False)
+        sys.stdout.flush()  # surface a closed pipe here, not in the interpreter's exit
     except typer.TyperException as exc:  # click usage errors: bad option, bad value
         _error(exc.format_message())
         return EXIT_ERROR
@@ -405,9 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_ERROR
-    except BrokenPipeError:  # `promptlint check | head`: stop quietly
-        sys.stderr.close()
-        return EXIT_ERROR
+    except BrokenPipeError:  # `promptlint rules | head`: stop quietly
+        _silence_stdout()
+        return EXIT_FINDINGS
     except Exception as exc:  # anything outside a command's guard
         if "--debug" in args:
             import traceback

@@ -361,10 +361,13 @@ def test_stdin_filename_that_is_excluded_reports_nothing(project, fake, capsys, 
     assert (code, out, fake.files) == (0, "", None)
 
 
-def test_stdin_cannot_be_mixed_with_paths(project, fake, capsys):
+def test_stdin_cannot_be_mixed_with_paths_or_add_noqa(project, fake, capsys):
     code, _, err = run(capsys, "check", "-", "app.py")
     assert code == 2
     assert_one_line_error(err, "stdin")
+    code, _, err = run(capsys, "check", "--add-noqa", "--stdin-filename", "app.py", "-")
+    assert code == 2
+    assert_one_line_error(err, "--add-noqa")
 
 
 # ---------------------------------------------------------------- internal errors
@@ -470,6 +473,16 @@ def test_startup_imports_only_typer_and_the_stdlib():
             "('promptlint.engine', 'promptlint.config', 'promptlint.report')))")
     proc = python("-c", code)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("args", [["rule", "PL301"], ["check", "--isolated", "--no-cache", "tests/data/cli_project"]])
+def test_closed_stdout_stops_quietly(args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "promptlint", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader goes away before promptlint writes anything
+    err = proc.stderr.read()
+    assert proc.wait() in (0, 1) and "Traceback" not in err and "BrokenPipe" not in err, err
 
 
 def test_module_entry_point_version():
