@@ -9,6 +9,7 @@ catalog entry in `rules/sdks.yaml`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import libcst as cst
 
@@ -85,7 +86,11 @@ class CallSiteFinder:
 
     def run(self) -> tuple[list[CallSite], list[ConstructorSite]]:
         sites, ctors = [], []
+        names = candidate_names(tuple(self.wrappers))
+        aliases = self._aliases(names)
         for info in self.index.calls:
+            if not self._may_match(info.node, names, aliases):
+                continue
             ctx = Ctx(info.func, info.pos, info.path)
             ctor = self._constructor(info, ctx)
             if ctor is not None:
@@ -95,6 +100,27 @@ class CallSiteFinder:
             if match is not None:
                 sites.append(self.build(info, match, ctx))
         return sites, ctors
+
+    def _aliases(self, names: frozenset[str]) -> frozenset[str]:
+        """Local names that may stand for a request method or a chat model:
+        imports (`from litellm import completion as llm`) and names assigned
+        from an attribute or name (`create = client.chat.completions.create`)."""
+        out = {local for local, qual in self.index.imports.items() if qual.split(".")[-1] in names}
+        for events in [self.index.module_events, *(f.events for f in self.index.all_functions)]:
+            for e in events:
+                if e.kind == "assign" and isinstance(e.node, (cst.Attribute, cst.Name)):
+                    if _last_name(e.node) in names:
+                        out.add(e.name)
+        return frozenset(out)
+
+    @staticmethod
+    def _may_match(node: cst.Call, names: frozenset[str], aliases: frozenset[str]) -> bool:
+        """Cheap syntactic filter before any evaluation: most calls in a file are not LLM calls."""
+        last = _last_name(node.func)
+        if last in names or last in aliases:
+            return True
+        first = next((a for a in node.args if a.keyword is None and not a.star), None)
+        return first is not None and _last_name(first.value) in names | aliases
 
     def match(self, node: cst.Call, ctx) -> Match | None:
         callee = self.ev.ev(node.func, ctx)
@@ -333,6 +359,27 @@ class CallSiteFinder:
         if w.cap:
             self._read_cap(site, kwargs, [w.cap])
         return site
+
+
+def _last_name(node) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+@cache
+def candidate_names(wrappers: tuple[str, ...]) -> frozenset[str]:
+    """Last identifiers of every request method, function and chat-model class in the catalog."""
+    sdk = sdk_data()
+    names = set()
+    for table in (sdk["methods"], sdk["call_methods"]):
+        for entries in table.values():
+            names |= {path.split(".")[-1] for path in entries}
+    names |= {q.split(".")[-1] for q in [*sdk["functions"], *sdk["model_classes"]]}
+    names |= {w.split(".")[-1] for w in wrappers}
+    return frozenset(names)
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)  # `suppressed` already set
     callsites: list[CallSite] = field(default_factory=list)
     skipped: bool = False  # the byte pre-check found no SDK marker
+    prefiltered: bool = False  # parsed with `ast` only: no call could reach an LLM
     warnings: list[str] = field(default_factory=list)  # e.g. malformed suppression comments
     errors: list[str] = field(default_factory=list)  # internal errors (exit 2)
     lines: int = 0
@@ -35,16 +36,20 @@ class RunResult:
 
 
 @cache
-def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
+def _prefilter(extra: tuple[str, ...]) -> re.Pattern[bytes]:
     from promptlint.values import sdk_data
 
-    return tuple(m.encode() for m in (*sdk_data()["markers"], *extra))
+    data = sdk_data()["prefilter"]
+    packages = "|".join(data["packages"])  # regular expressions (langchain_\w+)
+    literals = [re.escape(m) for m in (*data["chains"], *extra)]
+    pattern = rf"(?:^|\n)[ \t]*(?:from|import)[ \t]+(?:{packages})\b|" + "|".join(literals)
+    return re.compile(pattern.encode())
 
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
-    """Cheap byte check before parsing: most files in most repositories never mention an SDK."""
+    """Cheap byte check before parsing: most files in most repositories never import an SDK."""
     extra = tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
-    return any(m in source for m in _markers(extra))
+    return _prefilter(extra).search(source) is not None
 
 
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
@@ -63,12 +68,17 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     if not may_hold_callsite(source, settings):
         result.skipped = True
         return result
+    tree, syntax_error = _ast_parse(source)
+    if tree is not None and not has_candidate_call(tree, settings):
+        result.prefiltered = True  # parsed with `ast` only: no call could reach an LLM
+        return result
     import libcst as cst
 
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        line, col, message = _syntax_error(source, exc)
+        line, col, message = syntax_error or (exc.raw_line, exc.raw_column + 1,
+                                              exc.message.removeprefix("parser error: "))
         _parse_error(result, settings, f"cannot parse: {message}", line, col)
         return result
     except (RecursionError, MemoryError):
@@ -77,7 +87,7 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     except Exception as exc:  # noqa: BLE001 - libcst raises odd errors on odd bytes
         _parse_error(result, settings, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0], 1, 1)
         return result
-    text = module.code
+    text = source.decode(module.encoding, errors="replace").removeprefix("\ufeff")
     try:
         ctx = analyse(path, module, text, settings)
     except RecursionError:
@@ -86,6 +96,8 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     if is_mocked_test(path, text):
         ctx.callsites, ctx.constructors = [], []
     result.callsites = ctx.callsites
+    if ctx.exhausted:
+        result.warnings.append(f"{path}: analysis budget exhausted; some prompts are reported as unknown")
     for code in codes:
         check = load_check(code)(settings)
         try:
@@ -111,23 +123,60 @@ def analyse(path: str, module, text: str, settings: Settings):
     ev = Evaluator(index, text, importer=path)
     ev.module_code = module
     sites, ctors = CallSiteFinder(ev, index, path, settings).run()
-    return FileContext(path, text, settings, sites, ctors)
+    ctx = FileContext(path, text, settings, sites, ctors)
+    ctx.exhausted = ev.exhausted
+    return ctx
 
 
-def _syntax_error(source: bytes, exc) -> tuple[int, int, str]:
-    """CPython's position and wording (libcst's native parser reports the next token)."""
+def _ast_parse(source: bytes):
+    """Parse with `ast` first: ten times faster than libcst, and CPython's own
+    position and wording for syntax errors. Returns (tree, error)."""
     import ast
     import warnings
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(source)
+            return ast.parse(source), None
     except SyntaxError as err:
-        return err.lineno or 1, err.offset or 1, err.msg
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    return exc.raw_line, exc.raw_column + 1, exc.message.removeprefix("parser error: ")
+        return None, (err.lineno or 1, err.offset or 1, err.msg)
+    except ValueError as err:  # NUL bytes
+        return None, (1, 1, str(err))
+    except (RecursionError, MemoryError):
+        return None, None
+
+
+def has_candidate_call(tree, settings: Settings) -> bool:
+    """Does any call end in a catalog method name (or a local alias of one)?"""
+    import ast
+
+    from promptlint.callsites import candidate_names
+
+    names = candidate_names(tuple(w.name for w in settings.wrappers))
+    called: set[str] = set()
+    aliases: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called.add(_last(node.func))
+            if node.args:
+                called.add(_last(node.args[0]))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name.split(".")[-1] in names:
+                    aliases.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.Assign) and _last(node.value) in names:
+            aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return bool(called & (names | aliases))
+
+
+def _last(node) -> str:
+    import ast
+
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

@@ -9,6 +9,7 @@ other expression. Results are cached per file for the life of the process.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
 MAX_HOPS = 3  # a constant that imports a constant that imports ...
@@ -45,6 +46,23 @@ def _existing(stem: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _text(path: str) -> str:
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            return ""
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _defines(path: str, name: str) -> bool:
+    """Cheap text check before parsing: does the module assign or define `name` at top level?"""
+    pattern = rf"^(?:{re.escape(name)}\s*(?::[^=\n]*)?=|(?:async\s+)?def\s+{re.escape(name)}\b)"
+    return re.search(pattern, _text(path), re.MULTILINE) is not None
+
+
 @lru_cache(maxsize=256)
 def _analysed(path: str):
     """Parse a module once and return (index, evaluator), or None."""
@@ -77,6 +95,8 @@ def imported_constant(importer: str, qual: str, hops: int):
     module, _, name = qual.rpartition(".")
     path = module_file(importer, module)
     if path is None:
+        return None
+    if not _defines(path, name):
         return None
     ev = _analysed(path)
     if ev is None:

@@ -25,6 +25,7 @@ from promptlint.model import Segment, Span
 from promptlint.ruledocs import load_data
 
 MAX_DEPTH = 40
+MAX_STEPS = 200_000
 
 
 # -- values ------------------------------------------------------------------
@@ -189,7 +190,13 @@ class Evaluator:
         self.positions = index.positions
         self.module_code = cst.Module(body=[])
         self._memo: dict[tuple, Val] = {}
+        self._def_memo: dict[tuple, Val] = {}
+        self._events_by_name: dict[int, dict] = {}
         self._active: set[tuple] = set()
+        # A budget of evaluation steps per module keeps one pathological file
+        # from stalling the run; running out is reported, not hidden.
+        self.steps = 0
+        self.exhausted = False
         sdk = sdk_data()
         self.clients = sdk["clients"]
         self.model_classes = sdk["model_classes"]
@@ -215,6 +222,10 @@ class Evaluator:
             return Unk("nothing")
         if ctx.depth > MAX_DEPTH:
             return Unk("too deep")
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.exhausted = True
+            return Unk("analysis budget exhausted")
         key = (id(node), id(ctx.func), ctx.pos, id(ctx.bindings))
         if key in self._memo:
             return self._memo[key]
@@ -331,14 +342,14 @@ class Evaluator:
             return ctx.bindings[name]
         func, use_pos, use_path = ctx.func, ctx.pos, ctx.path
         while func is not None:
-            events = [e for e in func.events if e.name == name and e.pos < use_pos]
+            events = [e for e in self._by_name(func).get(name, ()) if e.pos < use_pos]
             if events:
                 return self._from_events(events, func, use_path, ctx)
             if name in func.params:
                 return self._param(func, name, node, ctx)
             func, use_pos, use_path = func.parent, END, ()
         limit = ctx.pos if ctx.func is None else END
-        events = [e for e in self.index.module_events if e.name == name and e.pos < limit]
+        events = [e for e in self._by_name(None).get(name, ()) if e.pos < limit]
         if events:
             return self._from_events(events, None, ctx.path if ctx.func is None else (), ctx)
         if name in self.index.imports:
@@ -374,11 +385,29 @@ class Evaluator:
             options.append(val)
         return options[0] if len(options) == 1 else Alt(options)
 
+    def _by_name(self, func: FunctionInfo | None) -> dict[str, list]:
+        key = id(func)
+        table = self._events_by_name.get(key)
+        if table is None:
+            table = {}
+            for e in (func.events if func is not None else self.index.module_events):
+                table.setdefault(e.name, []).append(e)
+            self._events_by_name[key] = table
+        return table
+
     def lookup_outer(self, name, func, ctx) -> Val:
         outer = Ctx(func.parent if func else None, END, (), None, ctx.depth + 1)
         return self.lookup(name, outer) if func else Unk(name)
 
     def _def_value(self, ev, func, ctx) -> Val:
+        bindings = ctx.bindings if func is ctx.func else None
+        key = (id(ev), id(bindings))
+        if key not in self._def_memo:
+            self._def_memo[key] = Unk("cycle")  # a definition that reads itself
+            self._def_memo[key] = self._def_value_uncached(ev, func, ctx)
+        return self._def_memo[key]
+
+    def _def_value_uncached(self, ev, func, ctx) -> Val:
         sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1)
         if ev.kind == "assign":
             return self.ev(ev.node, sub)

@@ -31,6 +31,7 @@ class FileContext:
     settings: Settings
     callsites: list[CallSite] = field(default_factory=list)
     constructors: list[ConstructorSite] = field(default_factory=list)
+    exhausted: bool = False  # the evaluator ran out of budget on this file
 
 
 class Check:
