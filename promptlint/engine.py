@@ -42,7 +42,9 @@ def _prefilter(extra: tuple[str, ...]) -> re.Pattern[bytes]:
     data = sdk_data()["prefilter"]
     packages = "|".join(data["packages"])  # regular expressions (langchain_\w+)
     literals = [re.escape(m) for m in (*data["chains"], *extra)]
-    pattern = rf"(?:^|\n)[ \t]*(?:from|import)[ \t]+(?:{packages})\b|" + "|".join(literals)
+    # `import openai`, `from openai import X`, and a re-export: `from app.llm import litellm`.
+    pattern = (rf"(?:^|\n)[ \t]*(?:from|import)[ \t]+(?:{packages})\b|"
+               rf"\bimport[ \t]+(?:[^\n]*[ \t,(])?(?:{packages})\b|" + "|".join(literals))
     return re.compile(pattern.encode())
 
 

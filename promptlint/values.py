@@ -163,6 +163,15 @@ def _SDK_ROOTS() -> frozenset[str]:
     return frozenset(names | {"os", "sys", "json", "time", "datetime", "random", "uuid", "typing", "re"})
 
 
+def _reexported(qual: str) -> str:
+    """`from app.llm import litellm`: a project module re-exporting an SDK module under
+    its own name (often a lazy loader) is taken to be that SDK module."""
+    head, _, last = qual.rpartition(".")
+    if head and last in _SDK_ROOTS() and head.split(".")[0].lstrip(".") not in _SDK_ROOTS():
+        return last
+    return qual
+
+
 def volatile_kind_of_call(qual: str) -> str | None:
     data = volatile_data()
     for kind in ("unordered", "timestamp", "unique-id"):
@@ -354,7 +363,7 @@ class Evaluator:
             return self._from_events(events, None, ctx.path if ctx.func is None else (), ctx)
         if name in self.index.imports:
             qual = self.index.imports[name]
-            return self._imported(qual) or Ref(qual)
+            return self._imported(qual) or Ref(_reexported(qual))
         if name in self.index.functions:
             return LocalFunc(self.index.functions[name])
         if name in self.index.classes:
@@ -439,8 +448,10 @@ class Evaluator:
         val = imported_constant(self.importer, qual, self.hops)
         if isinstance(val, Vol):  # its span is in the other file
             return Vol(val.source, val.kind, None, at_use=True)
-        if val is not None and (is_static(val) or isinstance(val, (Client, Factory))):
+        if isinstance(val, (Client, Factory)):
             return val
+        if val is not None and is_static(val) and not (isinstance(val, Map) and val.obj):
+            return val  # a constant; an object of the project's own class is not one
         return None
 
     def _client_from_annotation(self, ann, ctx) -> Client | None:
