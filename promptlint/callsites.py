@@ -83,6 +83,7 @@ class CallSiteFinder:
         self.shapes = sdk["shapes"]
         self.model_classes = sdk["model_classes"]
         self.wrappers = {w.name: w for w in settings.wrappers}
+        self.infos: dict[int, CallInfo] = {}  # id(CallSite) -> where it was found
 
     def run(self) -> tuple[list[CallSite], list[ConstructorSite]]:
         sites, ctors = [], []
@@ -98,7 +99,9 @@ class CallSiteFinder:
                 continue
             match = self.match(info.node, ctx)
             if match is not None:
-                sites.append(self.build(info, match, ctx))
+                site = self.build(info, match, ctx)
+                self.infos[id(site)] = info
+                sites.append(site)
         return sites, ctors
 
     def _aliases(self, names: frozenset[str]) -> frozenset[str]:

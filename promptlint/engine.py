@@ -124,8 +124,9 @@ def analyse(path: str, module, text: str, settings: Settings):
     module.visit(index)
     ev = Evaluator(index, text, importer=path)
     ev.module_code = module
-    sites, ctors = CallSiteFinder(ev, index, path, settings).run()
-    ctx = FileContext(path, text, settings, sites, ctors)
+    finder = CallSiteFinder(ev, index, path, settings)
+    sites, ctors = finder.run()
+    ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=ev, infos=finder.infos)
     ctx.exhausted = ev.exhausted
     return ctx
 
@@ -238,9 +239,22 @@ def lint_paths(files: list[str], settings: Settings) -> RunResult:
             run.files_skipped += 1
         else:
             run.files_checked += 1
+    run.findings += project_findings(run.callsites, settings)
     run.findings.sort(key=Finding.sort_key)
     run.callsites.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return run
+
+
+def project_findings(callsites: list[CallSite], settings: Settings) -> list[Finding]:
+    """The second, project-wide phase (duplicated prompts across files)."""
+    out = []
+    for code in selected_codes(settings.select, settings.ignore):
+        if code in ENGINE_CODES:
+            continue
+        check = load_check(code)
+        if "run_project" in vars(check):
+            out += list(check(settings).run_project(callsites))
+    return out
 
 
 def _results(files: list[str], settings: Settings):

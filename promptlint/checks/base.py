@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from promptlint.model import CallSite, Finding, Span
 from promptlint.settings import Settings
@@ -32,6 +33,11 @@ class FileContext:
     callsites: list[CallSite] = field(default_factory=list)
     constructors: list[ConstructorSite] = field(default_factory=list)
     exhausted: bool = False  # the evaluator ran out of budget on this file
+    # Live analysis objects, for checks that look beyond the call sites (loops,
+    # retrieval calls, decorators). Never cached or sent across processes.
+    index: Any = None  # promptlint.index.ModuleIndex
+    evaluator: Any = None  # promptlint.values.Evaluator
+    infos: dict[int, Any] = field(default_factory=dict)  # id(CallSite) -> index.CallInfo
 
 
 class Check:
@@ -49,6 +55,11 @@ class Check:
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         raise NotImplementedError
+
+    # Project-wide rules (PL405) also implement this; it runs once after every
+    # file has been analysed, with all call sites of the run.
+    def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
+        return iter(())
 
     def finding(self, ctx: FileContext, span: Span, message: str, *, call_span: Span | None = None,
                 scope: str | None = None, snippet: str | None = None, **estimate) -> Finding:
