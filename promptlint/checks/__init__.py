@@ -10,6 +10,9 @@ REGISTRY: dict[str, str] = {
     "PL103": "pl103_unstable_prefix_order:UnstablePrefixOrder",
     "PL104": "pl104_dynamic_before_static:DynamicBeforeStatic",
     "PL301": "pl301_uncapped_output:UncappedOutput",
+    # -- caching, attribution, output caps, routing (PL105, PL106, PL201, PL202, PL302, PL501, PL502)
+    # -- prompt text (PL401, PL403, PL404, PL405, PL406)
+    # -- structure: retrieval, batching, loops (PL402, PL601, PL701, PL702)
 }
 
 # PL000 (parse-error) is emitted by the engine itself, not by a check module.
