@@ -366,6 +366,8 @@ def settings_from_table(table: dict, where: str, root: str) -> tuple[Settings, l
 
 # ---------------------------------------------------------------- merging
 
+DEFAULT_CACHE_DIR = ".promptlint_cache"
+
 
 def load_settings(*, config_file: str | None = None, isolated: bool = False,
                   start: str | None = None, overrides: Overrides | None = None) -> Settings:
@@ -398,8 +400,8 @@ def load_settings(*, config_file: str | None = None, isolated: bool = False,
         settings.force_exclude = overrides.force_exclude
     if overrides.cache_dir is not None:
         settings.cache_dir = os.path.abspath(overrides.cache_dir)
-    elif settings.cache_dir and not os.path.isabs(settings.cache_dir):
-        settings.cache_dir = _resolve(settings.root, settings.cache_dir)
+    else:  # the library default is no cache; the command line caches beside the config
+        settings.cache_dir = _resolve(settings.root, settings.cache_dir or DEFAULT_CACHE_DIR)
     if overrides.no_cache:
         settings.cache_dir = None
     if overrides.jobs is not None:

@@ -223,7 +223,30 @@ def lint_one(path: str, settings: Settings) -> FileResult:
         result = FileResult(shown)
         result.warnings.append(problem)
         return result
-    return lint_source(shown, source, settings)
+    cache = _cache(settings)
+    if cache is None:
+        return lint_source(shown, source, settings)
+    from promptlint import project
+    from promptlint.cache import file_hash
+
+    key = cache.key(shown, source)
+    cached = cache.load(key)
+    if cached is not None:
+        return cached
+    project.DEPENDENCIES.clear()
+    result = lint_source(shown, source, settings)
+    cache.store(key, result, {dep: file_hash(dep) for dep in sorted(project.DEPENDENCIES)})
+    return result
+
+
+def _cache(settings: Settings):
+    if not settings.cache_dir:
+        return None
+    from promptlint import __version__
+    from promptlint.cache import Cache
+
+    codes = ",".join(selected_codes(settings.select, settings.ignore))
+    return Cache(settings.cache_dir, f"{__version__}|{settings.analysis_hash()}|{codes}")
 
 
 def lint_paths(files: list[str], settings: Settings) -> RunResult:

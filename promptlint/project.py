@@ -12,6 +12,8 @@ import os
 import re
 from functools import lru_cache
 
+# Files read while analysing the current file: its cached result depends on them.
+DEPENDENCIES: set[str] = set()
 MAX_HOPS = 3  # a constant that imports a constant that imports ...
 MAX_BYTES = 1_000_000
 
@@ -46,8 +48,24 @@ def _existing(stem: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
+def _stamp(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+        return (st.st_mtime_ns, st.st_size)
+    except OSError:
+        return ()
+
+
 def _text(path: str) -> str:
+    return _text_at(path, _stamp(path))
+
+
+def _analysed(path: str):
+    return _analysed_at(path, _stamp(path))
+
+
+@lru_cache(maxsize=1024)
+def _text_at(path: str, stamp: tuple) -> str:
     try:
         if os.path.getsize(path) > MAX_BYTES:
             return ""
@@ -64,7 +82,7 @@ def _defines(path: str, name: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _analysed(path: str):
+def _analysed_at(path: str, stamp: tuple):
     """Parse a module once and return (index, evaluator), or None."""
     try:
         if os.path.getsize(path) > MAX_BYTES:
@@ -96,6 +114,7 @@ def imported_constant(importer: str, qual: str, hops: int):
     path = module_file(importer, module)
     if path is None:
         return None
+    DEPENDENCIES.add(path)
     if not _defines(path, name):
         return None
     ev = _analysed(path)

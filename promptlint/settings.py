@@ -49,7 +49,7 @@ class Settings:
     rule_options: dict[str, dict] = field(default_factory=dict)
     tokenizer: str = "cl100k_base"
     max_file_bytes: int = 2_000_000
-    cache_dir: str | None = ".promptlint_cache"
+    cache_dir: str | None = None  # the CLI sets `.promptlint_cache` beside the config
     jobs: int | None = None
     baseline: str | None = None
     output_format: str = "concise"

@@ -1,0 +1,94 @@
+"""Per-file results cached by content hash (conventions §14).
+
+Key: sha256 of the file's bytes + the analysis settings + the selected codes +
+the promptlint version. Never mtime (fresh CI checkouts reset it). A result
+that read constants from sibling modules records their hashes and is used only
+while they are unchanged. Entries are JSON (a cache must never be able to run
+code), written atomically; a corrupt entry is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields
+
+from promptlint import __version__
+from promptlint.model import CallSite, Finding, PromptPart, Segment, Span
+
+
+def file_hash(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
+class Cache:
+    def __init__(self, directory: str, settings_key: str) -> None:
+        self.directory = os.path.join(directory, __version__)
+        self.settings_key = settings_key
+
+    def key(self, path: str, source: bytes) -> str:
+        h = hashlib.sha256()
+        for part in (source, path.encode(), self.settings_key.encode()):
+            h.update(hashlib.sha256(part).digest())
+        return h.hexdigest()
+
+    def _file(self, key: str) -> str:
+        return os.path.join(self.directory, key[:2], key + ".json")
+
+    def load(self, key: str):
+        """A FileResult, or None when absent, stale or unreadable."""
+        from promptlint.engine import FileResult
+
+        try:
+            with open(self._file(key), encoding="utf-8") as fh:
+                entry = json.load(fh)
+            for dep, digest in entry["deps"].items():
+                if file_hash(dep) != digest:
+                    return None
+            raw = entry["result"]
+            return FileResult(
+                path=raw["path"], findings=[Finding.from_dict(f) for f in raw["findings"]],
+                callsites=[_callsite(c) for c in raw["callsites"]], skipped=raw["skipped"],
+                prefiltered=raw["prefiltered"], warnings=raw["warnings"], errors=[], lines=raw["lines"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # corrupt or from another layout: recompute and overwrite
+
+    def store(self, key: str, result, deps: dict[str, str]) -> None:
+        if result.errors:
+            return  # never cache an internal error
+        target = self._file(key)
+        entry = {"deps": deps, "result": {
+            "path": result.path, "findings": [asdict(f) for f in result.findings],
+            "callsites": [asdict(c) for c in result.callsites], "skipped": result.skipped,
+            "prefiltered": result.prefiltered, "warnings": result.warnings, "lines": result.lines}}
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, ensure_ascii=False)
+            os.replace(tmp, target)  # atomic: concurrent runs see the old or the new entry
+        except OSError:
+            pass  # a read-only or full disk only costs speed
+
+
+def _span(raw) -> Span | None:
+    return Span(**raw) if raw else None
+
+
+def _callsite(raw: dict) -> CallSite:
+    data = {f.name: raw[f.name] for f in fields(CallSite) if f.name in raw}
+    for name in ("span", "call_span", "model_span", "cap_span"):
+        data[name] = _span(data.get(name))
+    data["parts"] = [
+        PromptPart(p["role"], [Segment(**{**s, "span": _span(s["span"])}) for s in p["segments"]],
+                   _span(p["span"]), p["opaque"], p["cache_marker"])
+        for p in raw["parts"]]
+    return CallSite(**data)
