@@ -28,7 +28,8 @@ class FileResult:
 class RunResult:
     findings: list[Finding] = field(default_factory=list)  # sorted by Finding.sort_key
     files_checked: int = 0
-    files_skipped: int = 0
+    files_skipped: int = 0  # the byte pre-check ruled them out
+    files_prefiltered: int = 0  # parsed with `ast` only: no candidate call
     callsites: list[CallSite] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -217,26 +218,60 @@ def display_path(path: str) -> str:
 
 
 def lint_one(path: str, settings: Settings) -> FileResult:
-    shown = display_path(path)
-    source, problem = _read(path, settings)
-    if source is None:
-        result = FileResult(shown)
-        result.warnings.append(problem)
-        return result
-    cache = _cache(settings)
-    if cache is None:
-        return lint_source(shown, source, settings)
+    """Read, pre-check, look up the cache, analyse and store one file."""
+    return lint_many([path], settings)[0]
+
+
+def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult, list[str]]:
+    """Analyse one file; also returns the sibling modules it read (worker entry point)."""
     from promptlint import project
+
+    project.DEPENDENCIES.clear()
+    return lint_source(shown, source, settings), sorted(project.DEPENDENCIES)
+
+
+PARALLEL_LINES = 4000
+
+
+def lint_many(files: list[str], settings: Settings) -> list[FileResult]:
+    """Reading, the byte pre-check and cache look-ups happen here; only files that
+    need parsing go to worker processes, and only when there are enough of them."""
+    cache = _cache(settings)
+    results: list[FileResult | None] = []
+    pending: list[tuple[int, str, bytes, str | None]] = []
+    for path in files:
+        shown = display_path(path)
+        source, problem = _read(path, settings)
+        if source is None:
+            results.append(FileResult(shown, warnings=[problem]))
+            continue
+        if not may_hold_callsite(source, settings):
+            results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
+            continue
+        key = cache.key(shown, source) if cache else None
+        hit = cache.load(key) if cache else None
+        results.append(hit)
+        if hit is None:
+            pending.append((len(results) - 1, shown, source, key))
+    # Starting workers costs about half a second (each imports libcst): worth it
+    # only for a few thousand lines of real parsing work.
+    work = sum(p[2].count(b"\n") for p in pending)
+    jobs = settings.jobs or min(os.cpu_count() or 1, max(1, work // PARALLEL_LINES))
+    if jobs <= 1 or len(pending) < 2:
+        computed = [_compute(shown, source, settings) for _, shown, source, _ in pending]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            computed = list(pool.map(_compute, [p[1] for p in pending], [p[2] for p in pending],
+                                     [settings] * len(pending), chunksize=2))
     from promptlint.cache import file_hash
 
-    key = cache.key(shown, source)
-    cached = cache.load(key)
-    if cached is not None:
-        return cached
-    project.DEPENDENCIES.clear()
-    result = lint_source(shown, source, settings)
-    cache.store(key, result, {dep: file_hash(dep) for dep in sorted(project.DEPENDENCIES)})
-    return result
+    for (index, _shown, _source, key), (result, deps) in zip(pending, computed):
+        results[index] = result
+        if cache is not None:
+            cache.store(key, result, {dep: file_hash(dep) for dep in deps})
+    return results
 
 
 def _cache(settings: Settings):
@@ -262,6 +297,7 @@ def lint_paths(files: list[str], settings: Settings) -> RunResult:
             run.files_skipped += 1
         else:
             run.files_checked += 1
+            run.files_prefiltered += result.prefiltered
     run.findings += project_findings(run.callsites, settings)
     run.findings.sort(key=Finding.sort_key)
     run.callsites.sort(key=lambda c: (c.path, c.span.line, c.span.column))
@@ -281,10 +317,4 @@ def project_findings(callsites: list[CallSite], settings: Settings) -> list[Find
 
 
 def _results(files: list[str], settings: Settings):
-    jobs = settings.jobs or min(os.cpu_count() or 1, max(1, len(files) // 4))
-    if jobs <= 1 or len(files) < 8:
-        return [lint_one(f, settings) for f in files]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lint_one, files, [settings] * len(files), chunksize=4))
+    return lint_many(files, settings)
