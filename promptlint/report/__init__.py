@@ -38,6 +38,10 @@ class ReportOptions:
     sarif_root_uri: bool = True  # False: omit originalUriBaseIds (--sarif-no-root)
     # Source text by display path for files not on disk (stdin); others are read lazily.
     sources: dict[str, str] = field(default_factory=dict)
+    # Run totals of the waste estimates (prices.waste_summary). `estimates` is set by
+    # the CLI once it has priced the findings; JSON and SARIF then carry `waste`.
+    estimates: bool = False
+    waste: dict | None = None
     _lines: dict[str, list[str] | None] = field(default_factory=dict)
 
     def text_of(self, path: str) -> str | None:

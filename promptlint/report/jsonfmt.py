@@ -43,18 +43,22 @@ def finding_dicts(result, options: ReportOptions) -> list[dict]:
     return [finding_dict(f, by_id[id(f)]) for f in visible(result.findings, options)]
 
 
-def summary(result) -> dict:
+def summary(result, options: ReportOptions | None = None) -> dict:
     active = [f for f in result.findings if not f.suppressed]
     by_code: dict[str, int] = {}
     for f in active:
         by_code[f.code] = by_code.get(f.code, 0) + 1
-    return {
+    out = {
         "findings": len(active),
         "suppressed": len(result.findings) - len(active),
         "by_code": by_code,
         "files_checked": result.files_checked,
         "files_skipped": result.files_skipped,
     }
+    if options is not None and options.estimates:
+        # Totals by rule and task, the price data's date, a monthly figure when traffic is configured.
+        out["waste"] = options.waste
+    return out
 
 
 def _dump(obj, indent=None) -> str:
@@ -66,7 +70,7 @@ def render(result, settings, stream, options: ReportOptions) -> None:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "promptlint", "version": __version__},
         "findings": finding_dicts(result, options),
-        "summary": summary(result),
+        "summary": summary(result, options),
     }
     stream.write(_dump(envelope, indent=2) + "\n")
 

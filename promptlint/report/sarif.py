@@ -165,6 +165,17 @@ def build(result, options: ReportOptions) -> dict:
         "columnKind": "unicodeCodePoints",
         "results": results,
     }
+    if options.estimates and options.waste:
+        waste = options.waste
+        run["properties"] = {
+            "waste_tokens_per_call": waste["waste_tokens_per_call"],
+            "usd_per_1k_calls": finite(waste["usd_per_1k_calls"]),
+            "waste_by_rule": waste["by_rule"],
+            "waste_by_task": waste["by_task"],
+            "prices_as_of": waste["prices_as_of"],
+            "prices_source": waste["prices_source"],
+            "monthly": waste["monthly"],
+        }
     if options.sarif_root_uri:
         root = Path(os.path.realpath(options.srcroot)).as_uri()
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": root if root.endswith("/") else root + "/"}}

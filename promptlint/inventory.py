@@ -1,0 +1,217 @@
+"""`promptlint inventory`: every LLM call site, what its static prompt weighs and
+what a call costs at its output cap, grouped and subtotaled by task.
+
+The static half of "measure cost per task before you touch anything": the
+numbers come from the same analysis as `check` (no request is sent).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass, field
+
+from promptlint.prices import UNTAGGED, PriceBook, call_cost, site_of, sites_by_path
+
+FORMATS = ("table", "json", "csv", "markdown")
+COLUMNS = ("path", "line", "provider", "api", "task", "model", "static_tokens", "cacheable_prefix_tokens",
+           "output_cap", "usd_per_1k_calls", "codes", "note")
+
+
+@dataclass(slots=True)
+class Row:
+    path: str
+    line: int
+    column: int
+    provider: str
+    api: str
+    callee: str
+    task: str
+    model: str | None
+    static_tokens: int  # a lower bound when `prompt_partial` (so is usd_per_1k_calls)
+    prompt_partial: bool
+    cacheable_prefix_tokens: int | None
+    output_cap: int | None
+    usd_per_1k_calls: float | None
+    codes: list[str] = field(default_factory=list)
+    note: str | None = None  # why a figure is missing
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
+    """One row per call site of an engine RunResult, sorted by task then location."""
+    from promptlint.estimate import cacheable_prefix_tokens, output_cap, prompt_is_partial, static_tokens
+
+    tokenizer = settings.tokenizer
+    book = book or PriceBook(settings)
+    by_path = sites_by_path(result.callsites)
+    codes: dict[int, set[str]] = {}
+    for f in result.findings:
+        if f.suppressed:
+            continue
+        site = site_of(f, by_path)
+        if site is not None:
+            codes.setdefault(id(site), set()).add(f.code)
+    rows = []
+    for site in result.callsites:
+        partial = prompt_is_partial(site)
+        notes = ["prompt partly unknown"] if partial else []
+        usd = None
+        if not site.billed:
+            notes.append("local runtime, not billed")
+        elif not site.model:
+            notes.append("model not visible")
+        else:
+            rates = book.rates(site.model, site.provider)
+            if rates is None:
+                notes.append(f"no price for {site.model}")
+            else:
+                usd, why = call_cost(rates, site, tokenizer, lower_bound=True)
+                if usd is not None:
+                    usd = round(usd * 1000, 6)
+                elif why:
+                    notes.append("no output cap" if "sets no" in why else "output cap not visible")
+        rows.append(Row(
+            path=site.path, line=site.span.line, column=site.span.column, provider=site.provider, api=site.api,
+            callee=site.callee, task=getattr(site, "task", None) or UNTAGGED, model=site.model,
+            static_tokens=static_tokens(site, tokenizer), prompt_partial=partial,
+            cacheable_prefix_tokens=cacheable_prefix_tokens(site, tokenizer), output_cap=output_cap(site),
+            usd_per_1k_calls=usd, codes=sorted(codes.get(id(site), ())), note="; ".join(notes) or None,
+        ))
+    rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.line, r.column))
+    return rows
+
+
+def by_task(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row.task, []).append(row)
+    return list(groups.items())
+
+
+def subtotal(rows: list[Row]) -> dict:
+    """Sums over a task's call sites; the dollar sum counts only the priced rows."""
+    priced = [r.usd_per_1k_calls for r in rows if r.usd_per_1k_calls is not None]
+    return {
+        "call_sites": len(rows),
+        "static_tokens": sum(r.static_tokens for r in rows),
+        "usd_per_1k_calls": round(sum(priced), 6) if priced else None,
+        "unpriced": len(rows) - len(priced),
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _tokens(row: Row) -> str:
+    return f"≥{row.static_tokens:,}" if row.prompt_partial else f"{row.static_tokens:,}"
+
+
+def _num(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def _usd(value: float | None, minimum: bool = False) -> str:
+    from promptlint.report import money
+
+    return "?" if value is None else ("≥" if minimum else "") + money(value)
+
+
+def _cells(row: Row) -> list[str]:
+    return [row.location(), f"{row.provider} {row.api}", row.model or "?", _tokens(row),
+            _num(row.cacheable_prefix_tokens), _num(row.output_cap), _usd(row.usd_per_1k_calls, row.prompt_partial),
+            ",".join(row.codes), row.note or ""]
+
+
+HEADERS = ["LOCATION", "PROVIDER API", "MODEL", "STATIC TOK", "CACHEABLE PREFIX", "OUTPUT CAP", "$/1K CALLS",
+           "CODES", "NOTE"]
+_RIGHT = {3, 4, 5, 6}
+
+
+def _subtotal_text(task: str, rows: list[Row]) -> tuple[str, str, str]:
+    total = subtotal(rows)
+    usd = _usd(total["usd_per_1k_calls"])
+    if total["unpriced"]:
+        usd += f" (+{total['unpriced']} unpriced)"
+    sites = f"{total['call_sites']} call site{'s' if total['call_sites'] != 1 else ''}"
+    return sites, f"{total['static_tokens']:,}", usd
+
+
+def render_table(rows: list[Row], stream) -> None:
+    groups = by_task(rows)
+    cells = [_cells(r) for r in rows]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(HEADERS)]
+
+    def line(values):
+        out = [v.rjust(w) if i in _RIGHT else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))]
+        return "  " + "  ".join(out).rstrip() + "\n"
+
+    for n, (task, group) in enumerate(groups):
+        if n:
+            stream.write("\n")
+        sites, tokens, usd = _subtotal_text(task, group)
+        stream.write(f"task: {task}  ({sites}, {tokens} static tokens, {usd} per 1k calls of every site)\n")
+        stream.write(line(HEADERS))
+        for row in group:
+            stream.write(line(_cells(row)))
+    if not rows:
+        stream.write("No LLM call sites found.\n")
+    elif len(groups) > 1:
+        sites, tokens, usd = _subtotal_text("all", rows)
+        stream.write(f"\ntotal: {sites}, {tokens} static tokens, {usd} per 1k calls of every site\n")
+
+
+def render_markdown(rows: list[Row], stream) -> None:
+    for n, (task, group) in enumerate(by_task(rows)):
+        if n:
+            stream.write("\n")
+        sites, tokens, usd = _subtotal_text(task, group)
+        stream.write(f"### Task: {task}\n\n{sites}, {tokens} static tokens, {usd} per 1k calls of every site.\n\n")
+        stream.write("| " + " | ".join(HEADERS) + " |\n")
+        stream.write("| " + " | ".join("---:" if i in _RIGHT else "---" for i in range(len(HEADERS))) + " |\n")
+        for row in group:
+            cells = [c.replace("|", "\\|") for c in _cells(row)]
+            cells[0] = f"`{cells[0]}`"
+            stream.write("| " + " | ".join(cells) + " |\n")
+    if not rows:
+        stream.write("No LLM call sites found.\n")
+
+
+def row_dict(row: Row) -> dict:
+    data = asdict(row)
+    # A partly unknown prompt: static_tokens and usd_per_1k_calls are minimums.
+    data["static_tokens_complete"] = not row.prompt_partial
+    return data
+
+
+def render_json(rows: list[Row], stream, prices_as_of: str | None = None) -> None:
+    data = {
+        "call_sites": [row_dict(r) for r in rows],
+        "tasks": [{"task": task, **subtotal(group)} for task, group in by_task(rows)],
+        "total": subtotal(rows),
+        "prices_as_of": prices_as_of,
+    }
+    stream.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def render_csv(rows: list[Row], stream) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow([*COLUMNS[:7], "static_tokens_complete", *COLUMNS[7:]])
+    for r in rows:
+        writer.writerow([r.path, r.line, r.provider, r.api, r.task, r.model or "", r.static_tokens,
+                         str(not r.prompt_partial).lower(), "" if r.cacheable_prefix_tokens is None else
+                         r.cacheable_prefix_tokens, "" if r.output_cap is None else r.output_cap,
+                         "" if r.usd_per_1k_calls is None else r.usd_per_1k_calls, " ".join(r.codes), r.note or ""])
+
+
+def render(rows: list[Row], fmt: str, stream, prices_as_of: str | None = None) -> None:
+    if fmt == "json":
+        render_json(rows, stream, prices_as_of)
+    elif fmt == "csv":
+        render_csv(rows, stream)
+    elif fmt == "markdown":
+        render_markdown(rows, stream)
+    else:
+        render_table(rows, stream)

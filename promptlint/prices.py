@@ -1,0 +1,406 @@
+"""Dollar figures for findings and call sites, from offline price data only.
+
+Prices come from genai-prices' bundled snapshot (`genai_prices.calc_price`)
+or from `[tool.promptlint.prices]`; promptlint never starts genai-prices'
+auto-update, so a run never touches the network. genai-prices is imported
+only when a finding with a known model needs a dollar figure.
+
+Config (USD per million tokens; the key is a model id or an fnmatch pattern):
+
+    [tool.promptlint.prices."gpt-4.1"]
+    input = 2.0
+    cache-read = 0.5
+    output = 8.0
+
+    [tool.promptlint.traffic]      # calls per day: per task, or `default`
+    default = 20000
+    answer-question = 5000
+
+How each waste kind becomes dollars (shared/spec/rules.md, "Token waste"):
+uncached-input = (input - cache-read price) x tokens; input = input price x
+tokens; output = output price x tokens; extra-call = the call's static input
+plus its output cap; batch-discount = 50 % of that call's cost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from promptlint.errors import UsageError
+
+DAYS_PER_MONTH = 30
+BATCH_DISCOUNT = 0.5
+UNTAGGED = "(untagged)"
+# promptlint provider names -> genai-prices provider ids (None: let it infer from the model id).
+PROVIDER_IDS = {
+    "openai": "openai", "anthropic": "anthropic", "google": "google", "google-genai": "google",
+    "bedrock": "aws", "groq": "groq", "mistral": "mistral", "litellm": "litellm",
+}
+_NAMED_CALL = re.compile(r"`([^`]+)`(?: \([^)]*\))? at line (\d+)")
+
+
+@dataclass(slots=True)
+class Rates:
+    """What one model costs, as a function of a call's token counts."""
+
+    model: str
+    source: str  # "genai-prices 0.2.3" or "config"
+    input: float | None  # USD per million tokens, for the note only
+    cache_read: float | None
+    output: float | None
+    _calc: object = None  # genai-prices: (Provider, ModelInfo, timestamp)
+
+    def cost(self, input_tokens: int = 0, cache_read_tokens: int = 0, output_tokens: int = 0) -> float:
+        """USD for one call with these counts (cache reads are part of `input_tokens`)."""
+        if self._calc is None:
+            fresh = input_tokens - cache_read_tokens
+            return ((self.input or 0) * fresh + (self.cache_read or 0) * cache_read_tokens
+                    + (self.output or 0) * output_tokens) / 1e6
+        from genai_prices import Usage
+
+        provider, info, when = self._calc  # the snapshot's entries, found once (same as calc_price's lookup)
+        usage = Usage(input_tokens=input_tokens, cache_read_tokens=cache_read_tokens, output_tokens=output_tokens)
+        return float(info.calc_price(usage, provider, genai_request_timestamp=when).total_price)
+
+    def note(self) -> str:
+        parts = [f"{_usd(v)}/M {label}" for label, v in
+                 (("input", self.input), ("cache read", self.cache_read), ("output", self.output)) if v is not None]
+        where = "from the config" if self.source == "config" else f"{self.source} bundled data"
+        return f"priced as {self.model} at {', '.join(parts)} ({where})"
+
+
+def _usd(value: float) -> str:
+    return f"${value:g}"
+
+
+# ---------------------------------------------------------------- price data
+
+
+def _pricing_time() -> dt.datetime:
+    """Noon UTC today: prices in effect now, and the same figures all day."""
+    return dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(12), tzinfo=dt.UTC)
+
+
+@cache
+def genai_prices_version() -> str:
+    from importlib.metadata import version
+
+    return version("genai-prices")
+
+
+@cache
+def prices_as_of() -> str:
+    """The date of the newest price change in the bundled data that is in effect today.
+
+    genai-prices does not stamp its snapshot with a date; this is the closest
+    honest one: the data knows prices up to at least this day."""
+    from genai_prices.data import providers
+
+    today = _pricing_time().date()
+    newest = None
+    for provider in providers:
+        for model in provider.models:
+            constraints = [getattr(p, "constraint", None) for p in (model.prices if isinstance(model.prices, list) else [])]
+            constraints += [v.constraint for v in model.price_variants or ()]
+            for c in constraints:
+                start = getattr(c, "start_date", None)
+                if start is not None and start <= today and (newest is None or start > newest):
+                    newest = start
+    return newest.isoformat() if newest else today.isoformat()
+
+
+def _config_rates(model: str, table: dict) -> Rates | None:
+    for pattern, entry in table.items():
+        if pattern == model or fnmatch.fnmatchcase(model, str(pattern)):
+            if not isinstance(entry, dict):
+                raise UsageError(f"prices.{pattern}: expected a table with input / cache-read / output (USD per "
+                                 f"million tokens), got {entry!r}")
+            values = {}
+            for key in ("input", "cache-read", "output"):
+                value = entry.get(key, entry.get(key.replace("-", "_")))
+                if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                    raise UsageError(f"prices.{pattern}.{key}: expected a number of USD per million tokens, "
+                                     f"got {value!r}")
+                values[key] = None if value is None else float(value)
+            return Rates(model, "config", values["input"], values["cache-read"], values["output"])
+    return None
+
+
+@cache
+def _snapshot_rates(model: str, provider_id: str | None) -> Rates | None:
+    # Importing genai_prices does not start its auto-update; only UpdatePrices() would.
+    from genai_prices import data_snapshot
+
+    when = _pricing_time()
+    try:
+        found_provider, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider_id, None)
+    except LookupError:
+        if provider_id is None:
+            return None
+        return _snapshot_rates(model, None)  # e.g. a langchain model id that names another provider
+    price = info.get_prices(when)
+
+    def per_million(name):
+        value = getattr(price, name, None)
+        value = getattr(value, "base", value)  # tiered prices: the base tier (requests under the threshold)
+        return None if value is None else float(value)
+
+    if per_million("input_mtok") is None and per_million("output_mtok") is None:
+        return None  # priced per request or per second only: no token price
+    return Rates(info.id, f"genai-prices {genai_prices_version()}", per_million("input_mtok"),
+                 per_million("cache_read_mtok"), per_million("output_mtok"),
+                 _calc=(found_provider, info, when))
+
+
+class PriceBook:
+    """Rates by (model, provider), config first, then the bundled snapshot; remembers what it used."""
+
+    def __init__(self, settings) -> None:
+        self.overrides = dict(settings.rule_options.get("_prices") or {}) if settings else {}
+        self.used_snapshot = False
+
+    def rates(self, model: str | None, provider: str | None) -> Rates | None:
+        if not model:
+            return None
+        found = _config_rates(model, self.overrides)
+        if found is not None:
+            return found
+        found = _snapshot_rates(model, PROVIDER_IDS.get(provider or ""))
+        self.used_snapshot = True
+        return found
+
+
+# ---------------------------------------------------------------- matching findings to call sites
+
+
+def sites_by_path(callsites) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for site in callsites or ():
+        out.setdefault(site.path, []).append(site)
+    return out
+
+
+def _within(span, outer) -> bool:
+    return (outer.line, outer.column) <= (span.line, span.column) and \
+        (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
+
+
+def site_of(finding, by_path: dict[str, list]):
+    """The call site a finding is about: the innermost call containing its span, else the call its message names."""
+    sites = by_path.get(finding.path, ())
+    inside = [s for s in sites if _within(finding.span, s.call_span)]
+    if inside:
+        return min(inside, key=lambda s: (s.call_span.end_line - s.call_span.line, s.call_span.end_column))
+    for callee, line in _NAMED_CALL.findall(finding.message or ""):
+        for s in sites:
+            if s.callee == callee and s.span.line == int(line):
+                return s
+    return None
+
+
+def task_of(finding, site) -> str:
+    return getattr(finding, "task", None) or getattr(site, "task", None) or UNTAGGED
+
+
+# ---------------------------------------------------------------- pricing
+
+
+def call_cost(rates: Rates, site, tokenizer: str, lower_bound: bool = False) -> tuple[float | None, str | None]:
+    """USD of one call at its static input and output cap, or (None, why).
+
+    With `lower_bound`, a call whose prompt is partly unknown is priced on the
+    static text the analysis sees (the caller must label the figure as a minimum)."""
+    from promptlint.estimate import output_cap, prompt_is_partial, static_tokens
+
+    if prompt_is_partial(site) and not lower_bound:
+        return None, "part of the call's prompt is not visible to the analysis"
+    cap = output_cap(site)
+    if cap is None:
+        if site.cap_keyword is None and not site.cap_unknown and not site.kwargs_opaque:
+            return None, "the call sets no output cap"
+        return None, "the call's output cap is not visible to the analysis"
+    return rates.cost(input_tokens=static_tokens(site, tokenizer), output_tokens=cap), None
+
+
+def _extra_call_tokens(site, tokenizer: str) -> int:
+    from promptlint.estimate import output_cap, static_tokens
+
+    return static_tokens(site, tokenizer) + (output_cap(site) or 0)
+
+
+def usd_per_call(finding, rates: Rates, site, tokenizer: str) -> tuple[float | None, str | None]:
+    """The finding's waste in USD per call, or (None, why)."""
+    kind, tokens = finding.waste_kind, finding.waste_tokens_per_call
+    if kind in ("uncached-input", "input", "output") and tokens is None:
+        return None, "the token count is unknown"
+    if kind == "uncached-input":
+        if rates.cache_read is None:
+            return None, f"the price data has no cache-read price for {rates.model}"
+        return rates.cost(input_tokens=tokens) - rates.cost(input_tokens=tokens, cache_read_tokens=tokens), None
+    if kind == "input":
+        if rates.input is None:
+            return None, f"the price data has no input price for {rates.model}"
+        return rates.cost(input_tokens=tokens), None
+    if kind == "output":
+        if rates.output is None:
+            return None, f"the price data has no output price for {rates.model}"
+        return rates.cost(output_tokens=tokens), None
+    if kind in ("extra-call", "batch-discount"):
+        if site is None:
+            return None, "the call site behind the finding is not known"
+        usd, why = call_cost(rates, site, tokenizer)
+        if usd is None:
+            return None, why
+        if kind == "batch-discount":
+            return usd * BATCH_DISCOUNT, None
+        # A rule may state the waste for several calls (PL701: per 10 iterations).
+        one = _extra_call_tokens(site, tokenizer)
+        calls = tokens // one if tokens and one and tokens % one == 0 else 1
+        return usd * calls, None
+    return None, None  # a kind without a price formula (attribution rules): no figure, nothing to explain
+
+
+def price_findings(findings, settings, callsites=None) -> PriceBook:
+    """Set `usd_per_1k_calls` on every finding that has an honest dollar figure.
+
+    Runs once after the run, before rendering. A finding whose rule already set
+    a figure keeps it. Where no figure exists, `assumptions` says why."""
+    book = PriceBook(settings)
+    tokenizer = getattr(settings, "tokenizer", "cl100k_base")
+    by_path = sites_by_path(callsites)
+    for f in findings:
+        if f.usd_per_1k_calls is not None or f.waste_kind is None:
+            continue
+        if f.waste_tokens_per_call is None and f.waste_kind not in ("extra-call", "batch-discount"):
+            continue
+        site = site_of(f, by_path)
+        model = f.model or (site.model if site is not None else None)
+        if site is not None and not site.billed:
+            continue
+        if not model:
+            _note(f, "no dollar figure: the model is not a literal or constant the analysis can see")
+            continue
+        rates = book.rates(model, site.provider if site is not None else None)
+        if rates is None:
+            _note(f, f"no dollar figure: {model} is not in the price data (genai-prices "
+                     f"{genai_prices_version()}) or [tool.promptlint.prices]")
+            continue
+        usd, why = usd_per_call(f, rates, site, tokenizer)
+        if usd is None:
+            if why:
+                _note(f, f"no dollar figure: {why}")
+            continue
+        f.usd_per_1k_calls = round(usd * 1000, 6)
+        _note(f, rates.note())
+    return book
+
+
+def _note(finding, text: str) -> None:
+    finding.assumptions = [*(finding.assumptions or []), text]
+
+
+# ---------------------------------------------------------------- run totals
+
+
+def _traffic(settings) -> tuple[dict[str, float], float | None]:
+    table = dict(settings.rule_options.get("_traffic") or {}) if settings else {}
+    tasks = dict(table.pop("tasks", None) or {})
+    default = table.pop("default", None)
+    tasks.update(table)
+    for key, value in [("default", default), *tasks.items()]:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            raise UsageError(f"traffic.{key}: expected calls per day (a number), got {value!r}")
+    return {str(k): float(v) for k, v in tasks.items()}, None if default is None else float(default)
+
+
+def _group(rows: dict, key, name, f) -> None:
+    row = rows.setdefault(key, {"findings": 0, "waste_tokens_per_call": 0, "usd_per_1k_calls": 0.0,
+                                "unpriced": 0, **name})
+    row["findings"] += 1
+    row["waste_tokens_per_call"] += f.waste_tokens_per_call or 0
+    if f.usd_per_1k_calls is not None:
+        row["usd_per_1k_calls"] += f.usd_per_1k_calls
+    elif f.waste_tokens_per_call is not None:
+        row["unpriced"] += 1
+
+
+def waste_summary(findings, settings, callsites=None, book: PriceBook | None = None) -> dict | None:
+    """Totals by rule and by task, largest first; None when no finding carries a figure."""
+    active = [f for f in findings if not f.suppressed
+              and (f.waste_tokens_per_call is not None or f.usd_per_1k_calls is not None)]
+    if not active:
+        return None
+    by_path = sites_by_path(callsites)
+    tasks_traffic, default_traffic = _traffic(settings)
+    by_rule: dict = {}
+    by_task: dict = {}
+    monthly_usd, monthly_tokens, monthly_unknown = 0.0, 0, 0
+    for f in active:
+        task = task_of(f, site_of(f, by_path))
+        _group(by_rule, f.code, {"code": f.code, "name": f.name}, f)
+        _group(by_task, task, {"task": task}, f)
+        per_day = tasks_traffic.get(task, default_traffic)
+        if per_day is None:
+            monthly_unknown += 1
+            continue
+        calls = per_day * DAYS_PER_MONTH
+        monthly_tokens += round((f.waste_tokens_per_call or 0) * calls)
+        if f.usd_per_1k_calls is not None:
+            monthly_usd += f.usd_per_1k_calls * calls / 1000
+    order = lambda r: (-r["usd_per_1k_calls"], -r["waste_tokens_per_call"], r.get("code") or r.get("task"))  # noqa: E731
+    for rows in (by_rule, by_task):
+        for row in rows.values():
+            row["usd_per_1k_calls"] = round(row["usd_per_1k_calls"], 6)
+    summary = {
+        "findings_with_estimates": len(active),
+        "waste_tokens_per_call": sum(f.waste_tokens_per_call or 0 for f in active),
+        "usd_per_1k_calls": round(sum(f.usd_per_1k_calls or 0 for f in active), 6),
+        "unpriced": sum(1 for f in active if f.usd_per_1k_calls is None),
+        "by_rule": sorted(by_rule.values(), key=order),
+        "by_task": sorted(by_task.values(), key=order),
+        "prices_as_of": prices_as_of() if book is not None and book.used_snapshot else None,
+        "prices_source": (f"genai-prices {genai_prices_version()} (bundled snapshot)"
+                          if book is not None and book.used_snapshot else None),
+        "monthly": None,
+    }
+    if tasks_traffic or default_traffic is not None:
+        summary["monthly"] = {"usd": round(monthly_usd, 2), "waste_tokens": monthly_tokens,
+                              "days": DAYS_PER_MONTH, "findings_without_traffic": monthly_unknown}
+    return summary
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """The human summary printed on stderr after concise / full output."""
+    from promptlint.report import money
+
+    def figures(row) -> str:
+        text = f"~{row['waste_tokens_per_call']:,} tok/call"
+        if row["usd_per_1k_calls"]:
+            text += f", {money(row['usd_per_1k_calls'])}/1k calls"
+        if row["unpriced"]:
+            text += f" ({row['unpriced']} unpriced)"
+        return text
+
+    rows = [(f"{r['code']} {r['name']}", r) for r in summary["by_rule"]]
+    rows += [(r["task"], r) for r in summary["by_task"]]
+    width = max(len(label) for label, _ in rows)
+    lines = ["Estimated waste per call, summed over findings (largest first):"]
+    for title, group in (("by rule", summary["by_rule"]), ("by task", summary["by_task"])):
+        lines.append(f"  {title}:")
+        for row in group:
+            label = f"{row['code']} {row['name']}" if "code" in row else row["task"]
+            count = f"{row['findings']} finding{'s' if row['findings'] != 1 else ''}"
+            lines.append(f"    {label:<{width}}  {count:>11}  {figures(row)}")
+    monthly = summary.get("monthly")
+    if monthly:
+        text = f"  per month at the configured traffic: ~{monthly['waste_tokens']:,} tokens, {money(monthly['usd'])}"
+        if monthly["findings_without_traffic"]:
+            text += f" ({monthly['findings_without_traffic']} findings have no traffic figure)"
+        lines.append(text)
+    if summary.get("prices_as_of"):
+        lines.append(f"  prices: {summary['prices_source']}, in effect {summary['prices_as_of']}")
+    return lines
