@@ -43,6 +43,15 @@ class Segment:
     source: str | None = None
     volatile_kind: str | None = None
     span: Span | None = None
+    # Where static text was written, for rules that report inside prompt text
+    # (PL403-PL405). `origin`: the file of `span` when it is not the checked
+    # file (a constant imported from a sibling module). `pieces`: for text
+    # joined from several literals, ((offset in text, span, origin), ...).
+    origin: str | None = field(default=None, compare=False)
+    pieces: tuple | None = field(default=None, compare=False)
+    # A remark the evaluator attaches, e.g. "json.dumps(..., indent=2)" for
+    # pretty-printed data (PL406). Segments with a note are never merged.
+    note: str | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)

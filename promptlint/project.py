@@ -132,7 +132,36 @@ def imported_constant(importer: str, qual: str, hops: int):
     if not any(e.name == name for e in ev.index.module_events):
         return None
     val = ev.lookup(name, Ctx(None, END, ()))
-    return _foreign(val) if isinstance(val, Client) else val
+    return _foreign(val) if isinstance(val, Client) else with_origin(val, path)
+
+
+def with_origin(val, path: str, depth: int = 0):
+    """A constant read from `path`: its text segments remember that file, so rules that
+    report inside prompt text (PL403-PL405) point at the constant, not the importer."""
+    from dataclasses import replace
+
+    from promptlint.values import Alt, Many, Map, Seq, Text
+
+    if depth > 20:
+        return val
+    if isinstance(val, Text):
+        segs = []
+        for seg in val.segs:
+            if seg.origin is None and seg.kind == "static":
+                pieces = seg.pieces and tuple((o, sp, og or path) for o, sp, og in seg.pieces)
+                seg = replace(seg, origin=path, pieces=pieces)
+            segs.append(seg)
+        return Text(segs)
+    if isinstance(val, Seq):
+        return Seq([with_origin(i, path, depth + 1) for i in val.items], val.unordered, val.node)
+    if isinstance(val, Map):
+        return Map({k: with_origin(v, path, depth + 1) for k, v in val.items.items()}, val.opaque, val.obj,
+                   val.node, dict(val.spans))
+    if isinstance(val, Alt):
+        return Alt([with_origin(o, path, depth + 1) for o in val.options])
+    if isinstance(val, Many):
+        return Many(with_origin(val.item, path, depth + 1))
+    return val
 
 
 def _foreign(client):

@@ -6,7 +6,8 @@ import string
 
 from promptlint.model import PromptPart, Segment, Span
 from promptlint.values import (
-    Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, merge, segments, static_text,
+    Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, merge, raw_length, segments, static_text,
+    sub_segment,
 )
 
 # Message classes of LangChain / LlamaIndex, by the last part of their name.
@@ -75,9 +76,11 @@ def template_segments(segs: list[Segment]) -> list[Segment]:
         except ValueError:
             out.append(seg)
             continue
+        offset = 0  # where `literal` starts in seg.text
         for literal, field, _spec, _conv in parsed:
             if literal:
-                out.append(Segment("static", literal, span=seg.span))
+                out.append(sub_segment(seg, offset, literal))
+            offset += raw_length(literal, field, _spec, _conv)
             if field is not None:
                 out.append(Segment("dynamic", source="{" + field + "}", span=seg.span))
     return merge(out)

@@ -314,7 +314,7 @@ class Evaluator:
                         text = text.encode("latin-1", "backslashreplace").decode("unicode_escape")
                     except Exception:  # noqa: BLE001 - keep raw text
                         pass
-                segs.append(Segment("static", text))
+                segs.append(Segment("static", text, span=self.span(part)))
             else:
                 segs += segments(self.ev(part.expression, ctx))
         return Text(merge(segs))
@@ -760,9 +760,11 @@ class Evaluator:
             except ValueError:
                 out.append(seg)
                 continue
+            offset = 0  # where `literal` starts in seg.text
             for literal, field_name, _spec, _conv in parsed:
                 if literal:
-                    out.append(Segment("static", literal))
+                    out.append(sub_segment(seg, offset, literal))
+                offset += raw_length(literal, field_name, _spec, _conv)
                 if field_name is None:
                     continue
                 head = re.split(r"[.\[]", field_name, maxsplit=1)[0]
@@ -846,6 +848,11 @@ class Evaluator:
         unordered = find_unordered(first)
         if unordered is not None:
             return unordered
+        from promptlint.pretty import pretty_dump
+
+        pretty = pretty_dump(self, qual, first, node, ctx)
+        if pretty is not None:
+            return pretty
         value = python_value(first)
         if value is not _MISSING and qual == "json.dumps":
             kwargs = {}
@@ -918,13 +925,57 @@ def merge(segs: list[Segment]) -> list[Segment]:
     out: list[Segment] = []
     for s in segs:
         if (out and s.kind == "static" and out[-1].kind == "static" and s.text is not None
-                and out[-1].text is not None):
-            out[-1] = Segment("static", out[-1].text + s.text, span=out[-1].span)
+                and out[-1].text is not None and s.note is None and out[-1].note is None):
+            out[-1] = join_static(out[-1], s)
         elif s.kind == "static" and s.text == "":
             continue
         else:
             out.append(s)
     return out
+
+
+MAX_PIECES = 64  # enough to place findings in a prompt joined from many literals
+
+
+def text_pieces(seg: Segment) -> tuple:
+    """((offset, span, origin), ...): where each stretch of a static segment's text was written."""
+    return tuple(seg.pieces) if seg.pieces else ((0, seg.span, seg.origin),)
+
+
+def join_static(a: Segment, b: Segment) -> Segment:
+    """Two adjacent static texts as one segment that still knows where each part was written."""
+    pieces = None
+    if a.pieces or b.pieces or a.span or b.span or a.origin or b.origin:
+        shift = len(a.text)
+        pieces = (text_pieces(a) + tuple((o + shift, sp, og) for o, sp, og in text_pieces(b)))[:MAX_PIECES]
+    return Segment("static", a.text + b.text, span=a.span, origin=a.origin, pieces=pieces)
+
+
+def sub_segment(seg: Segment, start: int, text: str, scale: float = 1.0) -> Segment:
+    """Static `text` cut from `seg` at `start` (a .format literal, a stripped copy), keeping
+    where it was written. `scale` maps offsets of text that shrank (dedent)."""
+    if seg.text is None or not (seg.pieces or seg.span or seg.origin):
+        return Segment("static", text)
+    end = start + len(text)
+    kept = []
+    for offset, span, origin in text_pieces(seg):
+        offset = int(offset * scale)
+        if offset >= end and kept:
+            break
+        if offset <= start:
+            kept = [(0, span, origin)]
+        else:
+            kept.append((offset - start, span, origin))
+    first = kept[0]
+    return Segment("static", text, span=first[1], origin=first[2], pieces=tuple(kept) if len(kept) > 1 else None)
+
+
+def raw_length(literal: str, field_name, spec, conv) -> int:
+    """Length in the template of one `string.Formatter().parse` item (escaped braces doubled)."""
+    n = len(literal) + literal.count("{") + literal.count("}")
+    if field_name is not None:
+        n += len(field_name) + 2 + (len(conv) + 1 if conv else 0) + (len(spec) + 1 if spec else 0)
+    return n
 
 
 def segments(val: Val) -> list[Segment]:
@@ -1092,7 +1143,11 @@ def str_method(recv: Text, method: str, args: list[Val]) -> Val:
     if any(p is _MISSING for p in plain):
         return Text([Segment("static", None, source="string method of static text")])
     try:
-        return Text([Segment("static", getattr(text, method)(*plain))])
+        result = getattr(text, method)(*plain)
+        whole = recv.segs[0]
+        for seg in recv.segs[1:]:
+            whole = join_static(whole, seg)
+        return Text([sub_segment(whole, max(text.find(result), 0) if result else 0, result)])
     except Exception:  # noqa: BLE001 - bad arguments in analysed code
         return recv
 
@@ -1113,11 +1168,21 @@ def dedent(val: Val, clean: bool) -> Val:
     joined = "".join(pieces)
     done = textwrap.dedent(joined) if not clean else _cleandoc(joined)
     out: list[Segment] = []
-    for part in re.split(r"(\x00\d+\x00)", done):
+    statics = [s for s in val.segs if s.kind == "static" and s.text is not None]
+    parts = re.split(r"(\x00\d+\x00)", done)
+    texts = [p for p in parts if p and p not in placeholders]
+    same_shape = len(texts) == len(statics)
+    k = 0
+    for part in parts:
         if part in placeholders:
             out.append(placeholders[part])
         elif part:
-            out.append(Segment("static", part))
+            if same_shape:  # the k-th static run of the result is the k-th static run of the input
+                orig = statics[k]
+                out.append(sub_segment(orig, 0, part, len(part) / max(len(orig.text), 1)))
+            else:
+                out.append(Segment("static", part))
+            k += 1
     return Text(merge(out))
 
 
@@ -1140,7 +1205,7 @@ def percent_format(template: Text, right: Val) -> Val:
             continue
         pos = 0
         for m in pattern.finditer(seg.text):
-            out.append(Segment("static", seg.text[pos:m.start()]))
+            out.append(sub_segment(seg, pos, seg.text[pos:m.start()]))
             pos = m.end()
             if m.group(0) == "%%":
                 out.append(Segment("static", "%"))
@@ -1153,5 +1218,5 @@ def percent_format(template: Text, right: Val) -> Val:
             else:
                 val = Unk("argument")
             out += segments(val)
-        out.append(Segment("static", seg.text[pos:]))
+        out.append(sub_segment(seg, pos, seg.text[pos:]))
     return Text(merge(out))
