@@ -51,8 +51,29 @@ def _prefilter(extra: tuple[str, ...]) -> re.Pattern[bytes]:
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK."""
-    extra = tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
+    extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
+             + check_hints(_codes(settings))[0])
     return _prefilter(extra).search(source) is not None
+
+
+def _codes(settings: Settings) -> tuple[str, ...]:
+    return tuple(c for c in selected_codes(settings.select, settings.ignore) if c not in ENGINE_CODES)
+
+
+@cache
+def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Byte markers and call names that selected checks need parsed even without an LLM call
+    (retrieval calls for PL402, agent frameworks for PL701): a check class may define
+    `prefilter_hints()` returning (markers, call names)."""
+    markers: list[str] = []
+    names: set[str] = set()
+    for code in codes:
+        hints = getattr(load_check(code), "prefilter_hints", None)
+        if hints is not None:
+            more_markers, more_names = hints()
+            markers += more_markers
+            names |= set(more_names)
+    return tuple(sorted(set(markers))), frozenset(names)
 
 
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
@@ -75,6 +96,11 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     if tree is not None and not has_candidate_call(tree, settings):
         result.prefiltered = True  # parsed with `ast` only: no call could reach an LLM
         return result
+    if tree is None and bracket_depth(source) > MAX_BRACKET_DEPTH:
+        # CPython refused it, and libcst's native parser can overflow its stack on it.
+        line, col, message = syntax_error or (1, 1, "the file nests too deeply for the parser")
+        _parse_error(result, settings, f"cannot parse: {message}", line, col)
+        return result
     import libcst as cst
 
     try:
@@ -85,10 +111,12 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
         _parse_error(result, settings, f"cannot parse: {message}", line, col)
         return result
     except (RecursionError, MemoryError):
-        _parse_error(result, settings, "cannot parse: the file nests too deeply for the parser", 1, 1)
+        line, col, message = syntax_error or (1, 1, "the file nests too deeply for the parser")
+        _parse_error(result, settings, f"cannot parse: {message}", line, col)
         return result
     except Exception as exc:  # noqa: BLE001 - libcst raises odd errors on odd bytes
-        _parse_error(result, settings, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0], 1, 1)
+        line, col, message = syntax_error or (1, 1, f"{type(exc).__name__}: {exc}".splitlines()[0])
+        _parse_error(result, settings, f"cannot parse: {message}", line, col)
         return result
     text = source.decode(module.encoding, errors="replace").removeprefix("\ufeff")
     try:
@@ -150,13 +178,28 @@ def _ast_parse(source: bytes):
         return None, None
 
 
+MAX_BRACKET_DEPTH = 150  # CPython's own parser stops at 200 nested brackets
+
+
+def bracket_depth(source: bytes) -> int:
+    """Deepest bracket nesting, ignoring strings and comments only roughly (a guard, not a parser)."""
+    depth = deepest = 0
+    for byte in source.translate(None, b"'\"#"):
+        if byte in b"([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def has_candidate_call(tree, settings: Settings) -> bool:
     """Does any call end in a catalog method name (or a local alias of one)?"""
     import ast
 
     from promptlint.callsites import candidate_names
 
-    names = candidate_names(tuple(w.name for w in settings.wrappers))
+    names = candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(_codes(settings))[1]
     called: set[str] = set()
     aliases: set[str] = set()
     for node in ast.walk(tree):
