@@ -46,7 +46,7 @@ def client_call_result(ev: Evaluator, client: Client, node: cst.Call, ctx) -> Va
     if isinstance(entry, dict) and "returns" in entry:
         return Client(entry["returns"], client.cls, (), node, ctx)
     if isinstance(entry, str):
-        return Dyn(ev._short(node), ev.span(node), origin="llm")
+        return Dyn(ev._short(node), ev.span(node), origin="llm", origin_span=ev.span(node))
     if client.path and client.path[-1] in sdk["derived_methods"]:
         return Client(client.kind, client.cls, client.path[:-1], client.ctor, client.ctor_ctx, client.prompt)
     if client.path and client.path[-1] in sdk["transparent_links"]:
@@ -145,7 +145,7 @@ class CallSiteFinder:
                 found.callee_node = arg.value
                 return found
             break  # only the first positional argument is a callable by convention
-        return self._match_chain_shape(node, callee)
+        return self._match_chain_shape(node, callee, ctx)
 
     def _match_callee(self, callee: Val, args) -> Match | None:
         if isinstance(callee, Alt):
@@ -184,13 +184,15 @@ class CallSiteFinder:
                 return wrapper
         return None
 
-    def _match_chain_shape(self, node: cst.Call, callee: Val) -> Match | None:
+    def _match_chain_shape(self, node: cst.Call, callee: Val, ctx) -> Match | None:
         """An untyped client (a parameter, an attribute of an unknown object):
         accept only chains that no other library uses, with matching keywords."""
         if isinstance(callee, (Client, Ref)):
             return None
         written = dotted(node.func)
-        keywords = {a.keyword.value for a in node.args if a.keyword is not None}
+        if not written.endswith(CHAIN_SHAPES):
+            return None
+        keywords = set(self.kwargs(list(node.args), ctx).values)
         if written.endswith(".chat.completions.create") and "messages" in keywords:
             return Match("openai", "chat.completions.create", "openai-chat", None, list(node.args), "chain-shape")
         if written.endswith(".responses.create") and "model" in keywords and ("input" in keywords or "instructions" in keywords):
@@ -362,6 +364,9 @@ class CallSiteFinder:
         if w.cap:
             self._read_cap(site, kwargs, [w.cap])
         return site
+
+
+CHAIN_SHAPES = (".chat.completions.create", ".responses.create", ".messages.create", ".models.generate_content")
 
 
 def _last_name(node) -> str | None:
