@@ -133,7 +133,10 @@ class CallSiteFinder:
         wrapper = self._wrapper(node, callee)
         if wrapper is not None:
             return Match(wrapper.provider, wrapper.name, "wrapper", None, list(node.args), "wrapper", wrapper)
-        # An SDK method handed to a helper: with_retries(client.messages.create, **kw)
+        # An SDK method handed to a helper: with_retries(client.messages.create, **kw).
+        # Not when the callee is an SDK's own function (instructor.from_litellm(completion)).
+        if isinstance(callee, Ref) and callee.qual.split(".")[0] in _sdk_roots():
+            return self._match_chain_shape(node, callee, ctx)
         for i, arg in enumerate(node.args):
             if arg.keyword is not None or arg.star:
                 continue
@@ -367,6 +370,13 @@ class CallSiteFinder:
 
 
 CHAIN_SHAPES = (".chat.completions.create", ".responses.create", ".messages.create", ".models.generate_content")
+
+
+@cache
+def _sdk_roots() -> frozenset[str]:
+    sdk = sdk_data()
+    names = [*sdk["clients"], *sdk["functions"], *sdk["model_classes"], *sdk["passthrough_calls"]]
+    return frozenset(q.split(".")[0] for q in names)
 
 
 def _last_name(node) -> str | None:

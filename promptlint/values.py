@@ -50,6 +50,7 @@ class Dyn(Val):
     source: str
     span: Span | None = None
     origin: str | None = None
+    origin_span: Span | None = None  # where the LLM call that produced it is
 
 
 @dataclass(slots=True)
@@ -553,7 +554,9 @@ class Evaluator:
             return Vol(self._short(node), "unique-id", self.span(node))
         if isinstance(base, Det):
             return Det(self._short(node))
-        return Dyn(self._short(node), self.span(node), base.origin if isinstance(base, Dyn) else None)
+        if isinstance(base, Dyn):
+            return Dyn(self._short(node), self.span(node), base.origin, base.origin_span)
+        return Dyn(self._short(node), self.span(node))
 
     def _attr_of(self, base, attr, node):
         if isinstance(base, Client):
@@ -611,12 +614,16 @@ class Evaluator:
                     pass
         if isinstance(base, Vol):
             return base
+        answer = _llm_key(node, ctx, self)
+        if answer is not None:  # ROUTES[answer]: picked by a model
+            return Dyn(self._short(node), self.span(node), "llm", answer.origin_span)
         if isinstance(base, Det):
             return Det(self._short(node))
         if isinstance(base, (Seq, Map)) and is_static(base):
             return Det(self._short(node))
-        origin = base.origin if isinstance(base, Dyn) else None
-        return Dyn(self._short(node), self.span(node), origin)
+        if isinstance(base, Dyn):
+            return Dyn(self._short(node), self.span(node), base.origin, base.origin_span)
+        return Dyn(self._short(node), self.span(node))
 
     def _iterated(self, iter_node, ctx) -> Vol | None:
         """The unordered source an iteration reads, anchored at the iteration for sets."""
@@ -687,14 +694,22 @@ class Evaluator:
             return self._call_client(callee, node, ctx)
         if isinstance(callee, Vol):
             return callee
+        if isinstance(callee, Dyn) and callee.origin == "llm":
+            # A method of a model's answer (`.strip()`, `.get("model")`) is still the model's answer.
+            return Dyn(self._short(node), self.span(node), "llm", callee.origin_span)
         return self._opaque_call(node, ctx)
 
     def _opaque_call(self, node, ctx) -> Val:
         # An unknown function of a volatile value is volatile: fmt(datetime.now()).
+        answer = None
         for a in node.args:
             val = self.ev(a.value, ctx)
             if isinstance(val, Vol):
                 return val
+            if isinstance(val, Dyn) and val.origin == "llm":
+                answer = val  # json.loads(answer), MODELS.get(answer): derived from a model's answer
+        if answer is not None:
+            return Dyn(self._short(node), self.span(node), "llm", answer.origin_span)
         return Dyn(self._short(node), self.span(node))
 
     def _method_on(self, recv: Val, method: str, node: cst.Call, ctx) -> Val | None:
@@ -823,21 +838,25 @@ class Evaluator:
         if client is not None:
             return client
         if qual.startswith("builtins.") and qual[9:] in self.index.classes:
-            return Map(self._kwargs_map(node, ctx), obj=qual[9:], node=node)
+            return self._kwargs_map(node, ctx, qual[9:])
         last = qual.split(".")[-1]
         if last[:1].isupper() and not last.isupper():
             # A constructor (config object, message class): keep its keyword arguments.
-            m = Map(self._kwargs_map(node, ctx), obj=qual, node=node)
+            m = self._kwargs_map(node, ctx, qual)
             if args and args[0].keyword is None:
                 m.items.setdefault("_arg0", first)
             return m
         return self._opaque_call(node, ctx)
 
-    def _kwargs_map(self, node: cst.Call, ctx) -> dict[str, Val]:
-        out = {}
+    def _kwargs_map(self, node: cst.Call, ctx, obj: str) -> Map:
+        """A constructor call as the map of its keyword arguments (`**params` merged in)."""
+        out = Map({}, obj=obj, node=node)
         for a in node.args:
             if a.keyword is not None:
-                out[a.keyword.value] = self.ev(a.value, ctx)
+                out.items[a.keyword.value] = self.ev(a.value, ctx)
+                out.spans[a.keyword.value] = self.span(a.value)
+            elif a.star == "**":
+                merge_map(out, self.ev(a.value, ctx))
         return out
 
     def _dumps(self, qual, first, node, ctx) -> Val:
@@ -911,6 +930,14 @@ class Evaluator:
         from promptlint.callsites import client_call_result
 
         return client_call_result(self, client, node, ctx)
+
+
+def _llm_key(node: cst.Subscript, ctx, ev: "Evaluator") -> "Dyn | None":
+    """The subscript's key when it is the result of an LLM call (`MODELS[label]`)."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    key = ev.ev(node.slice[0].slice.value, ctx)
+    return key if isinstance(key, Dyn) and key.origin == "llm" else None
 
 
 END_SENTINEL = END
