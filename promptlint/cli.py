@@ -156,6 +156,14 @@ def _settings_json(settings) -> str:
     return json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def _resolve_tokenizer(settings) -> None:
+    """An encoding that is not bundled falls back to the default once, here, not in every worker."""
+    from promptlint.estimate import DEFAULT_ENCODING, resolve_tokenizer
+
+    if settings.tokenizer != DEFAULT_ENCODING:
+        settings.tokenizer = resolve_tokenizer(settings.tokenizer)
+
+
 def _price(result, settings) -> dict | None:
     """Dollar figures and run totals; prices and encodings load only when a finding has an estimate."""
     if not any(f.waste_kind or f.waste_tokens_per_call is not None for f in result.findings):
@@ -259,6 +267,7 @@ def _check(**o) -> int:
     if o["show_settings"]:
         sys.stdout.write(_settings_json(settings) + "\n")
         return EXIT_OK
+    _resolve_tokenizer(settings)
 
     from promptlint import engine
     from promptlint.report import ReportOptions
@@ -353,6 +362,7 @@ def inventory_command(
             exclude=[p.strip() for v in exclude or [] for p in v.split(",") if p.strip()], no_cache=no_cache)
         start = paths[0] if os.path.exists(paths[0]) else None
         settings = config.load_settings(config_file=config_file, isolated=isolated, start=start, overrides=overrides)
+        _resolve_tokenizer(settings)
         notices: list[str] = []
         files = discover(paths, settings, notices)
         result = _finalize(engine.lint_paths(files, settings) if files else engine.RunResult(), settings)

@@ -33,14 +33,29 @@ def _bundled_name(name: str) -> str | None:
     return None
 
 
+def resolve_tokenizer(name: str) -> str:
+    """The configured tokenizer if it is available offline, else the default (one warning).
+
+    The CLI calls this once per run, so worker processes never repeat the warning."""
+    if name in OFFLINE_ENCODINGS or _bundled_name(name) is not None:
+        return name
+    _warn_unavailable(name)
+    return DEFAULT_ENCODING
+
+
+@cache
+def _warn_unavailable(name: str) -> None:
+    print(f"promptlint: warning: tokenizer {name!r} is not available offline; "
+          f"counting with {DEFAULT_ENCODING}", file=sys.stderr)
+
+
 @cache
 def encoding(name: str = DEFAULT_ENCODING):
     import tiktoken
 
     offline = _bundled_name(name)
     if offline is None:
-        print(f"promptlint: warning: tokenizer {name!r} is not available offline; "
-              f"counting with {DEFAULT_ENCODING}", file=sys.stderr)
+        _warn_unavailable(name)
         offline = OFFLINE_ENCODINGS[DEFAULT_ENCODING]
     return tiktoken.get_encoding(offline)
 
