@@ -126,6 +126,7 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
         return result
     if is_mocked_test(path, text):
         ctx.callsites, ctx.constructors = [], []
+    attach_task_tags(ctx, settings)
     result.callsites = ctx.callsites
     if ctx.exhausted:
         result.warnings.append(f"{path}: analysis budget exhausted; some prompts are reported as unknown")
@@ -158,6 +159,27 @@ def analyse(path: str, module, text: str, settings: Settings):
     ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=ev, infos=finder.infos)
     ctx.exhausted = ev.exhausted
     return ctx
+
+
+def attach_task_tags(ctx, settings: Settings) -> None:
+    """Record each call's literal task tag on its CallSite (`inventory`, waste totals by task).
+
+    The tag finder is the one PL201 uses. Attribution is extra information: if
+    it fails on odd code, the call simply stays untagged and linting goes on."""
+    if not ctx.callsites:
+        return
+    try:
+        from promptlint.checks._request import read_request
+        from promptlint.checks._tags import TagFinder
+
+        tags = TagFinder(ctx, settings)
+        for site in ctx.callsites:
+            request = read_request(ctx, site)
+            tag = tags.find(site, request) if request is not None else None
+            if tag is not None and tag.state == "tagged" and tag.task:
+                site.task = tag.task
+    except Exception:  # noqa: BLE001
+        return
 
 
 def _ast_parse(source: bytes):

@@ -94,6 +94,7 @@ class CallSite:
     keywords: list[str] = field(default_factory=list)  # keyword names seen (resolved kwargs included)
     in_function: str | None = None  # qualified name of the enclosing function
     via: str | None = None  # how it was reached: "bound-method", "retry-helper", "wrapper"
+    task: str | None = None  # the literal task tag the call carries, when it has one
 
     def static_tokens_known(self) -> bool:
         return all(s.kind != "static" or s.text is not None for p in self.parts for s in p.segments)

@@ -145,3 +145,23 @@ def test_rag_service_fixture(capsys, monkeypatch):
     assert {"PL104", "PL301"} <= set(by_line[("app/escalation.py", 26)]["codes"])
     assert {"PL102", "PL301"} <= set(by_line[("app/rewrite.py", 23)]["codes"])
     assert by_line[("app/answer.py", 42)]["output_cap"] == 700
+
+
+def test_rows_are_grouped_by_the_calls_task_tag(tmp_path, monkeypatch, capsys):
+    (tmp_path / "app.py").write_text(APP + textwrap.dedent('''
+
+        def summarize(text):
+            return client.chat.completions.create(
+                model="gpt-4o-mini",
+                max_tokens=150,
+                metadata={"task": "summarize-ticket", "prompt_version": "2"},
+                messages=[{"role": "user", "content": text}],
+            )
+        '''))
+    monkeypatch.chdir(tmp_path)
+    data = rows(capsys)
+    assert [(t["task"], t["call_sites"]) for t in data["tasks"]] == [("summarize-ticket", 1), ("(untagged)", 3)]
+    assert data["call_sites"][0]["task"] == "summarize-ticket"
+    code, out, _ = run(capsys)
+    assert out.startswith("task: summarize-ticket  (1 call site,") and "\ntask: (untagged)  (3 call sites," in out
+    assert "\ntotal: 4 call sites," in out
