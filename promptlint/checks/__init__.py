@@ -12,6 +12,11 @@ REGISTRY: dict[str, str] = {
     "PL301": "pl301_uncapped_output:UncappedOutput",
     # -- caching, attribution, output caps, routing (PL105, PL106, PL201, PL202, PL302, PL501, PL502)
     # -- prompt text (PL401, PL403, PL404, PL405, PL406)
+    "PL401": "pl401_excessive_few_shot:ExcessiveFewShot",
+    "PL403": "pl403_prompt_padding:PromptPadding",
+    "PL404": "pl404_repeated_instruction:RepeatedInstruction",
+    "PL405": "pl405_duplicated_prompt:DuplicatedPrompt",
+    "PL406": "pl406_verbose_serialization:VerboseSerialization",
     # -- structure: retrieval, batching, loops (PL402, PL601, PL701, PL702)
 }
 

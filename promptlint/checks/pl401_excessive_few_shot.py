@@ -1,0 +1,252 @@
+import re
+from collections.abc import Iterator
+from functools import cache
+
+import libcst as cst
+
+from promptlint.checks._prompt_text import where
+from promptlint.checks.base import Check, FileContext
+from promptlint.estimate import count_tokens
+from promptlint.model import CallSite, Finding, PromptPart, Span
+from promptlint.ruledocs import load_data
+
+NOT_MESSAGES = ("tools", "system", "instructions", "developer")
+
+
+@cache
+def _data():
+    data = load_data("few_shot.yaml")
+    return frozenset(data["templates"]), tuple(data["template_packages"]), re.compile(data["constant_name"])
+
+
+class ExcessiveFewShot(Check):
+    """More few-shot examples than the configured limit, re-sent on every call."""
+
+    code = "PL401"
+    name = "excessive-few-shot"
+    severity = "warning"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        limit = self.option("max-examples", 3)
+        seen: set = set()
+        template_names: set[str] = set()
+        yield from self._message_pairs(ctx, limit, seen)
+        yield from self._templates(ctx, limit, seen, template_names)
+        yield from self._constants(ctx, limit, seen, template_names)
+
+    # -- user/assistant example pairs ahead of the real question ------------------
+    def _message_pairs(self, ctx, limit, seen) -> Iterator[Finding]:
+        for site in ctx.callsites:
+            if not site.billed:
+                continue
+            msgs = [p for p in site.parts if p.role not in NOT_MESSAGES]
+            pairs = leading_pairs(msgs)
+            if len(pairs) <= limit:
+                continue
+            extra = pairs[limit:]
+            span = self._part_span(extra[0][0], site)
+            key = (span.line, span.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            texts = [s.text for p in (x for pair in extra for x in pair) for s in p.segments]
+            waste = None if None in texts else count_tokens("\n".join(texts), self.settings.tokenizer)
+            yield self._finding(ctx, span, site, waste,
+                                f"{len(pairs)} few-shot example pairs (user/assistant) precede the question in "
+                                f"`{site.callee}` at line {site.span.line}, above the limit of {limit}")
+
+    @staticmethod
+    def _part_span(part: PromptPart, site: CallSite) -> Span:
+        for seg in part.segments:
+            if seg.kind == "static" and seg.text:
+                _start, span, origin = where(seg, 0)
+                if span is not None and origin is None:
+                    return span
+        return site.span
+
+    # -- LangChain few-shot templates ---------------------------------------------
+    def _templates(self, ctx, limit, seen, template_names) -> Iterator[Finding]:
+        from promptlint.values import Ctx, Ref
+
+        names, packages, _ = _data()
+        ev = ctx.evaluator
+        if ev is None:
+            return
+        for info in ctx.index.calls:
+            func = info.node.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if last not in names:
+                continue
+            c = Ctx(info.func, info.pos, info.path)
+            callee = ev.ev(func, c)
+            if not (isinstance(callee, Ref) and callee.qual.split(".")[0] in packages):
+                continue
+            arg = next((a for a in info.node.args if a.keyword is not None and a.keyword.value == "examples"), None)
+            if arg is None:
+                continue  # an example_selector picks examples per request: not a fixed list
+            if isinstance(arg.value, cst.Name):
+                template_names.add(arg.value.value)
+            items = _items(ev.ev(arg.value, c))
+            if items is None or len(items) <= limit:
+                continue
+            span = ev.span(arg.value)
+            if (span.line, span.column) in seen:
+                continue
+            seen.add((span.line, span.column))
+            example_prompt = next((a for a in info.node.args if a.keyword is not None
+                                   and a.keyword.value == "example_prompt"), None)
+            templates = _template_texts(ev.ev(example_prompt.value, c)) if example_prompt else []
+            waste = self._items_tokens(items[limit:], templates)
+            yield self._finding(ctx, span, None, waste,
+                                f"`{last}` gets {len(items)} examples, above the limit of {limit}",
+                                scope=info.func.qualname if info.func else None)
+
+    # -- example constants joined into a prompt --------------------------------------
+    def _constants(self, ctx, limit, seen, template_names) -> Iterator[Finding]:
+        from promptlint.values import END, Ctx
+
+        _, _, pattern = _data()
+        ev = ctx.evaluator
+        if ev is None:
+            return
+        prompts = []
+        for site in ctx.callsites:
+            if site.billed:
+                prompts.append((site, "".join(s.text for p in site.parts for s in p.segments
+                                              if s.kind == "static" and s.text),
+                                " ".join(s.source for p in site.parts for s in p.segments if s.source)))
+        done = set()
+        for event in ctx.index.module_events:
+            name = event.name
+            if event.kind != "assign" or name in done or name in template_names or not pattern.search(name):
+                continue
+            done.add(name)
+            items = _items(ev.ev(event.node, Ctx(None, event.pos, event.path)))
+            if items is None or len(items) <= limit or any(_is_message(i) for i in items):
+                continue
+            texts = [_item_text(i) for i in items]
+            if None in texts:
+                continue
+            for site, text, sources in prompts:
+                shown = sum(1 for t in texts if _longest(t) and _longest(t) in text)
+                named = re.search(rf"\b{re.escape(name)}\b", sources) is not None
+                if shown <= limit and not named:
+                    continue
+                span = ev.span(event.node)
+                if (span.line, span.column) in seen:
+                    break
+                seen.add((span.line, span.column))
+                waste = count_tokens("\n".join(texts[limit:]), self.settings.tokenizer)
+                yield self._finding(ctx, span, site, waste,
+                                    f"`{name}` holds {len(items)} examples and reaches the prompt of "
+                                    f"`{site.callee}` at line {site.span.line}, above the limit of {limit}",
+                                    assumed="counted on the examples' own text")
+                break
+
+    def _items_tokens(self, items, templates: list[str]) -> int | None:
+        texts = []
+        for item in items:
+            text = _item_text(item, templates)
+            if text is None:
+                return None
+            texts.append(text)
+        return count_tokens("\n\n".join(texts), self.settings.tokenizer)
+
+    def _finding(self, ctx, span: Span, site: CallSite | None, waste, what: str, scope=None,
+                 assumed: str | None = None) -> Finding:
+        if waste:
+            tail = (f"; the examples beyond it cost ~{waste:,} tokens on every call "
+                    f"{f' ({assumed})' if assumed else ''}: keep the ones that hold eval scores")
+        else:
+            tail = "; keep the ones that hold eval scores (their size is not visible here)"
+        return self.finding(ctx, span, what + tail, scope=scope or (site.in_function if site else None),
+                            snippet=what[:40], waste_tokens_per_call=waste or None,
+                            waste_kind="input" if waste else None, model=site.model if site else None)
+
+
+def leading_pairs(msgs: list[PromptPart]) -> list[tuple[PromptPart, PromptPart]]:
+    """Static user/assistant pairs at the start of the messages, before the last user message."""
+    last_user = max((i for i, p in enumerate(msgs) if p.role == "user"), default=-1)
+    pairs = []
+    i = 0
+    while i + 1 < last_user:
+        user, assistant = msgs[i], msgs[i + 1]
+        if not (user.role == "user" and assistant.role == "assistant" and _static(user) and _static(assistant)):
+            break
+        pairs.append((user, assistant))
+        i += 2
+    return pairs
+
+
+def _static(part: PromptPart) -> bool:
+    return not part.opaque and bool(part.segments) and all(s.kind == "static" for s in part.segments)
+
+
+def _items(val):
+    """The items of a literal list (None when its length is not known)."""
+    from promptlint.values import Many, Seq
+
+    if not isinstance(val, Seq) or val.unordered is not None:
+        return None
+    if any(isinstance(i, Many) for i in val.items):
+        return None
+    return val.items
+
+
+def _is_message(item) -> bool:
+    from promptlint.values import Map
+
+    return isinstance(item, Map) and "role" in item.items
+
+
+def _item_text(item, templates: list[str] | None = None) -> str | None:
+    """An example as text: formatted with the example prompt when known, else its strings joined."""
+    from promptlint.values import _MISSING, python_value
+
+    value = python_value(item)
+    if value is _MISSING:
+        return None
+    if isinstance(value, dict) and templates:
+        try:
+            return "\n".join(t.format(**value) for t in templates)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return "\n".join(_strings(value))
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return [str(value)] if value is not None else []
+
+
+def _longest(text: str) -> str:
+    lines = [ln.strip() for ln in text.split("\n")]
+    best = max(lines, key=len, default="")
+    return best if len(best) >= 12 else ""
+
+
+def _template_texts(val) -> list[str]:
+    """The template strings of a LangChain example prompt (PromptTemplate or chat messages)."""
+    from promptlint.values import Map, Seq, static_text
+
+    text = static_text(val)
+    if text is not None:
+        return [text]
+    if isinstance(val, Map):
+        for key in ("template", "_arg0"):
+            if key in val.items and static_text(val.items[key]) is not None:
+                return [static_text(val.items[key])]
+    if isinstance(val, Seq):
+        out = []
+        for item in val.items:
+            if isinstance(item, Seq) and len(item.items) == 2 and static_text(item.items[1]) is not None:
+                out.append(static_text(item.items[1]))
+            else:
+                out += _template_texts(item)
+        return out
+    return []

@@ -1,0 +1,73 @@
+import ast
+import json
+from collections.abc import Iterator
+
+from promptlint.checks.base import Check, FileContext
+from promptlint.estimate import count_tokens
+from promptlint.model import Finding, Segment
+from promptlint.prefix import part_label
+
+
+class VerboseSerialization(Check):
+    """Pretty-printed data (indented JSON, pprint, block YAML) placed in a prompt."""
+
+    code = "PL406"
+    name = "verbose-serialization"
+    severity = "info"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        seen = set()
+        for site in ctx.callsites:
+            if not site.billed:
+                continue
+            for part in site.parts:
+                for seg in part.segments:
+                    if seg.note is None or seg.span is None or seg.origin is not None:
+                        continue
+                    key = (seg.span.line, seg.span.column)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    waste = self._waste(seg)
+                    if waste is not None and waste <= 0:
+                        continue  # measured: the compact form is no shorter
+                    if waste is None and seg.note.startswith("yaml."):
+                        continue  # block YAML of flat data is no longer than flow style: only judge it measured
+                    where = f"{part_label(site, part)} of `{site.callee}` at line {site.span.line}"
+                    if waste is not None:
+                        tail = (f"; the indentation and line breaks cost ~{waste:,} tokens per call "
+                                f"over the compact form")
+                    else:
+                        tail = "; the data is not visible here, so no figure is given"
+                    message = f"pretty-printed `{seg.note}` enters {where}{tail}"
+                    yield self.finding(ctx, seg.span, message, scope=site.in_function, snippet=seg.note,
+                                       waste_tokens_per_call=waste,
+                                       waste_kind="input" if waste is not None else None, model=site.model)
+
+    def _waste(self, seg: Segment) -> int | None:
+        """tokens(pretty) - tokens(compact), when the dumped data is a literal."""
+        if seg.kind != "static" or seg.text is None:
+            return None
+        compact = compact_form(seg.note or "", seg.text)
+        if compact is None:
+            return None
+        tokenizer = self.settings.tokenizer
+        return count_tokens(seg.text, tokenizer) - count_tokens(compact, tokenizer)
+
+
+def compact_form(note: str, text: str) -> str | None:
+    """The same data on one line, as the fix would send it."""
+    try:
+        if note.startswith(("json.dumps", "orjson.dumps")):
+            return json.dumps(json.loads(text), ensure_ascii="\\u" in text)
+        if note.startswith("pprint.pformat"):
+            import pprint
+
+            return pprint.pformat(ast.literal_eval(text), width=10**9)
+        if note.startswith("yaml."):
+            import yaml
+
+            return yaml.safe_dump(yaml.safe_load(text), default_flow_style=True, width=10**9).strip()
+    except Exception:  # noqa: BLE001 - text we cannot read back: no figure
+        return None
+    return None
