@@ -11,6 +11,13 @@ REGISTRY: dict[str, str] = {
     "PL104": "pl104_dynamic_before_static:DynamicBeforeStatic",
     "PL301": "pl301_uncapped_output:UncappedOutput",
     # -- caching, attribution, output caps, routing (PL105, PL106, PL201, PL202, PL302, PL501, PL502)
+    "PL105": "pl105_uncached_static_prefix:UncachedStaticPrefix",
+    "PL106": "pl106_varying_tool_choice:VaryingToolChoice",
+    "PL201": "pl201_missing_task_tag:MissingTaskTag",
+    "PL202": "pl202_missing_prompt_version:MissingPromptVersion",
+    "PL302": "pl302_oversized_output_cap:OversizedOutputCap",
+    "PL501": "pl501_router_llm_per_request:RouterLlmPerRequest",
+    "PL502": "pl502_frontier_model_for_simple_task:FrontierModelForSimpleTask",
     # -- prompt text (PL401, PL403, PL404, PL405, PL406)
     "PL401": "pl401_excessive_few_shot:ExcessiveFewShot",
     "PL403": "pl403_prompt_padding:PromptPadding",

@@ -1,0 +1,87 @@
+"""Re-read what a call site sends, for rules that look at arguments other than
+the prompt (tags, tool_choice, the model expression).
+
+CallSite records keep plain data only; these helpers evaluate the call's
+arguments again with the file's live evaluator (evaluation is memoized, so
+this costs little) and return the symbolic values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from promptlint.callsites import CallSiteFinder, Kwargs, dig
+from promptlint.checks.base import FileContext
+from promptlint.model import CallSite, Span
+from promptlint.values import Alt, Ctx, Dyn, Map, Val
+
+# Positional arguments of the LangChain call methods: invoke(input, config).
+LANGCHAIN_POSITIONAL = {0: "input", 1: "config"}
+
+
+@dataclass(slots=True)
+class Request:
+    call: Kwargs  # keyword arguments that reach the request (literal `**dict`s resolved)
+    client: Kwargs | None  # the client's / chat model's constructor arguments, when visible
+    client_seen: bool  # False: the client came from somewhere the analysis cannot see
+    info: object  # index.CallInfo
+    ctx: Ctx
+
+    def value(self, path: str) -> Val | None:
+        return dig(self.call.values, path)
+
+    def span(self, key: str) -> Span | None:
+        return self.call.spans.get(key.split(".")[0])
+
+
+def read_request(ctx: FileContext, site: CallSite) -> Request | None:
+    info = ctx.infos.get(id(site))
+    if info is None or ctx.evaluator is None:
+        return None
+    finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, ctx.settings)
+    ectx = Ctx(info.func, info.pos, info.path)
+    match = finder.match(info.node, ectx)
+    if match is None:
+        return None
+    positional = LANGCHAIN_POSITIONAL if site.shape == "langchain-call" else None
+    call = finder.kwargs(match.args, ectx, positional)
+    client, seen = None, match.client is None  # module functions (litellm.completion) have no client
+    if match.client is not None and match.client.ctor is not None:
+        client = finder.kwargs(list(match.client.ctor.args), match.client.ctor_ctx or ectx)
+        seen = True
+    return Request(call, client, seen, info, ectx)
+
+
+def options(val: Val) -> list[Val]:
+    """The candidate values of a value that differs by branch."""
+    if isinstance(val, Alt):
+        out: list[Val] = []
+        for option in val.options:
+            out += options(option)
+        return out
+    return [val]
+
+
+def from_llm(val: Val | None) -> Dyn | None:
+    """The LLM answer a value is derived from, if any branch of it is one."""
+    if val is None:
+        return None
+    for option in options(val):
+        if isinstance(option, Dyn) and option.origin == "llm":
+            return option
+    return None
+
+
+def map_keys(val: Val | None) -> tuple[set[str], bool]:
+    """Keys of a dict-like value, and whether the analysis can see all of them."""
+    if val is None:
+        return set(), True
+    keys: set[str] = set()
+    complete = True
+    for option in options(val):
+        if isinstance(option, Map):
+            keys |= set(option.items)
+            complete = complete and not option.opaque
+        else:
+            complete = False
+    return keys, complete

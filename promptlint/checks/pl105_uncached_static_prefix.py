@@ -1,0 +1,67 @@
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from promptlint.checks._request import map_keys, read_request
+from promptlint.checks.base import Check, FileContext
+from promptlint.estimate import min_cacheable_tokens
+from promptlint.model import CallSite, Finding
+from promptlint.prefix import flatten, static_run
+from promptlint.ruledocs import load_data
+
+
+@cache
+def caching_data():
+    return load_data("caching.yaml")
+
+
+def explicit_caching(site: CallSite) -> str | None:
+    """How this call would ask for caching, if its provider needs it asked; else None."""
+    for row in caching_data()["explicit"]:
+        if row["provider"] != site.provider:
+            continue
+        if "model" in row and not (site.model and re.search(row["model"], site.model)):
+            continue
+        return row["how"]
+    return None
+
+
+class UncachedStaticPrefix(Check):
+    """A long static prefix sent to a provider that caches only when asked, without asking."""
+
+    code = "PL105"
+    name = "uncached-static-prefix"
+    severity = "warning"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        data = caching_data()
+        for site in ctx.callsites:
+            if not site.billed or site.shape in ("langchain-call", "llamaindex-chat", "llamaindex-complete"):
+                continue  # chat-model wrappers cache through middleware and bindings we cannot see
+            how = explicit_caching(site)
+            if how is None or site.kwargs_opaque:
+                continue
+            req = read_request(ctx, site)
+            if req is None or any(req.value(path) is not None for path in data["request_switches"]):
+                continue
+            if site.provider == "google-genai" and not map_keys(req.value("config"))[1]:
+                continue  # a config object the analysis cannot see into may carry cached_content
+            if any(part.cache_marker for part in site.parts):
+                continue
+            prefix = static_run(flatten(site), 0, tokenizer=ctx.settings.tokenizer)
+            if prefix.tokens is None:
+                continue  # part of the prefix has unknown size: not known to reach the minimum
+            if site.model:
+                minimum = self.option("min-cacheable-tokens", None) or min_cacheable_tokens(site.provider, site.model)
+                model = site.model
+            else:
+                minimum = self.option("min-cacheable-tokens", None) or data["unknown_model_min_tokens"]
+                model = "the model (not a literal here; the largest minimum is assumed)"
+            if prefix.tokens < minimum:
+                continue
+            message = (f"`{site.callee}` sends a {prefix.tokens:,}-token static prefix without asking for "
+                       f"caching ({how}); {model} caches prefixes from {minimum:,} tokens, so every call "
+                       f"pays full input price for text that never changes")
+            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+                               snippet=site.callee, waste_tokens_per_call=prefix.tokens,
+                               waste_kind="uncached-input", model=site.model)

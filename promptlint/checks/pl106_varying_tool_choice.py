@@ -1,0 +1,118 @@
+import json
+from collections.abc import Iterator
+
+from promptlint.checks._request import options, read_request
+from promptlint.checks.base import Check, FileContext
+from promptlint.estimate import count_tokens, min_cacheable_tokens
+from promptlint.model import Finding
+from promptlint.prefix import flatten, static_run
+from promptlint.values import _MISSING, Dyn, Map, Ref, Seq, Text, Val, python_value
+
+# Request arguments that choose the tools, per SDK (sdks.yaml has the tool lists themselves).
+TOOL_CHOICE = ["tool_choice", "toolConfig.toolChoice", "config.tool_config", "function_call"]
+TOOL_LISTS = ["tools", "functions", "toolConfig.tools", "config.tools"]
+MISSING = object()
+ABSENT = {"None", "NOT_GIVEN", "NotGiven", "omit", "Omit", "NOT_SET"}
+
+
+class VaryingToolChoice(Check):
+    """`tool_choice` or the tool list chosen per request, so the cached tool block changes between calls."""
+
+    code = "PL106"
+    name = "varying-tool-choice"
+    severity = "warning"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        for site in ctx.callsites:
+            if not site.billed:
+                continue
+            req = read_request(ctx, site)
+            if req is None:
+                continue
+            for path in TOOL_CHOICE + TOOL_LISTS:
+                val = req.value(path)
+                params = req.info.func.params if req.info.func else {}
+                why = varies(val, path in TOOL_LISTS, params) if val is not None else None
+                if why is None:
+                    continue
+                flat = flatten(site)
+                tools_end = max((i + 1 for i, f in enumerate(flat) if f.part.role == "tools"), default=0)
+                after = static_run(flat, tools_end, tokenizer=ctx.settings.tokenizer)
+                if not after.tokens:
+                    break  # nothing static (or nothing of known size) after the tools: no loss we can show
+                tools = tools_tokens(req, ctx.settings.tokenizer)
+                if (tools or 0) + after.tokens < min_cacheable_tokens(site.provider, site.model):
+                    break  # the prefix is below the cache minimum: nothing is cached to lose
+                name = path.split(".")[-1]
+                lost = "the tool block and the" if path in TOOL_LISTS else "the"
+                message = (f"`{name}` of `{site.callee}` is {why}, so calls of this task send different "
+                           f"requests and {lost} {after.tokens:,} static tokens cached after the tools miss")
+                yield self.finding(ctx, req.span(path) or site.span, message, call_span=site.call_span,
+                                   scope=site.in_function, snippet=name, waste_tokens_per_call=after.tokens,
+                                   waste_kind="uncached-input", model=site.model)
+                break
+
+
+def tools_tokens(req, tokenizer: str) -> int | None:
+    """Size of the tool definitions, when they are literal (the smallest candidate, if several)."""
+    sizes = []
+    for path in TOOL_LISTS:
+        val = req.value(path)
+        if val is None:
+            continue
+        for option in options(val):
+            value = python_value(option)
+            if value is _MISSING:
+                return None
+            sizes.append(count_tokens(json.dumps(value), tokenizer))
+        return min(sizes) if sizes else 0
+    return 0
+
+
+def varies(val: Val, is_list: bool, params=()) -> str | None:
+    """Why the value changes between calls of one call site, or None when it is stable."""
+    opts = [o for o in options(val) if not _absent(o)]  # `x if tools else None`: sent or not, with the tools
+    if len(opts) > 1:
+        # Two different values the analysis can read: a real per-call choice. An unreadable
+        # option (`tool_choice or "auto"`) is usually fixed per instance, so it proves nothing.
+        known = {repr(v) for v in map(_plain, opts) if v is not MISSING}
+        return "chosen by a condition" if len(known) > 1 else None
+    if is_list or not isinstance(val, (Map, Text)):
+        return None  # passed in or built elsewhere: the choice is made by a caller we cannot see
+    # A forced choice computed in this function from the request: {"type": "tool", "name": pick(q)}.
+    # A parameter or attribute is passed through from a caller, usually one per task: quiet.
+    leaves = _dynamic_leaves(val)
+    if leaves and any(not _passed_in(leaf, params) for leaf in leaves):
+        return "computed per request"
+    return None
+
+
+def _dynamic_leaves(val: Val) -> list[str]:
+    if isinstance(val, Map):
+        return [leaf for v in val.items.values() for leaf in _dynamic_leaves(v)]
+    if isinstance(val, Seq):
+        return [leaf for v in val.items for leaf in _dynamic_leaves(v)]
+    if isinstance(val, Text):
+        return [s.source or "?" for s in val.segs if s.kind == "dynamic"]
+    if isinstance(val, Dyn):
+        return [val.source]
+    return []
+
+
+def _passed_in(source: str, params) -> bool:
+    head = source.split(".")[0].split("[")[0]
+    return head in params or head in ("self", "cls")
+
+
+def _plain(val: Val):
+    value = python_value(val)
+    return MISSING if value is _MISSING else value
+
+
+def _absent(val: Val) -> bool:
+    """None / NOT_GIVEN / omit: the argument is not sent at all."""
+    if isinstance(val, Ref):
+        return val.qual.split(".")[-1] in ABSENT
+    if isinstance(val, Map) and val.obj:
+        return val.obj.split(".")[-1] in ABSENT
+    return isinstance(val, Seq) and not val.items  # `tools or []`

@@ -1,0 +1,33 @@
+from collections.abc import Iterator
+
+from promptlint.checks._request import read_request
+from promptlint.checks._tags import TagFinder
+from promptlint.checks.base import Check, FileContext
+from promptlint.model import Finding
+
+
+class MissingTaskTag(Check):
+    """A billed LLM call that carries no task tag, so its spend cannot be attributed to a task."""
+
+    code = "PL201"
+    name = "missing-task-tag"
+    severity = "warning"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        tags = TagFinder(ctx, self.settings)
+        for site in ctx.callsites:
+            if not site.billed:
+                continue
+            req = read_request(ctx, site)
+            if req is None:
+                continue
+            tag = tags.find(site, req)
+            if tag.state != "untagged":
+                continue  # tagged, or the analysis cannot see every place a tag could be
+            fix = "`extra_headers`" if site.provider == "anthropic" else "`metadata` or `extra_headers`"
+            message = (f"`{site.callee}` carries no task tag, so its spend cannot be attributed to a task "
+                       f"(put a `task` key in {fix}, or wrap the call in a configured decorator or `with` block)")
+            if tag.note:
+                message += f"; {tag.note}"
+            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+                               snippet=site.callee, model=site.model)

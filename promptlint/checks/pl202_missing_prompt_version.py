@@ -1,0 +1,32 @@
+from collections.abc import Iterator
+
+from promptlint.checks._request import read_request
+from promptlint.checks._tags import TagFinder
+from promptlint.checks.base import Check, FileContext
+from promptlint.model import Finding
+
+
+class MissingPromptVersion(Check):
+    """A task-tagged LLM call whose tag carries no prompt version."""
+
+    code = "PL202"
+    name = "missing-prompt-version"
+    severity = "info"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        tags = TagFinder(ctx, self.settings)
+        keys = ", ".join(f"`{k}`" for k in tags.version_keys)
+        for site in ctx.callsites:
+            if not site.billed:
+                continue
+            req = read_request(ctx, site)
+            if req is None:
+                continue
+            tag = tags.find(site, req)
+            if tag.state != "tagged" or tag.versioned is not False:
+                continue  # untagged is PL201's finding; None means the analysis cannot tell
+            task = f" {tag.task!r}" if tag.task else ""
+            message = (f"`{site.callee}` is tagged with task{task} ({tag.where}) but no prompt version "
+                       f"({keys}), so a cost or quality change cannot be tied to a prompt change")
+            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+                               snippet=site.callee, model=site.model)
