@@ -25,6 +25,10 @@ REGISTRY: dict[str, str] = {
     "PL405": "pl405_duplicated_prompt:DuplicatedPrompt",
     "PL406": "pl406_verbose_serialization:VerboseSerialization",
     # -- structure: retrieval, batching, loops (PL402, PL601, PL701, PL702)
+    "PL402": "pl402_oversized_retrieval_k:OversizedRetrievalK",
+    "PL601": "pl601_batch_candidate:BatchCandidate",
+    "PL701": "pl701_unbounded_agent_loop:UnboundedAgentLoop",
+    "PL702": "pl702_growing_history:GrowingHistory",
 }
 
 # PL000 (parse-error) is emitted by the engine itself, not by a check module.

@@ -1,0 +1,227 @@
+"""Shared logic of PL601, PL701 and PL702: loops around call sites, offline entry
+points, request handlers, and what one call costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+import libcst as cst
+
+from promptlint.estimate import count_tokens
+from promptlint.index import dotted
+from promptlint.model import CallSite
+
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# Decorators of web request handlers: @app.get("/"), @router.post(...), @bp.route(...).
+HANDLER_DECORATORS = {"get", "post", "put", "delete", "patch", "route", "api_route", "websocket", "head",
+                      "options", "view", "endpoint"}
+CLI_DECORATORS = {"command", "group", "callback"}
+
+
+@dataclass(slots=True)
+class Comprehension:
+    func: cst.FunctionDef | None
+    node: cst.CSTNode
+    calls: set[int]  # ids of the calls run once per item (the outermost iterable runs once)
+
+
+def _call_ids(node, skip=None) -> set[int]:
+    found: set[int] = set()
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n) -> bool:
+            if n is skip:
+                return False
+            if isinstance(n, cst.Call):
+                found.add(id(n))
+            return True
+
+    node.visit(V())
+    return found
+
+
+class _Walker(cst.CSTVisitor):
+    """Comprehensions (with their function) and the `if __name__ == "__main__":` blocks."""
+
+    def __init__(self) -> None:
+        self.funcs: list[cst.FunctionDef] = []
+        self.comprehensions: list[Comprehension] = []
+        self.main_blocks: list[cst.If] = []
+
+    def visit_FunctionDef(self, node) -> None:
+        self.funcs.append(node)
+
+    def leave_FunctionDef(self, node) -> None:
+        self.funcs.pop()
+
+    def _comp(self, node) -> None:
+        self.comprehensions.append(Comprehension(self.funcs[-1] if self.funcs else None, node,
+                                                 _call_ids(node, skip=node.for_in.iter)))
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comp
+
+    def visit_If(self, node: cst.If) -> None:
+        if not self.funcs and _is_main_test(node.test):
+            self.main_blocks.append(node)
+
+
+def _is_main_test(test) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    names = {s.value for s in sides if isinstance(s, cst.Name)}
+    strings = {s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)}
+    return names == {"__name__"} and strings == {"__main__"}
+
+
+@dataclass(slots=True)
+class Structure:
+    """Per-file facts, computed once per file and shared by the three rules."""
+
+    comprehensions: list[Comprehension] = field(default_factory=list)
+    main_blocks: list[cst.If] = field(default_factory=list)
+    main_calls: set[int] = field(default_factory=set)
+
+
+_LAST: list = [None, None]  # (index, Structure) of the file being checked: the three rules share it
+
+
+def structure(ctx) -> Structure:
+    if _LAST[0] is ctx.index:
+        return _LAST[1]
+    walker = _Walker()
+    ctx.evaluator.module_code.visit(walker)
+    main_calls = set()
+    for block in walker.main_blocks:
+        main_calls |= _call_ids(block)
+    out = Structure(walker.comprehensions, walker.main_blocks, main_calls)
+    _LAST[0], _LAST[1] = ctx.index, out
+    return out
+
+
+def enclosing_comprehensions(ctx, info) -> list[Comprehension]:
+    """Comprehensions of the call's own function whose loop body holds the call, outermost first."""
+    func_node = info.func.node if info.func else None
+    return [c for c in structure(ctx).comprehensions if c.func is func_node and id(info.node) in c.calls]
+
+
+def in_main_block(ctx, info) -> bool:
+    return info.func is None and id(info.node) in structure(ctx).main_calls
+
+
+# -- offline entry points ------------------------------------------------------------
+def decorator_names(func) -> list[str]:
+    out = []
+    for d in func.decorators:
+        node = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        out.append(dotted(node))
+    return out
+
+
+def is_request_handler(ctx, func) -> bool:
+    if ctx.path.rsplit("/", 1)[-1] == "views.py":
+        return True
+    while func is not None:
+        for name in decorator_names(func):
+            parts = name.split(".")
+            if len(parts) >= 2 and parts[-1] in HANDLER_DECORATORS:
+                return True
+        func = func.parent
+    return False
+
+
+def _calls_in(node) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, call) -> None:
+            found.append(call)
+
+    node.visit(V())
+    return found
+
+
+def _is_cli(func) -> bool:
+    for name in decorator_names(func):
+        if name.split(".")[-1] in CLI_DECORATORS and "." in name:
+            return True
+    for call in _calls_in(func.node.body):
+        last = dotted(call.func).split(".")[-1]
+        if last in ("ArgumentParser", "parse_args"):
+            return True
+    return False
+
+
+def offline_functions(ctx, configured: list[str]) -> dict[str, str]:
+    """qualname -> why it runs offline: called from a `__main__` block, a CLI command,
+    named in the configuration, or called (by name, in this module) from one of those."""
+    index = ctx.index
+    reasons: dict[str, str] = {}
+    roots: list[tuple[object, str]] = []
+    for block in structure(ctx).main_blocks:
+        for call in _calls_in(block):
+            name = dotted(call.func)
+            if name in index.functions:
+                roots.append((index.functions[name], "called from the `__main__` block"))
+            for arg in call.args:  # sys.exit(main()), typer.run(main), fire.Fire(main)
+                inner = dotted(arg.value)
+                if inner in index.functions:
+                    roots.append((index.functions[inner], "called from the `__main__` block"))
+    for func in index.all_functions:
+        if _is_cli(func):
+            roots.append((func, "a command-line entry point"))
+        if any(fnmatchcase(func.qualname, pattern) for pattern in configured):
+            roots.append((func, "named in `offline-functions`"))
+    queue = list(roots)
+    while queue:
+        func, why = queue.pop(0)
+        if func.qualname in reasons or is_request_handler(ctx, func):
+            continue
+        reasons[func.qualname] = why
+        for call in _calls_in(func.node.body):
+            name = dotted(call.func)
+            callee = None
+            if name in index.functions:
+                callee = index.functions[name]
+            elif name.startswith("self.") and func.class_name:
+                cls = index.classes.get(func.class_name)
+                callee = cls.methods.get(name[5:]) if cls else None
+            if callee is not None and callee.qualname not in reasons:
+                queue.append((callee, f"called from `{func.qualname}` ({why})"))
+    return reasons
+
+
+OFFLINE_DIRS = ("scripts", "jobs", "batch", "batches", "cron", "backfills", "pipelines")
+
+
+def offline_path(path: str, dirs) -> str | None:
+    parts = path.lower().split("/")
+    for part in parts[:-1]:
+        if part in dirs:
+            return f"a module under `{part}/`"
+    if "backfill" in path.lower():
+        return "a backfill module"
+    return None
+
+
+# -- what one call costs ---------------------------------------------------------------
+def static_input_tokens(site: CallSite, tokenizer: str) -> int | None:
+    """Tokens of the static text the call sends; None when some static text is of unknown size."""
+    total = 0
+    for part in site.parts:
+        for seg in part.segments:
+            if seg.kind == "static":
+                if seg.text is None:
+                    return None
+                total += count_tokens(seg.text, tokenizer)
+    return total
+
+
+def call_cost_tokens(site: CallSite, tokenizer: str) -> int | None:
+    """Static input plus the output cap: what one call costs at least, in tokens."""
+    static = static_input_tokens(site, tokenizer)
+    cap = site.cap_value if site.cap_value is not None else site.default_cap
+    if static is None or cap is None:
+        return None
+    return static + cap

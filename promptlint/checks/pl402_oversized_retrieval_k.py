@@ -1,0 +1,260 @@
+"""PL402: a retrieval top-k above the limit; every extra chunk is re-sent as prompt input.
+
+Retrieval calls are not LLM call sites, so this check reads every call of the module
+(`ctx.index.calls`) against `rules/retrievers.yaml`. Generic method names (`query`,
+`search`, `limit`) only count with evidence: the vector store's import in the file,
+and for some, a keyword only that library uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from functools import cache
+
+import libcst as cst
+
+from promptlint.checks.base import Check, FileContext
+from promptlint.engine import TEST_FILE
+from promptlint.index import dotted
+from promptlint.model import Finding
+from promptlint.ruledocs import load_data
+from promptlint.values import Client, Ctx, Map, Num, Ref
+
+DEFAULT_LIMIT = 5
+DEFAULT_CHUNK_TOKENS = 500
+
+
+@cache
+def retriever_data() -> dict:
+    return load_data("retrievers.yaml")
+
+
+class OversizedRetrievalK(Check):
+    code = "PL402"
+    name = "oversized-retrieval-k"
+    severity = "warning"
+
+    @classmethod
+    def prefilter_hints(cls) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        markers, names = set(), set()
+        for entry in retriever_data()["retrievers"]:
+            markers.update(entry.get("imports", []))
+            if not entry.get("imports"):
+                markers.update(entry.get("methods", []))
+                markers.update(entry.get("classes", []))
+                markers.add(entry["k"].split(".")[0] + "=")
+            names.update(m.split(".")[-1] for m in entry.get("methods", []))
+            names.update(entry.get("classes", []))
+        return tuple(sorted(markers)), tuple(sorted(names))
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        if ctx.index is None or TEST_FILE.search(ctx.path):
+            return
+        limit = self.option("max-k", DEFAULT_LIMIT)
+        modules = {qual.lstrip(".").split(".")[0] for qual in ctx.index.imports.values()}
+        chunk = None  # computed on the first finding only
+        for info in ctx.index.calls:
+            found = self._retrieval(ctx, info, modules)
+            if found is None:
+                continue
+            entry, k, node, omitted = found
+            if k <= limit:
+                continue
+            if chunk is None:
+                chunk = self._chunk_tokens(ctx)
+            tokens, source = chunk
+            waste = (k - limit) * tokens
+            head, _, sub = entry["k"].partition(".")
+            written = f'{head}={{"{sub}": {k}}}' if sub else f"{head}={k}"
+            if omitted:
+                what = f"`{head}` is not set, so {entry['library']} returns its default of {k} chunks per query"
+            else:
+                what = f"`{written}` retrieves {k} chunks per query"
+            message = (f"{what}, {k - limit} above the limit of {limit}: ~{waste:,} extra prompt tokens per "
+                       f"query at ~{tokens:,} tokens a chunk ({source})")
+            span = ctx.evaluator.span(node)
+            yield self.finding(ctx, span, message, call_span=ctx.evaluator.span(info.node),
+                               scope=info.func.qualname if info.func else None,
+                               snippet=ctx.evaluator.code(node).strip()[:80],
+                               waste_tokens_per_call=waste, waste_kind="input")
+
+    # -- recognising a retrieval call ------------------------------------------------
+    def _retrieval(self, ctx: FileContext, info, modules: set[str]):
+        """(entry, k, node to report, k omitted?) for a retrieval call, else None."""
+        func = info.node.func
+        written = dotted(func)
+        last = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+        if not last:
+            return None
+        keywords = {a.keyword.value for a in info.node.args if a.keyword is not None}
+        evctx = Ctx(info.func, info.pos, info.path)
+        for entry in retriever_data()["retrievers"]:
+            if entry.get("imports") and not modules & set(entry["imports"]):
+                continue
+            if entry.get("keywords_any") and not keywords & set(entry["keywords_any"]):
+                continue
+            if not (self._method_matches(entry, func, written, last) or self._class_matches(entry, ctx, last)):
+                continue
+            if isinstance(func, cst.Attribute) and not self._receiver_ok(ctx, entry, func.value, evctx):
+                continue
+            found = self._k_value(ctx, entry, info.node, evctx)
+            if found is not None:
+                return (entry, *found)
+        return None
+
+    @staticmethod
+    def _method_matches(entry, func, written: str, last: str) -> bool:
+        if not isinstance(func, cst.Attribute):
+            return False
+        for method in entry.get("methods", []):
+            if "." in method:
+                if written.endswith("." + method):
+                    return True
+            elif method == last:
+                if entry.get("receiver_calls"):  # `table.search(q).limit(n)`
+                    recv = func.value
+                    return (isinstance(recv, cst.Call) and isinstance(recv.func, cst.Attribute)
+                            and recv.func.attr.value in entry["receiver_calls"])
+                return True
+        return False
+
+    @staticmethod
+    def _class_matches(entry, ctx: FileContext, last: str) -> bool:
+        for cls in entry.get("classes", []):
+            if last == cls or (cls == "Retriever" and last.endswith("Retriever") and last != "Retriever"):
+                if entry.get("imports"):  # the class itself must come from the library
+                    qual = ctx.index.imports.get(last, "")
+                    return qual.lstrip(".").split(".")[0] in entry["imports"]
+                return True
+        return False
+
+    @staticmethod
+    def _receiver_ok(ctx: FileContext, entry, receiver, evctx) -> bool:
+        """`re.search(...)` or an LLM client is not a vector store."""
+        if isinstance(receiver, cst.Call):
+            return True
+        val = ctx.evaluator.ev(receiver, evctx)
+        if isinstance(val, Client):
+            return False
+        if isinstance(val, Ref):  # a module or class: it must be the library itself
+            top = val.qual.lstrip(".").split(".")[0]
+            return top in entry.get("imports", []) or top == "builtins" or not entry.get("imports")
+        return True
+
+    def _k_value(self, ctx: FileContext, entry, node: cst.Call, evctx):
+        """(k, node to report, omitted?) or None when k cannot be known."""
+        head, _, sub = entry["k"].partition(".")
+        arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == head), None)
+        if arg is None and entry.get("k_pos") is not None and not sub:
+            positional = [a for a in node.args if a.keyword is None and not a.star]
+            if any(a.star for a in node.args[: len(positional)]):
+                return None
+            if len(positional) > entry["k_pos"]:
+                arg = positional[entry["k_pos"]]
+        if arg is None:
+            if any(a.star == "**" for a in node.args):
+                return None  # k may be inside **kwargs
+            return self._default(entry, node)
+        if not sub:
+            return self._as_k(ctx.evaluator.ev(arg.value, evctx), arg.value)
+        container = ctx.evaluator.ev(arg.value, evctx)
+        if not isinstance(container, Map):
+            return None
+        if sub not in container.items:
+            return None if container.opaque else self._default(entry, node)
+        val = container.items[sub]
+        report = _dict_value_node(arg.value, sub) or arg.value
+        return self._as_k(val, report)
+
+    @staticmethod
+    def _as_k(val, report_node):
+        if isinstance(val, Num) and isinstance(val.value, int) and not isinstance(val.value, bool):
+            return val.value, report_node, False
+        return None  # an unknown variable, None (library default) or a computed value: stay silent
+
+    @staticmethod
+    def _default(entry, node: cst.Call):
+        if entry.get("default_fires") and entry.get("default") is not None:
+            return entry["default"], node.func, True
+        return None
+
+    # -- chunk size for the estimate ---------------------------------------------------
+    def _chunk_tokens(self, ctx: FileContext) -> tuple[int, str]:
+        data = retriever_data()["chunking"]
+        for info in ctx.index.calls:
+            for a in info.node.args:
+                if a.keyword is None or a.keyword.value != data["keyword"]:
+                    continue
+                val = ctx.evaluator.ev(a.value, Ctx(info.func, info.pos, info.path))
+                if isinstance(val, Num) and isinstance(val.value, int) and val.value > 0:
+                    line = ctx.evaluator.span(a.value).line
+                    return _to_tokens(val.value, _counts_chars(info.node.func), f"`chunk_size={val.value}` at line {line}")
+        found = package_chunk_size(os.path.dirname(os.path.abspath(ctx.path)))
+        if found is not None:
+            size, chars, where = found
+            return _to_tokens(size, chars, f"`chunk_size={size}` in {where}")
+        tokens = self.option("chunk-tokens", DEFAULT_CHUNK_TOKENS)
+        return tokens, "the configured `chunk-tokens`; no literal chunk_size was found"
+
+
+def _dict_value_node(node, key: str):
+    if isinstance(node, cst.Dict):
+        for el in node.elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+                if el.key.evaluated_value == key:
+                    return el.value
+    if isinstance(node, cst.Call) and dotted(node.func) == "dict":
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value == key:
+                return a.value
+    return None
+
+
+def _counts_chars(func) -> bool:
+    data = retriever_data()["chunking"]
+    name = dotted(func)
+    parts = name.split(".")
+    if parts[-1] in data["token_constructors"]:
+        return False
+    return parts[-1] in data["character_splitters"]
+
+
+def _to_tokens(size: int, chars: bool, where: str) -> tuple[int, str]:
+    if not chars:
+        return size, where
+    per = retriever_data()["chunking"]["chars_per_token"]
+    return max(1, size // per), f"{where}, counted in characters at ~{per} a token"
+
+
+CHUNK_RE = re.compile(r"\bchunk_size\s*=\s*(\d[\d_]*)")
+MAX_PACKAGE_FILES = 500
+
+
+@cache
+def package_chunk_size(directory: str) -> tuple[int, bool, str] | None:
+    """A literal `chunk_size=` in the file's package (the directory tree up to the last
+    `__init__.py`), or, outside a package, in its own directory. First in path order."""
+    top = directory
+    while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
+        top = os.path.dirname(top)
+    recursive = top != directory
+    files = []
+    for root, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")) and d not in ("node_modules", "venv"))
+        files += [os.path.join(root, n) for n in sorted(names) if n.endswith(".py")]
+        if not recursive or len(files) > MAX_PACKAGE_FILES:
+            break
+    for path in files[:MAX_PACKAGE_FILES]:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        m = CHUNK_RE.search(text)
+        if m:
+            chars = "TextSplitter" in text and not any(
+                t in text for t in retriever_data()["chunking"]["token_constructors"])
+            return int(m.group(1).replace("_", "")), chars, os.path.relpath(path).replace(os.sep, "/")
+    return None

@@ -1,0 +1,267 @@
+"""PL701: an LLM call repeated with no iteration cap (`while True`, `while not done`,
+recursion without a depth limit), or an agent framework configured without one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+
+import libcst as cst
+
+from promptlint.checks._structure import call_cost_tokens
+from promptlint.checks.base import Check, FileContext
+from promptlint.engine import TEST_FILE
+from promptlint.index import dotted
+from promptlint.model import Finding
+from promptlint.ruledocs import load_data
+from promptlint.values import Ctx, Map, Num, Ref
+
+DEFAULT_CEILING = 50
+ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+STOPPERS = (cst.Break, cst.Return, cst.Raise)
+UNBOUNDED_REFS = {"sys.maxsize", "math.inf", "numpy.inf", "float.inf"}
+
+
+@cache
+def framework_data() -> dict:
+    return load_data("agent_frameworks.yaml")
+
+
+class UnboundedAgentLoop(Check):
+    code = "PL701"
+    name = "unbounded-agent-loop"
+    severity = "warning"
+
+    @classmethod
+    def prefilter_hints(cls) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        markers, names = set(), set()
+        for entry in framework_data()["frameworks"]:
+            markers.update(entry.get("imports", []))
+            markers.update(q.split(".")[0] for q in entry.get("calls", []) if q.split(".")[0] != "agents")
+            names.update(q.split(".")[-1] for q in entry.get("calls", []))
+            names.update(entry.get("methods", []))
+            if entry.get("chain"):
+                markers.add(entry["chain"].split(".")[-1])
+                names.add(entry["chain"].split(".")[-1])
+        markers.add("Runner.run")  # OpenAI Agents SDK: `from agents import Runner`
+        return tuple(sorted(markers)), tuple(sorted(names))
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        if ctx.index is None:
+            return
+        yield from self._loops(ctx)
+        yield from self._recursion(ctx)
+        if not TEST_FILE.search(ctx.path):
+            yield from self._frameworks(ctx, self.option("max-iterations", DEFAULT_CEILING))
+
+    # -- loops ---------------------------------------------------------------------------
+    def _loops(self, ctx: FileContext) -> Iterator[Finding]:
+        by_loop: dict[int, tuple[cst.CSTNode, list]] = {}
+        for site in ctx.callsites:
+            info = ctx.infos.get(id(site))
+            if info is None or not site.billed:
+                continue
+            for loop in info.loops:
+                if self._unbounded(loop):
+                    by_loop.setdefault(id(loop), (loop, []))[1].append(site)
+        for loop, sites in by_loop.values():
+            head = loop.test if isinstance(loop, cst.While) else loop.iter
+            shown = ctx.evaluator.code(head).strip()
+            keyword = "while" if isinstance(loop, cst.While) else "for ... in"
+            costs = [call_cost_tokens(s, ctx.settings.tokenizer) for s in sites]
+            waste = sum(costs) * 10 if all(c is not None for c in costs) else None
+            calls = ", ".join(f"`{s.callee}`" for s in sites[:2]) + (" ..." if len(sites) > 2 else "")
+            message = (f"`{keyword} {shown[:40]}` repeats {calls} with no iteration cap: nothing counts the "
+                       f"iterations against a limit, so a model that keeps asking for another step keeps "
+                       f"the loop (and the bill) running")
+            if waste is not None:
+                message += f"; each 10 iterations cost ~{waste:,} tokens (static prompt plus output cap)"
+            else:
+                message += "; the per-iteration cost is not fully known, so no figure is given"
+            span = ctx.evaluator.span(head)
+            yield self.finding(ctx, span, message, scope=sites[0].in_function, snippet=f"{keyword} {shown[:60]}",
+                               waste_tokens_per_call=waste, waste_kind="extra-call" if waste is not None else None,
+                               model=sites[0].model)
+
+    def _unbounded(self, loop) -> bool:
+        if isinstance(loop, cst.For):
+            it = loop.iter
+            return (isinstance(it, cst.Call) and dotted(it.func) in ("itertools.count", "count")
+                    and not it.args)
+        if _has_ordering(loop.test):
+            return False  # while step < MAX_STEPS
+        counted = _names(loop.test)
+        for node in _walk(loop.body):
+            if isinstance(node, cst.If) and _has_ordering(node.test) and _stops(node.body):
+                return False  # if step >= MAX_STEPS: break
+            if isinstance(node, cst.Assert) and _has_ordering(node.test):
+                return False
+            if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.SubtractAssign):
+                if dotted(node.target) in counted:
+                    return False  # while turns_left: ... turns_left -= 1
+            if isinstance(node, cst.Call) and self._input_call(node):
+                return False  # driven by outside input (a chat prompt, a queue), not by the model
+        return True
+
+    @staticmethod
+    def _input_call(call: cst.Call) -> bool:
+        name = dotted(call.func)
+        last = name.split(".")[-1]
+        if last in framework_data()["input_calls"]:
+            return True
+        return last == "get" and "queue" in name.lower()
+
+    # -- recursion -------------------------------------------------------------------------
+    def _recursion(self, ctx: FileContext) -> Iterator[Finding]:
+        funcs = {}
+        for site in ctx.callsites:
+            info = ctx.infos.get(id(site))
+            if info is not None and info.func is not None and site.billed:
+                funcs.setdefault(id(info.func), (info.func, site))
+        for func, site in funcs.values():
+            own = func.name if func.class_name is None else f"self.{func.name}"
+            if func.parent is not None:
+                continue
+            for info in ctx.index.calls:
+                if info.func is not func or dotted(info.node.func) != own:
+                    continue
+                if _depth_limited(func, info.node):
+                    continue
+                cost = call_cost_tokens(site, ctx.settings.tokenizer)
+                waste = cost * 10 if cost is not None else None
+                message = (f"`{func.name}` calls itself (line {ctx.evaluator.span(info.node).line}) around "
+                           f"`{site.callee}` with no depth limit: no parameter counts the depth against a "
+                           f"bound, so a model that keeps triggering the recursion keeps calling")
+                if waste is not None:
+                    message += f"; each 10 levels cost ~{waste:,} tokens (static prompt plus output cap)"
+                yield self.finding(ctx, ctx.evaluator.span(info.node.func), message,
+                                   call_span=ctx.evaluator.span(info.node), scope=func.qualname,
+                                   snippet=own, waste_tokens_per_call=waste,
+                                   waste_kind="extra-call" if waste is not None else None, model=site.model)
+                break
+
+    # -- agent frameworks ------------------------------------------------------------------
+    def _frameworks(self, ctx: FileContext, ceiling: int) -> Iterator[Finding]:
+        modules = {q.lstrip(".").split(".")[0] for q in ctx.index.imports.values()}
+        for info in ctx.index.calls:
+            for entry in framework_data()["frameworks"]:
+                if not self._framework_matches(ctx, info, entry, modules):
+                    continue
+                found = self._cap(ctx, info, entry, ceiling)
+                if found is not None:
+                    node, reason = found
+                    message = (f"{entry['framework']} run {reason}; a run that keeps looping bills one model "
+                               f"call per step (ceiling: {ceiling} calls); the framework builds the prompts, "
+                               f"so no figure is given")
+                    yield self.finding(ctx, ctx.evaluator.span(node), message, call_span=ctx.evaluator.span(info.node),
+                                       scope=info.func.qualname if info.func else None,
+                                       snippet=ctx.evaluator.code(node).strip()[:80])
+                break
+
+    @staticmethod
+    def _framework_matches(ctx, info, entry, modules) -> bool:
+        func = info.node.func
+        if entry.get("imports") and not modules & set(entry["imports"]):
+            return False
+        if entry.get("chain"):
+            return dotted(func).endswith(entry["chain"])
+        if entry.get("methods"):
+            return isinstance(func, cst.Attribute) and func.attr.value in entry["methods"]
+        last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if not isinstance(last, str) or last not in {q.split(".")[-1] for q in entry["calls"]}:
+            return False
+        val = ctx.evaluator.ev(func, Ctx(info.func, info.pos, info.path))
+        return isinstance(val, Ref) and val.qual.lstrip(".") in entry["calls"]
+
+    def _cap(self, ctx, info, entry, ceiling):
+        """(node to report, reason) when the configured cap is missing, None or too high."""
+        node = info.node
+        head, _, sub = entry["param"].partition(".")
+        unit = entry.get("unit", "steps")
+        arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == head), None)
+        if arg is None and entry.get("pos") is not None:
+            positional = [a for a in node.args if a.keyword is None and not a.star]
+            if len(positional) > entry["pos"]:
+                arg = positional[entry["pos"]]
+        if arg is None:
+            if entry.get("default_unbounded") and not any(a.star for a in node.args):
+                return node.func, f"without `{entry['param']}`: the default is no cap at all"
+            return None
+        evctx = Ctx(info.func, info.pos, info.path)
+        val = ctx.evaluator.ev(arg.value, evctx)
+        report = arg.value
+        if sub:
+            if not isinstance(val, Map) or sub not in val.items:
+                return None
+            val = val.items[sub]
+            report = _dict_value(arg.value, sub) or arg.value
+        if isinstance(val, Ref) and val.qual == "builtins.None":
+            if entry.get("none_unbounded"):
+                return report, f"with `{sub or head}=None`: no cap on {unit}"
+            return None
+        if isinstance(val, Ref) and val.qual in UNBOUNDED_REFS:
+            return report, f"with `{sub or head}={val.qual}`: effectively no cap on {unit}"
+        if isinstance(val, Num) and isinstance(val.value, (int, float)) and not isinstance(val.value, bool):
+            calls = val.value * entry.get("calls_per_step", 1)
+            if calls > ceiling:
+                per = "" if entry.get("calls_per_step", 1) == 1 else f" (about {int(calls)} model calls)"
+                return report, f"allows `{sub or head}={val.value}` {unit}{per}, above the ceiling of {ceiling}"
+        return None
+
+
+# -- syntax helpers ----------------------------------------------------------------------
+def _walk(node) -> list[cst.CSTNode]:
+    """Every node under `node`, not descending into nested functions or classes."""
+    out: list[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n) -> bool:
+            out.append(n)
+            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    node.visit(V())
+    return out
+
+
+def _has_ordering(expr) -> bool:
+    return any(isinstance(n, cst.Comparison) and any(isinstance(c.operator, ORDERING) for c in n.comparisons)
+               for n in _walk(expr))
+
+
+def _stops(body) -> bool:
+    return any(isinstance(n, STOPPERS) for n in _walk(body))
+
+
+def _names(expr) -> set[str]:
+    return {dotted(n) for n in _walk(expr) if isinstance(n, (cst.Name, cst.Attribute)) and dotted(n)}
+
+
+def _depth_limited(func, recursive_call: cst.Call) -> bool:
+    """A parameter that the recursive call changes (`depth + 1`) and that the function
+    compares, or any parameter in an ordering comparison (`if depth > MAX: return`)."""
+    params = set(func.params) - {"self", "cls"}
+    changed = set()
+    for a in recursive_call.args:
+        if isinstance(a.value, cst.BinaryOperation):
+            changed |= _names(a.value) & params
+    for n in _walk(func.node.body):
+        if isinstance(n, cst.Comparison):
+            names = _names(n) & params
+            if names & changed:
+                return True
+            if names and any(isinstance(c.operator, ORDERING) for c in n.comparisons):
+                return True
+        if isinstance(n, cst.If) and not isinstance(n.test, cst.Comparison):
+            # `if not remaining: return` with `remaining - 1` passed down
+            if _names(n.test) & changed and _stops(n.body):
+                return True
+    return False
+
+
+def _dict_value(node, key: str):
+    if isinstance(node, cst.Dict):
+        for el in node.elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+                if el.key.evaluated_value == key:
+                    return el.value
+    return None

@@ -1,0 +1,232 @@
+"""PL702: a conversation list appended to on every iteration of a loop and re-sent in
+full on each call, with no trimming or summarising: input grows quadratically with turns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptlint.checks.base import Check, FileContext
+from promptlint.estimate import count_tokens
+from promptlint.index import dotted
+from promptlint.model import Finding
+from promptlint.prompts import message_parts
+from promptlint.values import Ctx, Seq, sdk_data
+
+TURNS = 10
+# Callee name fragments of helpers that bound a history: trim_messages, summarize_history,
+# compact(), truncate_conversation, prune_context, fit_to_budget...
+TRIM_FRAGMENTS = ("trim", "summar", "compact", "compress", "truncat", "prune", "condense", "shorten",
+                  "fit_", "budget", "window", "reduce_", "evict", "forget")
+# Request keywords that let the provider drop old turns itself.
+SERVER_TRIMMING = ("context_management", "truncation")
+GROWTH_METHODS = ("append", "extend", "insert")
+SHRINK_METHODS = ("pop", "remove", "popleft")
+
+
+class GrowingHistory(Check):
+    code = "PL702"
+    name = "growing-history"
+    severity = "warning"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        if ctx.index is None:
+            return
+        extra = tuple(self.option("trim-functions", []))
+        for site in ctx.callsites:
+            info = ctx.infos.get(id(site))
+            if info is None or not info.loops or not site.billed:
+                continue
+            if any(k in site.keywords for k in SERVER_TRIMMING):
+                continue
+            found = self._history_arg(site, info.node)
+            if found is None:
+                continue
+            arg_node, history = found
+            loop, growth = self._growing_loop(info.loops, history)
+            if loop is None:
+                continue
+            if self._trimmed(ctx, info.func, history, loop, extra):
+                continue
+            per_turn, complete = self._per_turn_tokens(ctx, info, growth)
+            loop_line = ctx.evaluator.span(loop).line
+            grow_line = ctx.evaluator.span(growth[0]).line
+            message = (f"`{history}` grows on every iteration of the loop at line {loop_line} (line {grow_line}) and "
+                       f"`{site.callee}` re-sends all of it each time, with no trimming or summarising: each turn "
+                       f"pays again for every earlier one")
+            waste = per_turn * (TURNS - 1) if per_turn > 0 else None
+            if waste is not None and complete:
+                message += f"; turn {TURNS} re-sends ~{waste:,} tokens of earlier turns"
+            elif waste is not None:
+                message += (f"; turn {TURNS} re-sends at least ~{waste:,} tokens of earlier turns (their static "
+                            f"text; the per-request content comes on top)")
+            else:
+                message += "; what each turn adds is per-request content, so no figure is given"
+            yield self.finding(ctx, ctx.evaluator.span(arg_node), message, call_span=site.call_span,
+                               scope=site.in_function, snippet=history, waste_tokens_per_call=waste,
+                               waste_kind="input" if waste is not None else None, model=site.model)
+
+    # -- which list is the history ---------------------------------------------------------
+    @staticmethod
+    def _history_arg(site, call: cst.Call):
+        """(argument node, the list's source text) of the messages argument, when it is a
+        plain list variable, possibly spread into a literal (`[system, *history]`)."""
+        shape = sdk_data()["shapes"].get(site.shape, {})
+        specs = [p for p in shape.get("parts", []) if p["role"] == "messages"]
+        if site.shape == "wrapper":
+            specs = [{"key": "messages"}]
+        for spec in specs:
+            key = spec["key"].split(".")[0]
+            arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == key), None)
+            if arg is None and "pos" in spec:
+                positional = [a for a in call.args if a.keyword is None and not a.star]
+                arg = positional[spec["pos"]] if len(positional) > spec["pos"] else None
+            if arg is None:
+                continue
+            value = arg.value
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                return value, dotted(value)
+            if isinstance(value, (cst.List, cst.Tuple)):
+                for el in value.elements:
+                    if isinstance(el, cst.StarredElement) and isinstance(el.value, (cst.Name, cst.Attribute)):
+                        return value, dotted(el.value)
+            if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+                for side in (value.left, value.right):
+                    if isinstance(side, (cst.Name, cst.Attribute)):
+                        return value, dotted(side)
+        return None
+
+    # -- where it grows ------------------------------------------------------------------------
+    def _growing_loop(self, loops, history: str):
+        """The innermost enclosing loop whose body grows the history, and the growth nodes."""
+        if not history:
+            return None, []
+        for loop in reversed(loops):
+            growth = [n for n in _walk(loop.body) if _grows(n, history)]
+            if growth:
+                if any(_resets(n, history) for n in _walk(loop.body)):
+                    return None, []  # rebuilt (or trimmed) inside the loop
+                return loop, growth
+        return None, []
+
+    @staticmethod
+    def _trimmed(ctx, func, history: str, loop, extra) -> bool:
+        """Trimming anywhere the list lives: its function, or for `self.x` the whole class."""
+        scopes = []
+        if history.startswith("self.") and func is not None:
+            top = func
+            while top.parent is not None:
+                top = top.parent
+            cls = ctx.index.classes.get(top.class_name or "")
+            scopes = [m.node for m in cls.methods.values()] if cls else [func.node]
+        elif func is not None:
+            scopes = [func.node]
+        else:
+            scopes = [ctx.evaluator.module_code]
+        for scope in scopes:
+            for n in _walk(scope.body if isinstance(scope, cst.FunctionDef) else scope):
+                if _resets(n, history, in_loop=False):
+                    return True
+                if isinstance(n, cst.Call):
+                    last = dotted(n.func).split(".")[-1].lower()
+                    if any(f in last for f in TRIM_FRAGMENTS) or last in extra:
+                        return True
+        return False
+
+    # -- the estimate --------------------------------------------------------------------------
+    @staticmethod
+    def _per_turn_tokens(ctx, info, growth) -> tuple[int, bool]:
+        """Static tokens appended per iteration, and whether that is all of it (False when
+        some appended content is per-request: the model's reply, a tool result)."""
+        total, complete = 0, True
+        evctx = Ctx(info.func, info.pos, info.path)
+        for node in growth:
+            values = _appended(node)
+            if values is None:
+                return total, False
+            for value, spread in values:
+                val = ctx.evaluator.ev(value, evctx)
+                for part in message_parts(val if spread else Seq([val])):
+                    for seg in part.segments:
+                        if seg.kind == "static" and seg.text is not None:
+                            total += count_tokens(seg.text, ctx.settings.tokenizer)
+                        else:
+                            complete = False
+        return total, complete
+
+
+# -- syntax helpers ------------------------------------------------------------------------
+def _walk(node) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n) -> bool:
+            out.append(n)
+            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    node.visit(V())
+    return out
+
+
+def _mentions(node, history: str) -> bool:
+    return any(isinstance(n, (cst.Name, cst.Attribute)) and dotted(n) == history for n in _walk(node))
+
+
+def _is_growth_value(value, history: str) -> bool:
+    """`history + [...]` or `[*history, ...]`."""
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        return dotted(value.left) == history
+    if isinstance(value, cst.List) and value.elements:
+        first = value.elements[0]
+        return isinstance(first, cst.StarredElement) and dotted(first.value) == history
+    return False
+
+
+def _grows(node, history: str) -> bool:
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return node.func.attr.value in GROWTH_METHODS and dotted(node.func.value) == history
+    if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
+        return dotted(node.target) == history
+    if isinstance(node, cst.Assign):
+        return any(dotted(t.target) == history for t in node.targets) and _is_growth_value(node.value, history)
+    return False
+
+
+def _resets(node, history: str, in_loop: bool = True) -> bool:
+    """Sliced, deleted from, popped, or reassigned from itself (`x = x[-20:]`, `x = trim(x)`).
+    Inside the loop, any reassignment or `clear()` also counts (the list is rebuilt per
+    iteration); outside it, a fresh definition (`x = []`) is just where it starts."""
+    if isinstance(node, cst.Assign):
+        for t in node.targets:
+            target = t.target
+            if dotted(target) == history and not _is_growth_value(node.value, history):
+                return in_loop or _mentions(node.value, history)
+            if isinstance(target, cst.Subscript) and dotted(target.value) == history:
+                return any(isinstance(s.slice, cst.Slice) for s in target.slice)
+    if isinstance(node, cst.Del):
+        return _mentions(node.target, history)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and dotted(node.func.value) == history:
+        return node.func.attr.value in SHRINK_METHODS or (in_loop and node.func.attr.value == "clear")
+    return False
+
+
+def _appended(node):
+    """[(value node, is it a list spread into the history?)] of one growth statement."""
+    if isinstance(node, cst.Call):
+        args = [a for a in node.args if a.keyword is None]
+        if not args:
+            return []
+        method = node.func.attr.value
+        if method == "insert":
+            return [(args[1].value, False)] if len(args) > 1 else []
+        return [(args[0].value, method == "extend")]
+    if isinstance(node, cst.AugAssign):
+        return [(node.value, True)]
+    if isinstance(node, cst.Assign):
+        value = node.value
+        if isinstance(value, cst.BinaryOperation):
+            return [(value.right, True)]
+        if isinstance(value, cst.List):
+            return [(el.value, isinstance(el, cst.StarredElement)) for el in value.elements[1:]]
+    return None
