@@ -93,11 +93,14 @@ def by_task(rows: list[Row]) -> list[tuple[str, list[Row]]]:
 
 def subtotal(rows: list[Row]) -> dict:
     """Sums over a task's call sites; the dollar sum counts only the priced rows."""
-    priced = [r.usd_per_1k_calls for r in rows if r.usd_per_1k_calls is not None]
+    priced = [r for r in rows if r.usd_per_1k_calls is not None]
     return {
         "call_sites": len(rows),
         "static_tokens": sum(r.static_tokens for r in rows),
-        "usd_per_1k_calls": round(sum(priced), 6) if priced else None,
+        "static_tokens_complete": not any(r.prompt_partial for r in rows),
+        "usd_per_1k_calls": round(sum(r.usd_per_1k_calls for r in priced), 6) if priced else None,
+        # Some priced rows have a partly unknown prompt: the sum is a minimum.
+        "usd_is_minimum": any(r.prompt_partial for r in priced),
         "unpriced": len(rows) - len(priced),
     }
 
@@ -132,11 +135,12 @@ _RIGHT = {3, 4, 5, 6}
 
 def _subtotal_text(task: str, rows: list[Row]) -> tuple[str, str, str]:
     total = subtotal(rows)
-    usd = _usd(total["usd_per_1k_calls"])
+    usd = _usd(total["usd_per_1k_calls"], total["usd_is_minimum"])
     if total["unpriced"]:
         usd += f" (+{total['unpriced']} unpriced)"
     sites = f"{total['call_sites']} call site{'s' if total['call_sites'] != 1 else ''}"
-    return sites, f"{total['static_tokens']:,}", usd
+    tokens = ("" if total["static_tokens_complete"] else "≥") + f"{total['static_tokens']:,}"
+    return sites, tokens, usd
 
 
 def render_table(rows: list[Row], stream) -> None:
