@@ -67,6 +67,14 @@ def count_tokens(text: str, name: str = DEFAULT_ENCODING) -> int:
     return len(encoding(name).encode(text, disallowed_special=()))
 
 
+def token_upper_bound(text: str) -> int:
+    """A bound that needs no tokenizer: a byte-level BPE token covers at least one UTF-8 byte.
+
+    Rules that only compare a count with a threshold can skip loading the
+    encoding when the bound is already below it."""
+    return len(text.encode("utf-8", errors="surrogatepass"))
+
+
 def _first_match(rows, model: str | None):
     if not model:
         return None

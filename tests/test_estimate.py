@@ -54,6 +54,11 @@ def test_long_and_unicode_text_match_tiktoken():
     assert count_tokens(text) == len(reference.encode(text, disallowed_special=()))
 
 
+@pytest.mark.parametrize("text", ["", "hello world", "東京の天気は？", "🙂" * 10, "  \n\t" * 40, "x" * 5000])
+def test_upper_bound_never_undercounts(text):
+    assert count_tokens(text) <= estimate.token_upper_bound(text)
+
+
 def test_unbundled_encoding_falls_back_with_one_warning_and_no_download(monkeypatch, capsys, no_network):
     asked = []
     real = tiktoken.get_encoding
