@@ -8,12 +8,16 @@ this costs little) and return the symbolic values.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from promptlint.callsites import CallSiteFinder, Kwargs, dig
 from promptlint.checks.base import FileContext
 from promptlint.model import CallSite, Span
-from promptlint.values import Alt, Ctx, Dyn, Map, Val
+from promptlint.values import _MISSING, Alt, Ctx, Dyn, Map, Val, python_value
+
+# Request arguments that carry the tool definitions, per SDK.
+TOOL_LISTS = ["tools", "functions", "toolConfig.tools", "config.tools"]
 
 # Positional arguments of the LangChain call methods: invoke(input, config).
 LANGCHAIN_POSITIONAL = {0: "input", 1: "config"}
@@ -85,3 +89,22 @@ def map_keys(val: Val | None) -> tuple[set[str], bool]:
         else:
             complete = False
     return keys, complete
+
+
+def tools_tokens(req: Request, tokenizer: str) -> int | None:
+    """Size of the tool definitions as sent (JSON), when they are literal; 0 without tools.
+    With several candidates (a condition), the smallest; None when any cannot be read."""
+    from promptlint.estimate import count_tokens
+
+    for path in TOOL_LISTS:
+        val = req.value(path)
+        if val is None:
+            continue
+        sizes = []
+        for option in options(val):
+            value = python_value(option)
+            if value is _MISSING:
+                return None
+            sizes.append(count_tokens(json.dumps(value), tokenizer))
+        return min(sizes) if sizes else 0
+    return 0

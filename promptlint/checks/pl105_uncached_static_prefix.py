@@ -2,7 +2,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from promptlint.checks._request import map_keys, read_request
+from promptlint.checks._request import map_keys, read_request, tools_tokens
 from promptlint.checks.base import Check, FileContext
 from promptlint.estimate import min_cacheable_tokens
 from promptlint.model import CallSite, Finding
@@ -48,8 +48,8 @@ class UncachedStaticPrefix(Check):
                 continue  # a config object the analysis cannot see into may carry cached_content
             if any(part.cache_marker for part in site.parts):
                 continue
-            prefix = static_run(flatten(site), 0, tokenizer=ctx.settings.tokenizer)
-            if prefix.tokens is None:
+            tokens = static_prefix_tokens(site, req, ctx.settings.tokenizer)
+            if tokens is None:
                 continue  # part of the prefix has unknown size: not known to reach the minimum
             if site.model:
                 minimum = self.option("min-cacheable-tokens", None) or min_cacheable_tokens(site.provider, site.model)
@@ -57,11 +57,25 @@ class UncachedStaticPrefix(Check):
             else:
                 minimum = self.option("min-cacheable-tokens", None) or data["unknown_model_min_tokens"]
                 model = "the model (not a literal here; the largest minimum is assumed)"
-            if prefix.tokens < minimum:
+            if tokens < minimum:
                 continue
-            message = (f"`{site.callee}` sends a {prefix.tokens:,}-token static prefix without asking for "
+            message = (f"`{site.callee}` sends a {tokens:,}-token static prefix without asking for "
                        f"caching ({how}); {model} caches prefixes from {minimum:,} tokens, so every call "
                        f"pays full input price for text that never changes")
             yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
-                               snippet=site.callee, waste_tokens_per_call=prefix.tokens,
+                               snippet=site.callee, waste_tokens_per_call=tokens,
                                waste_kind="uncached-input", model=site.model)
+
+
+def static_prefix_tokens(site: CallSite, req, tokenizer: str) -> int | None:
+    """Tokens of the static prefix: the tool definitions (as JSON) plus the static run after them."""
+    flat = flatten(site)
+    tools_end = max((i + 1 for i, f in enumerate(flat) if f.part.role == "tools"), default=0)
+    tools = tools_tokens(req, tokenizer) if tools_end else 0
+    if tools is None:
+        return None
+    if any(f.seg.kind != "static" for f in flat[:tools_end]):
+        return None  # tools built per request: no stable prefix to count
+    after = static_run(flat, tools_end, tokenizer=tokenizer)
+    return None if after.tokens is None else tools + after.tokens
+

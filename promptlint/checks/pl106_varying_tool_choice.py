@@ -1,16 +1,14 @@
-import json
 from collections.abc import Iterator
 
-from promptlint.checks._request import options, read_request
+from promptlint.checks._request import TOOL_LISTS, options, read_request, tools_tokens
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import count_tokens, min_cacheable_tokens
+from promptlint.estimate import min_cacheable_tokens
 from promptlint.model import Finding
 from promptlint.prefix import flatten, static_run
 from promptlint.values import _MISSING, Dyn, Map, Ref, Seq, Text, Val, python_value
 
 # Request arguments that choose the tools, per SDK (sdks.yaml has the tool lists themselves).
 TOOL_CHOICE = ["tool_choice", "toolConfig.toolChoice", "config.tool_config", "function_call"]
-TOOL_LISTS = ["tools", "functions", "toolConfig.tools", "config.tools"]
 MISSING = object()
 ABSENT = {"None", "NOT_GIVEN", "NotGiven", "omit", "Omit", "NOT_SET"}
 
@@ -51,22 +49,6 @@ class VaryingToolChoice(Check):
                                    scope=site.in_function, snippet=name, waste_tokens_per_call=after.tokens,
                                    waste_kind="uncached-input", model=site.model)
                 break
-
-
-def tools_tokens(req, tokenizer: str) -> int | None:
-    """Size of the tool definitions, when they are literal (the smallest candidate, if several)."""
-    sizes = []
-    for path in TOOL_LISTS:
-        val = req.value(path)
-        if val is None:
-            continue
-        for option in options(val):
-            value = python_value(option)
-            if value is _MISSING:
-                return None
-            sizes.append(count_tokens(json.dumps(value), tokenizer))
-        return min(sizes) if sizes else 0
-    return 0
 
 
 def varies(val: Val, is_list: bool, params=()) -> str | None:

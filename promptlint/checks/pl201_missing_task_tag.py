@@ -24,10 +24,23 @@ class MissingTaskTag(Check):
             tag = tags.find(site, req)
             if tag.state != "untagged":
                 continue  # tagged, or the analysis cannot see every place a tag could be
-            fix = "`extra_headers`" if site.provider == "anthropic" else "`metadata` or `extra_headers`"
             message = (f"`{site.callee}` carries no task tag, so its spend cannot be attributed to a task "
-                       f"(put a `task` key in {fix}, or wrap the call in a configured decorator or `with` block)")
+                       f"(put a `task` key in {where_to_tag(site)}, or wrap the call in a configured decorator "
+                       f"or `with` block)")
             if tag.note:
                 message += f"; {tag.note}"
             yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
                                snippet=site.callee, model=site.model)
+
+
+def where_to_tag(site) -> str:
+    if site.shape == "langchain-call":
+        return '`config={"metadata": ...}`'
+    if site.provider == "anthropic":
+        return "`extra_headers` (Anthropic's `metadata` takes only `user_id`)"
+    if site.provider == "bedrock":
+        return "`requestMetadata`"
+    if site.provider == "google-genai":
+        return "`config.labels`"
+    return "`metadata` or `extra_headers`"
+
