@@ -33,7 +33,6 @@ from functools import cache
 from promptlint.errors import UsageError
 
 DAYS_PER_MONTH = 30
-BATCH_DISCOUNT = 0.5
 UNTAGGED = "(untagged)"
 # promptlint provider names -> genai-prices provider ids (None: let it infer from the model id).
 PROVIDER_IDS = {
@@ -209,6 +208,11 @@ def task_of(finding, site) -> str:
 # ---------------------------------------------------------------- pricing
 
 
+def call_cap(site) -> int | None:
+    """The output tokens one call may produce: its cap, else the server default."""
+    return site.cap_value if site.cap_value is not None else site.default_cap
+
+
 def call_cost(rates: Rates, site, tokenizer: str, lower_bound: bool = False) -> tuple[float | None, str | None]:
     """USD of one call at its static input and output cap, or (None, why).
 
@@ -226,16 +230,10 @@ def call_cost(rates: Rates, site, tokenizer: str, lower_bound: bool = False) -> 
     return rates.cost(input_tokens=static_tokens(site, tokenizer), output_tokens=cap), None
 
 
-def _extra_call_tokens(site, tokenizer: str) -> int:
-    from promptlint.estimate import output_cap, static_tokens
-
-    return static_tokens(site, tokenizer) + (output_cap(site) or 0)
-
-
-def usd_per_call(finding, rates: Rates, site, tokenizer: str) -> tuple[float | None, str | None]:
-    """The finding's waste in USD per call, or (None, why)."""
+def usd_per_call(finding, rates: Rates) -> tuple[float | None, str | None]:
+    """A token-kind finding's waste in USD per call, or (None, why)."""
     kind, tokens = finding.waste_kind, finding.waste_tokens_per_call
-    if kind in ("uncached-input", "input", "output") and tokens is None:
+    if tokens is None:
         return None, "the token count is unknown"
     if kind == "uncached-input":
         if rates.cache_read is None:
@@ -249,19 +247,56 @@ def usd_per_call(finding, rates: Rates, site, tokenizer: str) -> tuple[float | N
         if rates.output is None:
             return None, f"the price data has no output price for {rates.model}"
         return rates.cost(output_tokens=tokens), None
-    if kind in ("extra-call", "batch-discount"):
-        if site is None:
-            return None, "the call site behind the finding is not known"
-        usd, why = call_cost(rates, site, tokenizer)
-        if usd is None:
-            return None, why
-        if kind == "batch-discount":
-            return usd * BATCH_DISCOUNT, None
-        # A rule may state the waste for several calls (PL701: per 10 iterations).
-        one = _extra_call_tokens(site, tokenizer)
-        calls = tokens // one if tokens and one and tokens % one == 0 else 1
-        return usd * calls, None
-    return None, None  # a kind without a price formula (attribution rules): no figure, nothing to explain
+    return None, None  # a kind without a price formula: no figure, nothing to explain
+
+
+def calls_of(finding, by_path: dict[str, list]) -> list:
+    """The call sites an extra-call / batch-discount finding prices: the call it sits on, else
+    the calls its message names in the same function (a loop head, a recursive call)."""
+    site = site_of(finding, by_path)
+    if site is not None:
+        return [site]
+    named = set(re.findall(r"`([^`]+)`", finding.message or ""))
+    return [s for s in by_path.get(finding.path, ()) if s.callee in named and s.in_function == finding.scope]
+
+
+def price_calls(finding, sites, book: PriceBook, tokenizer: str) -> tuple[float | None, str | None, list[str]]:
+    """extra-call and batch-discount: the finding's tokens are whole calls (static input plus output
+    cap). Each call is priced at its own model; the figure is used only when the finding's token
+    count is a whole number of those calls (extra-call, e.g. 10 iterations) or a share of them
+    (batch-discount), so the dollars always describe the same calls as the tokens."""
+    from promptlint.estimate import prompt_is_partial, static_tokens
+
+    if not sites:
+        return None, "the call behind the finding is not known", []
+    tokens, usd, notes = 0, 0.0, []
+    for site in sites:
+        cap = call_cap(site)
+        if cap is None:
+            return None, "the call sets no output cap", []
+        if not site.model:
+            return None, "the model is not a literal or constant the analysis can see", []
+        rates = book.rates(site.model, site.provider)
+        if rates is None:
+            return None, f"{site.model} is not in the price data or [tool.promptlint.prices]", []
+        static = static_tokens(site, tokenizer)
+        tokens += static + cap
+        usd += rates.cost(input_tokens=static, output_tokens=cap)
+        if rates.note() not in notes:
+            notes.append(rates.note())
+        if prompt_is_partial(site):
+            notes.append("a minimum: part of the prompt is not visible")
+    waste = finding.waste_tokens_per_call
+    if not tokens or not waste:
+        return None, "the token count is unknown", []
+    if finding.waste_kind == "extra-call":
+        if waste % tokens:
+            return None, "the token figure cannot be split into input and output", []
+        return usd * (waste // tokens), None, notes
+    share = round(waste / tokens, 2)  # the provider's batch discount, e.g. 0.5
+    if not 0 < share <= 1:
+        return None, "the token figure cannot be split into input and output", []
+    return usd * share, None, notes
 
 
 def price_findings(findings, settings, callsites=None) -> PriceBook:
@@ -273,14 +308,21 @@ def price_findings(findings, settings, callsites=None) -> PriceBook:
     tokenizer = getattr(settings, "tokenizer", "cl100k_base")
     by_path = sites_by_path(callsites)
     for f in findings:
-        if f.usd_per_1k_calls is not None or f.waste_kind is None:
+        if f.usd_per_1k_calls is not None or f.waste_kind is None or f.waste_tokens_per_call is None:
             continue
-        if f.waste_tokens_per_call is None and f.waste_kind not in ("extra-call", "batch-discount"):
+        if f.waste_kind in ("extra-call", "batch-discount"):
+            usd, why, notes = price_calls(f, calls_of(f, by_path), book, tokenizer)
+            if usd is None:
+                _note(f, f"no dollar figure: {why}")
+            else:
+                f.usd_per_1k_calls = round(usd * 1000, 6)
+                for note in notes:
+                    _note(f, note)
             continue
         site = site_of(f, by_path)
-        model = f.model or (site.model if site is not None else None)
         if site is not None and not site.billed:
             continue
+        model = f.model or (site.model if site is not None else None)
         if not model:
             _note(f, "no dollar figure: the model is not a literal or constant the analysis can see")
             continue
@@ -289,7 +331,7 @@ def price_findings(findings, settings, callsites=None) -> PriceBook:
             _note(f, f"no dollar figure: {model} is not in the price data (genai-prices "
                      f"{genai_prices_version()}) or [tool.promptlint.prices]")
             continue
-        usd, why = usd_per_call(f, rates, site, tokenizer)
+        usd, why = usd_per_call(f, rates)
         if usd is None:
             if why:
                 _note(f, f"no dollar figure: {why}")

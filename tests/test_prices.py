@@ -89,10 +89,26 @@ def test_extra_call_and_batch_discount_price_the_whole_call():
     one_call = reference("gpt-4o", "openai", input_tokens=static, output_tokens=300)
     extra = priced(finding("extra-call", static + 300, "gpt-4o", code="PL501"), callsites=[call])
     assert extra.usd_per_1k_calls == pytest.approx(one_call)
-    loop = priced(finding("extra-call", 10 * (static + 300), "gpt-4o", code="PL701"), callsites=[call])
-    assert loop.usd_per_1k_calls == pytest.approx(10 * one_call)  # stated per 10 iterations
-    batch = priced(finding("batch-discount", None, "gpt-4o", code="PL601"), callsites=[call])
+    batch = priced(finding("batch-discount", round((static + 300) * 0.5), "gpt-4o", code="PL601"), callsites=[call])
     assert batch.usd_per_1k_calls == pytest.approx(one_call / 2)
+
+
+def test_extra_call_of_a_loop_prices_the_named_calls_per_10_iterations():
+    # PL701 reports the loop head, outside the call; its message names the call, its scope the function.
+    call = site(in_function="run_agent")
+    static = count_tokens("You are terse. " * 20)
+    loop = Finding(code="PL701", name="unbounded-agent-loop", severity="warning", path="app.py",
+                   span=Span(8, 5, 8, 15), scope="run_agent", waste_kind="extra-call",
+                   waste_tokens_per_call=10 * (static + 300), model="gpt-4o",
+                   message="`while True` repeats `client.chat.completions.create` with no iteration cap")
+    priced(loop, callsites=[call])
+    assert loop.usd_per_1k_calls == pytest.approx(10 * reference("gpt-4o", "openai", input_tokens=static,
+                                                                 output_tokens=300))
+
+
+def test_extra_call_figure_that_does_not_match_the_call_is_not_priced():
+    f = priced(finding("extra-call", 12_345, "gpt-4o", code="PL501"), callsites=[site()])
+    assert f.usd_per_1k_calls is None and "cannot be split" in f.assumptions[0]
 
 
 def test_provider_comes_from_the_call_site():
@@ -128,13 +144,16 @@ def test_no_cache_figure_for_a_model_without_a_cache_read_price():
     assert f.usd_per_1k_calls is None and "no cache-read price" in f.assumptions[0]
 
 
-def test_no_extra_call_figure_when_the_prompt_or_cap_is_not_visible():
+def test_extra_call_with_a_partial_prompt_is_a_minimum_and_without_a_cap_has_no_figure():
     opaque = site()
     opaque.parts.append(PromptPart("history", [Segment("dynamic", source="history")], opaque=True))
-    f = priced(finding("extra-call", None, "gpt-4o", code="PL501"), callsites=[opaque])
-    assert f.usd_per_1k_calls is None and "not visible" in f.assumptions[0]
-    f = priced(finding("batch-discount", None, "gpt-4o", code="PL601"), callsites=[site(cap=None)])
+    static = count_tokens("You are terse. " * 20)
+    f = priced(finding("extra-call", static + 300, "gpt-4o", code="PL501"), callsites=[opaque])
+    assert f.usd_per_1k_calls is not None and "a minimum: part of the prompt is not visible" in f.assumptions
+    f = priced(finding("batch-discount", 100, "gpt-4o", code="PL601"), callsites=[site(cap=None)])
     assert f.usd_per_1k_calls is None and "sets no output cap" in f.assumptions[0]
+    f = priced(finding("extra-call", 100, "gpt-4o", code="PL501"), callsites=[])
+    assert f.usd_per_1k_calls is None and "not known" in f.assumptions[0]
 
 
 def test_local_runtime_is_not_priced():
