@@ -206,22 +206,25 @@ def offline_path(path: str, dirs) -> str | None:
 
 
 # -- what one call costs ---------------------------------------------------------------
-def static_input_tokens(site: CallSite, tokenizer: str) -> int | None:
-    """Tokens of the static text the call sends; None when some static text is of unknown size."""
-    total = 0
+def static_input_tokens(site: CallSite, tokenizer: str) -> tuple[int, bool]:
+    """Tokens of the static text the call sends, and whether that is all of it (False when
+    some static block is of unknown size, e.g. tool definitions the analysis does not render)."""
+    total, complete = 0, True
     for part in site.parts:
         for seg in part.segments:
             if seg.kind == "static":
                 if seg.text is None:
-                    return None
-                total += count_tokens(seg.text, tokenizer)
-    return total
+                    complete = False
+                else:
+                    total += count_tokens(seg.text, tokenizer)
+    return total, complete
 
 
-def call_cost_tokens(site: CallSite, tokenizer: str) -> int | None:
-    """Static input plus the output cap: what one call costs at least, in tokens."""
-    static = static_input_tokens(site, tokenizer)
+def call_cost_tokens(site: CallSite, tokenizer: str) -> tuple[int, bool] | None:
+    """Static input plus the output cap: what one call costs at least, in tokens, and whether
+    the static part is complete. None without a cap (the output is unbounded)."""
     cap = site.cap_value if site.cap_value is not None else site.default_cap
-    if static is None or cap is None:
+    if cap is None:
         return None
-    return static + cap
+    static, complete = static_input_tokens(site, tokenizer)
+    return static + cap, complete

@@ -21,6 +21,7 @@ from promptlint.values import Ctx, Map, Num, Seq, is_static
 
 # Calls that pass a collection through: the items are the collection's.
 WRAPPERS = {"enumerate", "sorted", "list", "tuple", "reversed", "tqdm", "track", "zip", "iter"}
+INTERACTIVE_TOOL = "interactive"
 # A module that asks its user questions is an interactive tool, even as a CLI command.
 INTERACTIVE = re.compile(r"\b(?:input\(|Confirm\.ask|Prompt\.ask|click\.confirm|click\.prompt|typer\.confirm|"
                          r"typer\.prompt|questionary\.)")
@@ -45,9 +46,10 @@ class BatchCandidate(Check):
             return
         configured = list(self.option("offline-functions", []))
         offline = offline_functions(ctx, configured)
+        path_reason = offline_path(ctx.path, tuple(self.option("offline-dirs", list(OFFLINE_DIRS))))
         if INTERACTIVE.search(ctx.text):  # only the configuration can make an interactive tool offline
             offline = {q: why for q, why in offline.items() if "offline-functions" in why}
-        path_reason = offline_path(ctx.path, tuple(self.option("offline-dirs", list(OFFLINE_DIRS))))
+            path_reason = INTERACTIVE_TOOL
         submitting = self._batch_submitters(ctx)
         helpers: dict[str, list[CallSite]] = {}  # function name -> its call sites outside loops
         for site in sites:
@@ -70,9 +72,9 @@ class BatchCandidate(Check):
     def _offline(ctx, info, offline: dict[str, str], path_reason: str | None) -> str | None:
         if info.func is not None and info.func.qualname in offline:
             return offline[info.func.qualname]
-        if in_main_block(ctx, info) and not INTERACTIVE.search(ctx.text):
+        if path_reason != INTERACTIVE_TOOL and in_main_block(ctx, info):
             return "the `__main__` block"
-        return path_reason
+        return None if path_reason == INTERACTIVE_TOOL else path_reason
 
     def _batch_submitters(self, ctx) -> set[str | None]:
         ends = batch_data()["batch_submissions"]
@@ -165,14 +167,15 @@ class BatchCandidate(Check):
             iterable = iterable[:37] + "..."
         through = f" through `{via[0]}()` (line {via[1]})" if via else ""
         cost = call_cost_tokens(site, ctx.settings.tokenizer)
-        waste = round(cost * provider["discount"]) if cost is not None else None
+        waste = round(cost[0] * provider["discount"]) if cost is not None else None
         message = (f"`{site.callee}` runs once per item of `{iterable}` (loop at line {line}){through} in offline "
                    f"code ({why}); {provider['name']}'s {provider['api']} bills about "
                    f"{round(provider['discount'] * 100)}% less for work that can wait")
         if waste is not None:
-            message += f": ~{waste:,} tokens' worth per item, counting the static prompt and the output cap"
+            least = "" if cost[1] else "at least "
+            message += f": {least}~{waste:,} tokens' worth per item, counting the static prompt and the output cap"
         else:
-            message += "; the call's size is not fully known, so no figure is given"
+            message += "; the call has no output cap, so no figure is given"
         return self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
                             snippet=site.callee, waste_tokens_per_call=waste,
                             waste_kind="batch-discount" if waste is not None else None, model=site.model)

@@ -69,15 +69,16 @@ class UnboundedAgentLoop(Check):
             shown = ctx.evaluator.code(head).strip()
             keyword = "while" if isinstance(loop, cst.While) else "for ... in"
             costs = [call_cost_tokens(s, ctx.settings.tokenizer) for s in sites]
-            waste = sum(costs) * 10 if all(c is not None for c in costs) else None
+            waste = sum(c[0] for c in costs) * 10 if all(c is not None for c in costs) else None
             calls = ", ".join(f"`{s.callee}`" for s in sites[:2]) + (" ..." if len(sites) > 2 else "")
             message = (f"`{keyword} {shown[:40]}` repeats {calls} with no iteration cap: nothing counts the "
                        f"iterations against a limit, so a model that keeps asking for another step keeps "
                        f"the loop (and the bill) running")
             if waste is not None:
-                message += f"; each 10 iterations cost ~{waste:,} tokens (static prompt plus output cap)"
+                least = "" if all(c[1] for c in costs) else "at least "
+                message += f"; each 10 iterations cost {least}~{waste:,} tokens (static prompt plus output cap)"
             else:
-                message += "; the per-iteration cost is not fully known, so no figure is given"
+                message += "; a call in it has no output cap, so no figure is given"
             span = ctx.evaluator.span(head)
             yield self.finding(ctx, span, message, scope=sites[0].in_function, snippet=f"{keyword} {shown[:60]}",
                                waste_tokens_per_call=waste, waste_kind="extra-call" if waste is not None else None,
@@ -128,12 +129,13 @@ class UnboundedAgentLoop(Check):
                 if _depth_limited(func, info.node):
                     continue
                 cost = call_cost_tokens(site, ctx.settings.tokenizer)
-                waste = cost * 10 if cost is not None else None
+                waste = cost[0] * 10 if cost is not None else None
                 message = (f"`{func.name}` calls itself (line {ctx.evaluator.span(info.node).line}) around "
                            f"`{site.callee}` with no depth limit: no parameter counts the depth against a "
                            f"bound, so a model that keeps triggering the recursion keeps calling")
                 if waste is not None:
-                    message += f"; each 10 levels cost ~{waste:,} tokens (static prompt plus output cap)"
+                    least = "" if cost[1] else "at least "
+                    message += f"; each 10 levels cost {least}~{waste:,} tokens (static prompt plus output cap)"
                 yield self.finding(ctx, ctx.evaluator.span(info.node.func), message,
                                    call_span=ctx.evaluator.span(info.node), scope=func.qualname,
                                    snippet=own, waste_tokens_per_call=waste,
