@@ -7,11 +7,12 @@ from promptlint.checks._prompt_text import (
     Group, Issue, PromptTextCheck, text_segments, tokens_label, where_sent,
 )
 from promptlint.estimate import count_tokens
-from promptlint.model import CallSite, Segment
+from promptlint.model import CallSite, Finding, Segment
 from promptlint.ruledocs import load_data
 
 # Quoted stretches: "...", “...”, `...`, and '...' that is not an apostrophe.
-QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|`[^`\n]*`|(?<!\w)'[^'\n]*'(?!\w)")
+# Single quotes may hold apostrophes ('I'm here to help').
+QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|`[^`\n]*`|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w))*'(?!\w)")
 
 
 @cache
@@ -48,6 +49,10 @@ class PromptPadding(PromptTextCheck):
         cut.append(seg.text[last:])
         tokenizer = self.settings.tokenizer
         return max(count_tokens(seg.text, tokenizer) - count_tokens("".join(cut), tokenizer), 0)
+
+    def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
+        # The engine runs the project phase of rules that define it on their own class.
+        return super().run_project(callsites)
 
     def message(self, group: Group) -> str:
         counts = Counter(i.snippet.strip(" ,").lower() for i in group.issues)
@@ -110,5 +115,7 @@ def _matches(phrase: str, line: str, threshold: float, fuzz) -> Iterator[tuple[i
         start -= 1
     while end < len(line) and line[end].isalnum():
         end += 1
-    if abs(len(line[start:end].split()) - len(phrase.split())) <= 1:
+    words = line[start:end].split()
+    # Same length and the same first word: "the user wants you to" is not "i want you to".
+    if abs(len(words) - len(phrase.split())) <= 1 and words and words[0] == phrase.split()[0]:
         yield start, end

@@ -1,15 +1,27 @@
 import re
+from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 
 from promptlint.checks._prompt_text import (
     Group, Issue, PromptTextCheck, quote, text_segments, tokens_label, where_sent,
 )
 from promptlint.estimate import count_tokens
-from promptlint.model import CallSite, Segment
+from promptlint.model import CallSite, Finding, Segment
+from promptlint.ruledocs import load_data
 
 # A sentence ends at a line break or at . ! ? followed by white space.
 SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|[.!?]*$)?", re.M)
 BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)]|#+)\s*")
+CODE_CHARS = re.compile(r"[{}<>=|$\\\[\]]")
+ANAPHORA = re.compile(r"(?i)^(?:these|this|those|that|it|they|them|its|their|such)\b")
+
+
+@cache
+def _words():
+    data = load_data("padding.yaml")
+    prefixes = "|".join(re.escape(p) for p in data["quoted_line_prefixes"])
+    return frozenset(data["filler_words"]), re.compile(rf"^\s*(?:{prefixes})\s*:", re.I)
 
 
 class RepeatedInstruction(PromptTextCheck):
@@ -33,12 +45,12 @@ class RepeatedInstruction(PromptTextCheck):
                 lead = BULLET.match(raw)
                 body = raw[lead.end():] if lead else raw
                 norm = " ".join(re.findall(r"[\w']+", body.lower()))
-                if len(norm.split()) < min_words:
+                if len(norm.split()) < min_words or not is_prose(raw):
                     continue
                 for prev, prev_raw in earlier:
                     if abs(len(prev) - len(norm)) > 0.25 * max(len(prev), len(norm)):
                         continue
-                    if fuzz.ratio(prev, norm, score_cutoff=threshold):
+                    if fuzz.ratio(prev, norm, score_cutoff=threshold) and same_instruction(prev, norm):
                         start = m.start() + (lead.end() if lead else 0)
                         text = body.strip()
                         issues.append(Issue(start + (len(body) - len(body.lstrip())), text,
@@ -49,6 +61,10 @@ class RepeatedInstruction(PromptTextCheck):
             if issues:
                 yield seg, issues, None
 
+    def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
+        # The engine runs the project phase of rules that define it on their own class.
+        return super().run_project(callsites)
+
     def message(self, group: Group) -> str:
         first = group.issues[0]
         more = len(group.issues) - 1
@@ -56,3 +72,36 @@ class RepeatedInstruction(PromptTextCheck):
         return (f'"{quote(first.snippet)}" repeats "{first.label}" in the same prompt '
                 f"(sent by {where_sent(group)}){tail}; the copy is billed on every call"
                 f"{tokens_label(group.waste)}")
+
+
+def is_prose(sentence: str) -> bool:
+    """Instructions, not data: no code or markup characters, no `Question:` / `A:` speaker label."""
+    _, labelled = _words()
+    sentence = sentence.strip()
+    if CODE_CHARS.search(sentence) or labelled.match(sentence) or sentence[:1] in "\"'`":
+        return False
+    if ANAPHORA.match(sentence):
+        return False  # "These lines must ...": about the item before it, which differs each time
+    letters = sum(c.isalpha() or c.isspace() for c in sentence)
+    return letters >= 0.85 * len(sentence)
+
+
+def same_instruction(a: str, b: str) -> bool:
+    """Do two similar sentences differ only by filler words or spelling?"""
+    from rapidfuzz import fuzz
+
+    filler, _ = _words()
+    left, right = Counter(a.split()), Counter(b.split())
+    only_a, only_b = list((left - right).elements()), list((right - left).elements())
+    for word in list(only_a):
+        match = next((w for w in only_b if fuzz.ratio(word, w) >= 85 and not _opposite(word, w)), None)
+        if match is not None:  # "summarise" / "summarize"
+            only_a.remove(word)
+            only_b.remove(match)
+    return all(w in filler for w in only_a + only_b)
+
+
+def _opposite(a: str, b: str) -> bool:
+    """correct / incorrect, able / unable: one is the other with a negating prefix."""
+    short, long_ = sorted((a, b), key=len)
+    return any(long_ == p + short for p in ("in", "un", "non", "dis", "im", "ir", "il"))
