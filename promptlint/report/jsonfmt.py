@@ -2,6 +2,9 @@
 
 Schema version 1. Keys are snake_case, always present (null when unknown),
 sorted, non-ASCII kept as is. Changes within a schema version are additive only.
+`summary.waste` (added in schema 1): run totals of the waste estimates by rule
+and task, `prices_as_of`, and a monthly figure when traffic is configured
+(null when no finding carries an estimate; see docs/estimates.md).
 """
 
 from __future__ import annotations
