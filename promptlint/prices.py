@@ -68,8 +68,10 @@ class Rates:
     def note(self) -> str:
         parts = [f"{_usd(v)}/M {label}" for label, v in
                  (("input", self.input), ("cache read", self.cache_read), ("output", self.output)) if v is not None]
-        where = "from the config" if self.source == "config" else f"{self.source} bundled data"
-        return f"priced as {self.model} at {', '.join(parts)} ({where})"
+        if self.source == "config":
+            return f"priced as {self.model} at {', '.join(parts)} (from the config)"
+        provider = self._calc[0].id
+        return f"priced as {provider} {self.model} at {', '.join(parts)} ({self.source} bundled data)"
 
 
 def _usd(value: float) -> str:

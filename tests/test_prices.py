@@ -64,7 +64,7 @@ def test_uncached_input_gpt_4o():
                 - reference("gpt-4o", "openai", input_tokens=1_840, cache_read_tokens=1_840))
     assert f.usd_per_1k_calls == pytest.approx(expected)
     assert f.usd_per_1k_calls == pytest.approx((2.50 - 1.25) * 1_840 / 1e6 * 1000)  # $2.50 in, $1.25 cached
-    assert any("priced as gpt-4o" in a for a in f.assumptions)
+    assert any(a.startswith("priced as openai gpt-4o at $2.5/M input, $1.25/M cache read") for a in f.assumptions)
 
 
 def test_uncached_input_claude_sonnet_4_5():
