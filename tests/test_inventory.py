@@ -138,8 +138,8 @@ def test_rag_service_fixture(capsys, monkeypatch):
     monkeypatch.chdir(ROOT / "fixtures" / "rag_service")
     data = rows(capsys, "app")
     by_line = {(r["path"], r["line"]): r for r in data["call_sites"]}
-    assert set(by_line) == {("app/answer.py", 42), ("app/escalation.py", 26), ("app/followups.py", 33),
-                            ("app/rewrite.py", 23)}
+    assert {("app/answer.py", 42), ("app/escalation.py", 26), ("app/followups.py", 33),
+            ("app/rewrite.py", 23)} <= set(by_line)
     # Findings reported away from the call (in a prompt-building helper) still land on their call.
     assert "PL101" in by_line[("app/answer.py", 42)]["codes"]
     assert {"PL104", "PL301"} <= set(by_line[("app/escalation.py", 26)]["codes"])
