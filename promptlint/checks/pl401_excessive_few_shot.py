@@ -155,8 +155,9 @@ class ExcessiveFewShot(Check):
     def _finding(self, ctx, span: Span, site: CallSite | None, waste, what: str, scope=None,
                  assumed: str | None = None) -> Finding:
         if waste:
-            tail = (f"; the examples beyond it cost ~{waste:,} tokens on every call "
-                    f"{f' ({assumed})' if assumed else ''}: keep the ones that hold eval scores")
+            note = f" ({assumed})" if assumed else ""
+            tail = (f"; the examples beyond it cost ~{waste:,} tokens on every call{note}: "
+                    f"keep the ones that hold eval scores")
         else:
             tail = "; keep the ones that hold eval scores (their size is not visible here)"
         return self.finding(ctx, span, what + tail, scope=scope or (site.in_function if site else None),

@@ -97,8 +97,9 @@ def find_padding(text: str, threshold: float) -> list[Issue]:
 
 def _matches(phrase: str, line: str, threshold: float, fuzz) -> Iterator[tuple[int, int]]:
     if " " not in phrase:
-        word = re.escape(phrase.rstrip("!"))
-        yield from (m.span() for m in re.finditer(rf"(?<![\w'-]){word}(?![\w'-])", line))
+        # "thanks!" needs its "!": "for thanks and compliments" names a category.
+        end = "" if phrase.endswith("!") else r"(?![\w'-])"
+        yield from (m.span() for m in re.finditer(rf"(?<![\w'-]){re.escape(phrase)}{end}", line))
         return
     if phrase in line:
         start = line.find(phrase)

@@ -137,7 +137,7 @@ class DuplicatedPrompt(Check):
         there = original.path if original.path != copy.path else "this file"
         label = part_label(site, copy.part)
         message = (f"{label[0].upper()}{label[1:]} of `{site.callee}` ({site.path}:{site.span.line}), "
-                   f"{copy.tokens:,} tokens, is {same} of the text at {there} line {original.literal.line}, "
+                   f"{copy.tokens:,} tokens, is {same} of the text at line {original.literal.line} of {there}, "
                    f"sent by `{osite.callee}` ({osite.path}:{osite.span.line}); two copies are two cache "
                    f"entries and drift apart: keep one constant")
         return Finding(code=self.code, name=self.name, message=message, severity=self.severity,
