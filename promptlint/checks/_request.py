@@ -108,3 +108,18 @@ def tools_tokens(req: Request, tokenizer: str) -> int | None:
             sizes.append(count_tokens(json.dumps(value), tokenizer))
         return min(sizes) if sizes else 0
     return 0
+
+
+def hidden_path(values: dict, path: str) -> bool:
+    """True when `path` cannot be checked: a container on the way exists but cannot be seen
+    into (`config=config` from a parameter, a dict merged from somewhere else)."""
+    head, _, rest = path.partition(".")
+    if head not in values or not rest:
+        return False
+    val = values[head]
+    for option in options(val):
+        if not isinstance(option, Map) or option.opaque:
+            return True
+        if hidden_path(option.items, rest):
+            return True
+    return False

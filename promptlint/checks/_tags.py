@@ -17,7 +17,7 @@ from functools import cache
 import libcst as cst
 
 from promptlint.callsites import dig
-from promptlint.checks._request import Request, map_keys, options
+from promptlint.checks._request import Request, hidden_path, map_keys, options
 from promptlint.checks.base import FileContext
 from promptlint.index import dotted
 from promptlint.model import CallSite
@@ -83,6 +83,7 @@ class TagFinder:
             for path in containers:
                 val = dig(values, path)
                 if val is None:
+                    unknown = unknown or hidden_path(values, path)
                     continue
                 keys, complete = map_keys(val)
                 unknown = unknown or not complete

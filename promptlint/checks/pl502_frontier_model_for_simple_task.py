@@ -32,7 +32,10 @@ def opening_text(site: CallSite) -> str:
     first = first or next((p for p in site.parts if p.role != "tools"), None)
     if first is None or not first.segments or first.segments[0].kind != "static":
         return ""
-    return (first.segments[0].text or "")[:OPENING_CHARS]
+    text = (first.segments[0].text or "")[:OPENING_CHARS]
+    # The first two sentences: a long agent prompt that mentions labels further down is not a classifier.
+    ends = [m.end() for m in re.finditer(r"[.!?:](\s+|$)|\n\s*\n", text)]
+    return text[:ends[1]] if len(ends) > 1 else text
 
 
 class FrontierModelForSimpleTask(Check):
@@ -78,6 +81,8 @@ class FrontierModelForSimpleTask(Check):
 
     @staticmethod
     def _task_from_prompt(site: CallSite) -> str | None:
+        if any(p.role == "tools" for p in site.parts):
+            return None  # a call with tools is an agent step, whatever its prompt opens with
         text = opening_text(site)
         for kind, pattern in tier_data()["simple_task_prompts"].items():
             m = re.search(pattern, text, re.IGNORECASE)
