@@ -267,3 +267,134 @@ def test_clean_call_site_does_not_load_prices(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not [name for name in rows if name.split(".")[0] == "genai_prices"]
     assert "promptlint.prices" not in rows
+
+
+# ---------------------------------------------------------------- the later rules, by hand
+
+POLICY = ("You are the returns assistant for Larkspur Outfitters. Quote the policy below and never invent "
+          "exceptions to it. Customers may return unused items in their original packaging within 60 days "
+          "of delivery; worn footwear only with a reported defect. ") * 30
+
+
+def test_pl105_waste_is_the_static_prefix():
+    f = waste(f"""
+        import anthropic
+        client = anthropic.Anthropic()
+        POLICY = {POLICY!r}
+        def answer(question):
+            return client.messages.create(model="claude-opus-4-1", max_tokens=400, system=POLICY,
+                                          messages=[{{"role": "user", "content": question}}])
+        """, "PL105")
+    assert (f.waste_tokens_per_call, f.waste_kind) == (count_tokens(POLICY), "uncached-input")
+
+
+def test_pl302_waste_is_the_cap_beyond_the_ceiling():
+    f = waste("""
+        import anthropic
+        client = anthropic.Anthropic()
+        def reply(messages):
+            return client.messages.create(model="claude-sonnet-4-5", max_tokens=16000, messages=messages)
+        """, "PL302")
+    assert (f.waste_tokens_per_call, f.waste_kind) == (16_000 - 4_096, "output")
+
+
+def test_pl401_waste_is_the_examples_beyond_the_limit():
+    f = waste("""
+        from openai import OpenAI
+        client = OpenAI()
+        def label(review):
+            return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=5, messages=[
+                {"role": "system", "content": "Label the review as positive, negative or mixed."},
+                {"role": "user", "content": "Battery died after two days."},
+                {"role": "assistant", "content": "negative"},
+                {"role": "user", "content": "Setup took five minutes, works every time."},
+                {"role": "assistant", "content": "positive"},
+                {"role": "user", "content": "Great screen, awful speakers."},
+                {"role": "assistant", "content": "mixed"},
+                {"role": "user", "content": "Support never answered my emails."},
+                {"role": "assistant", "content": "negative"},
+                {"role": "user", "content": review},
+            ])
+        """, "PL401")
+    expected = count_tokens("Support never answered my emails.") + count_tokens("negative")
+    assert (f.waste_tokens_per_call, f.waste_kind) == (expected, "input")
+
+
+def test_pl406_waste_is_pretty_minus_compact_json():
+    import json
+
+    schema = {"type": "object", "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}},
+              "required": ["invoice_number", "total"]}
+    f = waste(f"""
+        import json
+        from openai import OpenAI
+        client = OpenAI()
+        SCHEMA = {schema!r}
+        def extract(invoice):
+            schema_text = json.dumps(SCHEMA, indent=2)
+            return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=300, messages=[
+                {{"role": "system", "content": f"Extract fields matching this JSON schema:\\n{{schema_text}}"}},
+                {{"role": "user", "content": invoice}}])
+        """, "PL406")
+    expected = count_tokens(json.dumps(schema, indent=2)) - count_tokens(json.dumps(schema))
+    assert (f.waste_tokens_per_call, f.waste_kind) == (expected, "input")
+
+
+GRADER = "Rate the difficulty of the user's question as easy or hard. Reply with one word."
+
+
+def test_pl501_waste_is_the_router_calls_static_input_plus_cap():
+    f = waste(f"""
+        from openai import OpenAI
+        client = OpenAI()
+        MODELS = {{"easy": "gpt-4.1-mini", "hard": "gpt-4.1"}}
+        GRADER = {GRADER!r}
+        def answer(question):
+            grade = client.chat.completions.create(model="gpt-4.1-nano", max_completion_tokens=3, messages=[
+                {{"role": "system", "content": GRADER}}, {{"role": "user", "content": question}}])
+            label = grade.choices[0].message.content.strip().lower()
+            return client.chat.completions.create(model=MODELS.get(label, "gpt-4.1"), max_completion_tokens=600,
+                                                  messages=[{{"role": "user", "content": question}}])
+        """, "PL501")
+    assert (f.waste_tokens_per_call, f.waste_kind) == (count_tokens(GRADER) + 3, "extra-call")
+
+
+TITLE = "Rewrite the product title for search. At most 70 characters. Return only the title."
+
+
+def test_pl601_waste_is_half_the_calls_static_input_plus_cap():
+    f = waste(f"""
+        import json
+        import sys
+        from openai import OpenAI
+        client = OpenAI()
+        TITLE = {TITLE!r}
+        def main(path):
+            rows = [json.loads(line) for line in open(path)]
+            for row in rows:
+                completion = client.chat.completions.create(model="gpt-4.1-nano", max_completion_tokens=40,
+                    messages=[{{"role": "system", "content": TITLE}}, {{"role": "user", "content": row["title"]}}])
+                print(completion.choices[0].message.content)
+        if __name__ == "__main__":
+            main(sys.argv[1])
+        """, "PL601")
+    assert (f.waste_tokens_per_call, f.waste_kind) == (round((count_tokens(TITLE) + 40) * 0.5), "batch-discount")
+
+
+AGENT = "You are a research agent. Use the tools until you can answer."
+
+
+def test_pl701_waste_is_ten_iterations_of_the_call():
+    f = waste(f"""
+        import anthropic
+        client = anthropic.Anthropic()
+        SYSTEM = {AGENT!r}
+        def run(messages, tools):
+            while True:
+                response = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=SYSTEM,
+                                                  tools=tools, messages=messages)
+                if response.stop_reason != "tool_use":
+                    return response
+                messages.append({{"role": "user", "content": "next"}})
+        """, "PL701")
+    assert (f.waste_tokens_per_call, f.waste_kind) == ((count_tokens(AGENT) + 1024) * 10, "extra-call")

@@ -305,3 +305,23 @@ def test_decimal_prices_from_the_snapshot_are_exact_enough():
     # genai-prices works in Decimal; promptlint reports floats rounded to 6 places.
     f = priced(finding("input", 7, "gpt-4o"))
     assert Decimal(str(f.usd_per_1k_calls)) == Decimal("0.0175")
+
+
+def test_real_rule_output_extra_call_and_batch_are_priced_by_hand():
+    grader = "Rate the difficulty of the user's question as easy or hard. Reply with one word."
+    source = textwrap.dedent(f"""
+        from openai import OpenAI
+        client = OpenAI()
+        MODELS = {{"easy": "gpt-4.1-mini", "hard": "gpt-4.1"}}
+        def answer(question):
+            grade = client.chat.completions.create(model="gpt-4.1-nano", max_completion_tokens=3, messages=[
+                {{"role": "system", "content": {grader!r}}}, {{"role": "user", "content": question}}])
+            label = grade.choices[0].message.content.strip().lower()
+            return client.chat.completions.create(model=MODELS.get(label, "gpt-4.1"), max_completion_tokens=600,
+                                                  messages=[{{"role": "user", "content": question}}])
+        """)
+    result = lint_source("app.py", source.encode(), Settings())
+    price_findings(result.findings, Settings(), result.callsites)
+    router = next(f for f in result.findings if f.code == "PL501")
+    by_hand = (count_tokens(grader) * 0.10 + 3 * 0.40) / 1e6 * 1000  # gpt-4.1-nano: $0.10 in, $0.40 out per M
+    assert router.usd_per_1k_calls == pytest.approx(by_hand)
