@@ -3,8 +3,9 @@ from collections.abc import Iterator
 from functools import cache
 
 from promptlint.checks.base import Check, FileContext
-from promptlint.model import CallSite, Finding
+from promptlint.model import CallSite, Finding, Span
 from promptlint.ruledocs import load_data
+from promptlint.values import Ctx, Num
 
 DEFAULT_CEILING = 4096
 DEFAULT_REASONING_CEILING = 32768
@@ -51,3 +52,46 @@ class OversizedOutputCap(Check):
             yield self.finding(ctx, site.cap_span, message, scope=site.in_function,
                                snippet=f"{site.cap_keyword}={site.cap_value}", waste_tokens_per_call=waste,
                                waste_kind="output", model=site.model)
+        yield from self._constructors(ctx, ceiling, reasoning_ceiling, seen)
+
+    def _constructors(self, ctx: FileContext, ceiling: int, reasoning_ceiling: int, seen) -> Iterator[Finding]:
+        """Chat models built here and called elsewhere (`llm = ChatOpenAI(max_tokens=16000)`)."""
+        for ctor in ctx.constructors:
+            if not ctor.cap_keyword or ctor.cap_keyword.startswith("("):
+                continue
+            found = constructor_cap(ctx, ctor)
+            if found is None:
+                continue
+            value, span, keywords = found
+            if (span.line, span.column) in seen:
+                continue
+            probe = CallSite(ctor.path, ctor.span, ctor.call_span, ctor.callee, ctor.provider, "", "",
+                             model=ctor.model, keywords=keywords)
+            limit, what = (reasoning_ceiling, "reasoning ceiling") if reasons(probe) else (ceiling, "ceiling")
+            if value <= limit:
+                continue
+            seen.add((span.line, span.column))
+            waste = value - limit
+            message = (f"`{ctor.cap_keyword}={value:,}` on `{ctor.callee}(...)` allows {waste:,} output tokens "
+                       f"beyond the {limit:,}-token {what} (worst case per call)")
+            yield self.finding(ctx, span, message, scope=ctor.in_function, snippet=f"{ctor.cap_keyword}={value}",
+                               waste_tokens_per_call=waste, waste_kind="output", model=ctor.model)
+
+
+def constructor_cap(ctx: FileContext, ctor) -> tuple[int, Span, list[str]] | None:
+    """The literal cap of a chat-model constructor, its span, and the constructor's keywords."""
+    ev = ctx.evaluator
+    if ev is None or ctx.index is None:
+        return None
+    for info in ctx.index.calls:
+        if ev.span(info.node) != ctor.call_span:
+            continue
+        ectx = Ctx(info.func, info.pos, info.path)
+        for arg in info.node.args:
+            if arg.keyword is not None and arg.keyword.value == ctor.cap_keyword:
+                val = ev.ev(arg.value, ectx)
+                if isinstance(val, Num) and isinstance(val.value, int):
+                    keywords = [a.keyword.value for a in info.node.args if a.keyword is not None]
+                    return val.value, ev.span(arg.value), keywords
+        return None
+    return None
