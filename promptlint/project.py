@@ -132,7 +132,15 @@ def imported_constant(importer: str, qual: str, hops: int):
     if not any(e.name == name for e in ev.index.module_events):
         return None
     val = ev.lookup(name, Ctx(None, END, ()))
-    return _foreign(val) if isinstance(val, Client) else with_origin(val, path)
+    return _foreign(val) if isinstance(val, Client) else with_origin(val, _relative(path))
+
+
+def _relative(path: str) -> str:
+    """Relative to the working directory, like every path the engine reports and caches."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
 
 
 def with_origin(val, path: str, depth: int = 0):

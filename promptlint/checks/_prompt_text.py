@@ -62,17 +62,23 @@ def display(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-_TEXTS: dict[str, str] = {}
+_TEXTS: dict[tuple, str] = {}
 
 
 def file_text(path: str) -> str:
-    if path not in _TEXTS:
+    """The text of a sibling module (for positions and suppression comments in the project phase)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return ""
+    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _TEXTS:
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
-                _TEXTS[path] = fh.read()
+                _TEXTS[key] = fh.read()
         except OSError:
-            _TEXTS[path] = ""
-    return _TEXTS[path]
+            _TEXTS[key] = ""
+    return _TEXTS[key]
 
 
 def refine(text: str, literal: Span, snippet: str, line_hint: int) -> tuple[int, int]:

@@ -1,4 +1,5 @@
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -51,7 +52,7 @@ class DuplicatedPrompt(Check):
             by_file.setdefault(p.site.path, []).append(p)
         done_in_file = {(c.site.path, c.key) for path, group in by_file.items()
                         for c, _ in self._copies(group) if c.origin is None}
-        for copy, original in self._copies(prompts):
+        for copy, original in self._copies(prompts, skip_same_file=True):
             if (copy.site.path, copy.key) in done_in_file:
                 continue
             text = file_text(copy.origin or copy.site.path)
@@ -90,11 +91,14 @@ class DuplicatedPrompt(Check):
                 main = max(known, key=lambda k: (known[k], [-x for x in k[1:3]]))
                 out.append(Prompt(site, part, text, tokens, {k[:3]: n for k, n in known.items()},
                                   main[0], main[4], main[3], frozenset(re.findall(r"\w+", text.lower()))))
-        out.sort(key=lambda p: (p.key, p.site.path, p.site.span.line, p.site.span.column))
+        # The text most calls send is the original; the others are its copies.
+        users = Counter(p.key for p in out)
+        out.sort(key=lambda p: (-users[p.key], p.key, p.site.path, p.site.span.line, p.site.span.column))
         return out
 
-    def _copies(self, prompts: list[Prompt]) -> Iterator[tuple[Prompt, Prompt]]:
-        """(copy, the earliest prompt it copies), once per copy location."""
+    def _copies(self, prompts: list[Prompt], skip_same_file: bool = False) -> Iterator[tuple[Prompt, Prompt]]:
+        """(copy, the first prompt it copies), once per copy location. `skip_same_file`: pairs
+        whose texts are both written in the file of their calls belong to that file's pass."""
         from rapidfuzz import fuzz
 
         threshold = self.option("threshold", 90)
@@ -103,7 +107,10 @@ class DuplicatedPrompt(Check):
             if copy.key in reported:
                 continue
             for original in prompts[:i]:
-                if original.key >= copy.key or original.site is copy.site:
+                if original.key == copy.key or original.site is copy.site:
+                    continue
+                if skip_same_file and copy.origin is None and original.origin is None \
+                        and copy.site.path == original.site.path:
                     continue
                 if self._shared(copy, original):
                     continue  # the same constant sent by two calls: the pattern we want
