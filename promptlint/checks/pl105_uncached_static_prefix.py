@@ -48,6 +48,8 @@ class UncachedStaticPrefix(Check):
                 continue  # a config object the analysis cannot see into may carry cached_content
             if any(part.cache_marker for part in site.parts):
                 continue
+            if any(m in ctx.text for m in ("cache_control", "cachePoint")) and history_hidden(site):
+                continue  # the file places cache markers, maybe on history messages we cannot see
             tokens = static_prefix_tokens(site, req, ctx.settings.tokenizer)
             if tokens is None:
                 continue  # part of the prefix has unknown size: not known to reach the minimum
@@ -78,4 +80,11 @@ def static_prefix_tokens(site: CallSite, req, tokenizer: str) -> int | None:
         return None  # tools built per request: no stable prefix to count
     after = static_run(flat, tools_end, tokenizer=tokenizer)
     return None if after.tokens is None else tools + after.tokens
+
+
+def history_hidden(site: CallSite) -> bool:
+    """Messages the analysis cannot see one by one (a history list from elsewhere)."""
+    if any(part.opaque for part in site.parts):
+        return True
+    return "messages" in site.keywords and not any(p.role in ("user", "assistant", "tool") for p in site.parts)
 
