@@ -404,6 +404,8 @@ def waste_summary(findings, settings, callsites=None, book: PriceBook | None = N
         "waste_tokens_per_call": sum(f.waste_tokens_per_call or 0 for f in active),
         "usd_per_1k_calls": round(sum(f.usd_per_1k_calls or 0 for f in active), 6),
         "unpriced": sum(1 for f in active if f.usd_per_1k_calls is None),
+        # Output waste is what a cap allows (worst case), not what calls typically write.
+        "includes_worst_case_output": any(f.waste_kind == "output" for f in active),
         "by_rule": sorted(by_rule.values(), key=order),
         "by_task": sorted(by_task.values(), key=order),
         "prices_as_of": prices_as_of() if book is not None and book.used_snapshot else None,
@@ -444,6 +446,8 @@ def summary_lines(summary: dict) -> list[str]:
         text = f"  per month at the configured traffic: ~{monthly['waste_tokens']:,} tokens, {money(monthly['usd'])}"
         if monthly["findings_without_traffic"]:
             text += f" ({monthly['findings_without_traffic']} findings have no traffic figure)"
+        if summary.get("includes_worst_case_output"):
+            text += "; output figures are worst cases"
         lines.append(text)
     if summary.get("prices_as_of"):
         lines.append(f"  prices: {summary['prices_source']}, in effect {summary['prices_as_of']}")
