@@ -188,3 +188,24 @@ def test_frontier_model_with_tools_is_an_agent_not_a_classifier():
     """
     assert codes(source, code="PL502") == []
     assert codes(source.replace("                tools=TOOLS,\n", ""), code="PL502") == [(9, "PL502")]
+
+
+def test_traceable_metadata_carries_the_version():
+    source = """
+        from langsmith import traceable
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        @traceable(name="faq", metadata={"prompt_version": "4"})
+        def ask(question: str) -> str:
+            return client.chat.completions.create(
+                model="gpt-4.1-mini", max_tokens=200, messages=[{"role": "user", "content": question}])
+
+        @traceable
+        def ask_untracked(question: str) -> str:
+            return client.chat.completions.create(
+                model="gpt-4.1-mini", max_tokens=200, messages=[{"role": "user", "content": question}])
+    """
+    assert codes(source, code="PL201") == []
+    assert codes(source, code="PL202") == [(14, "PL202")]

@@ -177,6 +177,9 @@ class TagFinder:
                     task = static_text(self.ctx.evaluator.ev(arg.value, ectx))
                 if arg.keyword is not None and key_matches(arg.keyword.value, self.version_keys):
                     has_version = True
+                if arg.keyword is not None and arg.keyword.value == "metadata":  # @traceable(metadata={...})
+                    keys, _ = map_keys(self.ctx.evaluator.ev(arg.value, ectx))
+                    has_version = has_version or any(key_matches(k, self.version_keys) for k in keys)
         return TagInfo("tagged", task, f"`@{name}`" if "decorator" in label else f"`with {name}(...)`"), has_version
 
     def _with_items(self) -> dict[int, list[cst.WithItem]]:
