@@ -18,8 +18,10 @@ Config (USD per million tokens; the key is a model id or an fnmatch pattern):
 
 How each waste kind becomes dollars (shared/spec/rules.md, "Token waste"):
 uncached-input = (input - cache-read price) x tokens; input = input price x
-tokens; output = output price x tokens; extra-call = the call's static input
-plus its output cap; batch-discount = 50 % of that call's cost.
+tokens; output = output price x tokens; extra-call = the named call's static
+input plus its output cap (times N when the rule states N calls);
+batch-discount = the rule's share (about 50 %) of that call's cost. See
+docs/estimates.md.
 """
 
 from __future__ import annotations
