@@ -190,3 +190,18 @@ def test_same_instruction(a, b, same):
     from promptlint.checks.pl404_repeated_instruction import same_instruction
 
     assert same_instruction(a, b) is same
+
+
+def test_pretty_dump_in_a_sibling_constant_is_reported_there(tmp_path, monkeypatch):
+    files = {
+        "app/__init__.py": "",
+        "app/prompts.py": '''\
+            import json
+
+            SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "tags": {"type": "array"}}}
+            SYSTEM = "Extract fields matching this schema:\\n" + json.dumps(SCHEMA, indent=2)
+        ''',
+        "app/answer.py": CALLER.format(name="answer"),
+        "app/suggest.py": CALLER.format(name="suggest"),
+    }
+    assert _run(tmp_path, monkeypatch, files, ["PL406"]) == [("app/prompts.py", 4, "PL406", False)]

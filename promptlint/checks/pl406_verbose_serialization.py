@@ -2,9 +2,10 @@ import ast
 import json
 from collections.abc import Iterator
 
+from promptlint.checks._prompt_text import as_span, display, file_text
 from promptlint.checks.base import Check, FileContext
 from promptlint.estimate import count_tokens
-from promptlint.model import Finding, Segment
+from promptlint.model import CallSite, Finding, Segment
 from promptlint.prefix import part_label
 
 
@@ -16,15 +17,29 @@ class VerboseSerialization(Check):
     severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
+        yield from self._findings(ctx.callsites, foreign=False, path=ctx.path)
+
+    def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
+        """Dumps in constants of sibling modules (`SCHEMA_TEXT = json.dumps(SCHEMA, indent=2)`
+        in prompts.py), reported there once."""
+        from promptlint import suppress
+
+        for finding in self._findings(callsites, foreign=True):
+            finding.suppressed = suppress.directives(file_text(finding.path)).suppresses(finding)
+            yield finding
+
+    def _findings(self, callsites: list[CallSite], foreign: bool, path: str | None = None) -> Iterator[Finding]:
         seen = set()
-        for site in ctx.callsites:
+        for site in callsites:
             if not site.billed:
                 continue
             for part in site.parts:
                 for seg in part.segments:
-                    if seg.note is None or seg.span is None or seg.origin is not None:
+                    if seg.note is None or seg.span is None or (seg.origin is not None) != foreign:
                         continue
-                    key = (seg.span.line, seg.span.column)
+                    span = as_span(seg.span)
+                    where_path = display(seg.origin) if foreign else path
+                    key = (where_path, span.line, span.column)
                     if key in seen:
                         continue
                     seen.add(key)
@@ -39,10 +54,14 @@ class VerboseSerialization(Check):
                                 f"over the compact form")
                     else:
                         tail = "; the data is not visible here, so no figure is given"
+                    if foreign:
+                        where += f" ({site.path})"
                     message = f"pretty-printed `{seg.note}` enters {where}{tail}"
-                    yield self.finding(ctx, seg.span, message, scope=site.in_function, snippet=seg.note,
-                                       waste_tokens_per_call=waste,
-                                       waste_kind="input" if waste is not None else None, model=site.model)
+                    yield Finding(code=self.code, name=self.name, message=message, severity=self.severity,
+                                  path=where_path, span=span, suppress_lines=(span.line, span.end_line),
+                                  scope=None if foreign else site.in_function, snippet=seg.note,
+                                  waste_tokens_per_call=waste, waste_kind="input" if waste is not None else None,
+                                  model=site.model)
 
     def _waste(self, seg: Segment) -> int | None:
         """tokens(pretty) - tokens(compact), when the dumped data is a literal."""
