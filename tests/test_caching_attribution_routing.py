@@ -209,3 +209,19 @@ def test_traceable_metadata_carries_the_version():
     """
     assert codes(source, code="PL201") == []
     assert codes(source, code="PL202") == [(14, "PL202")]
+
+
+def test_model_echoed_from_a_response_is_not_routing():
+    source = """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def answer(question: str) -> str:
+            first = client.chat.completions.create(
+                model="gpt-4.1-mini", max_tokens=300, messages=[{"role": "user", "content": question}])
+            follow = client.chat.completions.create(
+                model=first.model, max_tokens=300, messages=[{"role": "user", "content": "And briefly?"}])
+            return follow.choices[0].message.content
+    """
+    assert codes(source, code="PL501") == []

@@ -27,6 +27,12 @@ def asks_to_route(site: CallSite) -> str | None:
     return None
 
 
+def response_metadata(source: str) -> bool:
+    """`model=previous.model`: the response's own model field, not something the model wrote."""
+    written = ("content", "text", "choices", "output", "message", "loads", "parts", "[")
+    return bool(re.search(r"\.model$", source)) and not any(w in source for w in written)
+
+
 def static_input_tokens(site: CallSite, tokenizer: str) -> int | None:
     texts = [s.text for p in site.parts for s in p.segments if s.kind == "static"]
     if any(t is None for t in texts):
@@ -46,7 +52,7 @@ class RouterLlmPerRequest(Check):
         for site in ctx.callsites:
             req = read_request(ctx, site)
             answer = from_llm(req.value("model")) if req is not None else None
-            if answer is None or answer.origin_span is None:
+            if answer is None or answer.origin_span is None or response_metadata(answer.source):
                 continue
             router = next((r for r in ctx.callsites if r is not site and r.call_span == answer.origin_span), None)
             if router is not None and id(router) not in routers:
