@@ -11,7 +11,7 @@ import csv
 import json
 from dataclasses import asdict, dataclass, field
 
-from promptlint.prices import UNTAGGED, PriceBook, call_cost, site_of, sites_by_path
+from promptlint.prices import UNTAGGED, PriceBook, call_cost, sites_by_path, sites_of
 
 FORMATS = ("table", "json", "csv", "markdown")
 COLUMNS = ("path", "line", "provider", "api", "task", "model", "static_tokens", "cacheable_prefix_tokens",
@@ -51,8 +51,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
     for f in result.findings:
         if f.suppressed:
             continue
-        site = site_of(f, by_path)
-        if site is not None:
+        for site in sites_of(f, by_path):
             codes.setdefault(id(site), set()).add(f.code)
     rows = []
     for site in result.callsites:

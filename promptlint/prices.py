@@ -41,7 +41,10 @@ PROVIDER_IDS = {
     "openai": "openai", "anthropic": "anthropic", "google": "google", "google-genai": "google",
     "bedrock": "aws", "groq": "groq", "mistral": "mistral", "litellm": "litellm",
 }
-_NAMED_CALL = re.compile(r"`([^`]+)`(?: \([^)]*\))? at line (\d+)")
+# How messages name a call: "`client.messages.create` at line 42" (same file) or
+# "`client.messages.create` (app/desk.py:31)".
+_CALL_AT_LINE = re.compile(r"`([^`]+)`(?: \([^)]*\))? at line (\d+)")
+_CALL_AT_PATH = re.compile(r"`([^`]+)` \(([^()`]+):(\d+)\)")
 
 
 @dataclass(slots=True)
@@ -192,17 +195,34 @@ def _within(span, outer) -> bool:
         (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
 
 
+def named_sites(finding, by_path: dict[str, list]) -> list:
+    """The calls a finding's message names, in the order it names them."""
+    message = finding.message or ""
+    wanted = [(finding.path, callee, int(line)) for callee, line in _CALL_AT_LINE.findall(message)]
+    wanted += [(path, callee, int(line)) for callee, path, line in _CALL_AT_PATH.findall(message)]
+    out = []
+    for path, callee, line in wanted:
+        for s in by_path.get(path, ()):
+            if s.callee == callee and s.span.line == line and s not in out:
+                out.append(s)
+    return out
+
+
 def site_of(finding, by_path: dict[str, list]):
-    """The call site a finding is about: the innermost call containing its span, else the call its message names."""
+    """The call site a finding is about: the innermost call containing its span, else the first call its
+    message names."""
     sites = by_path.get(finding.path, ())
     inside = [s for s in sites if _within(finding.span, s.call_span)]
     if inside:
         return min(inside, key=lambda s: (s.call_span.end_line - s.call_span.line, s.call_span.end_column))
-    for callee, line in _NAMED_CALL.findall(finding.message or ""):
-        for s in sites:
-            if s.callee == callee and s.span.line == int(line):
-                return s
-    return None
+    named = named_sites(finding, by_path)
+    return named[0] if named else None
+
+
+def sites_of(finding, by_path: dict[str, list]) -> list:
+    """Every call a finding concerns: the one containing it and the ones its message names."""
+    first = site_of(finding, by_path)
+    return ([first] if first is not None else []) + [s for s in named_sites(finding, by_path) if s is not first]
 
 
 def task_of(finding, site) -> str:
