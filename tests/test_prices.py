@@ -325,3 +325,17 @@ def test_real_rule_output_extra_call_and_batch_are_priced_by_hand():
     router = next(f for f in result.findings if f.code == "PL501")
     by_hand = (count_tokens(grader) * 0.10 + 3 * 0.40) / 1e6 * 1000  # gpt-4.1-nano: $0.10 in, $0.40 out per M
     assert router.usd_per_1k_calls == pytest.approx(by_hand)
+
+
+def test_findings_are_matched_to_the_calls_their_messages_name():
+    here = site()
+    there = CallSite(path="lib/other.py", span=Span(31, 5, 31, 30), call_span=Span(31, 5, 33, 6), callee="llm.create",
+                     provider="openai", api="chat.completions.create", shape="openai-chat", model="gpt-4o")
+    by_path = prices.sites_by_path([here, there])
+    f = Finding(code="PL405", name="duplicated-prompt", severity="info", path="app.py", span=Span(2, 1, 2, 9),
+                message="the prompt of `client.chat.completions.create` at line 10 is copied at "
+                        "`llm.create` (lib/other.py:31)")
+    assert prices.site_of(f, by_path) is here
+    assert prices.sites_of(f, by_path) == [here, there]
+    inside = Finding(code="PL301", name="uncapped-output", severity="warning", path="app.py", span=SPAN, message="m")
+    assert prices.sites_of(inside, by_path) == [here]
