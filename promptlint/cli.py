@@ -382,7 +382,9 @@ def inventory_command(
 
             sys.stderr.write(f"Prices: genai-prices {genai_prices_version()} (bundled snapshot), "
                              f"in effect {as_of}; cost per 1k calls = static input + output at the cap.\n")
-    raise typer.Exit(EXIT_OK)
+        for line in result.errors:  # a rule that crashed on a file: the rows are there, but exit 2
+            _error(line)
+    raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
 
 
 # ---------------------------------------------------------------- rules / rule
