@@ -12,7 +12,7 @@ Config (USD per million tokens; the key is a model id or an fnmatch pattern):
     cache-read = 0.5
     output = 8.0
 
-    [tool.promptlint.traffic]      # calls per day: per task, or `default`
+    [tool.promptlint.traffic]      # calls per day of each call site of a task, or `default`
     default = 20000
     answer-question = 5000
 
@@ -421,6 +421,12 @@ def waste_summary(findings, settings, callsites=None, book: PriceBook | None = N
     for rows in (by_rule, by_task):
         for row in rows.values():
             row["usd_per_1k_calls"] = round(row["usd_per_1k_calls"], 6)
+    if tasks_traffic or default_traffic is not None:
+        for task, row in by_task.items():
+            per_day = tasks_traffic.get(task, default_traffic)
+            row["calls_per_day"] = per_day
+            row["usd_per_month"] = (None if per_day is None
+                                    else round(row["usd_per_1k_calls"] * per_day * DAYS_PER_MONTH / 1000, 2))
     summary = {
         "findings_with_estimates": len(active),
         "waste_tokens_per_call": sum(f.waste_tokens_per_call or 0 for f in active),
@@ -462,7 +468,10 @@ def summary_lines(summary: dict) -> list[str]:
         for row in group:
             label = f"{row['code']} {row['name']}" if "code" in row else row["task"]
             count = f"{row['findings']} finding{'s' if row['findings'] != 1 else ''}"
-            lines.append(f"    {label:<{width}}  {count:>11}  {figures(row)}")
+            text = f"    {label:<{width}}  {count:>11}  {figures(row)}"
+            if row.get("usd_per_month") is not None:
+                text += f"; {money(row['usd_per_month'])}/month at {row['calls_per_day']:,.0f} calls/day"
+            lines.append(text)
     monthly = summary.get("monthly")
     if monthly:
         text = f"  per month at the configured traffic: ~{monthly['waste_tokens']:,} tokens, {money(monthly['usd'])}"
