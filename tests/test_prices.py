@@ -220,6 +220,8 @@ def test_summary_groups_by_task_when_findings_carry_one():
     assert [(r["task"], r["findings"], r["waste_tokens_per_call"]) for r in summary["by_task"]] == [
         ("(untagged)", 1, 300), ("answer", 2, 150)]
     assert summary["monthly"] == {"usd": 0.0, "waste_tokens": 150 * 10 * 30, "days": 30, "findings_without_traffic": 1}
+    assert [(r["task"], r["calls_per_day"], r["usd_per_month"]) for r in summary["by_task"]] == [
+        ("(untagged)", None, None), ("answer", 10, 0.0)]
 
 
 def test_prices_as_of_is_a_past_date():
