@@ -74,7 +74,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
                     notes.append("no output cap" if "sets no" in why else "output cap not visible")
         rows.append(Row(
             path=site.path, line=site.span.line, column=site.span.column, provider=site.provider, api=site.api,
-            callee=site.callee, task=getattr(site, "task", None) or UNTAGGED, model=site.model,
+            callee=site.callee, task=site.task or UNTAGGED, model=site.model,
             static_tokens=static_tokens(site, tokenizer), prompt_partial=partial,
             cacheable_prefix_tokens=cacheable_prefix_tokens(site, tokenizer), output_cap=output_cap(site),
             usd_per_1k_calls=usd, codes=sorted(codes.get(id(site), ())), note="; ".join(notes) or None,

@@ -226,15 +226,11 @@ def sites_of(finding, by_path: dict[str, list]) -> list:
 
 
 def task_of(finding, site) -> str:
-    return getattr(finding, "task", None) or getattr(site, "task", None) or UNTAGGED
+    # Findings carry no task of their own (yet); a future `Finding.task` would win.
+    return getattr(finding, "task", None) or (site.task if site is not None else None) or UNTAGGED
 
 
 # ---------------------------------------------------------------- pricing
-
-
-def call_cap(site) -> int | None:
-    """The output tokens one call may produce: its cap, else the server default."""
-    return site.cap_value if site.cap_value is not None else site.default_cap
 
 
 def call_cost(rates: Rates, site, tokenizer: str, lower_bound: bool = False) -> tuple[float | None, str | None]:
@@ -289,15 +285,15 @@ def price_calls(finding, sites, book: PriceBook, tokenizer: str) -> tuple[float 
     cap). Each call is priced at its own model; the figure is used only when the finding's token
     count is a whole number of those calls (extra-call, e.g. 10 iterations) or a share of them
     (batch-discount), so the dollars always describe the same calls as the tokens."""
-    from promptlint.estimate import prompt_is_partial, static_tokens
+    from promptlint.estimate import output_cap, prompt_is_partial, static_tokens
 
     if not sites:
         return None, "the call behind the finding is not known", []
     tokens, usd, notes = 0, 0.0, []
     for site in sites:
-        cap = call_cap(site)
+        cap = output_cap(site)
         if cap is None:
-            return None, "the call sets no output cap", []
+            return None, "the call's output cap is not known", []
         if not site.model:
             return None, "the model is not a literal or constant the analysis can see", []
         rates = book.rates(site.model, site.provider)
