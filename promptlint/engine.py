@@ -120,7 +120,7 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
         return result
     text = source.decode(module.encoding, errors="replace").removeprefix("\ufeff")
     try:
-        ctx = analyse(path, module, text, settings)
+        ctx = analyse(path, module, text, settings, tree)
     except RecursionError:
         result.warnings.append(f"{path}: skipped: expressions nest too deeply to analyse")
         return result
@@ -140,17 +140,14 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     return result
 
 
-def analyse(path: str, module, text: str, settings: Settings):
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
+def analyse(path: str, module, text: str, settings: Settings, tree=None):
     from promptlint.callsites import CallSiteFinder
     from promptlint.checks.base import FileContext
     from promptlint.index import ModuleIndex
+    from promptlint.positions import LazyPositions
     from promptlint.values import Evaluator
 
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    index = ModuleIndex(positions)
+    index = ModuleIndex(LazyPositions(module, tree))
     module.visit(index)
     ev = Evaluator(index, text, importer=path)
     ev.module_code = module

@@ -69,7 +69,13 @@ class CallInfo:
 
 class ModuleIndex(cst.CSTVisitor):
     def __init__(self, positions) -> None:
+        # Line/column ranges, computed lazily (positions.LazyPositions): only the
+        # statements holding a reported node ever pay for them.
         self.positions = positions
+        self.order: dict[int, Pos] = {}  # id(node) -> visit order, for value and return nodes
+        self._n = 0  # visit counter: source order, cheaper than line/column positions
+        self._top = -1
+        self._top_ids: dict[int, int] = {}
         self.imports: dict[str, str] = {}
         self.functions: dict[str, FunctionInfo] = {}  # module-level functions by name
         self.all_functions: list[FunctionInfo] = []
@@ -85,9 +91,23 @@ class ModuleIndex(cst.CSTVisitor):
         self._block_counter = 0
 
     # -- helpers ---------------------------------------------------------
-    def pos(self, node: cst.CSTNode) -> Pos:
-        rng: CodeRange = self.positions[node]
-        return (rng.start.line, rng.start.column)
+    def pos(self, node: cst.CSTNode | None = None) -> Pos:
+        """The current point in source order. Bindings are recorded when their
+        statement is left, so `x = f(x)` reads the previous `x`."""
+        return (self._n, 0)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._n += 1
+        top = self._top_ids.get(id(node))
+        if top is not None:
+            self._top = top
+        top_of = getattr(self.positions, "top_of", None)
+        if top_of is not None:
+            top_of[id(node)] = self._top
+        return super().on_visit(node)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._top_ids = {id(stmt): i for i, stmt in enumerate(node.body)}
 
     @property
     def func(self) -> FunctionInfo | None:
@@ -100,6 +120,8 @@ class ModuleIndex(cst.CSTVisitor):
         loop = self._loops[-1] if self._in_loop() else None
         loop_iter = loop.iter if isinstance(loop, cst.For) else None
         ev = Event(name, pos, kind, node, tuple(self._path), self._in_loop(), loop_iter=loop_iter, **extra)
+        if node is not None:
+            self.order[id(node)] = pos
         (self.func.events if self.func else self.module_events).append(ev)
 
     # -- blocks ----------------------------------------------------------
@@ -207,21 +229,21 @@ class ModuleIndex(cst.CSTVisitor):
             self.imports[local] = f"{module}.{name}" if module and not module.endswith(".") else module + name
 
     # -- bindings --------------------------------------------------------
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def leave_Assign(self, node: cst.Assign) -> None:
         for t in node.targets:
             self._bind_target(t.target, node.value, node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._bind_target(node.target, node.value, node)
         elif isinstance(node.target, cst.Attribute) and _is_self(node.target.value) and self._class_stack:
             self._class_stack[-1].self_annotations[node.target.attr.value] = node.annotation.annotation
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name):
             self._event(node.target.value, self.pos(node), "augassign", node)
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name):
             self._event(node.target.value, self.pos(node), "assign", node.value)
 
@@ -244,11 +266,12 @@ class ModuleIndex(cst.CSTVisitor):
             cls = self._class_stack[-1] if self._class_stack else None
             if cls is not None and self.func is not None:
                 cls.self_attrs.setdefault(target.attr.value, []).append((value, self.func))
+                self.order[id(value)] = pos
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             key = _literal_key(target)
             self._event(target.value.value, pos, "setitem", value, key=key)
 
-    def visit_Expr(self, node: cst.Expr) -> None:
+    def leave_Expr(self, node: cst.Expr) -> None:
         call = node.value
         if isinstance(call, cst.Await):
             call = call.expression
@@ -267,6 +290,7 @@ class ModuleIndex(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if self.func is not None and node.value is not None:
             self.func.returns.append(node.value)
+            self.order[id(node.value)] = self.pos()
 
     def visit_Call(self, node: cst.Call) -> None:
         base = self._loop_base[-1]

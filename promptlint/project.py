@@ -90,14 +90,15 @@ def _analysed_at(path: str, stamp: tuple):
         with open(path, "rb") as fh:
             source = fh.read()
         import libcst as cst
-        from libcst.metadata import MetadataWrapper, PositionProvider
-
         from promptlint.index import ModuleIndex
         from promptlint.values import Evaluator
 
+        import ast
+
+        from promptlint.positions import LazyPositions
+
         module = cst.parse_module(source)
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        index = ModuleIndex(positions)
+        index = ModuleIndex(LazyPositions(module, ast.parse(source)))
         module.visit(index)
         ev = Evaluator(index, module.code, importer=path)
         ev.module_code = module

@@ -220,8 +220,7 @@ class Evaluator:
         return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
 
     def pos(self, node: cst.CSTNode) -> Pos:
-        rng = self.positions[node]
-        return (rng.start.line, rng.start.column)
+        return self.index.order.get(id(node), END)
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module_code.code_for_node(node)
