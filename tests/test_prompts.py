@@ -178,3 +178,46 @@ def test_constants_and_clients_from_sibling_modules(tmp_path, monkeypatch):
     segs = result.callsites[0].parts[0].segments
     assert [(s.kind, s.text) for s in segs] == [
         ("static", "You are the Acme support assistant. You are the Acme support assistant.")]
+
+
+def test_reassignment_reads_the_previous_value():
+    got = parts("""
+        from openai import OpenAI
+        def ask(q):
+            system = "Be brief."
+            system = system + " Cite sources."
+            system += " No emojis."
+            return OpenAI().chat.completions.create(model="m", messages=[{"role": "system", "content": system}])
+        """)
+    assert got == [("system", [("static", "Be brief. Cite sources. No emojis.")])]
+
+
+def test_locations_are_exact_in_decorated_and_nested_code():
+    code = textwrap.dedent('''
+        import functools
+        from datetime import datetime
+        from openai import OpenAI
+
+        @functools.lru_cache(
+            maxsize=1,
+        )
+        def client():
+            return OpenAI()
+
+        class Bot:
+            @property
+            def name(self):
+                return "bot"
+
+            def ask(self, q):
+                a = 1; b = f"Now {datetime.now()}. Be brief."
+                return client().chat.completions.create(model="m", max_tokens=5,
+                    messages=[{"role": "system", "content": b}, {"role": "user", "content": q}])
+        ''')
+    result = lint_source("app.py", code.encode(), Settings())
+    finding = next(f for f in result.findings if f.code == "PL101")
+    line = code.splitlines()[finding.span.line - 1]
+    assert line[finding.span.column - 1:finding.span.end_column - 1] == "datetime.now()"
+    site = result.callsites[0]
+    call_line = code.splitlines()[site.span.line - 1]
+    assert call_line[site.span.column - 1:site.span.end_column - 1] == "client().chat.completions.create"
