@@ -110,7 +110,8 @@ def prices_as_of() -> str:
     newest = None
     for provider in providers:
         for model in provider.models:
-            constraints = [getattr(p, "constraint", None) for p in (model.prices if isinstance(model.prices, list) else [])]
+            conditional = model.prices if isinstance(model.prices, list) else []
+            constraints = [getattr(p, "constraint", None) for p in conditional]
             constraints += [v.constraint for v in model.price_variants or ()]
             for c in constraints:
                 start = getattr(c, "start_date", None)
@@ -413,7 +414,9 @@ def waste_summary(findings, settings, callsites=None, book: PriceBook | None = N
         monthly_tokens += round((f.waste_tokens_per_call or 0) * calls)
         if f.usd_per_1k_calls is not None:
             monthly_usd += f.usd_per_1k_calls * calls / 1000
-    order = lambda r: (-r["usd_per_1k_calls"], -r["waste_tokens_per_call"], r.get("code") or r.get("task"))  # noqa: E731
+    def order(row):  # largest first
+        return -row["usd_per_1k_calls"], -row["waste_tokens_per_call"], row.get("code") or row.get("task")
+
     for rows in (by_rule, by_task):
         for row in rows.values():
             row["usd_per_1k_calls"] = round(row["usd_per_1k_calls"], 6)

@@ -13,8 +13,13 @@ import tiktoken
 
 from promptlint import estimate
 from promptlint.engine import lint_source
-from promptlint.estimate import (cacheable_prefix_tokens, count_tokens, output_cap, prompt_is_partial,
-                                 static_tokens)
+from promptlint.estimate import (
+    cacheable_prefix_tokens,
+    count_tokens,
+    output_cap,
+    prompt_is_partial,
+    static_tokens,
+)
 from promptlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +89,7 @@ def test_cli_warns_once_for_an_unbundled_tokenizer(tmp_path, no_network):
             return OpenAI().chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": q}])
         """))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "promptlint", "check", "--no-cache", "."], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "promptlint", "check", "--no-cache", "."], cwd=tmp_path, check=False,
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.count("not available offline") == 1
@@ -225,7 +230,7 @@ def test_pl301_gives_no_figure_for_an_unknown_model():
 
 def _imported(args, cwd):
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "promptlint", *args], cwd=cwd,
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "promptlint", *args], cwd=cwd, check=False,
                           capture_output=True, text=True, env=env, timeout=120)
     rows = {}  # module -> self import time in microseconds
     for line in proc.stderr.splitlines():

@@ -162,6 +162,6 @@ def test_rows_are_grouped_by_the_calls_task_tag(tmp_path, monkeypatch, capsys):
     data = rows(capsys)
     assert [(t["task"], t["call_sites"]) for t in data["tasks"]] == [("summarize-ticket", 1), ("(untagged)", 3)]
     assert data["call_sites"][0]["task"] == "summarize-ticket"
-    code, out, _ = run(capsys)
+    _, out, _ = run(capsys)
     assert out.startswith("task: summarize-ticket  (1 call site,") and "\ntask: (untagged)  (3 call sites," in out
     assert "\ntotal: 4 call sites," in out

@@ -68,7 +68,8 @@ def test_uncached_input_gpt_4o():
 
 
 def test_uncached_input_claude_sonnet_4_5():
-    f = priced(finding("uncached-input", 3_000, "claude-sonnet-4-5"), callsites=[site("claude-sonnet-4-5", "anthropic")])
+    call = site("claude-sonnet-4-5", "anthropic")
+    f = priced(finding("uncached-input", 3_000, "claude-sonnet-4-5"), callsites=[call])
     expected = (reference("claude-sonnet-4-5", "anthropic", input_tokens=3_000)
                 - reference("claude-sonnet-4-5", "anthropic", input_tokens=3_000, cache_read_tokens=3_000))
     assert f.usd_per_1k_calls == pytest.approx(expected)
@@ -274,7 +275,7 @@ def test_concise_shows_dollars_and_a_summary_on_stderr(app, capsys):
 
 def test_monthly_figure_with_traffic(app, capsys):
     (app / "pyproject.toml").write_text("[tool.promptlint.traffic]\ndefault = 2000\n")
-    code, _, err = run(capsys, "check", "--no-cache", "--select", "PL301")
+    _, _, err = run(capsys, "check", "--no-cache", "--select", "PL301")
     monthly = reference("gpt-4.1", "openai", output_tokens=28_672) / 1000 * 2000 * 30
     assert f"${monthly:,.2f}" in err and "per month" in err
 
