@@ -11,6 +11,7 @@ from promptlint.ruledocs import load_data
 
 # How much of the opening instructions is read for the task statement.
 OPENING_CHARS = 400
+OPENING_SENTENCES = 3
 
 
 @cache
@@ -33,9 +34,9 @@ def opening_text(site: CallSite) -> str:
     if first is None or not first.segments or first.segments[0].kind != "static":
         return ""
     text = (first.segments[0].text or "")[:OPENING_CHARS]
-    # The first two sentences: a long agent prompt that mentions labels further down is not a classifier.
+    # The first sentences: a long agent prompt that mentions labels further down is not a classifier.
     ends = [m.end() for m in re.finditer(r"[.!?:](\s+|$)|\n\s*\n", text)]
-    return text[:ends[1]] if len(ends) > 1 else text
+    return text[:ends[OPENING_SENTENCES - 1]] if len(ends) >= OPENING_SENTENCES else text
 
 
 class FrontierModelForSimpleTask(Check):
@@ -62,7 +63,7 @@ class FrontierModelForSimpleTask(Check):
             if why is None:
                 continue
             message = (f"`{site.model}` is the top tier of {row['family']}, used for {why}; "
-                       f"`{row['cheaper']}` (cheap tier, same family) is usually enough for it")
+                       f"`{row['cheaper']}` is the cheap tier and is usually enough for it")
             yield self.finding(ctx, site.model_span or site.span, message, call_span=site.call_span,
                                scope=site.in_function, snippet=site.model, model=site.model)
 
