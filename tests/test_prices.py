@@ -342,3 +342,12 @@ def test_findings_are_matched_to_the_calls_their_messages_name():
     assert prices.sites_of(f, by_path) == [here, there]
     inside = Finding(code="PL301", name="uncapped-output", severity="warning", path="app.py", span=SPAN, message="m")
     assert prices.sites_of(inside, by_path) == [here]
+
+
+def test_prices_come_from_the_bundled_snapshot_and_no_updater_runs(app, capsys):
+    from genai_prices import data_snapshot, update_prices
+
+    run(capsys, "check", "--isolated", "--no-cache", "--select", "PL301", "--output-format", "json")
+    assert update_prices._shared_updater.ref_count == 0  # UpdatePrices() was never started
+    assert data_snapshot._custom_snapshot is None  # nothing replaced the bundled data
+    assert data_snapshot.get_snapshot().from_auto_update is False
