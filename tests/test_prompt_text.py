@@ -205,3 +205,21 @@ def test_pretty_dump_in_a_sibling_constant_is_reported_there(tmp_path, monkeypat
         "app/suggest.py": CALLER.format(name="suggest"),
     }
     assert _run(tmp_path, monkeypatch, files, ["PL406"]) == [("app/prompts.py", 4, "PL406", False)]
+
+
+def test_pydantic_model_dump_json_with_indent():
+    source = '''\
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def update(state, text):
+            return client.chat.completions.create(
+                model="gpt-4.1-mini", max_tokens=300,
+                messages=[{"role": "system", "content": f"Current state:\\n{state.model_dump_json(indent=2)}"},
+                          {"role": "user", "content": text + state.model_dump_json()}],
+            )
+    '''
+    result = lint_source("example.py", textwrap.dedent(source).encode(), Settings(select=["PL406"]))
+    assert [(f.span.line, f.message.split("`")[1]) for f in result.findings] == [(9, "model_dump_json(indent=2)")]

@@ -1,5 +1,7 @@
 import ast
 import json
+import re
+from dataclasses import replace
 from collections.abc import Iterator
 
 from promptlint.checks._prompt_text import as_span, display, file_text
@@ -35,6 +37,7 @@ class VerboseSerialization(Check):
                 continue
             for part in site.parts:
                 for seg in part.segments:
+                    seg = with_model_dump_note(seg)
                     if seg.note is None or seg.span is None or (seg.origin is not None) != foreign:
                         continue
                     span = as_span(seg.span)
@@ -72,6 +75,19 @@ class VerboseSerialization(Check):
             return None
         tokenizer = self.settings.tokenizer
         return count_tokens(seg.text, tokenizer) - count_tokens(compact, tokenizer)
+
+
+# Pydantic: `model.model_dump_json(indent=2)` (v2), `model.json(indent=2)` (v1). The evaluator
+# sees an unknown method call; its source text says what it does.
+MODEL_DUMP = re.compile(r"\.(model_dump_json|json)\((?:[^()]|\([^()]*\))*\bindent\s*=\s*(?!None\b)([^,)\s]+)")
+
+
+def with_model_dump_note(seg: Segment) -> Segment:
+    if seg.note is None and seg.kind == "dynamic" and seg.source:
+        found = MODEL_DUMP.search(seg.source)
+        if found:
+            return replace(seg, note=f"{found.group(1)}(indent={found.group(2)})")
+    return seg
 
 
 def compact_form(note: str, text: str) -> str | None:
