@@ -225,3 +225,21 @@ def test_model_echoed_from_a_response_is_not_routing():
             return follow.choices[0].message.content
     """
     assert codes(source, code="PL501") == []
+
+
+@pytest.mark.parametrize("choice", [
+    '    model = "gpt-4.1" if level == "hard" else "gpt-4.1-mini"\n',
+    '    if level == "hard":\n        model = "gpt-4.1"\n    else:\n        model = "gpt-4.1-mini"\n',
+])
+def test_condition_on_the_answer_picks_the_model(choice):
+    source = (
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef answer(question: str) -> str:\n"
+        "    grade = client.chat.completions.create(\n"
+        "        model=\"gpt-4.1-nano\", max_tokens=3, messages=[{\"role\": \"user\", \"content\": question}])\n"
+        "    level = grade.choices[0].message.content.strip()\n"
+        + choice +
+        "    return client.chat.completions.create(\n"
+        "        model=model, max_tokens=400, messages=[{\"role\": \"user\", \"content\": question}])\n"
+    )
+    assert codes(source, code="PL501") == [(7, "PL501")]
+    assert codes(source.replace('level == "hard"', 'len(question) > 500'), code="PL501") == []

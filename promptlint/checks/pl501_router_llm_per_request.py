@@ -2,11 +2,14 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
+import libcst as cst
+
 from promptlint.checks._request import from_llm, read_request
 from promptlint.checks.base import Check, FileContext
 from promptlint.estimate import count_tokens
 from promptlint.model import CallSite, Finding
 from promptlint.ruledocs import load_data
+from promptlint.values import Ctx, Dyn
 
 
 @cache
@@ -25,6 +28,80 @@ def asks_to_route(site: CallSite) -> str | None:
                 if m:
                     return m.group(0)
     return None
+
+
+MODEL_KEYWORDS = ("model", "modelId", "model_id")
+
+
+def chosen_by_llm_answer(ctx: FileContext, req) -> Dyn | None:
+    """`model = BIG if label == "hard" else SMALL`, or the same with if / elif / else blocks:
+    a condition on a model's answer picks between literal models."""
+    call = req.info.node
+    expr = next((a.value for a in call.args if a.keyword is not None and a.keyword.value in MODEL_KEYWORDS), None)
+    if expr is None:
+        return None
+    tests: list[tuple[cst.BaseExpression, cst.CSTNode]] = []
+    if isinstance(expr, cst.IfExp):
+        tests.append((expr.test, expr))
+    elif isinstance(expr, cst.Name) and req.info.func is not None:
+        finder = _ConditionsOf(expr.value, req.info.func.node)
+        req.info.func.node.visit(finder)
+        tests = finder.tests
+    for test, value in tests:
+        ectx = Ctx(req.info.func, ctx.evaluator.pos(value), ())
+        for sub in _operands(test):
+            found = from_llm(ctx.evaluator.ev(sub, ectx))
+            if found is not None:
+                return found
+    return None
+
+
+class _ConditionsOf(cst.CSTVisitor):
+    """The `if` tests (and conditional expressions) under which a name is assigned in one function."""
+
+    def __init__(self, name: str, root: cst.FunctionDef) -> None:
+        self.name, self.root = name, root
+        self.stack: list[cst.BaseExpression] = []
+        self.tests: list[tuple[cst.BaseExpression, cst.CSTNode]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.root  # nested functions have their own names
+
+    def visit_If(self, node: cst.If) -> None:
+        self.stack.append(node.test)
+
+    def leave_If(self, node: cst.If) -> None:
+        self.stack.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(isinstance(t.target, cst.Name) and t.target.value == self.name for t in node.targets):
+            self.tests += [(test, node.value) for test in self.stack]
+            if isinstance(node.value, cst.IfExp):
+                self.tests.append((node.value.test, node.value))
+
+
+def _operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The names, attributes, subscripts and calls a condition reads."""
+    found: list[cst.BaseExpression] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            found.append(node)
+            return False
+
+        def visit_Subscript(self, node: cst.Subscript) -> bool:
+            found.append(node)
+            return False
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            found.append(node)
+            return True
+
+    test.visit(Collect())
+    return found
 
 
 def response_metadata(source: str) -> bool:
@@ -51,7 +128,9 @@ class RouterLlmPerRequest(Check):
         routers: dict[int, tuple[CallSite, str]] = {}  # id(router site) -> (site, why)
         for site in ctx.callsites:
             req = read_request(ctx, site)
-            answer = from_llm(req.value("model")) if req is not None else None
+            if req is None:
+                continue
+            answer = from_llm(req.value("model")) or chosen_by_llm_answer(ctx, req)
             if answer is None or answer.origin_span is None or response_metadata(answer.source):
                 continue
             router = next((r for r in ctx.callsites if r is not site and r.call_span == answer.origin_span), None)
