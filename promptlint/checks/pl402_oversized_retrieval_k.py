@@ -41,10 +41,9 @@ class OversizedRetrievalK(Check):
         markers, names = set(), set()
         for entry in retriever_data()["retrievers"]:
             markers.update(entry.get("imports", []))
-            if not entry.get("imports"):
-                markers.update(entry.get("methods", []))
+            if not entry.get("imports"):  # the method or class name itself is the evidence
+                markers.update(m + "(" for m in entry.get("methods", []))
                 markers.update(entry.get("classes", []))
-                markers.add(entry["k"].split(".")[0] + "=")
             names.update(m.split(".")[-1] for m in entry.get("methods", []))
             names.update(entry.get("classes", []))
         return tuple(sorted(markers)), tuple(sorted(names))

@@ -34,16 +34,18 @@ class UnboundedAgentLoop(Check):
 
     @classmethod
     def prefilter_hints(cls) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A framework is reported only when its cap keyword is written (or, for a runner
+        whose default is no cap, its method is called), so those are the byte markers."""
         markers, names = set(), set()
         for entry in framework_data()["frameworks"]:
-            markers.update(entry.get("imports", []))
-            markers.update(q.split(".")[0] for q in entry.get("calls", []) if q.split(".")[0] != "agents")
+            if entry.get("default_unbounded") and entry.get("chain"):
+                markers.add(entry["chain"].split(".")[-1])
+            else:
+                markers.add(entry["param"].split(".")[-1])
             names.update(q.split(".")[-1] for q in entry.get("calls", []))
             names.update(entry.get("methods", []))
             if entry.get("chain"):
-                markers.add(entry["chain"].split(".")[-1])
                 names.add(entry["chain"].split(".")[-1])
-        markers.add("Runner.run")  # OpenAI Agents SDK: `from agents import Runner`
         return tuple(sorted(markers)), tuple(sorted(names))
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
