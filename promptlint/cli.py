@@ -363,6 +363,7 @@ def inventory_command(
         start = paths[0] if os.path.exists(paths[0]) else None
         settings = config.load_settings(config_file=config_file, isolated=isolated, start=start, overrides=overrides)
         _resolve_tokenizer(settings)
+        settings.rule_options["_task-tags"] = "all"  # every row needs its task, not only calls with findings
         notices: list[str] = []
         files = discover(paths, settings, notices)
         result = _finalize(engine.lint_paths(files, settings) if files else engine.RunResult(), settings)

@@ -126,7 +126,6 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
         return result
     if is_mocked_test(path, text):
         ctx.callsites, ctx.constructors = [], []
-    attach_task_tags(ctx, settings)
     result.callsites = ctx.callsites
     if ctx.exhausted:
         result.warnings.append(f"{path}: analysis budget exhausted; some prompts are reported as unknown")
@@ -136,6 +135,11 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
             result.findings += list(check.run(ctx))
         except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
             result.errors.append(f"{path}: internal error in {code}: {type(exc).__name__}: {exc}")
+    # Task tags feed the waste totals by task (only files with an estimate need them) and
+    # `inventory` (which asks for all; "_task-tags" is part of the settings hash, so of the cache key).
+    if settings.rule_options.get("_task-tags") == "all" or any(
+            f.waste_kind is not None or f.waste_tokens_per_call is not None for f in result.findings):
+        attach_task_tags(ctx, settings)
     _suppress(result, text)
     return result
 

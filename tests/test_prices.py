@@ -351,3 +351,26 @@ def test_prices_come_from_the_bundled_snapshot_and_no_updater_runs(app, capsys):
     assert update_prices._shared_updater.ref_count == 0  # UpdatePrices() was never started
     assert data_snapshot._custom_snapshot is None  # nothing replaced the bundled data
     assert data_snapshot.get_snapshot().from_auto_update is False
+
+
+def test_summary_groups_by_the_task_tag_of_the_call(tmp_path, monkeypatch, capsys):
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def label(ticket):
+            return client.chat.completions.create(
+                model="gpt-4.1",
+                metadata={"task": "label-ticket", "prompt_version": "2"},
+                messages=[{"role": "user", "content": ticket}],
+            )
+        """))
+    (tmp_path / "pyproject.toml").write_text('[tool.promptlint.traffic]\nlabel-ticket = 100\n')
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = run(capsys, "check", "--no-cache", "--select", "PL301", "--output-format", "json")
+    waste = json.loads(out)["summary"]["waste"]
+    assert [r["task"] for r in waste["by_task"]] == ["label-ticket"]
+    usd = reference("gpt-4.1", "openai", output_tokens=28_672)
+    assert waste["by_task"][0]["usd_per_month"] == round(usd * 100 * 30 / 1000, 2)
