@@ -127,7 +127,7 @@ class TagFinder:
                 versioned = True
             found.versioned = True if versioned else (None if unknown else False)
             return found
-        if unknown or "with_config" in site.callee:
+        if unknown or any(link in site.callee for link in ("with_config", "with_options", ".copy(")):
             return TagInfo("unknown", note=note)
         return TagInfo("untagged", note=note)
 
