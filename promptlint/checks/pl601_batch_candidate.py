@@ -74,6 +74,8 @@ class BatchCandidate(Check):
             return offline[info.func.qualname]
         if path_reason != INTERACTIVE_TOOL and in_main_block(ctx, info):
             return "the `__main__` block"
+        if path_reason != INTERACTIVE_TOOL and info.func is None:
+            return "module-level script code"  # a loop at module level runs when the file is run
         return None if path_reason == INTERACTIVE_TOOL else path_reason
 
     def _batch_submitters(self, ctx) -> set[str | None]:

@@ -64,7 +64,7 @@ class UnboundedAgentLoop(Check):
             if info is None or not site.billed:
                 continue
             for loop in info.loops:
-                if self._unbounded(loop):
+                if self._unbounded(ctx, info, loop):
                     by_loop.setdefault(id(loop), (loop, []))[1].append(site)
         for loop, sites in by_loop.values():
             head = loop.test if isinstance(loop, cst.While) else loop.iter
@@ -86,7 +86,7 @@ class UnboundedAgentLoop(Check):
                                waste_tokens_per_call=waste, waste_kind="extra-call" if waste is not None else None,
                                model=sites[0].model)
 
-    def _unbounded(self, loop) -> bool:
+    def _unbounded(self, ctx, info, loop) -> bool:
         if isinstance(loop, cst.For):
             it = loop.iter
             return (isinstance(it, cst.Call) and dotted(it.func) in ("itertools.count", "count")
@@ -102,17 +102,22 @@ class UnboundedAgentLoop(Check):
             if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.SubtractAssign):
                 if dotted(node.target) in counted:
                     return False  # while turns_left: ... turns_left -= 1
-            if isinstance(node, cst.Call) and self._input_call(node):
+            if isinstance(node, cst.Call) and self._input_call(ctx, info, node):
                 return False  # driven by outside input (a chat prompt, a queue), not by the model
         return True
 
     @staticmethod
-    def _input_call(call: cst.Call) -> bool:
+    def _input_call(ctx, info, call: cst.Call) -> bool:
         name = dotted(call.func)
         last = name.split(".")[-1]
         if last in framework_data()["input_calls"]:
             return True
-        return last == "get" and "queue" in name.lower()
+        if last != "get" or not isinstance(call.func, cst.Attribute):
+            return False
+        if "queue" in name.lower():
+            return True
+        recv = ctx.evaluator.ev(call.func.value, Ctx(info.func, info.pos, info.path))
+        return isinstance(recv, Map) and "queue" in (recv.obj or "").lower()  # jobs = queue.Queue()
 
     # -- recursion -------------------------------------------------------------------------
     def _recursion(self, ctx: FileContext) -> Iterator[Finding]:

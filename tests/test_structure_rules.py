@@ -1,0 +1,199 @@
+"""PL402, PL601, PL701, PL702 beyond their document examples: options, where the chunk size
+comes from, offline detection by path and configuration, framework step units."""
+
+from __future__ import annotations
+
+import textwrap
+
+from promptlint.engine import lint_source
+from promptlint.settings import Settings
+
+
+def findings(source: str, code: str, path: str = "example.py", **options):
+    settings = Settings(select=[code], rule_options={code: options} if options else {})
+    result = lint_source(path, textwrap.dedent(source).encode(), settings)
+    assert not result.errors, result.errors
+    return [f for f in result.findings if f.code == code]
+
+
+# -- PL402 -----------------------------------------------------------------------------
+RETRIEVER = """
+    def build(vectorstore):
+        return vectorstore.as_retriever(search_kwargs={"k": 8})
+"""
+
+
+def test_pl402_limit_and_chunk_tokens_are_options():
+    [f] = findings(RETRIEVER, "PL402")
+    assert f.waste_tokens_per_call == 3 * 500 and "configured `chunk-tokens`" in f.message
+    [f] = findings(RETRIEVER, "PL402", **{"chunk-tokens": 200})
+    assert f.waste_tokens_per_call == 3 * 200
+    assert findings(RETRIEVER, "PL402", **{"max-k": 8}) == []
+
+
+def test_pl402_chunk_size_from_the_package(tmp_path, monkeypatch):
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "ingest.py").write_text("from llama_index.core.node_parser import SentenceSplitter\n"
+                                   "parser = SentenceSplitter(chunk_size=256)\n")
+    (pkg / "rag.py").write_text(textwrap.dedent(RETRIEVER))
+    monkeypatch.chdir(tmp_path)
+    [f] = findings(RETRIEVER, "PL402", path="app/rag.py")
+    assert f.waste_tokens_per_call == 3 * 256
+    assert "app/ingest.py" in f.message
+
+
+def test_pl402_generic_names_need_the_library_import():
+    source = """
+        def search(client, vector):
+            return client.query_points(collection_name="docs", query=vector, limit=50)
+    """
+    assert findings(source, "PL402") == []
+    [f] = findings("from qdrant_client import QdrantClient\n" + textwrap.dedent(source), "PL402")
+    assert f.waste_tokens_per_call == 45 * 500
+
+
+def test_pl402_faiss_positional_k():
+    source = """
+        import faiss
+
+        index = faiss.IndexFlatL2(768)
+
+        def nearest(vectors):
+            distances, ids = index.search(vectors, 32)
+            return ids
+    """
+    [f] = findings(source, "PL402")
+    assert f.span.line == 7 and "`k=32`" in f.message
+
+
+# -- PL601 -----------------------------------------------------------------------------
+LOOP = """
+    from openai import OpenAI
+
+    client = OpenAI()
+
+    def label_all(rows):
+        for row in rows:
+            client.chat.completions.create(model="gpt-4.1-mini", max_tokens=5,
+                                           messages=[{"role": "user", "content": row}])
+"""
+
+
+def test_pl601_offline_by_path_or_configuration():
+    assert findings(LOOP, "PL601") == []  # a library function: could be serving requests
+    assert len(findings(LOOP, "PL601", path="jobs/nightly_labels.py")) == 1
+    assert len(findings(LOOP, "PL601", path="app/backfill_labels.py")) == 1
+    [f] = findings(LOOP, "PL601", **{"offline-functions": ["label_*"]})
+    assert "offline-functions" in f.message and f.waste_kind == "batch-discount"
+
+
+def test_pl601_module_level_loop_is_script_code():
+    source = """
+        from openai import OpenAI
+
+        client = OpenAI()
+        for line in open("questions.txt"):
+            client.chat.completions.create(model="gpt-4.1-mini", max_tokens=50,
+                                           messages=[{"role": "user", "content": line}])
+    """
+    [f] = findings(source, "PL601")
+    assert "module-level" in f.message
+
+
+def test_pl601_request_handler_in_a_jobs_directory_stays_quiet():
+    source = """
+        from flask import Blueprint
+        from openai import OpenAI
+
+        bp = Blueprint("labels", __name__)
+        client = OpenAI()
+
+        @bp.route("/labels", methods=["POST"])
+        def labels(rows):
+            return [client.chat.completions.create(model="gpt-4.1-mini", max_tokens=5,
+                                                   messages=[{"role": "user", "content": r}]) for r in rows]
+    """
+    assert findings(source, "PL601", path="jobs/api.py") == []
+
+
+# -- PL701 -----------------------------------------------------------------------------
+def test_pl701_langgraph_counts_two_super_steps_per_call():
+    source = """
+        from langgraph.prebuilt import create_react_agent
+
+        def run(agent, state):
+            return agent.invoke(state, {"recursion_limit": 90})
+
+        def run_long(agent, state):
+            return agent.invoke(state, config={"recursion_limit": 400})
+    """
+    [f] = findings(source, "PL701")
+    assert f.span.line == 8 and "about 200 model calls" in f.message
+    assert len(findings(source, "PL701", **{"max-iterations": 500})) == 0
+
+
+def test_pl701_queue_worker_is_not_an_agent_loop():
+    source = """
+        import queue
+        from openai import OpenAI
+
+        client = OpenAI()
+        jobs = queue.Queue()
+
+        def worker():
+            while True:
+                text = jobs.get()
+                client.chat.completions.create(model="gpt-4.1-mini", max_tokens=50,
+                                               messages=[{"role": "user", "content": text}])
+    """
+    assert findings(source, "PL701") == []
+
+
+def test_pl701_explicit_unbounded_values():
+    source = """
+        import sys
+        from agents import Runner
+
+        async def go(agent, text):
+            return await Runner.run(agent, text, max_turns=sys.maxsize)
+    """
+    [f] = findings(source, "PL701")
+    assert "sys.maxsize" in f.message
+
+
+# -- PL702 -----------------------------------------------------------------------------
+def test_pl702_trim_functions_option():
+    source = """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def chat(keep_recent):
+            history = []
+            while True:
+                history.append({"role": "user", "content": input()})
+                keep_recent(history)
+                reply = client.chat.completions.create(model="gpt-4.1", max_tokens=300, messages=history)
+                history.append({"role": "assistant", "content": reply.choices[0].message.content})
+    """
+    [f] = findings(source, "PL702")
+    assert f.span.line == 11 and f.waste_tokens_per_call is None
+    assert findings(source, "PL702", **{"trim-functions": ["keep_recent"]}) == []
+
+
+def test_pl702_static_growth_is_estimated_for_turn_ten():
+    source = """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def loop(task):
+            messages = [{"role": "user", "content": task}]
+            for _ in range(30):
+                client.chat.completions.create(model="gpt-4.1", max_tokens=300, messages=messages)
+                messages.append({"role": "user", "content": "Keep going."})
+    """
+    [f] = findings(source, "PL702")
+    assert f.waste_tokens_per_call == 9 * 3 and "turn 10" in f.message
