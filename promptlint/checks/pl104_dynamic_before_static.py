@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import min_cacheable_tokens
+from promptlint.estimate import min_cacheable_tokens, token_upper_bound
 from promptlint.model import Finding
 from promptlint.prefix import flatten, fmt_tokens, part_label, static_run
 
@@ -25,11 +25,15 @@ class DynamicBeforeStatic(Check):
             first_dyn = next((i for i, f in enumerate(flat) if f.seg.kind != "static"), None)
             if first_dyn is None or flat[first_dyn].seg.kind != "dynamic":
                 continue
+            threshold = self.option("min-cacheable-tokens", None) or min_cacheable_tokens(site.provider, site.model)
+            # A token covers at least one byte: when the bytes cannot reach the
+            # thresholds, the tokenizer need not even be loaded.
+            if _bytes(flat[first_dyn + 1:]) < min_static or _bytes(flat) < threshold:
+                continue
             before = static_run(flat, 0, tokenizer=ctx.settings.tokenizer)
             after = static_run(flat, first_dyn + 1, stop_at_dynamic=False, tokenizer=ctx.settings.tokenizer)
             if after.tokens is None or before.tokens is None:
                 continue  # sizes unknown: cannot show the move would reach the cache minimum
-            threshold = self.option("min-cacheable-tokens", None) or min_cacheable_tokens(site.provider, site.model)
             if after.tokens < min_static or before.tokens + after.tokens < threshold:
                 continue
             seg, part = flat[first_dyn].seg, flat[first_dyn].part
@@ -63,3 +67,14 @@ class DynamicBeforeStatic(Check):
                     f"a cache breakpoint in {part_label(site, part)} of `{site.callee}` sits after per-request "
                     f"`{dyn.source}`, so the cached block differs on every call",
                     scope=site.in_function, snippet=dyn.source, model=site.model)
+
+
+def _bytes(items) -> int:
+    """Upper bound of the static tokens in `items`; unknown-size text counts as unbounded."""
+    total = 0
+    for item in items:
+        if item.seg.kind == "static":
+            if item.seg.text is None:
+                return 1 << 30
+            total += token_upper_bound(item.seg.text)
+    return total
