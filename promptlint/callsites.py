@@ -8,6 +8,7 @@ catalog entry in `rules/sdks.yaml`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -100,6 +101,8 @@ class CallSiteFinder:
             match = self.match(info.node, ctx)
             if match is not None:
                 site = self.build(info, match, ctx)
+                if site.model and NON_GENERATING.search(site.model):
+                    continue  # an embedding model through a generic endpoint (Bedrock invoke_model)
                 self.infos[id(site)] = info
                 sites.append(site)
         return sites, ctors
@@ -369,6 +372,7 @@ class CallSiteFinder:
         return site
 
 
+NON_GENERATING = re.compile(r"embed|rerank", re.IGNORECASE)
 CHAIN_SHAPES = (".chat.completions.create", ".responses.create", ".messages.create", ".models.generate_content")
 
 

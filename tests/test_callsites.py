@@ -223,3 +223,11 @@ def test_mocked_tests_are_not_billed():
         """
     assert sites(code, path="tests/test_app.py") == []
     assert len(sites(code, path="app/service.py")) == 1
+
+
+def test_embedding_models_behind_generic_endpoints_are_not_generation():
+    assert sites("""
+        import boto3, json
+        rt = boto3.client("bedrock-runtime")
+        rt.invoke_model(modelId="amazon.titan-embed-text-v2:0", body=json.dumps({"inputText": "x"}))
+        """) == []
