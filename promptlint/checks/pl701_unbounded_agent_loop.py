@@ -66,6 +66,19 @@ class UnboundedAgentLoop(Check):
             for loop in info.loops:
                 if self._unbounded(ctx, info, loop):
                     by_loop.setdefault(id(loop), (loop, []))[1].append(site)
+        # One level of helpers in this module: `while True: reply = self._ask(messages)`.
+        helpers = self._helpers(ctx)
+        via: dict[int, str] = {}
+        for info in ctx.index.calls:
+            name = dotted(info.node.func)
+            found = helpers.get(name[5:] if name.startswith("self.") else name)
+            if not found or not info.loops or (name.startswith("self.") != found[0]):
+                continue
+            for loop in info.loops:
+                if self._unbounded(ctx, info, loop):
+                    entry = by_loop.setdefault(id(loop), (loop, []))[1]
+                    entry += [s for s in found[1] if s not in entry]
+                    via.setdefault(id(loop), name)
         for loop, sites in by_loop.values():
             head = loop.test if isinstance(loop, cst.While) else loop.iter
             shown = ctx.evaluator.code(head).strip()
@@ -73,6 +86,8 @@ class UnboundedAgentLoop(Check):
             costs = [call_cost_tokens(s, ctx.settings.tokenizer) for s in sites]
             waste = sum(c[0] for c in costs) * 10 if all(c is not None for c in costs) else None
             calls = ", ".join(f"`{s.callee}`" for s in sites[:2]) + (" ..." if len(sites) > 2 else "")
+            if id(loop) in via:
+                calls += f" (through `{via[id(loop)]}()`)"
             message = (f"`{keyword} {shown[:40]}` repeats {calls} with no iteration cap: nothing counts the "
                        f"iterations against a limit, so a model that keeps asking for another step keeps "
                        f"the loop (and the bill) running")
@@ -85,6 +100,19 @@ class UnboundedAgentLoop(Check):
             yield self.finding(ctx, span, message, scope=sites[0].in_function, snippet=f"{keyword} {shown[:60]}",
                                waste_tokens_per_call=waste, waste_kind="extra-call" if waste is not None else None,
                                model=sites[0].model)
+
+    @staticmethod
+    def _helpers(ctx) -> dict[str, tuple[bool, list]]:
+        """Functions and methods of this module that make an LLM call outside any loop of
+        their own: name -> (is a method, their call sites)."""
+        out: dict[str, tuple[bool, list]] = {}
+        for site in ctx.callsites:
+            info = ctx.infos.get(id(site))
+            if info is None or info.func is None or info.func.parent is not None or info.loops or not site.billed:
+                continue
+            is_method = info.func.class_name is not None
+            out.setdefault(info.func.name, (is_method, []))[1].append(site)
+        return out
 
     def _unbounded(self, ctx, info, loop) -> bool:
         if isinstance(loop, cst.For):
