@@ -34,38 +34,74 @@ class GrowingHistory(Check):
         if ctx.index is None:
             return
         extra = tuple(self.option("trim-functions", []))
+        reported: set[tuple[int, int]] = set()
         for site in ctx.callsites:
             info = ctx.infos.get(id(site))
-            if info is None or not info.loops or not site.billed:
-                continue
-            if any(k in site.keywords for k in SERVER_TRIMMING):
+            if info is None or not site.billed or any(k in site.keywords for k in SERVER_TRIMMING):
                 continue
             found = self._history_arg(site, info.node)
             if found is None:
                 continue
             arg_node, history = found
-            loop, growth = self._growing_loop(info.loops, history)
-            if loop is None:
+            if info.loops:
+                finding = self._check(ctx, site, info, arg_node, history, extra, None)
+                if finding is not None:
+                    yield finding
+            else:  # a helper that sends its parameter: look at the loops that call it
+                for finding in self._via_helper(ctx, site, info, history, extra):
+                    key = (finding.span.line, finding.span.column)
+                    if key not in reported:
+                        reported.add(key)
+                        yield finding
+
+    def _check(self, ctx, site, info, arg_node, history, extra, via) -> Finding | None:
+        loop, growth = self._growing_loop(info.loops, history)
+        if loop is None or self._trimmed(ctx, info.func, history, loop, extra):
+            return None
+        per_turn, complete = self._per_turn_tokens(ctx, info, growth)
+        loop_line = ctx.evaluator.span(loop).line
+        grow_line = ctx.evaluator.span(growth[0]).line
+        sender = f"`{site.callee}`" if via is None else f"`{via}()` (which passes it to `{site.callee}`)"
+        message = (f"`{history}` grows on every iteration of the loop at line {loop_line} (line {grow_line}) and "
+                   f"{sender} re-sends all of it each time, with no trimming or summarising: each turn "
+                   f"pays again for every earlier one")
+        waste = per_turn * (TURNS - 1) if per_turn > 0 else None
+        if waste is not None and complete:
+            message += f"; turn {TURNS} re-sends ~{waste:,} tokens of earlier turns"
+        elif waste is not None:
+            message += (f"; turn {TURNS} re-sends at least ~{waste:,} tokens of earlier turns (their static "
+                        f"text; the per-request content comes on top)")
+        else:
+            message += "; what each turn adds is per-request content, so no figure is given"
+        return self.finding(ctx, ctx.evaluator.span(arg_node), message, call_span=ctx.evaluator.span(info.node),
+                            scope=info.func.qualname if info.func else None, snippet=history,
+                            waste_tokens_per_call=waste, waste_kind="input" if waste is not None else None,
+                            model=site.model)
+
+    def _via_helper(self, ctx, site, info, param: str, extra) -> Iterator[Finding]:
+        """`def ask(messages): client...create(messages=messages)` called as `ask(history)` in a loop."""
+        func = info.func
+        if func is None or func.parent is not None or param not in func.params:
+            return
+        if self._trimmed(ctx, func, param, None, extra):
+            return
+        names = [p.name.value for p in [*func.node.params.posonly_params, *func.node.params.params]]
+        if func.class_name and names and names[0] in ("self", "cls"):
+            names = names[1:]
+        own = f"self.{func.name}" if func.class_name else func.name
+        for caller in ctx.index.calls:
+            if dotted(caller.node.func) != own or not caller.loops:
                 continue
-            if self._trimmed(ctx, info.func, history, loop, extra):
+            arg = next((a for a in caller.node.args if a.keyword is not None and a.keyword.value == param), None)
+            if arg is None and param in names:
+                positional = [a for a in caller.node.args if a.keyword is None and not a.star]
+                index = names.index(param)
+                arg = positional[index] if index < len(positional) else None
+            if arg is None or not isinstance(arg.value, (cst.Name, cst.Attribute)):
                 continue
-            per_turn, complete = self._per_turn_tokens(ctx, info, growth)
-            loop_line = ctx.evaluator.span(loop).line
-            grow_line = ctx.evaluator.span(growth[0]).line
-            message = (f"`{history}` grows on every iteration of the loop at line {loop_line} (line {grow_line}) and "
-                       f"`{site.callee}` re-sends all of it each time, with no trimming or summarising: each turn "
-                       f"pays again for every earlier one")
-            waste = per_turn * (TURNS - 1) if per_turn > 0 else None
-            if waste is not None and complete:
-                message += f"; turn {TURNS} re-sends ~{waste:,} tokens of earlier turns"
-            elif waste is not None:
-                message += (f"; turn {TURNS} re-sends at least ~{waste:,} tokens of earlier turns (their static "
-                            f"text; the per-request content comes on top)")
-            else:
-                message += "; what each turn adds is per-request content, so no figure is given"
-            yield self.finding(ctx, ctx.evaluator.span(arg_node), message, call_span=site.call_span,
-                               scope=site.in_function, snippet=history, waste_tokens_per_call=waste,
-                               waste_kind="input" if waste is not None else None, model=site.model)
+            finding = self._check(ctx, site, caller, arg.value, dotted(arg.value), extra, own)
+            if finding is not None:
+                yield finding
 
     # -- which list is the history ---------------------------------------------------------
     @staticmethod
