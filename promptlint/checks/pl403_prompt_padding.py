@@ -11,6 +11,7 @@ from promptlint.model import CallSite, Finding, Segment
 from promptlint.ruledocs import load_data
 
 # Quoted stretches: "...", “...”, `...`, and '...' that is not an apostrophe.
+MAX_FUZZY_LINE = 5_000
 # Single quotes may hold apostrophes ('I'm here to help').
 QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|`[^`\n]*`|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w))*'(?!\w)")
 
@@ -69,7 +70,7 @@ def find_padding(text: str, threshold: float) -> list[Issue]:
     phrases, mention_words, quoted_line = _padding()
     lower = text.lower()
     found: list[Issue] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # spans of phrases of several words (few per line)
     pos = 0
     for line in lower.split("\n"):
         start_of_line = pos
@@ -81,7 +82,7 @@ def find_padding(text: str, threshold: float) -> list[Issue]:
             for start, end in _matches(phrase, line, threshold, fuzz):
                 if any(a <= start < b for a, b in quoted):
                     continue
-                before = re.findall(r"[\w']+", line[:start])[-2:]
+                before = re.findall(r"[\w']+", line[max(start - 40, 0):start])[-2:]
                 if any(w in mention_words for w in before):
                     continue
                 a, b = start_of_line + start, start_of_line + end
@@ -89,7 +90,8 @@ def find_padding(text: str, threshold: float) -> list[Issue]:
                     continue  # "could you please" already covers "please"
                 # Remove the phrase with its trailing comma / space, as the fix would.
                 tail = re.match(r"[ ,]*", text[b:]).end()
-                taken.append((a, b))
+                if " " in phrase:
+                    taken.append((a, b))
                 found.append(Issue(a, text[a:b + tail], phrase))
     found.sort(key=lambda i: i.offset)
     return found
@@ -105,8 +107,8 @@ def _matches(phrase: str, line: str, threshold: float, fuzz) -> Iterator[tuple[i
         start = line.find(phrase)
         yield start, start + len(phrase)
         return
-    if len(line) < len(phrase) * 0.8:
-        return
+    if len(line) < len(phrase) * 0.8 or len(line) > MAX_FUZZY_LINE:
+        return  # a very long line (minified text) gets exact matches only
     got = fuzz.partial_ratio_alignment(phrase, line, score_cutoff=threshold)
     if got is None:
         return

@@ -12,6 +12,7 @@ from promptlint.ruledocs import load_data
 
 # A sentence ends at a line break or at . ! ? followed by white space.
 SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|[.!?]*$)?", re.M)
+MAX_SENTENCES = 500
 BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)]|#+)\s*")
 CODE_CHARS = re.compile(r"[{}<>=|$\\\[\]]")
 ANAPHORA = re.compile(r"(?i)^(?:these|this|those|that|it|they|them|its|their|such)\b")
@@ -47,6 +48,8 @@ class RepeatedInstruction(PromptTextCheck):
                 norm = " ".join(re.findall(r"[\w']+", body.lower()))
                 if len(norm.split()) < min_words or not is_prose(raw):
                     continue
+                if len(earlier) >= MAX_SENTENCES:
+                    break  # a prompt this long is a document, not instructions; keep the check cheap
                 for prev, prev_raw in earlier:
                     if abs(len(prev) - len(norm)) > 0.25 * max(len(prev), len(norm)):
                         continue

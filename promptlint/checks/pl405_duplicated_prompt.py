@@ -10,6 +10,9 @@ from promptlint.model import CallSite, Finding, PromptPart, Span
 from promptlint.prefix import part_label
 
 
+MAX_COMPARED = 20_000
+
+
 @dataclass(slots=True)
 class Prompt:
     """One long static prompt part of one call site, and the literals its text was written in."""
@@ -120,7 +123,8 @@ class DuplicatedPrompt(Check):
                 union = len(copy.words | original.words) or 1
                 if len(copy.words & original.words) / union < 0.7:
                     continue
-                score = fuzz.ratio(copy.text, original.text, score_cutoff=threshold)
+                # Edit distance is quadratic: compare long prompts on their first 20k characters.
+                score = fuzz.ratio(copy.text[:MAX_COMPARED], original.text[:MAX_COMPARED], score_cutoff=threshold)
                 if score:
                     reported.add(copy.key)
                     yield copy, original
@@ -135,7 +139,7 @@ class DuplicatedPrompt(Check):
     def _finding(self, copy: Prompt, original: Prompt, text: str) -> Finding:
         from rapidfuzz import fuzz
 
-        score = int(fuzz.ratio(copy.text, original.text))
+        score = int(fuzz.ratio(copy.text[:MAX_COMPARED], original.text[:MAX_COMPARED]))
         first_line = next((ln for ln in copy.text.split("\n") if ln.strip()), "")
         line, col = refine(text, copy.literal, first_line, 0)
         span = Span(line, col, line, col + 1)
