@@ -40,8 +40,9 @@ class UnboundedAgentLoop(Check):
         for entry in framework_data()["frameworks"]:
             if entry.get("default_unbounded") and entry.get("chain"):
                 markers.add(entry["chain"].split(".")[-1])
-            else:
-                markers.add(entry["param"].split(".")[-1])
+            else:  # written as a keyword (`max_iter=`) or a config key (`"recursion_limit"`)
+                param = entry["param"].split(".")[-1]
+                markers.update({f"{param}=", f'"{param}"', f"'{param}'"})
             names.update(q.split(".")[-1] for q in entry.get("calls", []))
             names.update(entry.get("methods", []))
             if entry.get("chain"):
