@@ -26,6 +26,19 @@ class Comprehension:
     calls: set[int]  # ids of the calls run once per item (the outermost iterable runs once)
 
 
+def walk(node) -> list[cst.CSTNode]:
+    """Every node under `node`, not descending into nested functions or classes."""
+    out: list[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n) -> bool:
+            out.append(n)
+            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    node.visit(V())
+    return out
+
+
 def _call_ids(node, skip=None) -> set[int]:
     found: set[int] = set()
 

@@ -8,7 +8,7 @@ from functools import cache
 
 import libcst as cst
 
-from promptlint.checks._structure import call_cost_tokens
+from promptlint.checks._structure import call_cost_tokens, walk
 from promptlint.checks.base import Check, FileContext
 from promptlint.engine import TEST_FILE
 from promptlint.index import dotted
@@ -123,7 +123,7 @@ class UnboundedAgentLoop(Check):
         if _has_ordering(loop.test):
             return False  # while step < MAX_STEPS
         counted = _names(loop.test)
-        for node in _walk(loop.body):
+        for node in walk(loop.body):
             if isinstance(node, cst.If) and _has_ordering(node.test) and _stops(node.body):
                 return False  # if step >= MAX_STEPS: break
             if isinstance(node, cst.Assert) and _has_ordering(node.test):
@@ -248,30 +248,19 @@ class UnboundedAgentLoop(Check):
 
 
 # -- syntax helpers ----------------------------------------------------------------------
-def _walk(node) -> list[cst.CSTNode]:
-    """Every node under `node`, not descending into nested functions or classes."""
-    out: list[cst.CSTNode] = []
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n) -> bool:
-            out.append(n)
-            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-
-    node.visit(V())
-    return out
 
 
 def _has_ordering(expr) -> bool:
     return any(isinstance(n, cst.Comparison) and any(isinstance(c.operator, ORDERING) for c in n.comparisons)
-               for n in _walk(expr))
+               for n in walk(expr))
 
 
 def _stops(body) -> bool:
-    return any(isinstance(n, STOPPERS) for n in _walk(body))
+    return any(isinstance(n, STOPPERS) for n in walk(body))
 
 
 def _names(expr) -> set[str]:
-    return {dotted(n) for n in _walk(expr) if isinstance(n, (cst.Name, cst.Attribute)) and dotted(n)}
+    return {dotted(n) for n in walk(expr) if isinstance(n, (cst.Name, cst.Attribute)) and dotted(n)}
 
 
 def _depth_limited(func, recursive_call: cst.Call) -> bool:
@@ -282,7 +271,7 @@ def _depth_limited(func, recursive_call: cst.Call) -> bool:
     for a in recursive_call.args:
         if isinstance(a.value, cst.BinaryOperation):
             changed |= _names(a.value) & params
-    for n in _walk(func.node.body):
+    for n in walk(func.node.body):
         if isinstance(n, cst.Comparison):
             names = _names(n) & params
             if names & changed:

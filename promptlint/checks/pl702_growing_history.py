@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from promptlint.checks._structure import walk
 from promptlint.checks.base import Check, FileContext
 from promptlint.estimate import count_tokens
 from promptlint.index import dotted
@@ -139,9 +140,9 @@ class GrowingHistory(Check):
         if not history:
             return None, []
         for loop in reversed(loops):
-            growth = [n for n in _walk(loop.body) if _grows(n, history)]
+            growth = [n for n in walk(loop.body) if _grows(n, history)]
             if growth:
-                if any(_resets(n, history) for n in _walk(loop.body)):
+                if any(_resets(n, history) for n in walk(loop.body)):
                     return None, []  # rebuilt (or trimmed) inside the loop
                 return loop, growth
         return None, []
@@ -161,7 +162,7 @@ class GrowingHistory(Check):
         else:
             scopes = [ctx.evaluator.module_code]
         for scope in scopes:
-            for n in _walk(scope.body if isinstance(scope, cst.FunctionDef) else scope):
+            for n in walk(scope.body if isinstance(scope, cst.FunctionDef) else scope):
                 if _resets(n, history, in_loop=False):
                     return True
                 if isinstance(n, cst.Call):
@@ -193,20 +194,10 @@ class GrowingHistory(Check):
 
 
 # -- syntax helpers ------------------------------------------------------------------------
-def _walk(node) -> list[cst.CSTNode]:
-    out: list[cst.CSTNode] = []
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n) -> bool:
-            out.append(n)
-            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-
-    node.visit(V())
-    return out
 
 
 def _mentions(node, history: str) -> bool:
-    return any(isinstance(n, (cst.Name, cst.Attribute)) and dotted(n) == history for n in _walk(node))
+    return any(isinstance(n, (cst.Name, cst.Attribute)) and dotted(n) == history for n in walk(node))
 
 
 def _is_growth_value(value, history: str) -> bool:
