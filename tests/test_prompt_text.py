@@ -223,3 +223,10 @@ def test_pydantic_model_dump_json_with_indent():
     '''
     result = lint_source("example.py", textwrap.dedent(source).encode(), Settings(select=["PL406"]))
     assert [(f.span.line, f.message.split("`")[1]) for f in result.findings] == [(9, "model_dump_json(indent=2)")]
+
+
+def test_kindly_as_a_manner_is_not_padding():
+    from promptlint.checks.pl403_prompt_padding import find_padding
+
+    assert find_padding("Explain this kindly and suggest the repair shop.", 90) == []
+    assert len(find_padding("Be brief. Kindly note the refund policy.", 90)) == 1

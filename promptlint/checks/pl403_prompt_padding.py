@@ -23,7 +23,7 @@ def _padding():
     phrases = sorted((p.lower() for p in data["phrases"]), key=len, reverse=True)
     prefixes = "|".join(re.escape(p) for p in data["quoted_line_prefixes"])
     return (phrases, frozenset(data["mention_words"]),
-            re.compile(rf"^\s*[-*>]?\s*(?:{prefixes})\s*:", re.I))
+            re.compile(rf"^\s*[-*>]?\s*(?:{prefixes})\s*:", re.I), frozenset(data["clause_initial"]))
 
 
 class PromptPadding(PromptTextCheck):
@@ -63,11 +63,14 @@ class PromptPadding(PromptTextCheck):
                 f"change nothing in the answer but are billed on every call{total}")
 
 
+CLAUSE_START = re.compile(r"(?:^|[.:;!?,]|^\s*[-*>\d.)]+)\s*$")
+
+
 def find_padding(text: str, threshold: float) -> list[Issue]:
     """Padding phrases in `text`, one Issue per occurrence, in text order."""
     from rapidfuzz import fuzz
 
-    phrases, mention_words, quoted_line = _padding()
+    phrases, mention_words, quoted_line, clause_initial = _padding()
     lower = text.lower()
     found: list[Issue] = []
     taken: list[tuple[int, int]] = []  # spans of phrases of several words (few per line)
@@ -81,6 +84,8 @@ def find_padding(text: str, threshold: float) -> list[Issue]:
         for phrase in phrases:
             for start, end in _matches(phrase, line, threshold, fuzz):
                 if any(a <= start < b for a, b in quoted):
+                    continue
+                if phrase in clause_initial and not CLAUSE_START.search(line[:start]):
                     continue
                 before = re.findall(r"[\w']+", line[max(start - 40, 0):start])[-2:]
                 if any(w in mention_words for w in before):
