@@ -15,6 +15,7 @@ from functools import cache
 import libcst as cst
 
 from promptlint.checks.base import ConstructorSite
+from promptlint.hints import candidate_names
 from promptlint.index import CallInfo, ModuleIndex, dotted
 from promptlint.model import CallSite, PromptPart, Segment
 from promptlint.prompts import content_parts, message_parts
@@ -389,19 +390,6 @@ def _last_name(node) -> str | None:
     if isinstance(node, cst.Attribute):
         return node.attr.value
     return None
-
-
-@cache
-def candidate_names(wrappers: tuple[str, ...]) -> frozenset[str]:
-    """Last identifiers of every request method, function and chat-model class in the catalog."""
-    sdk = sdk_data()
-    names = set()
-    for table in (sdk["methods"], sdk["call_methods"]):
-        for entries in table.values():
-            names |= {path.split(".")[-1] for path in entries}
-    names |= {q.split(".")[-1] for q in [*sdk["functions"], *sdk["model_classes"]]}
-    names |= {w.split(".")[-1] for w in wrappers}
-    return frozenset(names)
 
 
 @dataclass(slots=True)

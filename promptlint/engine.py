@@ -38,7 +38,7 @@ class RunResult:
 
 @cache
 def _prefilter(extra: tuple[str, ...]) -> re.Pattern[bytes]:
-    from promptlint.values import sdk_data
+    from promptlint.hints import sdk_data
 
     data = sdk_data()["prefilter"]
     packages = "|".join(data["packages"])  # regular expressions (langchain_\w+)
@@ -61,16 +61,17 @@ def _codes(settings: Settings) -> tuple[str, ...]:
 
 
 @cache
+@cache
 def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
-    """Byte markers and call names that selected checks need parsed even without an LLM call
-    (retrieval calls for PL402, agent frameworks for PL701): a check class may define
-    `prefilter_hints()` returning (markers, call names)."""
+    """Byte markers and call names that selected checks need parsed even without an
+    LLM call (retrieval calls for PL402, agent frameworks for PL701); see hints.py."""
+    from promptlint.hints import HINTS
+
     markers: list[str] = []
     names: set[str] = set()
     for code in codes:
-        hints = getattr(load_check(code), "prefilter_hints", None)
-        if hints is not None:
-            more_markers, more_names = hints()
+        if code in HINTS:
+            more_markers, more_names = HINTS[code]()
             markers += more_markers
             names |= set(more_names)
     return tuple(sorted(set(markers))), frozenset(names)
@@ -220,7 +221,7 @@ def has_candidate_call(tree, settings: Settings) -> bool:
     """Does any call end in a catalog method name (or a local alias of one)?"""
     import ast
 
-    from promptlint.callsites import candidate_names
+    from promptlint.hints import candidate_names
 
     names = candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(_codes(settings))[1]
     called: set[str] = set()
@@ -372,6 +373,8 @@ def lint_paths(files: list[str], settings: Settings) -> RunResult:
 
 def project_findings(callsites: list[CallSite], settings: Settings) -> list[Finding]:
     """The second, project-wide phase (duplicated prompts across files)."""
+    if not callsites:
+        return []  # nothing to compare, and no reason to import the rule modules
     out = []
     for code in selected_codes(settings.select, settings.ignore):
         if code in ENGINE_CODES:

@@ -26,13 +26,20 @@ def rules_dir() -> Path:
     raise FileNotFoundError("promptlint's rules/ data directory is missing from this installation")
 
 
+def _loader():
+    """libyaml's safe loader when PyYAML was built with it: ten times faster."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def load_data(name: str):
     """Load one data file from rules/ (e.g. 'sdks.yaml')."""
     import yaml
 
     with open(rules_dir() / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_loader())
 
 
 @dataclass(slots=True)
@@ -67,7 +74,7 @@ def load_all() -> dict[str, RuleDoc]:
     docs = {}
     for path in sorted(rules_dir().glob("PL[0-9][0-9][0-9].yaml")):
         with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
+            raw = yaml.load(fh, Loader=_loader())
         docs[raw["code"]] = RuleDoc(
             code=raw["code"],
             name=raw["name"],

@@ -151,9 +151,7 @@ def volatile_data():
     return load_data("volatile.yaml")
 
 
-@cache
-def sdk_data():
-    return load_data("sdks.yaml")
+from promptlint.hints import sdk_data  # noqa: E402 - kept importable from here
 
 
 @cache

@@ -36,18 +36,6 @@ class OversizedRetrievalK(Check):
     name = "oversized-retrieval-k"
     severity = "warning"
 
-    @classmethod
-    def prefilter_hints(cls) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        markers, names = set(), set()
-        for entry in retriever_data()["retrievers"]:
-            markers.update(entry.get("imports", []))
-            if not entry.get("imports"):  # the method or class name itself is the evidence
-                markers.update(m + "(" for m in entry.get("methods", []))
-                markers.update(entry.get("classes", []))
-            names.update(m.split(".")[-1] for m in entry.get("methods", []))
-            names.update(entry.get("classes", []))
-        return tuple(sorted(markers)), tuple(sorted(names))
-
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.index is None or TEST_FILE.search(ctx.path):
             return

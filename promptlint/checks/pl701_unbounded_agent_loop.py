@@ -32,23 +32,6 @@ class UnboundedAgentLoop(Check):
     name = "unbounded-agent-loop"
     severity = "warning"
 
-    @classmethod
-    def prefilter_hints(cls) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """A framework is reported only when its cap keyword is written (or, for a runner
-        whose default is no cap, its method is called), so those are the byte markers."""
-        markers, names = set(), set()
-        for entry in framework_data()["frameworks"]:
-            if entry.get("default_unbounded") and entry.get("chain"):
-                markers.add(entry["chain"].split(".")[-1])
-            else:  # written as a keyword (`max_iter=`) or a config key (`"recursion_limit"`)
-                param = entry["param"].split(".")[-1]
-                markers.update({f"{param}=", f'"{param}"', f"'{param}'"})
-            names.update(q.split(".")[-1] for q in entry.get("calls", []))
-            names.update(entry.get("methods", []))
-            if entry.get("chain"):
-                names.add(entry["chain"].split(".")[-1])
-        return tuple(sorted(markers)), tuple(sorted(names))
-
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.index is None:
             return

@@ -1,0 +1,63 @@
+"""Byte markers and call names that rules need parsed even where no LLM call is
+visible (a retrieval call for PL402, an agent framework for PL701).
+
+Kept apart from the rule modules so the pre-check never imports them: a file
+with nothing to check should cost a regular expression, not a libcst import.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from promptlint.ruledocs import load_data
+
+
+@cache
+def sdk_data():
+    return load_data("sdks.yaml")
+
+
+@cache
+def candidate_names(wrappers: tuple[str, ...]) -> frozenset[str]:
+    """Last identifiers of every request method, function and chat-model class in the catalog."""
+    sdk = sdk_data()
+    names = set()
+    for table in (sdk["methods"], sdk["call_methods"]):
+        for entries in table.values():
+            names |= {path.split(".")[-1] for path in entries}
+    names |= {q.split(".")[-1] for q in [*sdk["functions"], *sdk["model_classes"]]}
+    names |= {w.split(".")[-1] for w in wrappers}
+    return frozenset(names)
+
+
+def retrieval_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    markers, names = set(), set()
+    for entry in load_data("retrievers.yaml")["retrievers"]:
+        markers.update(entry.get("imports", []))
+        if not entry.get("imports"):  # the method or class name itself is the evidence
+            markers.update(m + "(" for m in entry.get("methods", []))
+            markers.update(entry.get("classes", []))
+        names.update(m.split(".")[-1] for m in entry.get("methods", []))
+        names.update(entry.get("classes", []))
+    return tuple(sorted(markers)), tuple(sorted(names))
+
+
+def agent_framework_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A framework is reported only when its cap keyword is written (or, for a runner
+    whose default is no cap, its method is called), so those are the byte markers."""
+    markers, names = set(), set()
+    for entry in load_data("agent_frameworks.yaml")["frameworks"]:
+        if entry.get("default_unbounded") and entry.get("chain"):
+            markers.add(entry["chain"].split(".")[-1])
+        else:  # written as a keyword (`max_iter=`) or a config key (`"recursion_limit"`)
+            param = entry["param"].split(".")[-1]
+            markers.update({f"{param}=", f'"{param}"', f"'{param}'"})
+        names.update(q.split(".")[-1] for q in entry.get("calls", []))
+        names.update(entry.get("methods", []))
+        if entry.get("chain"):
+            names.add(entry["chain"].split(".")[-1])
+    return tuple(sorted(markers)), tuple(sorted(names))
+
+
+# code -> function returning (byte markers, call names)
+HINTS = {"PL402": retrieval_hints, "PL701": agent_framework_hints}
