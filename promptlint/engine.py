@@ -53,7 +53,19 @@ def may_hold_callsite(source: bytes, settings: Settings) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK."""
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(_codes(settings))[0])
+    if not any(word in source for word in _words(extra)):
+        return False  # a substring test first: far cheaper than the regular expression
     return _prefilter(extra).search(source) is not None
+
+
+@cache
+def _words(extra: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Plain substrings at least one of which every file the pre-check accepts contains."""
+    from promptlint.hints import sdk_data
+
+    data = sdk_data()["prefilter"]
+    words = [re.sub(r"\\.*|[^\w.]", "", p) or p for p in data["packages"]]
+    return tuple(w.encode() for w in (*words, *data["chains"], *extra))
 
 
 def _codes(settings: Settings) -> tuple[str, ...]:
