@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 Pos = tuple[int, int]
 END: Pos = (1 << 60, 0)  # "after everything": closures and functions see final module values

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import string
 
 from promptlint.model import PromptPart, Segment, Span
 from promptlint.values import (
-    Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, merge, raw_length, segments, static_text,
-    sub_segment,
+    Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, format_fields, merge, segments, static_text,
 )
 
 # Message classes of LangChain / LlamaIndex, by the last part of their name.
@@ -66,23 +64,8 @@ def block_segments(block: Val, template: bool) -> tuple[list[Segment], bool]:
 
 def template_segments(segs: list[Segment]) -> list[Segment]:
     """LangChain f-string templates: `{question}` placeholders are per-request values."""
-    out: list[Segment] = []
-    for seg in segs:
-        if seg.kind != "static" or seg.text is None:
-            out.append(seg)
-            continue
-        try:
-            parsed = list(string.Formatter().parse(seg.text))
-        except ValueError:
-            out.append(seg)
-            continue
-        offset = 0  # where `literal` starts in seg.text
-        for literal, field, _spec, _conv in parsed:
-            if literal:
-                out.append(sub_segment(seg, offset, literal))
-            offset += raw_length(literal, field, _spec, _conv)
-            if field is not None:
-                out.append(Segment("dynamic", source="{" + field + "}", span=seg.span))
+    out = [Segment("dynamic", source="{" + field + "}", span=seg.span) if field is not None else seg
+           for seg, field in format_fields(segs)]
     return merge(out)
 
 

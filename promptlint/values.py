@@ -763,35 +763,23 @@ class Evaluator:
             named.update(mapping.items)
         out: list[Segment] = []
         auto = 0
-        for seg in template.segs:
-            if seg.kind != "static" or seg.text is None:
+        for seg, field_name in format_fields(template.segs):
+            if field_name is None:
                 out.append(seg)
                 continue
-            try:
-                parsed = list(string.Formatter().parse(seg.text))
-            except ValueError:
-                out.append(seg)
-                continue
-            offset = 0  # where `literal` starts in seg.text
-            for literal, field_name, _spec, _conv in parsed:
-                if literal:
-                    out.append(sub_segment(seg, offset, literal))
-                offset += raw_length(literal, field_name, _spec, _conv)
-                if field_name is None:
-                    continue
-                head = re.split(r"[.\[]", field_name, maxsplit=1)[0]
-                accessor = field_name[len(head):]  # `{user.name}` / `{items[0]}`
-                if head == "":
-                    head = str(auto)
-                    auto += 1
-                if head.isdigit():
-                    idx = int(head)
-                    val = positional[idx] if idx < len(positional) else Unk(field_name)
-                else:
-                    val = named.get(head, Unk(field_name))
-                if accessor and not isinstance(val, Vol):
-                    val = Det(field_name) if is_static(val) else Dyn(field_name)
-                out += segments(val)
+            head = re.split(r"[.\[]", field_name, maxsplit=1)[0]
+            accessor = field_name[len(head):]  # `{user.name}` / `{items[0]}`
+            if head == "":
+                head = str(auto)
+                auto += 1
+            if head.isdigit():
+                idx = int(head)
+                val = positional[idx] if idx < len(positional) else Unk(field_name)
+            else:
+                val = named.get(head, Unk(field_name))
+            if accessor and not isinstance(val, Vol):
+                val = Det(field_name) if is_static(val) else Dyn(field_name)
+            out += segments(val)
         return Text(merge(out))
 
     def _call_ref(self, qual: str, node: cst.Call, ctx) -> Val:
@@ -937,13 +925,36 @@ def _llm_key(node: cst.Subscript, ctx, ev: "Evaluator") -> "Dyn | None":
     return key if isinstance(key, Dyn) and key.origin == "llm" else None
 
 
-END_SENTINEL = END
 _MISSING = object()
 STR_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "replace", "removeprefix",
                "removesuffix", "expandtabs"}
 
 
 # -- value helpers -----------------------------------------------------------
+def format_fields(segs: list[Segment]):
+    """Split static text on `{field}` placeholders (str.format / LangChain templates).
+
+    Yields (segment, None) for text, with its location kept, and (segment, field)
+    for a placeholder. Other segments, and text that is not a valid template, pass
+    through unchanged."""
+    for seg in segs:
+        if seg.kind != "static" or seg.text is None:
+            yield seg, None
+            continue
+        try:
+            parsed = list(string.Formatter().parse(seg.text))
+        except ValueError:
+            yield seg, None
+            continue
+        offset = 0  # where `literal` starts in seg.text
+        for literal, name, spec, conv in parsed:
+            if literal:
+                yield sub_segment(seg, offset, literal), None
+            offset += raw_length(literal, name, spec, conv)
+            if name is not None:
+                yield seg, name
+
+
 def merge(segs: list[Segment]) -> list[Segment]:
     """Join adjacent static segments of known text."""
     out: list[Segment] = []

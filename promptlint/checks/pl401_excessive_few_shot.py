@@ -103,7 +103,7 @@ class ExcessiveFewShot(Check):
 
     # -- example constants joined into a prompt --------------------------------------
     def _constants(self, ctx, limit, seen, template_names) -> Iterator[Finding]:
-        from promptlint.values import END, Ctx
+        from promptlint.values import Ctx
 
         _, _, pattern = _data()
         ev = ctx.evaluator

@@ -35,7 +35,6 @@ class PromptPadding(PromptTextCheck):
 
     def site_issues(self, site: CallSite) -> Iterator[tuple[Segment, list[Issue], int | None]]:
         threshold = self.option("threshold", 90)
-        tokenizer = self.settings.tokenizer
         for _part, seg in text_segments(site):
             issues = find_padding(seg.text, threshold)
             if issues:
