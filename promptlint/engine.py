@@ -183,14 +183,10 @@ def attach_task_tags(ctx, settings: Settings) -> None:
     if not ctx.callsites:
         return
     try:
-        from promptlint.checks._request import read_request
-        from promptlint.checks._tags import TagFinder
+        from promptlint.checks._tags import site_tags
 
-        tags = TagFinder(ctx, settings)
-        for site in ctx.callsites:
-            request = read_request(ctx, site)
-            tag = tags.find(site, request) if request is not None else None
-            if tag is not None and tag.state == "tagged" and tag.task:
+        for site, tag in site_tags(ctx, settings):
+            if tag.state == "tagged" and tag.task:
                 site.task = tag.task
     except Exception:  # noqa: BLE001
         return

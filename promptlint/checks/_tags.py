@@ -215,3 +215,18 @@ class _WithCollector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if self.stack:
             self.found[id(node)] = list(self.stack)
+
+
+def site_tags(ctx: FileContext, settings) -> list[tuple[CallSite, TagInfo]]:
+    """Each call site whose request can be read, with its tag; computed once per file."""
+    from promptlint.checks._request import read_request
+
+    if "tags" not in ctx.memo:
+        finder = TagFinder(ctx, settings)
+        found = []
+        for site in ctx.callsites:
+            request = read_request(ctx, site)
+            if request is not None:
+                found.append((site, finder.find(site, request)))
+        ctx.memo["tags"] = found
+    return ctx.memo["tags"]

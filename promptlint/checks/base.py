@@ -38,6 +38,9 @@ class FileContext:
     index: Any = None  # promptlint.index.ModuleIndex
     evaluator: Any = None  # promptlint.values.Evaluator
     infos: dict[int, Any] = field(default_factory=dict)  # id(CallSite) -> index.CallInfo
+    # Per-file results several rules share (a call's task tag for PL201, PL202 and
+    # the estimates), computed once.
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class Check:

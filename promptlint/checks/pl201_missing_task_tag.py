@@ -1,7 +1,6 @@
 from collections.abc import Iterator
 
-from promptlint.checks._request import read_request
-from promptlint.checks._tags import TagFinder
+from promptlint.checks._tags import site_tags
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import Finding
 
@@ -14,14 +13,9 @@ class MissingTaskTag(Check):
     severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        tags = TagFinder(ctx, self.settings)
-        for site in ctx.callsites:
+        for site, tag in site_tags(ctx, self.settings):
             if not site.billed:
                 continue
-            req = read_request(ctx, site)
-            if req is None:
-                continue
-            tag = tags.find(site, req)
             if tag.state != "untagged":
                 continue  # tagged, or the analysis cannot see every place a tag could be
             message = (f"`{site.callee}` carries no task tag, so its spend cannot be attributed to a task "

@@ -1,7 +1,6 @@
 from collections.abc import Iterator
 
-from promptlint.checks._request import read_request
-from promptlint.checks._tags import TagFinder
+from promptlint.checks._tags import TagFinder, site_tags
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import Finding
 
@@ -14,15 +13,10 @@ class MissingPromptVersion(Check):
     severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        tags = TagFinder(ctx, self.settings)
-        keys = ", ".join(f"`{k}`" for k in tags.version_keys)
-        for site in ctx.callsites:
+        keys = ", ".join(f"`{k}`" for k in TagFinder(ctx, self.settings).version_keys)
+        for site, tag in site_tags(ctx, self.settings):
             if not site.billed:
                 continue
-            req = read_request(ctx, site)
-            if req is None:
-                continue
-            tag = tags.find(site, req)
             if tag.state != "tagged" or tag.versioned is not False:
                 continue  # untagged is PL201's finding; None means the analysis cannot tell
             task = f" {tag.task!r}" if tag.task else ""
