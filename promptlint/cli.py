@@ -220,6 +220,10 @@ def check(
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", metavar="PATH",
                                                  help="Path to report for source read from stdin."),
     add_noqa: bool = typer.Option(False, "--add-noqa", help="Add '# noqa: CODE' comments for every finding."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE",
+                                           help="Report only findings not recorded in this baseline file."),
+    write_baseline: Optional[str] = typer.Option(None, "--write-baseline", metavar="FILE",
+                                                 help="Record the current findings in a baseline file."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
 ) -> None:
     """Lint Python files for LLM cost problems."""
@@ -232,6 +236,7 @@ def check(
             no_force_exclude=no_force_exclude, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs,
             show_suppressed=show_suppressed, sarif_no_root=sarif_no_root,
             stdin_filename=stdin_filename, add_noqa=add_noqa,
+            baseline=baseline, write_baseline=write_baseline,
         )
     raise typer.Exit(code)
 
@@ -247,6 +252,8 @@ def _check(**o) -> int:
         raise UsageError("'-' (stdin) cannot be combined with other paths")
     if use_stdin and o["add_noqa"]:
         raise UsageError("--add-noqa edits files; it cannot be used with stdin")
+    if use_stdin and o.get("write_baseline"):
+        raise UsageError("--write-baseline needs files to lint; it cannot be used with stdin")
     paths = paths or ["."]
 
     overrides = config.Overrides(
@@ -259,6 +266,7 @@ def _check(**o) -> int:
         cache_dir=o["cache_dir"],
         jobs=o["jobs"],
         output_format=o["output_format"],
+        baseline=o.get("baseline"),
     )
     start = o["stdin_filename"] if use_stdin else paths[0]
     start = start if start and os.path.exists(start) else None
@@ -288,6 +296,7 @@ def _check(**o) -> int:
         files = discover(paths, settings, notices)
         result = engine.lint_paths(files, settings) if files else engine.RunResult()
     result = _finalize(result, settings)
+    baseline_notes = _baseline(result, settings, [display] if use_stdin else files, o.get("write_baseline"))
 
     options = ReportOptions(show_suppressed=o["show_suppressed"], sarif_root_uri=not o["sarif_no_root"],
                             sources=sources)
@@ -318,6 +327,7 @@ def _check(**o) -> int:
             from promptlint.prices import summary_lines
 
             sys.stderr.write("".join(f"{line}\n" for line in summary_lines(options.waste)))
+        sys.stderr.write("".join(f"{line}\n" for line in baseline_notes))
         if active:
             sys.stderr.write(f"Found {len(active)} finding{'s' if len(active) != 1 else ''}.\n")
         else:
@@ -330,6 +340,44 @@ def _check(**o) -> int:
     if o["add_noqa"] or o["exit_zero"]:
         return EXIT_OK
     return EXIT_FINDINGS if active else EXIT_OK
+
+
+def _baseline(result, settings, checked: list[str], write_path: str | None) -> list[str]:
+    """Write and / or apply the baseline (conventions §8, docs/baseline.md): drop the
+    findings it holds from `result`; return the summary lines for stderr."""
+    if not settings.baseline and not write_path:
+        return []
+    from promptlint import baseline as bl
+    from promptlint.errors import UsageError
+
+    def selected(code: str) -> bool:
+        return _selected(code, settings)
+
+    target = os.path.abspath(write_path) if write_path else None
+    active = None
+    if settings.baseline and not (target == settings.baseline and not os.path.exists(target)):
+        active = bl.load(settings.baseline)
+    notes = []
+    if target:
+        ratchet = active is not None and active.path == target
+        previous = active if ratchet else None
+        if previous is None and os.path.exists(target):
+            try:
+                previous = bl.load(target)
+            except UsageError:  # an unreadable old file is simply replaced
+                previous = None
+        count = bl.write(target, result.findings, previous, ratchet, checked, selected)
+        how = "kept" if ratchet else "recorded"
+        notes.append(f"Baseline {write_path}: {how} {count} finding{'s' if count != 1 else ''}.")
+        active = bl.load(target)
+    result.findings, outcome = bl.apply(active, result.findings, checked, selected)
+    if outcome.baselined:
+        notes.append(f"{outcome.baselined} finding{'s' if outcome.baselined != 1 else ''} "
+                     f"hidden by the baseline.")
+    if outcome.stale:
+        notes.append(f"{outcome.stale} baseline entr{'ies are' if outcome.stale != 1 else 'y is'} stale "
+                     f"(fixed or gone); shrink the baseline with --write-baseline.")
+    return notes
 
 
 # ---------------------------------------------------------------- inventory

@@ -113,6 +113,7 @@ class Overrides:
     cache_dir: str | None = None
     jobs: int | None = None
     output_format: str | None = None
+    baseline: str | None = None  # --baseline FILE (relative to the current directory)
 
 
 # ---------------------------------------------------------------- discovery
@@ -413,4 +414,6 @@ def load_settings(*, config_file: str | None = None, isolated: bool = False,
             raise ConfigError(f"--output-format must be one of {', '.join(OUTPUT_FORMATS)}, "
                               f"got '{overrides.output_format}'")
         settings.output_format = overrides.output_format
+    if overrides.baseline is not None:
+        settings.baseline = os.path.abspath(overrides.baseline)
     return settings
