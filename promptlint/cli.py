@@ -4,6 +4,7 @@
     promptlint inventory [PATHS]...    list LLM call sites with size and cost by task
     promptlint rules                   list rules
     promptlint rule CODE               show one rule's document
+    promptlint init                    write a starter [tool.promptlint] into ./pyproject.toml
 
 Exit codes: 0 no unsuppressed findings, 1 findings, 2 usage / config /
 internal error (one line on stderr; a traceback only with --debug).
@@ -434,6 +435,42 @@ def inventory_command(
         for line in result.errors:  # a rule that crashed on a file: the rows are there, but exit 2
             _error(line)
     raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
+
+
+# ---------------------------------------------------------------- init
+
+
+@app.command("init")
+def init_command(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
+) -> None:
+    """Write a starter [tool.promptlint] section into ./pyproject.toml (created if missing)."""
+    with _Guard(debug):
+        import tomllib
+
+        from promptlint.config import starter_config
+        from promptlint.errors import UsageError
+
+        path = "pyproject.toml"
+        old = ""
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                old = fh.read()
+            try:
+                data = tomllib.loads(old)
+            except tomllib.TOMLDecodeError as exc:
+                raise UsageError(f"{path}: invalid TOML, not changed: {exc}") from None
+            if "promptlint" in (data.get("tool") or {}):
+                raise UsageError(f"{path} already has a [tool.promptlint] section; not changed")
+        section = starter_config()
+        text = old + ("\n" if old and not old.endswith("\n") else "") + ("\n" if old.strip() else "") + section
+        try:
+            tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:  # e.g. `tool = {...}` inline: appending a table would break it
+            raise UsageError(f"{path}: cannot append a [tool.promptlint] section ({exc}); not changed") from None
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        sys.stderr.write(f"{'Added [tool.promptlint] to' if old else 'Created'} {path}.\n")
 
 
 # ---------------------------------------------------------------- rules / rule

@@ -417,3 +417,106 @@ def load_settings(*, config_file: str | None = None, isolated: bool = False,
     if overrides.baseline is not None:
         settings.baseline = os.path.abspath(overrides.baseline)
     return settings
+
+
+# ---------------------------------------------------------------- promptlint init
+
+_INIT_COMMENTS = {
+    "select": "Rules to run: codes or prefixes (\"PL3\", \"PL301\"); \"PL\" is every rule.",
+    "extend-select": "Added to `select` (and to `--select` on the command line).",
+    "ignore": "Rules to skip. Between select and ignore, the longest matching prefix wins.",
+    "exclude": "Never linted, even when passed explicitly. Setting this replaces the defaults; prefer extend-exclude.",
+    "extend-exclude": "Added to `exclude`: globs relative to this file, e.g. \"legacy/**\".",
+    "force-exclude": "Apply excludes to paths passed explicitly too (pre-commit); --no-force-exclude turns it off.",
+    "respect-gitignore": "Skip files that .gitignore ignores.",
+    "extra-markers": "Extra words that make the pre-check parse a file (for SDKs reached through your own modules).",
+    "tokenizer": "tiktoken encoding for token estimates.",
+    "max-file-bytes": "Larger files are skipped.",
+    "cache-dir": "Cache of per-file results, relative to this file (--no-cache skips it).",
+    "output-format": "concise | full | json | json-lines | github | sarif",
+}
+
+_INIT_TAIL = '''\
+# Worker processes (default: one per CPU).
+# jobs = 4
+# Fail only on findings not recorded in this file (docs/baseline.md); create it with
+# `promptlint check --write-baseline .promptlint-baseline.json`.
+# baseline = ".promptlint-baseline.json"
+
+# Rules to skip in some files: glob (relative to this file) -> codes or prefixes.
+[tool.promptlint.per-file-ignores]
+# "tests/**" = ["PL2"]
+# "scripts/*.py" = ["PL601"]
+
+# Your own functions that send an LLM request, so their call sites are checked:
+# [[tool.promptlint.wrappers]]
+# name = "myapp.llm.complete"   # dotted name as imported, or as written at the call
+# provider = "openai"
+# model = "model"               # the keyword carrying each part of the request
+# system = "system"
+# messages = "messages"
+# prompt = "prompt"
+# cap = "max_tokens"
+# task = "task"
+# cap-required = false
+
+# Calls per day, by task tag (`default` for every other call site), to turn waste
+# per call into a monthly figure:
+# [tool.promptlint.traffic]
+# default = 20000
+# answer-question = 5000
+
+# Price overrides in USD per million tokens (model id or fnmatch pattern):
+# [tool.promptlint.prices."acme-*"]
+# input = 0.2
+# output = 0.6
+'''
+
+
+def _toml_value(value) -> str:
+    import json
+
+    return json.dumps(value)  # booleans, integers, strings and string lists are the same in TOML
+
+
+def _rule_option_examples() -> list[tuple[str, str]]:
+    """(code, TOML text) of the examples in each rule document's `options` section."""
+    try:
+        from promptlint.ruledocs import load_all
+
+        docs = load_all()
+    except Exception:  # the starter config must not depend on the documents being installed
+        return []
+    out = []
+    for code, doc in sorted(docs.items()):
+        blocks = re.findall(r"```toml\n(.*?)```", doc.sections.get("options", ""), re.S)
+        for block in blocks:
+            if f"[tool.promptlint.rules.{code}]" in block:
+                out.append((code, block.strip()))
+    return out
+
+
+def starter_config() -> str:
+    """The `[tool.promptlint]` section `promptlint init` writes: every option at its
+    default with a comment; per-rule options, wrappers, traffic and prices commented out."""
+    defaults = Settings()
+    values = {
+        "select": defaults.select, "extend-select": [], "ignore": defaults.ignore,
+        "exclude": list(DEFAULT_EXCLUDE), "extend-exclude": defaults.extend_exclude,
+        "force-exclude": defaults.force_exclude, "respect-gitignore": defaults.respect_gitignore,
+        "extra-markers": defaults.extra_markers, "tokenizer": defaults.tokenizer,
+        "max-file-bytes": defaults.max_file_bytes, "cache-dir": DEFAULT_CACHE_DIR,
+        "output-format": defaults.output_format,
+    }
+    lines = ["[tool.promptlint]",
+             "# promptlint settings, every one at its default; see `promptlint rule CODE` for each rule."]
+    for key, value in values.items():
+        lines += [f"# {_INIT_COMMENTS[key]}", f"{key} = {_toml_value(value)}"]
+    text = "\n".join(lines) + "\n" + _INIT_TAIL
+    examples = _rule_option_examples()
+    if examples:
+        text += "\n# Per-rule options (examples from the rule documents; defaults in `promptlint rule CODE`):\n"
+        for _code, block in examples:
+            text += "".join(f"# {line}".rstrip() + "\n" for line in block.splitlines()) + "#\n"
+        text = text.rstrip("#\n") + "\n"
+    return text
