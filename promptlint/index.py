@@ -75,6 +75,10 @@ class ModuleIndex(cst.CSTVisitor):
         self._n = 0  # visit counter: source order, cheaper than line/column positions
         self._top = -1
         self._top_ids: dict[int, int] = {}
+        # Collected in the same pass for the rules that need them (PL401, PL601, PL701):
+        # a second walk over the tree costs as much as this one.
+        self.comprehensions: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = []
+        self.main_blocks: list[cst.If] = []
         self.imports: dict[str, str] = {}
         self.functions: dict[str, FunctionInfo] = {}  # module-level functions by name
         self.all_functions: list[FunctionInfo] = []
@@ -291,9 +295,28 @@ class ModuleIndex(cst.CSTVisitor):
             self.func.returns.append(node.value)
             self.order[id(node.value)] = self.pos()
 
+    def _comprehension(self, node) -> None:
+        self.comprehensions.append((node, self.func.node if self.func else None))
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+    def visit_If(self, node: cst.If) -> None:
+        if self.func is None and is_main_test(node.test):
+            self.main_blocks.append(node)
+
     def visit_Call(self, node: cst.Call) -> None:
         base = self._loop_base[-1]
         self.calls.append(CallInfo(node, self.func, tuple(self._path), self.pos(node), tuple(self._loops[base:])))
+
+
+def is_main_test(test) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    names = {s.value for s in sides if isinstance(s, cst.Name)}
+    strings = {s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)}
+    return names == {"__name__"} and strings == {"__main__"}
 
 
 def _is_self(node) -> bool:

@@ -54,40 +54,6 @@ def _call_ids(node, skip=None) -> set[int]:
     return found
 
 
-class _Walker(cst.CSTVisitor):
-    """Comprehensions (with their function) and the `if __name__ == "__main__":` blocks."""
-
-    def __init__(self) -> None:
-        self.funcs: list[cst.FunctionDef] = []
-        self.comprehensions: list[Comprehension] = []
-        self.main_blocks: list[cst.If] = []
-
-    def visit_FunctionDef(self, node) -> None:
-        self.funcs.append(node)
-
-    def leave_FunctionDef(self, node) -> None:
-        self.funcs.pop()
-
-    def _comp(self, node) -> None:
-        self.comprehensions.append(Comprehension(self.funcs[-1] if self.funcs else None, node,
-                                                 _call_ids(node, skip=node.for_in.iter)))
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comp
-
-    def visit_If(self, node: cst.If) -> None:
-        if not self.funcs and _is_main_test(node.test):
-            self.main_blocks.append(node)
-
-
-def _is_main_test(test) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    sides = [test.left, test.comparisons[0].comparator]
-    names = {s.value for s in sides if isinstance(s, cst.Name)}
-    strings = {s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)}
-    return names == {"__name__"} and strings == {"__main__"}
-
-
 @dataclass(slots=True)
 class Structure:
     """Per-file facts, computed once per file and shared by the three rules."""
@@ -103,12 +69,13 @@ _LAST: list = [None, None]  # (index, Structure) of the file being checked: the 
 def structure(ctx) -> Structure:
     if _LAST[0] is ctx.index:
         return _LAST[1]
-    walker = _Walker()
-    ctx.evaluator.module_code.visit(walker)
+    index = ctx.index
+    comprehensions = [Comprehension(func, node, _call_ids(node, skip=node.for_in.iter))
+                      for node, func in index.comprehensions]
     main_calls = set()
-    for block in walker.main_blocks:
+    for block in index.main_blocks:
         main_calls |= _call_ids(block)
-    out = Structure(walker.comprehensions, walker.main_blocks, main_calls)
+    out = Structure(comprehensions, list(index.main_blocks), main_calls)
     _LAST[0], _LAST[1] = ctx.index, out
     return out
 
@@ -155,10 +122,12 @@ def _calls_in(node) -> list[cst.Call]:
     return found
 
 
-def _is_cli(func) -> bool:
+def _is_cli(func, argparse: bool = True) -> bool:
     for name in decorator_names(func):
         if name.split(".")[-1] in CLI_DECORATORS and "." in name:
             return True
+    if not argparse:
+        return False
     for call in _calls_in(func.node.body):
         last = dotted(call.func).split(".")[-1]
         if last in ("ArgumentParser", "parse_args"):
@@ -172,7 +141,10 @@ def offline_functions(ctx, configured: list[str]) -> dict[str, str]:
     index = ctx.index
     reasons: dict[str, str] = {}
     roots: list[tuple[object, str]] = []
-    for block in structure(ctx).main_blocks:
+    # Text gates: walking every function body is a full pass over the module.
+    argparse = "parse_args" in ctx.text or "ArgumentParser" in ctx.text
+    main_blocks = structure(ctx).main_blocks if "__main__" in ctx.text else []
+    for block in main_blocks:
         for call in _calls_in(block):
             name = dotted(call.func)
             if name in index.functions:
@@ -182,7 +154,7 @@ def offline_functions(ctx, configured: list[str]) -> dict[str, str]:
                 if inner in index.functions:
                     roots.append((index.functions[inner], "called from the `__main__` block"))
     for func in index.all_functions:
-        if _is_cli(func):
+        if _is_cli(func, argparse):
             roots.append((func, "a command-line entry point"))
         if any(fnmatchcase(func.qualname, pattern) for pattern in configured):
             roots.append((func, "named in `offline-functions`"))

@@ -260,20 +260,11 @@ def _comprehensions_over(ev) -> dict[str, set[str]]:
     """Constant name -> short source texts of the comprehensions that iterate it."""
     found: dict[str, set[str]] = {}
 
-    class Visitor(cst.CSTVisitor):
-        def _comp(self, node) -> None:
-            it = node.for_in.iter
-            if isinstance(it, cst.Name):
-                try:
-                    found.setdefault(it.value, set()).add(ev._short(node))
-                except Exception:  # noqa: BLE001 - a node without a position
-                    pass
-
-        def visit_ListComp(self, node) -> None:
-            self._comp(node)
-
-        def visit_GeneratorExp(self, node) -> None:
-            self._comp(node)
-
-    ev.module_code.visit(Visitor())
+    for node, _func in ev.index.comprehensions:
+        it = node.for_in.iter
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and isinstance(it, cst.Name):
+            try:
+                found.setdefault(it.value, set()).add(ev._short(node))
+            except Exception:  # noqa: BLE001 - a node without a position
+                pass
     return found
