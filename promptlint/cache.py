@@ -62,8 +62,8 @@ class Cache:
             return None  # corrupt or from another layout: recompute and overwrite
 
     def store(self, key: str, result, deps: dict[str, str]) -> None:
-        if result.errors:
-            return  # never cache an internal error
+        if result.errors or result.timed_out:
+            return  # never cache an internal error or a file the time budget cut short
         target = self._file(key)
         entry = {"deps": deps, "result": {
             "path": result.path, "findings": [asdict(f) for f in result.findings],

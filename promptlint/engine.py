@@ -19,6 +19,7 @@ class FileResult:
     callsites: list[CallSite] = field(default_factory=list)
     skipped: bool = False  # the byte pre-check found no SDK marker
     prefiltered: bool = False  # parsed with `ast` only: no call could reach an LLM
+    timed_out: bool = False  # stopped by the per-file time budget (never cached)
     warnings: list[str] = field(default_factory=list)  # e.g. malformed suppression comments
     errors: list[str] = field(default_factory=list)  # internal errors (exit 2)
     lines: int = 0
@@ -98,8 +99,39 @@ def is_mocked_test(path: str, text: str) -> bool:
     return bool(TEST_FILE.search(path)) and any(m in text for m in MOCK_MARKERS)
 
 
+FILE_SECONDS = 60.0  # one pathological file must not stall the run: it is reported, not dropped
+
+
+class _OverTime(BaseException):
+    """Raised by the per-file timer; a BaseException so no rule's `except Exception` swallows it."""
+
+
 def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     """Analyse one file's bytes. `path` is the display path (relative, POSIX)."""
+    import signal
+    import threading
+
+    if (FILE_SECONDS <= 0 or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        return _lint_source(path, source, settings)
+
+    def expire(signum, frame):
+        raise _OverTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
+    try:
+        return _lint_source(path, source, settings)
+    except _OverTime:
+        result = FileResult(path, lines=source.count(b"\n") + 1, timed_out=True)
+        result.warnings.append(f"{path}: skipped: analysis took over {FILE_SECONDS:g} s, the per-file time budget")
+        return result
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
     codes = [c for c in selected_codes(settings.select, settings.ignore) if c not in ENGINE_CODES]
     if not may_hold_callsite(source, settings):

@@ -65,3 +65,15 @@ def test_missing_path_is_a_usage_error(tmp_path):
     proc = run_cli("does-not-exist", cwd=tmp_path)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_per_file_time_budget_reports_and_moves_on(monkeypatch):
+    from promptlint import engine
+
+    monkeypatch.setattr(engine, "FILE_SECONDS", 0.2)
+    source = b"import openai\nX = [" + b",".join(b"%d" % i for i in range(60_000)) + b"]\n" + CALL
+    result = engine.lint_source("slow.py", source, Settings())
+    assert result.timed_out and not result.errors and result.findings == []
+    assert "per-file time budget" in result.warnings[0]
+    again = engine.lint_source("fast.py", CALL, Settings())  # the timer is gone afterwards
+    assert not again.timed_out
