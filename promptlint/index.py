@@ -74,7 +74,7 @@ class ModuleIndex(cst.CSTVisitor):
         self.order: dict[int, Pos] = {}  # id(node) -> visit order, for value and return nodes
         self._n = 0  # visit counter: source order, cheaper than line/column positions
         self._top = -1
-        self._top_ids: dict[int, int] = {}
+        self._unit_ids: dict[int, int] = getattr(positions, "unit_ids", None) or {}
         # Collected in the same pass for the rules that need them (PL401, PL601, PL701):
         # a second walk over the tree costs as much as this one.
         self.comprehensions: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = []
@@ -101,7 +101,7 @@ class ModuleIndex(cst.CSTVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._n += 1
-        top = self._top_ids.get(id(node))
+        top = self._unit_ids.get(id(node))
         if top is not None:
             self._top = top
         top_of = getattr(self.positions, "top_of", None)
@@ -110,7 +110,8 @@ class ModuleIndex(cst.CSTVisitor):
         return super().on_visit(node)
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._top_ids = {id(stmt): i for i, stmt in enumerate(node.body)}
+        if not self._unit_ids:  # positions without units: top-level statements
+            self._unit_ids = {id(stmt): i for i, stmt in enumerate(node.body)}
 
     @property
     def func(self) -> FunctionInfo | None:

@@ -17,35 +17,45 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 
 class LazyPositions:
-    """A read-only mapping node -> CodeRange, like `wrapper.resolve(PositionProvider)`."""
+    """A read-only mapping node -> CodeRange, like `wrapper.resolve(PositionProvider)`.
+
+    The unit of rendering is a top-level statement, or one statement of a top-level
+    class body (a method of a 2,000-line class is rendered alone, inside a stand-in
+    block with the class body's indentation, so its columns are exact)."""
 
     def __init__(self, module: cst.Module, tree: ast.Module | None) -> None:
         self.module = module
-        self.top_of: dict[int, int] = {}  # id(node) -> index of its top-level statement (filled by the index)
-        self._first_lines = _first_lines(module, tree) if tree is not None else None
-        self._by_statement: dict[int, tuple[dict, int]] = {}
+        self.top_of: dict[int, int] = {}  # id(node) -> unit index (filled by the index)
+        self.unit_ids: dict[int, int] = {}  # id(statement) -> unit index
+        self._units: list[tuple[cst.CSTNode, bool, object, int]] | None = None
+        if tree is not None:
+            self._units = _units(module, tree, self.unit_ids)
+        self._by_unit: dict[int, tuple[dict, int]] = {}
         self._full = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        top = self.top_of.get(id(node), -1)
-        if self._first_lines is None or top < 0:
+        unit = self.top_of.get(id(node), -1)
+        if self._units is None or unit < 0:
             return self._whole()[node]
-        ranges, offset = self._statement(top)
+        ranges, offset = self._unit(unit)
         rng = ranges.get(node)
-        if rng is None:  # whitespace owned by the module rather than the statement
+        if rng is None:  # whitespace owned by an enclosing node
             return self._whole()[node]
         if not offset:
             return rng
         return CodeRange((rng.start.line + offset, rng.start.column), (rng.end.line + offset, rng.end.column))
 
-    def _statement(self, top: int) -> tuple[dict, int]:
-        found = self._by_statement.get(top)
+    def _unit(self, unit: int) -> tuple[dict, int]:
+        found = self._by_unit.get(unit)
         if found is None:
-            stmt = self.module.body[top]
-            mini = cst.Module(body=[stmt])
+            stmt, member, indent, first_line = self._units[unit]
+            body = [stmt]
+            if member:  # reproduce the class body's indentation so columns match the file
+                body = [cst.If(test=cst.Name("_"), body=cst.IndentedBlock(body=[stmt], indent=indent))]
+            mini = cst.Module(body=body, default_indent=self.module.default_indent,
+                              default_newline=self.module.default_newline)
             ranges = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
-            offset = self._first_lines[top] - ranges[stmt].start.line
-            found = self._by_statement[top] = (ranges, offset)
+            found = self._by_unit[unit] = (ranges, first_line - ranges[stmt].start.line)
         return found
 
     def _whole(self):
@@ -54,16 +64,31 @@ class LazyPositions:
         return self._full
 
 
-def _first_lines(module: cst.Module, tree: ast.Module) -> list[int] | None:
-    """The file line on which each libcst top-level statement's code starts."""
-    lines = []
+def _units(module: cst.Module, tree: ast.Module, unit_ids: dict[int, int]):
+    units = []
+    tops = _match(module.body, tree.body)
+    if tops is None:
+        return None
+    for stmt, node in tops:
+        unit_ids[id(stmt)] = len(units)
+        units.append((stmt, False, None, node.lineno))
+        if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            members = _match(stmt.body.body, node.body)
+            for sub, sub_node in members or ():
+                unit_ids[id(sub)] = len(units)
+                units.append((sub, True, stmt.body.indent, sub_node.lineno))
+    return units
+
+
+def _match(statements, nodes) -> list[tuple[cst.CSTNode, ast.stmt]] | None:
+    """Pair libcst statements with the ast statement each starts with; None if they disagree."""
+    pairs = []
     i = 0
-    for stmt in module.body:
-        if i >= len(tree.body):
+    for stmt in statements:
+        if i >= len(nodes):
             return None
-        node = tree.body[i]
-        # libcst's range of a decorated def / class starts at `def`, like ast's lineno.
-        lines.append(node.lineno)
+        # Both put a decorated definition on its `def` / `class` line.
+        pairs.append((stmt, nodes[i]))
         # `a = 1; b = 2` is one libcst line but two ast statements.
         i += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
-    return lines if i == len(tree.body) else None
+    return pairs if i == len(nodes) else None
