@@ -17,11 +17,11 @@ import libcst as cst
 from promptlint.checks.base import ConstructorSite
 from promptlint.hints import candidate_names
 from promptlint.index import CallInfo, ModuleIndex, dotted
-from promptlint.model import CallSite, PromptPart, Segment
+from promptlint.model import CallSite
 from promptlint.prompts import content_parts, message_parts
 from promptlint.settings import Settings, Wrapper
 from promptlint.values import (
-    Alt, Client, Ctx, Dyn, Evaluator, Map, Num, Ref, Seq, Text, Unk, Val, python_value, sdk_data,
+    Alt, Client, Ctx, Dyn, Evaluator, Map, Num, Ref, Seq, Text, Val, sdk_data,
     static_text,
 )
 
@@ -448,13 +448,3 @@ def provider_of(client: Client, model_classes) -> str:
         return model_classes[client.cls]["provider"]
     return client.kind.replace("-chat", "").replace("-router", "").replace("-v1", "")
 
-
-def json_value(val: Val):
-    return python_value(val)
-
-
-def segment_kinds(parts: list[PromptPart]) -> list[str]:
-    return [s.kind for p in parts for s in p.segments]
-
-
-__all__ = ["CallSiteFinder", "client_call_result", "service_client", "Segment", "Unk"]

@@ -198,8 +198,7 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None):
 
     index = ModuleIndex(LazyPositions(module, tree))
     module.visit(index)
-    ev = Evaluator(index, text, importer=path)
-    ev.module_code = module
+    ev = Evaluator(index, module, importer=path)
     finder = CallSiteFinder(ev, index, path, settings)
     sites, ctors = finder.run()
     ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=ev, infos=finder.infos)

@@ -96,9 +96,6 @@ class CallSite:
     via: str | None = None  # how it was reached: "bound-method", "retry-helper", "wrapper"
     task: str | None = None  # the literal task tag the call carries, when it has one
 
-    def static_tokens_known(self) -> bool:
-        return all(s.kind != "static" or s.text is not None for p in self.parts for s in p.segments)
-
 
 @dataclass(slots=True)
 class Finding:

@@ -100,8 +100,7 @@ def _analysed_at(path: str, stamp: tuple):
         module = cst.parse_module(source)
         index = ModuleIndex(LazyPositions(module, ast.parse(source)))
         module.visit(index)
-        ev = Evaluator(index, module.code, importer=path)
-        ev.module_code = module
+        ev = Evaluator(index, module, importer=path)
         return ev
     except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
         return None

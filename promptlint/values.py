@@ -141,9 +141,6 @@ class Ctx:
     bindings: dict[str, Val] | None = None
     depth: int = 0
 
-    def at(self, pos: Pos, path: tuple[int, ...]) -> "Ctx":
-        return Ctx(self.func, pos, path, self.bindings, self.depth + 1)
-
 
 # -- catalog data ------------------------------------------------------------
 @cache
@@ -191,12 +188,12 @@ def volatile_name(name: str) -> bool:
 
 # -- the evaluator -----------------------------------------------------------
 class Evaluator:
-    def __init__(self, index: ModuleIndex, source: str, importer: str | None = None) -> None:
+    def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None) -> None:
         self.index = index
         self.importer = importer  # path of this module, to read constants it imports
         self.hops = 0
         self.positions = index.positions
-        self.module_code = cst.Module(body=[])
+        self.module_code = module  # for the source text of nodes (code_for_node)
         self._memo: dict[tuple, Val] = {}
         self._def_memo: dict[tuple, Val] = {}
         self._events_by_name: dict[int, dict] = {}
@@ -210,7 +207,6 @@ class Evaluator:
         self.model_classes = sdk["model_classes"]
         self.passthrough = set(sdk["passthrough_calls"])
         self.transparent = set(sdk["transparent_links"])
-        self.derived = set(sdk["derived_methods"])
 
     # -- positions and source --------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:

@@ -12,7 +12,6 @@ from promptlint.estimate import count_tokens
 from promptlint.index import dotted
 from promptlint.model import CallSite
 
-COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # Decorators of web request handlers: @app.get("/"), @router.post(...), @bp.route(...).
 HANDLER_DECORATORS = {"get", "post", "put", "delete", "patch", "route", "api_route", "websocket", "head",
                       "options", "view", "endpoint"}

@@ -8,11 +8,6 @@ from promptlint.checks.base import Check, FileContext
 from promptlint.model import Finding
 from promptlint.prefix import flatten, fmt_tokens, part_label, static_run
 
-GRANULARITY_NOTE = {
-    "date.today": "it changes once a day",
-}
-
-
 class VolatileInPrefix(Check):
     volatile_kind = ""
     what = ""  # "a clock reading", ...
