@@ -26,21 +26,7 @@ pytest.importorskip("pre_commit")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-BAD = '''\
-from datetime import datetime
-from openai import OpenAI
-
-client = OpenAI()
-
-
-def ask(question: str) -> str:
-    messages = [
-        {"role": "system", "content": f"Today is {datetime.now()}. You are a helpful assistant for our store."},
-        {"role": "user", "content": question},
-    ]
-    resp = client.chat.completions.create(model="gpt-4o", messages=messages)
-    return resp.choices[0].message.content
-'''
+BAD = (REPO_ROOT / "tests" / "data" / "uncapped_with_clock.py").read_text()  # PL101 + PL301
 
 GOOD = '''\
 from openai import OpenAI
