@@ -106,14 +106,14 @@ class _OverTime(BaseException):
     """Raised by the per-file timer; a BaseException so no rule's `except Exception` swallows it."""
 
 
-def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
+def lint_source(path: str, source: bytes, settings: Settings, prechecked: bool = False) -> FileResult:
     """Analyse one file's bytes. `path` is the display path (relative, POSIX)."""
     import signal
     import threading
 
     if (FILE_SECONDS <= 0 or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
-        return _lint_source(path, source, settings)
+        return _lint_source(path, source, settings, prechecked)
 
     def expire(signum, frame):
         raise _OverTime
@@ -121,7 +121,7 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
     try:
-        return _lint_source(path, source, settings)
+        return _lint_source(path, source, settings, prechecked)
     except _OverTime:
         result = FileResult(path, lines=source.count(b"\n") + 1, timed_out=True)
         result.warnings.append(f"{path}: skipped: analysis took over {FILE_SECONDS:g} s, the per-file time budget")
@@ -131,10 +131,10 @@ def lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _lint_source(path: str, source: bytes, settings: Settings) -> FileResult:
+def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
     codes = [c for c in selected_codes(settings.select, settings.ignore) if c not in ENGINE_CODES]
-    if not may_hold_callsite(source, settings):
+    if not prechecked and not may_hold_callsite(source, settings):
         result.skipped = True
         return result
     tree, syntax_error = _ast_parse(source)
@@ -333,7 +333,7 @@ def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult,
     from promptlint import project
 
     project.DEPENDENCIES.clear()
-    return lint_source(shown, source, settings), sorted(project.DEPENDENCIES)
+    return lint_source(shown, source, settings, prechecked=True), sorted(project.DEPENDENCIES)
 
 
 PARALLEL_LINES = 4000
