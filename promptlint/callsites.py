@@ -49,10 +49,8 @@ def client_call_result(ev: Evaluator, client: Client, node: cst.Call, ctx) -> Va
         return Client(entry["returns"], client.cls, (), node, ctx)
     if isinstance(entry, str):
         return Dyn(ev._short(node), ev.span(node), origin="llm", origin_span=ev.span(node))
-    if client.path and client.path[-1] in sdk["derived_methods"]:
-        return Client(client.kind, client.cls, client.path[:-1], client.ctor, client.ctor_ctx, client.prompt)
-    if client.path and client.path[-1] in sdk["transparent_links"]:
-        return Client(client.kind, client.cls, client.path[:-1], client.ctor, client.ctor_ctx, client.prompt)
+    if client.path and client.path[-1] in (*sdk["derived_methods"], *sdk["transparent_links"]):
+        return client.with_path(client.path[:-1])  # llm.bind_tools(...) is the same model
     return Dyn(ev._short(node), ev.span(node))
 
 

@@ -132,6 +132,10 @@ class Client(Val):
     ctor_ctx: "Ctx | None" = None
     prompt: Val | None = None  # LCEL: the prompt template piped into the model
 
+    def with_path(self, path: tuple[str, ...]) -> "Client":
+        """The same client reached along another attribute path."""
+        return Client(self.kind, self.cls, path, self.ctor, self.ctor_ctx, self.prompt)
+
 
 @dataclass(slots=True)
 class Ctx:
@@ -534,9 +538,7 @@ class Evaluator:
             qual = f"{base.qual}.{attr}"
             return (self._imported(qual) if attr[:1].isupper() or attr.isupper() else None) or Ref(qual)
         if isinstance(base, Client):
-            if attr in self.transparent:
-                return base
-            return Client(base.kind, base.cls, base.path + (attr,), base.ctor, base.ctor_ctx, base.prompt)
+            return base if attr in self.transparent else base.with_path(base.path + (attr,))
         if isinstance(base, Map) and base.obj and attr in base.items:
             return base.items[attr]
         if isinstance(base, Vol):
@@ -553,8 +555,7 @@ class Evaluator:
 
     def _attr_of(self, base, attr, node):
         if isinstance(base, Client):
-            return base if attr in self.transparent else Client(base.kind, base.cls, base.path + (attr,),
-                                                                base.ctor, base.ctor_ctx, base.prompt)
+            return base if attr in self.transparent else base.with_path(base.path + (attr,))
         if isinstance(base, Vol):
             return base
         return Dyn(self._short(node), self.span(node))
