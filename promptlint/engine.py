@@ -297,12 +297,10 @@ def _parse_error(result: FileResult, settings: Settings, message: str, line: int
 
 
 def _suppress(result: FileResult, text: str) -> None:
-    try:
-        from promptlint import suppress
-    except ImportError:  # pragma: no cover - during bootstrap only
-        return
+    from promptlint import suppress
+
     directives = suppress.directives(text)
-    result.warnings += [f"{result.path}: {w}" for w in getattr(directives, "warnings", [])]
+    result.warnings += [f"{result.path}: {w}" for w in directives.warnings]
     for f in result.findings:
         f.suppressed = directives.suppresses(f)
 
@@ -393,7 +391,7 @@ def _cache(settings: Settings):
 def lint_paths(files: list[str], settings: Settings) -> RunResult:
     """Analyse files (already discovered); results sorted and deterministic."""
     run = RunResult()
-    for result in _results(files, settings):
+    for result in lint_many(files, settings):
         run.findings += result.findings
         run.callsites += result.callsites
         run.warnings += result.warnings
@@ -422,7 +420,3 @@ def project_findings(callsites: list[CallSite], settings: Settings) -> list[Find
         if "run_project" in vars(check):
             out += list(check(settings).run_project(callsites))
     return out
-
-
-def _results(files: list[str], settings: Settings):
-    return lint_many(files, settings)
