@@ -337,9 +337,10 @@ def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult,
 PARALLEL_LINES = 4000
 
 
-def lint_many(files: list[str], settings: Settings) -> list[FileResult]:
+def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileResult]:
     """Reading, the byte pre-check and cache look-ups happen here; only files that
-    need parsing go to worker processes, and only when there are enough of them."""
+    need parsing go to worker processes, and only when there are enough of them.
+    `progress(done, total)`, if given, is called here as files finish (the CLI's progress bar)."""
     cache = _cache(settings)
     results: list[FileResult | None] = []
     pending: list[tuple[int, str, bytes, str | None]] = []
@@ -361,14 +362,15 @@ def lint_many(files: list[str], settings: Settings) -> list[FileResult]:
     # only for a few thousand lines of real parsing work.
     work = sum(p[2].count(b"\n") for p in pending)
     jobs = settings.jobs or min(os.cpu_count() or 1, max(1, work // PARALLEL_LINES))
+    tick = _ticker(progress, len(files), len(files) - len(pending))
     if jobs <= 1 or len(pending) < 2:
-        computed = [_compute(shown, source, settings) for _, shown, source, _ in pending]
+        computed = [tick(_compute(shown, source, settings)) for _, shown, source, _ in pending]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            computed = list(pool.map(_compute, [p[1] for p in pending], [p[2] for p in pending],
-                                     [settings] * len(pending), chunksize=2))
+            computed = [tick(r) for r in pool.map(_compute, [p[1] for p in pending], [p[2] for p in pending],
+                                                  [settings] * len(pending), chunksize=2)]
     from promptlint.cache import file_hash
 
     for (index, _shown, _source, key), (result, deps) in zip(pending, computed):
@@ -376,6 +378,20 @@ def lint_many(files: list[str], settings: Settings) -> list[FileResult]:
         if cache is not None:
             cache.store(key, result, {dep: file_hash(dep) for dep in deps})
     return results
+
+
+def _ticker(progress, total: int, done: int):
+    """Pass each result through, telling `progress(done, total)` that one more file is finished."""
+    if progress is None:
+        return lambda item: item
+    progress(done, total)
+    count = iter(range(done + 1, total + 1))
+
+    def tick(item):
+        progress(next(count), total)
+        return item
+
+    return tick
 
 
 def _cache(settings: Settings):
@@ -388,10 +404,10 @@ def _cache(settings: Settings):
     return Cache(settings.cache_dir, f"{__version__}|{settings.analysis_hash()}|{codes}")
 
 
-def lint_paths(files: list[str], settings: Settings) -> RunResult:
+def lint_paths(files: list[str], settings: Settings, progress=None) -> RunResult:
     """Analyse files (already discovered); results sorted and deterministic."""
     run = RunResult()
-    for result in lint_many(files, settings):
+    for result in lint_many(files, settings, progress):
         run.findings += result.findings
         run.callsites += result.callsites
         run.warnings += result.warnings
