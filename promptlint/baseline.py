@@ -70,6 +70,7 @@ class Outcome:
     """What applying a baseline did to a run."""
 
     baselined: int = 0  # findings hidden because the baseline holds them
+    matched: list[Finding] = field(default_factory=list)  # those findings (SARIF reports them as unchanged)
     stale: int = 0  # baseline occurrences no current finding matched (files and rules in the run only)
 
 
@@ -84,18 +85,11 @@ def relative(path: str, directory: str) -> str:
 
 
 def _lines_reader():
-    cache: dict[str, list[str] | None] = {}
+    """A file's lines, for findings without a snippet: the lines spans point into (for a
+    notebook, its code cells joined), as the reports read them."""
+    from promptlint.report import ReportOptions
 
-    def lines_of(path: str) -> list[str] | None:
-        if path not in cache:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    cache[path] = fh.read().splitlines()
-            except OSError:
-                cache[path] = None
-        return cache[path]
-
-    return lines_of
+    return ReportOptions().lines_of
 
 
 def _keyed(findings: list[Finding], directory: str) -> list[tuple[Finding, Entry]]:
@@ -159,7 +153,8 @@ def _covered(entry: Entry, checked: set[str] | None, selected) -> bool:
 
 def apply(baseline: Baseline, findings: list[Finding], checked_files: list[str] | None = None,
           selected=None) -> tuple[list[Finding], Outcome]:
-    """Drop the findings the baseline holds. Returns the rest and the counts.
+    """Drop the findings the baseline holds. Returns the rest and the counts (and the
+    dropped findings in `Outcome.matched`).
 
     `checked_files`: the display paths this run linted (None: count every entry
     toward staleness); `selected(code)`: whether a rule ran.
@@ -173,6 +168,7 @@ def apply(baseline: Baseline, findings: list[Finding], checked_files: list[str] 
         elif remaining.get(entry.key, 0) > 0:
             remaining[entry.key] -= 1
             outcome.baselined += 1
+            outcome.matched.append(f)
         else:
             kept.append(f)
     checked = None if checked_files is None else {relative(p, baseline.directory) for p in checked_files}

@@ -438,6 +438,7 @@ def inventory_command(
 
 
 # ---------------------------------------------------------------- init
+    result.baselined = outcome.matched  # SARIF keeps them, marked "unchanged"
 
 
 @app.command("init")

@@ -58,6 +58,7 @@ DEFAULT_EXCLUDE = [
     ".promptlint_cache",
     ".tox",
     ".mypy_cache",
+    ".ipynb_checkpoints",  # Jupyter's autosaved copies of notebooks
 ]
 
 # Valid keys (kebab-case, as written in files) -> the type they must have.

@@ -1,7 +1,8 @@
 """Paths on the command line -> the sorted list of Python files to analyse.
 
-- Directories are walked in sorted order; `.py` files are kept, `.pyi` stubs are
-  skipped, `.ipynb` notebooks are skipped with one notice (support is planned).
+- Directories are walked in sorted order; `.py` files and `.ipynb` notebooks are
+  kept (notebooks are analysed cell by cell, see notebook.py), `.pyi` stubs are
+  skipped.
 - Excludes (`exclude` – the defaults unless overridden – plus `extend-exclude`
   and `--exclude`) use gitignore pattern semantics, anchored at Settings.root.
 - `.gitignore` files are honoured (`respect-gitignore`): every `.gitignore` from
@@ -175,15 +176,13 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
              cwd: str | None = None) -> list[str]:
     """Files to analyse, as sorted, de-duplicated display paths.
 
-    `notices` (if given) receives one-line messages for stderr: skipped notebooks,
-    unreadable directories. A path that does not exist raises DiscoveryError.
+    `notices` (if given) receives one-line messages for stderr: unreadable directories. A path that does not exist raises DiscoveryError.
     """
     notices = notices if notices is not None else []
     cwd = os.path.abspath(cwd or os.getcwd())
     excluder = Excluder(settings)
     root_real = os.path.realpath(settings.root)
     found: dict[str, str] = {}  # real path -> display path (first seen wins)
-    notebooks: list[str] = []
 
     def add(path: str, via_link: bool = False) -> None:
         # The same file reached twice (through a symlink) is listed once, preferably by its own path.
@@ -203,24 +202,16 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
         if is_dir and not settings.force_exclude:
             excluder.forced.append(path)
         if not is_dir:
-            if path.endswith(".ipynb"):
-                notebooks.append(display_path(path, cwd))
-            elif not path.endswith(".pyi"):
+            if not path.endswith(".pyi"):
                 add(path)  # an explicit file is analysed whatever its extension
             continue
         real = os.path.realpath(path)
         boundary = root_real if _is_within(real, root_real) else real
-        _walk(path, boundary, excluder, add, notebooks, notices, cwd)
-
-    if notebooks:
-        first = sorted(notebooks)[0]
-        more = f" and {len(notebooks) - 1} more" if len(notebooks) > 1 else ""
-        notices.append(f"skipped {first}{more}: .ipynb notebooks are not supported yet")
+        _walk(path, boundary, excluder, add, notices, cwd)
     return sorted(set(found.values()))
 
 
-def _walk(top: str, boundary: str, excluder: Excluder, add, notebooks: list[str],
-          notices: list[str], cwd: str) -> None:
+def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], cwd: str) -> None:
     top_real = os.path.realpath(top)
     visited = {top_real}
     stack = [(top, False)]  # (directory, reached through a symlink)
@@ -254,9 +245,7 @@ def _walk(top: str, boundary: str, excluder: Excluder, add, notebooks: list[str]
                     continue
                 visited.add(real)
                 subdirs.append((path, via_link or is_link))
-            elif entry.name.endswith(".py"):
+            elif entry.name.endswith((".py", ".ipynb")):
                 if not excluder.excluded(path, False):
                     add(path, via_link or is_link)
-            elif entry.name.endswith(".ipynb") and not excluder.excluded(path, False):
-                notebooks.append(display_path(path, cwd))
         stack.extend(reversed(subdirs))  # keep the walk in sorted order

@@ -35,6 +35,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     lines: int = 0
+    baselined: list[Finding] | None = None  # with --baseline: the findings it holds (SARIF: "unchanged")
 
 
 @cache
@@ -132,6 +133,14 @@ def lint_source(path: str, source: bytes, settings: Settings, prechecked: bool =
 
 
 def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool) -> FileResult:
+    if path.endswith(".ipynb"):  # its code cells joined into one module; spans stay in it (notebook.py)
+        from promptlint.notebook import lint_notebook
+
+        return lint_notebook(path, source, settings, _lint_python)
+    return _lint_python(path, source, settings, prechecked)
+
+
+def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
     codes = [c for c in selected_codes(settings.select, settings.ignore) if c not in ENGINE_CODES]
     if not prechecked and not may_hold_callsite(source, settings):
@@ -350,7 +359,7 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
         if source is None:
             results.append(FileResult(shown, warnings=[problem]))
             continue
-        if not may_hold_callsite(source, settings):
+        if not shown.endswith(".ipynb") and not may_hold_callsite(source, settings):
             results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
             continue
         key = cache.key(shown, source) if cache else None

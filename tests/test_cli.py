@@ -261,10 +261,10 @@ def test_all_files_excluded_passes_without_calling_the_engine(project, fake, cap
 
 
 def test_notices_go_to_stderr(project, fake, capsys):
-    (project / "nb.ipynb").write_text("{}")
+    fake.warnings = ["big.py: skipped: 9 bytes is over max-file-bytes (1)"]
     code, out, err = run(capsys, "check")
-    assert "nb.ipynb" not in out and "warning: skipped nb.ipynb" in err
-    assert "nb.ipynb" not in run(capsys, "check", "--quiet")[2]
+    assert "big.py" not in out and "warning: big.py: skipped" in err
+    assert "big.py" not in run(capsys, "check", "--quiet")[2]
 
 
 # ---------------------------------------------------------------- config

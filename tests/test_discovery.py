@@ -33,11 +33,12 @@ def test_py_files_sorted_stubs_and_other_files_skipped(project):
     assert discover(["."], settings(project)) == ["a.py", "b.py", "pkg/__init__.py", "pkg/z.py"]
 
 
-def test_notebooks_are_skipped_with_one_notice(project):
-    touch(project, "a.py", "nb/one.ipynb", "nb/two.ipynb")
+def test_notebooks_are_found_but_not_their_checkpoints(project):
+    touch(project, "a.py", "nb/one.ipynb", "nb/two.ipynb", "nb/.ipynb_checkpoints/one-checkpoint.ipynb")
     notices = []
-    assert discover(["."], settings(project), notices) == ["a.py"]
-    assert len(notices) == 1 and "nb/one.ipynb and 1 more" in notices[0] and ".ipynb" in notices[0]
+    assert discover(["."], settings(project), notices) == ["a.py", "nb/one.ipynb", "nb/two.ipynb"]
+    assert notices == []
+    assert discover(["nb/two.ipynb"], settings(project)) == ["nb/two.ipynb"]
 
 
 def test_default_excludes_at_any_depth(project):

@@ -101,7 +101,7 @@ def test_full_without_source_still_names_the_rule(project):
 
 # ---------------------------------------------------------------- json / json-lines
 
-FINDING_KEYS = {"code", "name", "message", "severity", "path", "location", "end_location", "fingerprint", "url",
+FINDING_KEYS = {"code", "name", "cell", "message", "severity", "path", "location", "end_location", "fingerprint", "url",
                 "fix", "waste_tokens_per_call", "waste_kind", "usd_per_1k_calls", "assumptions", "suppressed"}
 
 

@@ -43,6 +43,7 @@ class ReportOptions:
     estimates: bool = False
     waste: dict | None = None
     _lines: dict[str, list[str] | None] = field(default_factory=dict)
+    _notebooks: dict[str, object] = field(default_factory=dict)
 
     def text_of(self, path: str) -> str | None:
         if path in self.sources:
@@ -55,10 +56,24 @@ class ReportOptions:
             return None
 
     def lines_of(self, path: str) -> list[str] | None:
+        """The lines spans point into: for a notebook, its code cells joined (notebook.py)."""
         if path not in self._lines:
-            text = self.text_of(path)
+            notebook = self.notebook(path) if path.endswith(".ipynb") else None
+            text = notebook.source if notebook is not None else self.text_of(path)
             self._lines[path] = None if text is None else text.splitlines()
         return self._lines[path]
+
+    def notebook(self, path: str):
+        """The parsed notebook (notebook.Notebook) at `path`, or None (not one, or unreadable)."""
+        if path not in self._notebooks:
+            from promptlint.notebook import NotebookError, parse
+
+            text = self.text_of(path) if path.endswith(".ipynb") else None
+            try:
+                self._notebooks[path] = None if text is None else parse(text)
+            except NotebookError:
+                self._notebooks[path] = None
+        return self._notebooks[path]
 
 
 def render(fmt: str, result, settings, stream, options: ReportOptions | None = None) -> None:
@@ -80,6 +95,24 @@ def visible(findings: list[Finding], options: ReportOptions) -> list[Finding]:
     """Findings a human-facing format shows: suppressed ones only on request; sorted."""
     keep = [f for f in findings if options.show_suppressed or not f.suppressed]
     return sorted(keep, key=Finding.sort_key)
+
+
+def cell_position(finding: Finding, options: ReportOptions) -> tuple[int, int, int] | None:
+    """(cell, line in the cell, end line in the cell) of a finding in a notebook, else None."""
+    notebook = options.notebook(finding.path) if finding.path.endswith(".ipynb") else None
+    where = notebook.locate(finding.span.line) if notebook is not None else None
+    if where is None:
+        return None
+    cell, line = where
+    return cell, line, line + finding.span.end_line - finding.span.line
+
+
+def where(finding: Finding, options: ReportOptions) -> str:
+    """`path:line:col`, or ruff's `path:cell 3:2:1` (cell, line in it, column) in a notebook."""
+    cell = cell_position(finding, options)
+    if cell is None:
+        return f"{finding.path}:{finding.span.line}:{finding.span.column}"
+    return f"{finding.path}:cell {cell[0]}:{cell[1]}:{finding.span.column}"
 
 
 def finite(value: float | None) -> float | None:

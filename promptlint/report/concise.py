@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from promptlint.report import ReportOptions, visible, waste_text
+from promptlint.report import where as location
 
 BOLD, RED, DIM, RESET = "\x1b[1m", "\x1b[31m", "\x1b[2m", "\x1b[0m"
 
 
 def headline(finding, options: ReportOptions) -> str:
     """The one-line form of a finding, shared with the full format."""
-    span = finding.span
-    where = f"{finding.path}:{span.line}:{span.column}:"
+    where = location(finding, options) + ":"
     code = finding.code
     extra = waste_text(finding)
     if options.color:

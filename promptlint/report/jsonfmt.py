@@ -2,6 +2,9 @@
 
 Schema version 1. Keys are snake_case, always present (null when unknown),
 sorted, non-ASCII kept as is. Changes within a schema version are additive only.
+`cell` (added in schema 1): for a finding in a Jupyter notebook, the cell's number
+(1-based over all cells, markdown ones included), and `location` / `end_location`
+lines are lines of that cell; null for a Python file.
 `summary.waste` (added in schema 1): run totals of the waste estimates by rule
 and task, `prices_as_of`, and a monthly figure when traffic is configured
 (null when no finding carries an estimate; see docs/estimates.md).
@@ -13,21 +16,23 @@ import json
 
 from promptlint import __version__
 from promptlint.fingerprint import stable_fingerprints
-from promptlint.report import RULE_URL, ReportOptions, finite, visible
+from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, visible
 
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f, fingerprint: str) -> dict:
+def finding_dict(f, fingerprint: str, cell: tuple[int, int, int] | None = None) -> dict:
     span = f.span
+    line, end_line = (cell[1], cell[2]) if cell else (span.line, span.end_line)
     return {
         "code": f.code,
         "name": f.name,
         "message": f.message,
         "severity": f.severity,
         "path": f.path,
-        "location": {"line": span.line, "column": span.column},
-        "end_location": {"line": span.end_line, "column": span.end_column},
+        "cell": cell[0] if cell else None,
+        "location": {"line": line, "column": span.column},
+        "end_location": {"line": end_line, "column": span.end_column},
         "fingerprint": fingerprint,
         "url": RULE_URL.format(code=f.code),
         "fix": None,  # no autofixes yet; the key is part of schema 1
@@ -43,7 +48,7 @@ def finding_dicts(result, options: ReportOptions) -> list[dict]:
     # Fingerprints over every finding, so --show-suppressed never changes an ordinal.
     prints = stable_fingerprints(result.findings, options.lines_of)
     by_id = {id(f): fp for f, fp in zip(result.findings, prints)}
-    return [finding_dict(f, by_id[id(f)]) for f in visible(result.findings, options)]
+    return [finding_dict(f, by_id[id(f)], cell_position(f, options)) for f in visible(result.findings, options)]
 
 
 def summary(result, options: ReportOptions | None = None) -> dict:

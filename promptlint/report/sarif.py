@@ -6,6 +6,22 @@ directory promptlint ran in, where CI checks the repository out), symlinks
 resolved, POSIX, percent-encoded. Suppressed findings stay in, marked
 `suppressions: [{"kind": "inSource"}]`. No timestamps; the only machine-specific
 field is `originalUriBaseIds`, which `--sarif-no-root` drops.
+
+Notebooks (`.ipynb`): the region is where the flagged code is written in the
+notebook file itself, the line and column inside the cell's JSON source string
+(`notebook.Notebook.file_position`). It is the only position GitHub code
+scanning can show (it displays the file's lines; it has no notion of cells),
+and `primaryLocationLineHash` hashes that line, so an alert follows the code
+when outputs or other cells move it. The cell, and the line and column in it,
+are in `properties.notebook` and at the end of the message ("cell 2, line 1").
+
+Baselines (`--baseline`): the findings the baseline holds are kept with
+`"baselineState": "unchanged"` and the others get `"new"`; without a baseline no
+result has a baselineState. Leaving them out would make GitHub close their
+alerts as fixed (it tracks alerts itself and ignores baselineState); kept, its
+alert list stays true and its pull-request checks still flag only alerts the
+change introduces, while the SARIF Viewer can filter on baselineState. The
+exit code counts new findings only, as in every other format.
 """
 
 from __future__ import annotations
@@ -18,7 +34,7 @@ from urllib.parse import quote
 
 from promptlint import __version__
 from promptlint.fingerprint import line_hashes, stable_fingerprints
-from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, finite, money
+from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, cell_position, finite, money
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_MAX_RESULTS = 25_000
@@ -105,8 +121,22 @@ def _message(f) -> str:
     return text
 
 
+def _region(f, notebook) -> dict:
+    span = f.span
+    start = end = None
+    if notebook is not None:
+        start = notebook.file_position(span.line, span.column)
+        end = notebook.file_position(span.end_line, span.end_column)
+    if start is None or end is None:
+        return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line,
+                "endColumn": span.end_column}
+    return {"startLine": start[0], "startColumn": start[1], "endLine": end[0], "endColumn": end[1]}
+
+
 def build(result, options: ReportOptions) -> dict:
-    findings = sorted(result.findings, key=lambda f: f.sort_key())
+    baselined = getattr(result, "baselined", None)  # None: no baseline in use
+    held = {id(f) for f in baselined or []}
+    findings = sorted([*result.findings, *(baselined or [])], key=lambda f: f.sort_key())
     docs = _docs()
     codes = sorted({f.code for f in findings})
     examples = {f.code: f for f in reversed(findings)}
@@ -121,32 +151,38 @@ def build(result, options: ReportOptions) -> dict:
             text = options.text_of(f.path)
             hashes[f.path] = None if text is None else line_hashes(text)
         prints = {"promptlint/v1": stable_fp}
+        notebook = options.notebook(f.path) if f.path.endswith(".ipynb") else None
+        region = _region(f, notebook)
         file_hashes = hashes[f.path]
-        if file_hashes and 1 <= f.span.line <= len(file_hashes):
-            prints["primaryLocationLineHash"] = file_hashes[f.span.line - 1]
+        if file_hashes and 1 <= region["startLine"] <= len(file_hashes):
+            prints["primaryLocationLineHash"] = file_hashes[region["startLine"] - 1]
+        message = _message(f)
+        cell = cell_position(f, options) if notebook is not None else None
+        if cell is not None:
+            message += f" (cell {cell[0]}, line {cell[1]})"
         item = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": _LEVELS.get(f.severity, "warning"),
-            "message": {"text": _message(f)},
+            "message": {"text": message},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": artifact_location(f.path, options.srcroot),
-                    "region": {
-                        "startLine": f.span.line,
-                        "startColumn": f.span.column,
-                        "endLine": f.span.end_line,
-                        "endColumn": f.span.end_column,
-                    },
+                    "region": region,
                 },
             }],
             "partialFingerprints": prints,
             "suppressions": [{"kind": "inSource"}] if f.suppressed else [],
         }
+        if baselined is not None:
+            item["baselineState"] = "unchanged" if id(f) in held else "new"
         props = {
             "waste_tokens_per_call": f.waste_tokens_per_call,
             "waste_kind": f.waste_kind,
             "usd_per_1k_calls": finite(f.usd_per_1k_calls),
+            "notebook": None if cell is None else {
+                "cell": cell[0], "line": cell[1], "column": f.span.column,
+                "end_line": cell[2], "end_column": f.span.end_column},
         }
         props = {k: v for k, v in props.items() if v is not None}
         if props:
