@@ -11,7 +11,7 @@ counted (`out_of_scope`). The checkout is expected at <repos-dir>/<owner>+<name>
 with HEAD at that commit; otherwise the repository is skipped with a warning.
 
 promptlint runs on the checkout (`inventory` for call sites, `check` for
-findings, both --isolated --no-cache). A reported item matches a label of the
+findings, both --isolated --no-cache, notebooks excluded). A reported item matches a label of the
 same path (and, for findings, the same code) when its line lies in
 [line, end_line]; each label matches at most one reported item. A reported item
 inside an `out_of_scope` range is not counted either way. Every other reported
@@ -206,10 +206,14 @@ def run_json(cmd: list[str], cwd: Path) -> dict:
                          f"{proc.stderr.strip()[-2000:]}") from None
 
 
+# Labels cover Python modules only: notebooks are excluded from the run (a notebook
+# position is a cell and a line in it, which the inventory does not report yet).
+COMMON = [".", "--isolated", "--no-cache", "--exclude", "*.ipynb", "--output-format", "json"]
+
+
 def run_promptlint(exe: str, checkout: Path) -> tuple[dict, dict]:
-    inventory = run_json([exe, "inventory", ".", "--isolated", "--no-cache", "--output-format", "json"], checkout)
-    check = run_json([exe, "check", ".", "--isolated", "--no-cache", "--exit-zero",
-                      "--output-format", "json"], checkout)
+    inventory = run_json([exe, "inventory", *COMMON], checkout)
+    check = run_json([exe, "check", *COMMON, "--exit-zero"], checkout)
     return inventory, check
 
 
