@@ -372,6 +372,7 @@ def _baseline(result, settings, checked: list[str], write_path: str | None) -> l
         notes.append(f"Baseline {write_path}: {how} {count} finding{'s' if count != 1 else ''}.")
         active = bl.load(target)
     result.findings, outcome = bl.apply(active, result.findings, checked, selected)
+    result.baselined = outcome.matched  # SARIF keeps them, marked "unchanged"
     if outcome.baselined:
         notes.append(f"{outcome.baselined} finding{'s' if outcome.baselined != 1 else ''} "
                      f"hidden by the baseline.")
@@ -438,7 +439,6 @@ def inventory_command(
 
 
 # ---------------------------------------------------------------- init
-    result.baselined = outcome.matched  # SARIF keeps them, marked "unchanged"
 
 
 @app.command("init")
