@@ -37,7 +37,9 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 
-__all__ = ["Notebook", "NotebookError", "parse", "python_source"]
+__all__ = ["NOT_A_NOTEBOOK", "Notebook", "NotebookError", "lint_notebook", "parse"]
+
+NOT_A_NOTEBOOK = "not a valid notebook: "  # PL000 message prefix; its span is a position in the file
 
 # Cell magics whose body is Python (ruff's allow-list); a cell starting with any other is skipped.
 PYTHON_CELL_MAGICS = frozenset({"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"})
@@ -136,7 +138,7 @@ def lint_notebook(path: str, data: bytes, settings, lint_python):
         notebook = parse(data)
     except NotebookError as exc:
         result = FileResult(path, lines=data.count(b"\n") + 1)
-        _parse_error(result, settings, f"not a valid notebook: {exc}", exc.line, exc.column)
+        _parse_error(result, settings, f"{NOT_A_NOTEBOOK}{exc}", exc.line, exc.column)
         return result
     source = notebook.source.encode("utf-8") if notebook.python else b""
     result = lint_python(path, source, settings, False)
@@ -147,19 +149,6 @@ def lint_notebook(path: str, data: bytes, settings, lint_python):
         if finding.assumptions:
             finding.assumptions = [notebook.relabel(a, path) for a in finding.assumptions]
     return result
-
-
-def python_source(data: bytes) -> tuple[bytes | None, list[tuple[int, int, str]]]:
-    """The engine's entry point: (joined source as UTF-8 or None, problems as
-    (line, column, message)). None with one problem: not a notebook (the position is in
-    the file). b"" for a notebook with nothing to analyse."""
-    try:
-        notebook = parse(data)
-    except NotebookError as exc:
-        return None, [(exc.line, exc.column, f"not a valid notebook: {exc}")]
-    if not notebook.python:
-        return b"", []
-    return notebook.source.encode("utf-8"), notebook.problems
 
 
 def parse(data: bytes | str) -> Notebook:

@@ -68,9 +68,15 @@ class ReportOptions:
         if path not in self._notebooks:
             from promptlint.notebook import NotebookError, parse
 
-            text = self.text_of(path) if path.endswith(".ipynb") else None
+            data: str | bytes | None = self.sources.get(path)
+            if data is None and path.endswith(".ipynb"):
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()  # bytes: a file that is not UTF-8 is not a notebook here either
+                except OSError:
+                    data = None
             try:
-                self._notebooks[path] = None if text is None else parse(text)
+                self._notebooks[path] = None if data is None else parse(data)
             except NotebookError:
                 self._notebooks[path] = None
         return self._notebooks[path]
@@ -97,14 +103,39 @@ def visible(findings: list[Finding], options: ReportOptions) -> list[Finding]:
     return sorted(keep, key=Finding.sort_key)
 
 
+def _notebook(finding: Finding, options: ReportOptions):
+    """The notebook whose joined cells the finding's span points into, if any (a file that
+    is not a notebook is reported at a position in the file itself)."""
+    if not finding.path.endswith(".ipynb"):
+        return None
+    from promptlint.notebook import NOT_A_NOTEBOOK
+
+    if finding.message.startswith(NOT_A_NOTEBOOK):
+        return None
+    return options.notebook(finding.path)
+
+
 def cell_position(finding: Finding, options: ReportOptions) -> tuple[int, int, int] | None:
     """(cell, line in the cell, end line in the cell) of a finding in a notebook, else None."""
-    notebook = options.notebook(finding.path) if finding.path.endswith(".ipynb") else None
+    notebook = _notebook(finding, options)
     where = notebook.locate(finding.span.line) if notebook is not None else None
     if where is None:
         return None
     cell, line = where
     return cell, line, line + finding.span.end_line - finding.span.line
+
+
+def file_span(finding: Finding, options: ReportOptions) -> tuple[int, int, int, int]:
+    """(line, column, end line, end column) in the file on disk: for a notebook, where the
+    code is written inside the cell's JSON string (see notebook.Notebook.file_position)."""
+    span = finding.span
+    notebook = _notebook(finding, options)
+    if notebook is not None:
+        start = notebook.file_position(span.line, span.column)
+        end = notebook.file_position(span.end_line, span.end_column)
+        if start is not None and end is not None:
+            return (*start, *end)
+    return span.line, span.column, span.end_line, span.end_column
 
 
 def where(finding: Finding, options: ReportOptions) -> str:

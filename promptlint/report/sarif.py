@@ -17,7 +17,7 @@ are in `properties.notebook` and at the end of the message ("cell 2, line 1").
 
 Baselines (`--baseline`): the findings the baseline holds are kept with
 `"baselineState": "unchanged"` and the others get `"new"`; without a baseline no
-result has a baselineState. Leaving them out would make GitHub close their
+result has a baselineState, nor has a suppressed one (baselines never hold them). Leaving them out would make GitHub close their
 alerts as fixed (it tracks alerts itself and ignores baselineState); kept, its
 alert list stays true and its pull-request checks still flag only alerts the
 change introduces, while the SARIF Viewer can filter on baselineState. The
@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from promptlint import __version__
 from promptlint.fingerprint import line_hashes, stable_fingerprints
-from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, cell_position, finite, money
+from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, cell_position, file_span, finite, money
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_MAX_RESULTS = 25_000
@@ -121,18 +121,6 @@ def _message(f) -> str:
     return text
 
 
-def _region(f, notebook) -> dict:
-    span = f.span
-    start = end = None
-    if notebook is not None:
-        start = notebook.file_position(span.line, span.column)
-        end = notebook.file_position(span.end_line, span.end_column)
-    if start is None or end is None:
-        return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line,
-                "endColumn": span.end_column}
-    return {"startLine": start[0], "startColumn": start[1], "endLine": end[0], "endColumn": end[1]}
-
-
 def build(result, options: ReportOptions) -> dict:
     baselined = getattr(result, "baselined", None)  # None: no baseline in use
     held = {id(f) for f in baselined or []}
@@ -151,13 +139,13 @@ def build(result, options: ReportOptions) -> dict:
             text = options.text_of(f.path)
             hashes[f.path] = None if text is None else line_hashes(text)
         prints = {"promptlint/v1": stable_fp}
-        notebook = options.notebook(f.path) if f.path.endswith(".ipynb") else None
-        region = _region(f, notebook)
+        line, column, end_line, end_column = file_span(f, options)
+        region = {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
         file_hashes = hashes[f.path]
         if file_hashes and 1 <= region["startLine"] <= len(file_hashes):
             prints["primaryLocationLineHash"] = file_hashes[region["startLine"] - 1]
         message = _message(f)
-        cell = cell_position(f, options) if notebook is not None else None
+        cell = cell_position(f, options)
         if cell is not None:
             message += f" (cell {cell[0]}, line {cell[1]})"
         item = {
@@ -174,7 +162,7 @@ def build(result, options: ReportOptions) -> dict:
             "partialFingerprints": prints,
             "suppressions": [{"kind": "inSource"}] if f.suppressed else [],
         }
-        if baselined is not None:
+        if baselined is not None and not f.suppressed:  # baselines never hold suppressed findings
             item["baselineState"] = "unchanged" if id(f) in held else "new"
         props = {
             "waste_tokens_per_call": f.waste_tokens_per_call,
