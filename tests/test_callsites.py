@@ -144,6 +144,12 @@ CASES = {
         client = instructor.from_openai(OpenAI())
         client.chat.completions.create(model="gpt-4o", response_model=int, messages=[])
         """, "openai", "chat.completions.create", 5),
+    "instructor create_with_completion": ("""
+        import instructor
+        from openai import OpenAI
+        __client = instructor.from_openai(OpenAI())
+        result, raw = __client.chat.completions.create_with_completion(model="gpt-4o", response_model=int, messages=[])
+        """, "openai", "chat.completions.create_with_completion", 5),
     "untyped client with a distinctive chain": ("""
         def ask(client, q):
             return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])
