@@ -209,6 +209,9 @@ def check(
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
     statistics: bool = typer.Option(False, "--statistics", help="Print a count per rule instead of findings."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print findings only."),
+    color: str = typer.Option("auto", "--color", metavar="WHEN",
+                              help="auto | always | never. auto: colour on a terminal, off with NO_COLOR, "
+                                   "on with FORCE_COLOR."),
     show_settings: bool = typer.Option(False, "--show-settings", help="Print the resolved settings and exit."),
     no_force_exclude: bool = typer.Option(False, "--no-force-exclude",
                                           help="Lint explicitly passed files even if excluded."),
@@ -233,7 +236,7 @@ def check(
             paths=list(paths or []), output_format=output_format, output_file=output_file,
             sarif_file=sarif_file, select=select, extend_select=extend_select, ignore=ignore,
             exclude=exclude, config_file=config_file, isolated=isolated, exit_zero=exit_zero,
-            statistics=statistics, quiet=quiet, show_settings=show_settings,
+            statistics=statistics, quiet=quiet, color=color, show_settings=show_settings,
             no_force_exclude=no_force_exclude, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs,
             show_suppressed=show_suppressed, sarif_no_root=sarif_no_root,
             stdin_filename=stdin_filename, add_noqa=add_noqa,
@@ -248,6 +251,8 @@ def _check(**o) -> int:
     from promptlint.errors import UsageError
 
     paths = o["paths"]
+    if o["color"] not in COLOR_CHOICES:
+        raise UsageError(f"--color must be one of {', '.join(COLOR_CHOICES)}, got '{o['color']}'")
     use_stdin = paths == ["-"] or (not paths and o["stdin_filename"] is not None)
     if "-" in paths and not use_stdin:
         raise UsageError("'-' (stdin) cannot be combined with other paths")
@@ -279,7 +284,7 @@ def _check(**o) -> int:
     _resolve_tokenizer(settings)
 
     from promptlint import engine
-    from promptlint.report import ReportOptions
+    from promptlint.report import ReportOptions, visible
 
     quiet = o["quiet"]
     notices: list[str] = []
@@ -295,7 +300,13 @@ def _check(**o) -> int:
         result = _lint_stdin(display, settings, sources)
     else:
         files = discover(paths, settings, notices)
-        result = engine.lint_paths(files, settings) if files else engine.RunResult()
+        progress = _Progress() if files and not quiet and sys.stderr.isatty() else None
+        try:  # the keyword only when there is a bar, so stand-in engines in tests keep working
+            result = (engine.lint_paths(files, settings, **({"progress": progress} if progress else {}))
+                      if files else engine.RunResult())
+        finally:
+            if progress:
+                progress.close()
     result = _finalize(result, settings)
     baseline_notes = _baseline(result, settings, [display] if use_stdin else files, o.get("write_baseline"))
 
@@ -303,13 +314,26 @@ def _check(**o) -> int:
                             sources=sources)
     options.estimates, options.waste = True, _price(result, settings)
     fmt = settings.output_format
-    if o["statistics"]:
+    # At a terminal (or with colour forced) concise / full become the grouped colour report;
+    # rich is imported only then, and only when there is a finding to show.
+    color = _use_color(o["color"], sys.stdout)
+    shown = [f for f in visible(result.findings, options) if not (o["statistics"] and f.suppressed)]
+    pretty = (bool(shown) and o["output_file"] is None and fmt in ("concise", "full")
+              and (color or sys.stdout.isatty()))
+    if pretty:
+        from promptlint.report import terminal
+
+        options.color = color
+        if o["statistics"]:
+            terminal.statistics(result, sys.stdout, options, summary=not quiet)
+        else:
+            terminal.render(result, sys.stdout, options, full=fmt == "full", summary=not quiet)
+        sys.stdout.flush()
+        options.color = False
+    elif o["statistics"]:
         _write_statistics(result.findings, o["output_file"])
     else:
-        options.color = (o["output_file"] is None and fmt in ("concise", "full") and sys.stdout.isatty()
-                         and not os.environ.get("NO_COLOR"))
         _write(fmt, result, settings, o["output_file"], options)
-        options.color = False
     if o["sarif_file"]:
         _write("sarif", result, settings, o["sarif_file"], options)
 
@@ -324,15 +348,14 @@ def _check(**o) -> int:
     if not quiet:
         for line in [*notices, *result.warnings]:
             sys.stderr.write(f"warning: {line}\n")
-        if options.waste and fmt in ("concise", "full") and not o["statistics"]:
+        if options.waste and fmt in ("concise", "full") and not o["statistics"] and not pretty:
             from promptlint.prices import summary_lines
 
             sys.stderr.write("".join(f"{line}\n" for line in summary_lines(options.waste)))
         sys.stderr.write("".join(f"{line}\n" for line in baseline_notes))
-        if active:
-            sys.stderr.write(f"Found {len(active)} finding{'s' if len(active) != 1 else ''}.\n")
-        else:
-            sys.stderr.write("All checks passed.\n")
+        if not pretty:  # the terminal report ends with its own count line
+            sys.stderr.write(f"Found {len(active)} finding{'s' if len(active) != 1 else ''}.\n" if active
+                             else "All checks passed.\n")
     errors = list(getattr(result, "errors", None) or [])
     for line in errors:  # e.g. a rule that crashed on one file: the run went on, but exit 2
         _error(line)
@@ -341,6 +364,49 @@ def _check(**o) -> int:
     if o["add_noqa"] or o["exit_zero"]:
         return EXIT_OK
     return EXIT_FINDINGS if active else EXIT_OK
+
+
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def _use_color(choice: str, stream) -> bool:
+    """--color wins; for auto, NO_COLOR (no-color.org) beats FORCE_COLOR, which beats the TTY test."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+class _Progress:
+    """`progress(done, total)` for engine.lint_paths: a bar on stderr once a run has lasted
+    DELAY seconds. Until then it only reads the clock; rich is imported when the bar starts."""
+
+    DELAY = 2.0
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if done >= total or self.clock() - self.start < self.DELAY:
+                return
+            from promptlint.report.terminal import progress_bar
+
+            self.bar, self.task = progress_bar(done, total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 def _baseline(result, settings, checked: list[str], write_path: str | None) -> list[str]:

@@ -32,7 +32,7 @@ INFORMATION_URI = "https://github.com/promptlint/promptlint"
 @dataclass(slots=True)
 class ReportOptions:
     show_suppressed: bool = False  # concise/full/json/json-lines/github (SARIF always keeps them)
-    color: bool = False  # ANSI colours in concise/full
+    color: bool = False  # ANSI colours in the terminal report (report/terminal.py)
     # Directory that SARIF URIs are relative to (%SRCROOT%); output paths are relative to cwd.
     srcroot: str = field(default_factory=os.getcwd)
     sarif_root_uri: bool = True  # False: omit originalUriBaseIds (--sarif-no-root)

@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-from promptlint.report import ReportOptions, visible
-from promptlint.report.concise import BOLD, RED, RESET, headline
+from promptlint.report import ReportOptions, cell_position, visible
+from promptlint.report.concise import headline
 
 
 def _underline(line: str, column: int, end_column: int | None) -> str:
@@ -26,15 +26,15 @@ def block(finding, options: ReportOptions) -> list[str]:
     out = [headline(finding, options)]
     lines = options.lines_of(finding.path)
     span = finding.span
-    if lines and 1 <= span.line <= len(lines):
-        source = lines[span.line - 1].rstrip("\r\n")
+    source = lines[span.line - 1].rstrip("\r\n") if lines and 1 <= span.line <= len(lines) else ""
+    if source.strip():
         end = span.end_column if span.end_line == span.line else None
-        gutter = " " * len(str(span.line))
+        cell = cell_position(finding, options)
+        number = cell[1] if cell else span.line  # in a notebook, the line in the cell
+        gutter = " " * len(str(number))
         label = f"{finding.code} {finding.name}"
         marks = _underline(source, span.column, end)
-        if options.color:
-            marks, label = f"{BOLD}{RED}{marks}", f"{label}{RESET}"
-        out += [f"{gutter} |", f"{span.line} | {source}", f"{gutter} | {marks} {label}", f"{gutter} |"]
+        out += [f"{gutter} |", f"{number} | {source}", f"{gutter} | {marks} {label}", f"{gutter} |"]
     else:
         out.append(f"  = rule: {finding.code} {finding.name}")
     for note in finding.assumptions or []:
