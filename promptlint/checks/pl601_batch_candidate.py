@@ -22,9 +22,10 @@ from promptlint.values import Ctx, Map, Num, Seq, is_static
 # Calls that pass a collection through: the items are the collection's.
 WRAPPERS = {"enumerate", "sorted", "list", "tuple", "reversed", "tqdm", "track", "zip", "iter"}
 INTERACTIVE_TOOL = "interactive"
-# A module that asks its user questions is an interactive tool, even as a CLI command.
+# A module that asks its user questions, or shows a spinner while it waits for the model
+# (rich's `console.status`), is an interactive tool, even as a CLI command.
 INTERACTIVE = re.compile(r"\b(?:input\(|Confirm\.ask|Prompt\.ask|click\.confirm|click\.prompt|typer\.confirm|"
-                         r"typer\.prompt|questionary\.)")
+                         r"typer\.prompt|questionary\.|console\.status\()")
 
 
 @cache
