@@ -72,9 +72,11 @@ class UnboundedAgentLoop(Check):
             calls = ", ".join(f"`{s.callee}`" for s in sites[:2]) + (" ..." if len(sites) > 2 else "")
             if id(loop) in via:
                 calls += f" (through `{via[id(loop)]}()`)"
-            message = (f"`{keyword} {shown[:40]}` repeats {calls} with no iteration cap: nothing counts the "
-                       f"iterations against a limit, so a model that keeps asking for another step keeps "
-                       f"the loop (and the bill) running")
+            infinite = self._infinite_bound(ctx, loop, sites) if isinstance(loop, cst.While) else None
+            cause = (f"its limit `{infinite}` is infinite" if infinite
+                     else "nothing counts the iterations against a limit")
+            message = (f"`{keyword} {shown[:40]}` repeats {calls} with no iteration cap: {cause}, so a model "
+                       f"that keeps asking for another step keeps the loop (and the bill) running")
             if waste is not None:
                 least = "" if all(c[1] for c in costs) else "at least "
                 message += f"; each 10 iterations cost {least}~{waste:,} tokens (static prompt plus output cap)"
@@ -103,8 +105,8 @@ class UnboundedAgentLoop(Check):
             it = loop.iter
             return (isinstance(it, cst.Call) and dotted(it.func) in ("itertools.count", "count")
                     and not it.args)
-        if _has_ordering(loop.test):
-            return False  # while step < MAX_STEPS
+        if _has_ordering(loop.test) and not _infinite_operand(ctx, info, loop.test):
+            return False  # while step < MAX_STEPS (but not `< max_turns` with max_turns=float("inf"))
         counted = _names(loop.test)
         for node in walk(loop.body):
             if isinstance(node, cst.If) and _has_ordering(node.test) and _stops(node.body):
@@ -117,6 +119,14 @@ class UnboundedAgentLoop(Check):
             if isinstance(node, cst.Call) and self._input_call(ctx, info, node):
                 return False  # driven by outside input (a chat prompt, a queue), not by the model
         return True
+
+    @staticmethod
+    def _infinite_bound(ctx, loop, sites) -> str | None:
+        """The source of the infinite operand of the loop's comparison, if that is why it fires."""
+        for info in [*(ctx.infos.get(id(s)) for s in sites), *ctx.index.calls]:
+            if info is not None and loop in info.loops:
+                return _infinite_operand(ctx, info, loop.test)
+        return None
 
     @staticmethod
     def _input_call(ctx, info, call: cst.Call) -> bool:
@@ -231,6 +241,39 @@ class UnboundedAgentLoop(Check):
 
 
 # -- syntax helpers ----------------------------------------------------------------------
+
+
+def _infinite_operand(ctx, info, test) -> str | None:
+    """An operand of an ordering comparison in `test` that is infinite: `float("inf")`,
+    `math.inf`, `sys.maxsize`, or a parameter defaulting to one that the function never
+    reassigns (`while turns < max_turns` with `max_turns=float("inf")`)."""
+    for node in walk(test):
+        if not isinstance(node, cst.Comparison) or not any(isinstance(c.operator, ORDERING) for c in node.comparisons):
+            continue
+        for operand in [node.left, *(c.comparator for c in node.comparisons)]:
+            if _infinite(ctx, info, operand):
+                return ctx.evaluator.code(operand).strip()
+    return None
+
+
+def _infinite(ctx, info, expr) -> bool:
+    func = info.func
+    if isinstance(expr, cst.Name) and func is not None and expr.value in func.params:
+        default = func.params[expr.value].default
+        reassigned = any(isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign))
+                         and any(dotted(t) == expr.value for t in _targets(n)) for n in walk(func.node.body))
+        return default is not None and not reassigned and _infinite(ctx, info, default)
+    if isinstance(expr, cst.Call) and dotted(expr.func) == "float" and len(expr.args) == 1:
+        arg = expr.args[0].value
+        return isinstance(arg, cst.SimpleString) and arg.evaluated_value.strip().lower() in ("inf", "+inf", "infinity")
+    val = ctx.evaluator.ev(expr, Ctx(func, info.pos, info.path))
+    return isinstance(val, Ref) and val.qual in UNBOUNDED_REFS
+
+
+def _targets(node) -> list:
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    return [node.target]
 
 
 def _has_ordering(expr) -> bool:
