@@ -1,9 +1,11 @@
 """The report for a person at a terminal: findings grouped by file, in colour (rich).
 
-    app/agent.py  3 findings
-      12:8   error    PL101  `datetime.now()` enters the system prompt  ~1,840 tok/call, $0.42/1k calls
-                      12 │ system = f"Today is {datetime.now()}. You are..."
-                         │                     ^^^^^^^^^^^^^^ volatile-timestamp-in-prefix
+    app/rewrite.py  3 findings
+      28:62  error    PL102  `request_id` enters the system prompt of `client.chat.completions.create`
+                      at line 23, ahead of 62 static tokens that can no longer be cached
+                      ~62 tok/call, $0.0046/1k calls
+                      28 │ {"role": "system", "content": f"request_id: {request_id}\n\n{REWRITE_SYSTEM}…
+                         │                                              ^^^^^^^^^^ unique-id-in-prefix
 
 `check` uses it when stdout is a terminal or colour is forced (--color always,
 FORCE_COLOR); piped output stays the plain concise / full format. rich costs
@@ -20,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, money, visible
+from promptlint.report import RULE_URL, ReportOptions, cell_position, money, visible, waste_text
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -71,7 +73,7 @@ def _block(out: Console, finding, options: ReportOptions, full: bool, width: int
         body.append("  (suppressed)", style="italic")
     room = max(out.width - len(head), 30)
     wrapped = list(body.wrap(out, room))
-    figures = waste_figures(finding)
+    figures = waste_text(finding).strip("[]")  # `~1,840 tok/call, $0.42/1k calls`, or ""
     if figures and len(wrapped[-1]) + 2 + len(figures) <= room:  # after the message, or on a line of its own
         wrapped[-1] = Text.assemble(wrapped[-1], (f"  {figures}", WASTE_STYLE))
     elif figures:
@@ -123,17 +125,6 @@ def _snippet(finding, options: ReportOptions, room: int, gutter: int) -> list[Te
     if caret_at + caret_len + 1 + len(finding.name) <= room:
         marks.append(f" {finding.name}", style="dim")
     return [source, marks]
-
-
-def waste_figures(finding) -> str:
-    """`~1,840 tok/call, $0.42/1k calls`, or ""."""
-    parts = []
-    if finding.waste_tokens_per_call is not None:
-        parts.append(f"~{finding.waste_tokens_per_call:,} tok/call")
-    usd = finite(finding.usd_per_1k_calls)
-    if usd is not None:
-        parts.append(f"{money(usd)}/1k calls")
-    return ", ".join(parts)
 
 
 def _count(n: int, noun: str) -> str:
