@@ -317,8 +317,9 @@ def _suppress(result: FileResult, text: str) -> None:
 def _read(path: str, settings: Settings) -> tuple[bytes | None, str | None]:
     try:
         size = os.path.getsize(path)
-        if size > settings.max_file_bytes:
-            return None, f"{path}: skipped: {size:,} bytes is over max-file-bytes ({settings.max_file_bytes:,})"
+        limit = settings.max_file_bytes * (50 if path.endswith(".ipynb") else 1)  # notebooks: see notebook.py
+        if size > limit:
+            return None, f"{path}: skipped: {size:,} bytes is over max-file-bytes ({limit:,})"
         with open(path, "rb") as fh:
             return fh.read(), None
     except OSError as exc:
@@ -444,4 +445,8 @@ def project_findings(callsites: list[CallSite], settings: Settings) -> list[Find
         check = load_check(code)
         if "run_project" in vars(check):
             out += list(check(settings).run_project(callsites))
+    if any(site.path.endswith(".ipynb") for site in callsites):  # `nb.ipynb:263` -> `nb.ipynb:cell 14:58`
+        from promptlint.notebook import relabel_findings
+
+        relabel_findings(out)
     return out

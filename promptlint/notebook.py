@@ -23,7 +23,10 @@ notebook file itself with `Notebook.file_position` (SARIF, GitHub annotations).
 - A cell that still does not parse is left out (blank lines) and reported as
   PL000 at its own line; the rest of the notebook is analysed.
 - A file that is not a notebook (not UTF-8, not JSON, wrong structure) raises
-  NotebookError with a message saying what is wrong.
+  NotebookError with a message saying what is wrong. An empty (0-byte or blank)
+  file is an empty notebook, as VS Code opens it.
+- Size: `max-file-bytes` applies to the joined code cells; the file itself, whose
+  outputs (images) are often megabytes, is read up to 50 times that (engine._read).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 
-__all__ = ["NOT_A_NOTEBOOK", "Notebook", "NotebookError", "lint_notebook", "parse"]
+__all__ = ["NOT_A_NOTEBOOK", "Notebook", "NotebookError", "lint_notebook", "parse", "relabel_findings"]
 
 NOT_A_NOTEBOOK = "not a valid notebook: "  # PL000 message prefix; its span is a position in the file
 
@@ -47,6 +50,7 @@ PYTHON_CELL_MAGICS = frozenset({"capture", "debug", "prun", "pypy", "python", "p
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's own line ends (not str.splitlines' \f, \u2028, ...)
 _MAGIC_START = re.compile(r"[ \t]*(?:[%!?]|[\w.\[\](), \t]+=[ \t]*[%!])")
 _LINE_REF = re.compile(r"\bline (\d+)\b(?! of (?!this file\b))")
+_NOTEBOOK_REF = re.compile(r"[^\s(`]+\.ipynb(?![\w/.])")
 _HELP_END = re.compile(r"^[ \t]*[\w.\[\]()]+[ \t]*\?\??[ \t]*$")
 
 
@@ -94,15 +98,20 @@ class Notebook:
         cell = self.cell_at(line)
         return None if cell is None else (cell.number, line - cell.start + 1)
 
-    def relabel(self, text: str, path: str) -> str:
-        """`at line 8` -> `at cell 2, line 2` and `nb.ipynb:8` -> `nb.ipynb:cell 2:2` in a
-        message; a line of another file (`line 3 of prompts.py`) is left alone."""
+    def relabel(self, text: str, path: str, own: bool = True) -> str:
+        """`nb.ipynb:8` -> `nb.ipynb:cell 2:2` and `line 8 of nb.ipynb` -> `cell 2, line 2 of
+        nb.ipynb` in a message about this notebook (at `path`); with `own` (the finding is
+        in this notebook) also a bare `at line 8` -> `at cell 2, line 2`. A line of another
+        file (`line 3 of prompts.py`) is left alone."""
         def cell_line(match: re.Match, form: str) -> str:
             where = self.locate(int(match[1]))
             return match[0] if where is None else form.format(*where)
 
-        text = re.sub(re.escape(path) + r":(\d+)\b", lambda m: cell_line(m, f"{path}:cell {{}}:{{}}"), text)
-        return _LINE_REF.sub(lambda m: cell_line(m, "cell {}, line {}"), text)
+        name = re.escape(path)
+        text = re.sub(name + r":(\d+)\b", lambda m: cell_line(m, f"{path}:cell {{}}:{{}}"), text)
+        text = re.sub(r"\bline (\d+) of " + name + r"(?![\w/.])",
+                      lambda m: cell_line(m, f"cell {{}}, line {{}} of {path}"), text)
+        return _LINE_REF.sub(lambda m: cell_line(m, "cell {}, line {}"), text) if own else text
 
     def file_position(self, line: int, column: int) -> tuple[int, int] | None:
         """Line and column (1-based, code points) in the notebook file of a position in
@@ -112,15 +121,15 @@ class Notebook:
             return None
         row = line - cell.start
         start = cell.line_starts[row]
-        end = cell.line_starts[row + 1] if row + 1 < cell.line_count else len(cell.text)
-        offset = min(start + max(column - 1, 0), end)
+        newline = _NEWLINE.search(cell.text, start)
+        offset = min(start + max(column - 1, 0), newline.start() if newline else len(cell.text))
         if self._located is None:
             self._located = _located_sources(self.raw)
         pieces = self._located[cell.number - 1] if cell.number - 1 < len(self._located) else None
         if not pieces:
             return None
         for piece in pieces:  # the string holding `offset`; the end of the last one at worst
-            if offset <= len(piece) or piece is pieces[-1]:
+            if offset < len(piece) or piece is pieces[-1]:
                 raw_offset = _raw_offset(self.raw, piece.at, min(offset, len(piece)))
                 break
             offset -= len(piece)
@@ -141,6 +150,10 @@ def lint_notebook(path: str, data: bytes, settings, lint_python):
         _parse_error(result, settings, f"{NOT_A_NOTEBOOK}{exc}", exc.line, exc.column)
         return result
     source = notebook.source.encode("utf-8") if notebook.python else b""
+    if len(source) > settings.max_file_bytes:
+        return FileResult(path, lines=source.count(b"\n"), warnings=[
+            f"{path}: skipped: its code cells are {len(source):,} bytes, over max-file-bytes "
+            f"({settings.max_file_bytes:,})"])
     result = lint_python(path, source, settings, False)
     for line, column, message in notebook.problems:
         _parse_error(result, settings, message, line, column)
@@ -151,6 +164,22 @@ def lint_notebook(path: str, data: bytes, settings, lint_python):
     return result
 
 
+def relabel_findings(findings: list) -> None:
+    """Project-wide findings (a prompt duplicated across files) name call sites in other
+    files, `nb.ipynb:263`; in a notebook that is a line of its joined cells: say the cell."""
+    notebooks: dict[str, Notebook | None] = {}
+    for finding in findings:
+        for path in sorted(set(_NOTEBOOK_REF.findall(finding.message))):
+            if path not in notebooks:
+                try:
+                    with open(path, "rb") as fh:
+                        notebooks[path] = parse(fh.read())
+                except (OSError, NotebookError):
+                    notebooks[path] = None
+            if notebooks[path] is not None:
+                finding.message = notebooks[path].relabel(finding.message, path, own=path == finding.path)
+
+
 def parse(data: bytes | str) -> Notebook:
     if isinstance(data, bytes):
         try:
@@ -159,6 +188,8 @@ def parse(data: bytes | str) -> Notebook:
             raise NotebookError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
     raw = data
     data = data.removeprefix("\ufeff")
+    if not data.strip():
+        return Notebook(raw=raw)  # an empty file: VS Code opens it as an empty notebook
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -100,6 +100,17 @@ def test_sarif_points_into_the_notebook_file_and_validates(nbdir):
     assert [r["suppressions"] for r in results if r["ruleId"] == "PL301"] == [[], [{"kind": "inSource"}]]
 
 
+def test_file_positions_at_line_starts_and_ends():
+    notebook = parse((DATA / "support_bot.ipynb").read_bytes())
+    raw = lines_of(DATA / "support_bot.ipynb")
+    line = notebook.cells[1].start + 1  # cell 2, line 2: `response = client.chat.completions.create(`
+    assert notebook.file_position(line, 1) == (43, 6) and raw[42][5:13] == "response"
+    end = len("response = client.chat.completions.create(") + 1
+    assert notebook.file_position(line, end) == (43, 48) and raw[42][47:50] == '\\n"'
+    assert notebook.file_position(line, end + 5) == (43, 48)  # past the end: the end of that line
+    assert notebook.file_position(notebook.cells[0].start, 1) == (18, 6) and raw[17][5:9] == "%pip"
+
+
 def test_github_annotations_point_into_the_notebook_file(nbdir):
     run = promptlint(nbdir, "support_bot.ipynb", "--no-cache", "--output-format", "github")
     first = run.stdout.decode().splitlines()[0]
