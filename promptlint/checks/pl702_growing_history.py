@@ -40,7 +40,7 @@ class GrowingHistory(Check):
             info = ctx.infos.get(id(site))
             if info is None or not site.billed or any(k in site.keywords for k in SERVER_TRIMMING):
                 continue
-            found = self._history_arg(site, info.node)
+            found = self._history_arg(site, info.node, info.func)
             if found is None:
                 continue
             arg_node, history = found
@@ -106,9 +106,11 @@ class GrowingHistory(Check):
 
     # -- which list is the history ---------------------------------------------------------
     @staticmethod
-    def _history_arg(site, call: cst.Call):
+    def _history_arg(site, call: cst.Call, func=None):
         """(argument node, the list's source text) of the messages argument, when it is a
-        plain list variable, possibly spread into a literal (`[system, *history]`)."""
+        plain list variable, possibly spread into a literal (`[system, *history]`). Inside a
+        function, one local step is followed: `**params` of a local dict literal, and a local
+        bound once to such a list (`messages = [system] + history`)."""
         shape = sdk_data()["shapes"].get(site.shape, {})
         specs = [p for p in shape.get("parts", []) if p["role"] == "messages"]
         if site.shape == "wrapper":
@@ -119,9 +121,11 @@ class GrowingHistory(Check):
             if arg is None and "pos" in spec:
                 positional = [a for a in call.args if a.keyword is None and not a.star]
                 arg = positional[spec["pos"]] if len(positional) > spec["pos"] else None
-            if arg is None:
+            value = arg.value if arg is not None else _from_params_dict(call, key, func)
+            if value is None:
                 continue
-            value = arg.value
+            if isinstance(value, cst.Name) and func is not None and value.value not in func.params:
+                value = _single_local(func, value.value) or value
             if isinstance(value, (cst.Name, cst.Attribute)):
                 return value, dotted(value)
             if isinstance(value, (cst.List, cst.Tuple)):
@@ -194,6 +198,51 @@ class GrowingHistory(Check):
 
 
 # -- syntax helpers ------------------------------------------------------------------------
+
+
+def _assigned(func, name: str) -> list[cst.BaseExpression]:
+    """Values assigned to a plain local `name` anywhere in the function."""
+    out = []
+    for n in walk(func.node.body):
+        if isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name
+                                             for t in n.targets):
+            out.append(n.value)
+        elif isinstance(n, (cst.AugAssign, cst.AnnAssign)) and isinstance(n.target, cst.Name) \
+                and n.target.value == name:
+            out.append(n.value)
+    return out
+
+
+def _single_local(func, name: str):
+    """What a local is bound to when it is bound exactly once to another list spread into a
+    literal or added to one (`messages = [system] + history`), else None."""
+    values = _assigned(func, name)
+    if len(values) != 1:
+        return None
+    value = values[0]
+    if isinstance(value, cst.List) and any(isinstance(el, cst.StarredElement) for el in value.elements):
+        return value
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add) \
+            and any(isinstance(side, (cst.Name, cst.Attribute)) for side in (value.left, value.right)):
+        return value
+    return None
+
+
+def _from_params_dict(call: cst.Call, key: str, func):
+    """`create(**params)` with `params = {"messages": ..., ...}` built once in the function."""
+    if func is None:
+        return None
+    for a in call.args:
+        if a.star != "**" or not isinstance(a.value, cst.Name):
+            continue
+        values = _assigned(func, a.value.value)
+        if len(values) != 1 or not isinstance(values[0], cst.Dict):
+            return None
+        for el in values[0].elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) \
+                    and el.key.evaluated_value == key:
+                return el.value
+    return None
 
 
 def _mentions(node, history: str) -> bool:
