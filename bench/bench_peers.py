@@ -104,7 +104,10 @@ class Envs:
             tool = TOOLS[name]
             venv = self.root / tool.venv
             marker = venv / "bench-installed.json"
-            wanted = json.dumps(tool.packages)
+            # promptlint is installed editable: its code is always current, its dependencies only
+            # as of the install, so a changed pyproject.toml reinstalls it.
+            pyproject = (REPO_ROOT / "pyproject.toml").read_text() if name == "promptlint" else ""
+            wanted = json.dumps([tool.packages, pyproject])
             if self.reinstall or not marker.exists() or marker.read_text() != wanted:
                 log(f"setup: installing {name} into {venv}")
                 shutil.rmtree(venv, ignore_errors=True)
