@@ -35,9 +35,13 @@ class Row:
     usd_per_1k_calls: float | None
     codes: list[str] = field(default_factory=list)
     note: str | None = None  # why a figure is missing
+    cell: int | None = None  # in a notebook: the cell, and `line` is a line of that cell
 
     def location(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.where()}"
+
+    def where(self) -> str:
+        return f"cell {self.cell}:{self.line}" if self.cell else str(self.line)
 
 
 def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
@@ -79,7 +83,8 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
             cacheable_prefix_tokens=cacheable_prefix_tokens(site, tokenizer), output_cap=output_cap(site),
             usd_per_1k_calls=usd, codes=sorted(codes.get(id(site), ())), note="; ".join(notes) or None,
         ))
-    rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.line, r.column))
+    _notebook_cells(rows)
+    rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.cell or 0, r.line, r.column))
     return rows
 
 
@@ -182,6 +187,18 @@ def render_markdown(rows: list[Row], stream) -> None:
         stream.write("No LLM call sites found.\n")
 
 
+def _notebook_cells(rows: list[Row]) -> None:
+    """Rows in notebooks: the cell and the line in it (call sites hold lines of the joined cells)."""
+    from promptlint.report import ReportOptions
+
+    notebooks = ReportOptions()
+    for row in rows:
+        notebook = notebooks.notebook(row.path) if row.path.endswith(".ipynb") else None
+        where = notebook.locate(row.line) if notebook is not None else None
+        if where is not None:
+            row.cell, row.line = where
+
+
 def row_dict(row: Row) -> dict:
     data = asdict(row)
     # A partly unknown prompt: static_tokens and usd_per_1k_calls are minimums.
@@ -203,7 +220,7 @@ def render_csv(rows: list[Row], stream) -> None:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow([*COLUMNS[:7], "static_tokens_complete", *COLUMNS[7:]])
     for r in rows:
-        writer.writerow([r.path, r.line, r.provider, r.api, r.task, r.model or "", r.static_tokens,
+        writer.writerow([r.path, r.where(), r.provider, r.api, r.task, r.model or "", r.static_tokens,
                          str(not r.prompt_partial).lower(), "" if r.cacheable_prefix_tokens is None else
                          r.cacheable_prefix_tokens, "" if r.output_cap is None else r.output_cap,
                          "" if r.usd_per_1k_calls is None else r.usd_per_1k_calls, " ".join(r.codes), r.note or ""])

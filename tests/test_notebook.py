@@ -299,3 +299,12 @@ def test_directory_run_finds_notebooks_and_skips_checkpoints(nbdir):
     paths = sorted({f["path"] for f in json.loads(run.stdout)["findings"]})
     assert paths == ["bad_json.ipynb", "broken_cell.ipynb", "not_utf8.ipynb", "one_string_sources.ipynb",
                      "support_bot.ipynb", "wrong_structure.ipynb"]
+
+
+def test_inventory_lists_notebook_calls_by_cell(nbdir):
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    run = subprocess.run([sys.executable, "-m", "promptlint", "inventory", "support_bot.ipynb", "--isolated",
+                          "--no-cache", "--output-format", "json"], cwd=nbdir, env=env, capture_output=True)
+    sites = json.loads(run.stdout)["call_sites"]
+    assert [(s["path"], s["cell"], s["line"], s["model"]) for s in sites] == [
+        ("support_bot.ipynb", 2, 2, "gpt-4o"), ("support_bot.ipynb", 4, 3, "gpt-4o-mini")]
