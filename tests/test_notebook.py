@@ -308,3 +308,13 @@ def test_inventory_lists_notebook_calls_by_cell(nbdir):
     sites = json.loads(run.stdout)["call_sites"]
     assert [(s["path"], s["cell"], s["line"], s["model"]) for s in sites] == [
         ("support_bot.ipynb", 2, 2, "gpt-4o"), ("support_bot.ipynb", 4, 3, "gpt-4o-mini")]
+
+
+def test_disable_file_comment_at_the_top_of_the_first_code_cell(nbdir):
+    nb = nbdir / "support_bot.ipynb"
+    doc = json.loads(nb.read_text())
+    doc["cells"][0]["source"].insert(0, "# promptlint: disable-file=PL201\n")
+    nb.write_text(json.dumps(doc, indent=1) + "\n")
+    run = promptlint(nbdir, "support_bot.ipynb", "--no-cache")
+    out = run.stdout.decode()
+    assert "PL201" not in out and "support_bot.ipynb:cell 2:2:12: PL301" in out
