@@ -30,7 +30,7 @@ def python_files(root: Path) -> list[str]:
     files = []
     for d, dirs, names in os.walk(root):
         dirs.sort()
-        files += [os.path.join(d, n) for n in sorted(names) if n.endswith(".py")]
+        files += [os.path.join(d, n) for n in sorted(names) if n.endswith((".py", ".ipynb"))]
     return files
 
 
