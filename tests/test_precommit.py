@@ -138,3 +138,15 @@ def test_hook_with_no_python_files_passes(hook_repo):
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
     assert "Skipped" in out
+
+
+def test_hook_checks_notebooks(hook_repo):
+    """`types_or: [python, jupyter]`: pre-commit passes .ipynb files and findings name the cell."""
+    repo, env = hook_repo
+    shutil.copy(REPO_ROOT / "tests" / "data" / "notebooks" / "support_bot.ipynb", repo / "support_bot.ipynb")
+    _git(repo, env, "add", "support_bot.ipynb")
+    _git(repo, env, "commit", "-q", "-m", "notebook")
+    r = _run(repo, env, "support_bot.ipynb")
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert "support_bot.ipynb:cell 2:1:60: PL101" in out and "support_bot.ipynb:cell 2:2:12: PL301" in out
