@@ -304,21 +304,27 @@ def _python_lines(lines: list[str]) -> list[str] | None:
         lines[first] = ""
     if _syntax_error("\n".join(lines) + "\n") is None:
         return lines  # plain Python: the common case, nothing to look for
-    i = 0
+    i = base = 0  # lines[:base] end outside brackets and strings: tokenize only from there
     while i < len(lines):
         line = lines[i]
-        if (_MAGIC_START.match(line) or _HELP_END.match(line)) and not _continues(lines[:i]):
-            indent = line[:len(line) - len(line.lstrip(" \t"))]
-            lines[i] = indent + "pass"
-            while line.rstrip().endswith("\\") and i + 1 < len(lines):
-                i += 1
-                line, lines[i] = lines[i], ""
+        if _MAGIC_START.match(line) or _HELP_END.match(line):
+            inside = _continues(lines[base:i])
+            if inside is None:  # the piece alone does not tokenize (indentation): take it all
+                inside = bool(_continues(lines[:i]))
+            if not inside:
+                indent = line[:len(line) - len(line.lstrip(" \t"))]
+                lines[i] = indent + "pass"
+                while line.rstrip().endswith("\\") and i + 1 < len(lines):
+                    i += 1
+                    line, lines[i] = lines[i], ""
+                base = i + 1
         i += 1
     return lines
 
 
-def _continues(lines: list[str]) -> bool:
-    """Do these lines end inside brackets, a string or a backslash continuation?"""
+def _continues(lines: list[str]) -> bool | None:
+    """Do these lines end inside brackets, a string or a backslash continuation?
+    None: they do not tokenize at all."""
     if not lines:
         return False
     try:
@@ -327,7 +333,7 @@ def _continues(lines: list[str]) -> bool:
     except tokenize.TokenError:
         return True  # EOF in a multi-line statement or string
     except (SyntaxError, ValueError):
-        return False
+        return None
     return False
 
 
