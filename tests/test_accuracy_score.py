@@ -100,6 +100,26 @@ def test_findings_need_the_same_code_and_rejected_or_unlabelled_are_false_positi
     assert "STALE rejected label, not reported: acme/app app/old.py:3 PL101" in report
 
 
+def test_notebook_positions_match_on_cell_and_line(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(textwrap.dedent("""\
+        repo: a/b
+        commit: c
+        callsites:
+          - {path: nb.ipynb, cell: 4, line: 2, reason: invoke in cell 4}
+        findings:
+          - {path: nb.ipynb, cell: 4, line: 2, code: PL201, reason: untagged}
+    """))
+    labels = score.load_labels(path)
+    inventory = {"call_sites": [{"path": "nb.ipynb", "cell": 4, "line": 2, "callee": "llm.invoke"},
+                                {"path": "nb.ipynb", "cell": 5, "line": 2, "callee": "llm.invoke"}]}
+    check = {"findings": [{"path": "nb.ipynb", "cell": 4, "code": "PL201", "message": "m", "location": {"line": 2}}]}
+    scores = score.score_repo(labels, inventory, check)
+    assert score.counts(scores[score.CALLSITES]) == (1, 1, 0)
+    assert scores[score.CALLSITES].fp[0][0].where == "nb.ipynb:cell 5:2"
+    assert score.counts(scores["PL201"]) == (1, 0, 0)
+
+
 def test_markdown_tables_and_the_five_instance_threshold(labels):
     inventory = {"call_sites": [site("app/llm.py", 10), site("app/llm.py", 30), site("app/llm.py", 31)]}
     check = {"findings": [finding("app/llm.py", 10, "PL301"), finding("app/llm.py", 30, "PL201")]}
@@ -120,6 +140,7 @@ def test_markdown_tables_and_the_five_instance_threshold(labels):
      "rejected: [{path: m.py, line: 3, code: PL201, reason: r}]\n", "both a finding and rejected"),
     ("repo: a/b\ncommit: c\ncallsites: [{path: m.py, line: 3, reason: r}, {path: m.py, line: 3, reason: s}]\n",
      "labelled twice"),
+    ("repo: a/b\ncommit: c\ncallsites: [{path: m.py, cell: 2, line: 3, reason: r}]\n", "notebook labels only"),
     ("repo: [unclosed\n", "x.yaml"),
 ])
 def test_bad_labels_are_reported_not_raised(tmp_path, body, message):

@@ -11,7 +11,9 @@ counted (`out_of_scope`). The checkout is expected at <repos-dir>/<owner>+<name>
 with HEAD at that commit; otherwise the repository is skipped with a warning.
 
 promptlint runs on the checkout (`inventory` for call sites, `check` for
-findings, both --isolated --no-cache, notebooks excluded). A reported item matches a label of the
+findings, both --isolated --no-cache). In a notebook a position is a cell
+(numbered from 1 over all cells, as promptlint reports it) and a line of that
+cell: notebook labels carry `cell`. A reported item matches a label of the
 same path (and, for findings, the same code) when its line lies in
 [line, end_line]; each label matches at most one reported item. A reported item
 inside an `out_of_scope` range is not counted either way. Every other reported
@@ -47,9 +49,11 @@ class Label:
     end_line: int
     code: str          # CALLSITES for call-site labels
     reason: str
+    cell: int | None = None   # notebooks: the cell (numbered from 1 over all cells); lines are the cell's
 
-    def covers(self, path: str, line: int, code: str) -> bool:
-        return self.path == path and self.code == code and self.line <= line <= self.end_line
+    def covers(self, path: str, line: int, code: str, cell: int | None = None) -> bool:
+        return (self.path == path and self.code == code and self.cell == cell
+                and self.line <= line <= self.end_line)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,11 @@ class Reported:
     line: int
     code: str
     text: str          # callee or message, for the mismatch list
+    cell: int | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:cell {self.cell}:{self.line}" if self.cell else f"{self.path}:{self.line}"
 
 
 @dataclass
@@ -106,7 +115,10 @@ def _entry(raw: object, where: str, need_code: bool) -> Label:
     code = str(raw["code"]) if need_code else CALLSITES
     if need_code and not (len(code) == 5 and code.startswith("PL") and code[2:].isdigit()):
         raise LabelError(f"{where}: bad rule code {code!r}")
-    return Label(path, line, end, code, str(raw["reason"]))
+    cell = raw.get("cell")
+    if cell is not None and (not path.endswith(".ipynb") or not isinstance(cell, int) or cell < 1):
+        raise LabelError(f"{where}: `cell` (from 1) belongs to notebook labels only: {raw!r}")
+    return Label(path, line, end, code, str(raw["reason"]), cell)
 
 
 def load_labels(path: Path) -> RepoLabels:
@@ -129,13 +141,13 @@ def load_labels(path: Path) -> RepoLabels:
         rejected=entries("rejected", True), out_of_scope=entries("out_of_scope", False),
         source=str(path),
     )
-    truth = {(f.path, f.line, f.code) for f in labels.findings}
+    truth = {(f.path, f.cell, f.line, f.code) for f in labels.findings}
     for label in labels.rejected:
-        if (label.path, label.line, label.code) in truth:
+        if (label.path, label.cell, label.line, label.code) in truth:
             raise LabelError(f"{path}: {label.path}:{label.line} {label.code} is both a finding and rejected")
-    seen: set[tuple[str, int, str]] = set()
+    seen: set[tuple] = set()
     for label in labels.callsites + labels.findings + labels.rejected:
-        key = (label.path, label.line, label.code)
+        key = (label.path, label.cell, label.line, label.code)
         if key in seen:
             raise LabelError(f"{path}: {label.path}:{label.line} {label.code} is labelled twice")
         seen.add(key)
@@ -153,11 +165,11 @@ def match(reported: list[Reported], truth: list[Label], rejected: list[Label],
     score = Score()
     free = list(truth)
     unmatched: list[Reported] = []
-    pending = sorted(reported, key=lambda r: (r.path, r.line, r.code, r.text))
+    pending = sorted(reported, key=lambda r: (r.path, r.cell or 0, r.line, r.code, r.text))
     for exact in (True, False):
         unmatched = []
         for item in pending:
-            hit = next((lab for lab in free if lab.covers(item.path, item.line, item.code)
+            hit = next((lab for lab in free if lab.covers(item.path, item.line, item.code, item.cell)
                         and (not exact or lab.line == item.line)), None)
             if hit is None:
                 unmatched.append(item)
@@ -166,12 +178,12 @@ def match(reported: list[Reported], truth: list[Label], rejected: list[Label],
                 score.tp.append((item, hit))
         pending = unmatched
     for item in unmatched:
-        scope = next((lab for lab in out_of_scope if lab.path == item.path
+        scope = next((lab for lab in out_of_scope if lab.path == item.path and lab.cell == item.cell
                       and lab.line <= item.line <= lab.end_line), None)
         if scope is not None:
             score.ignored.append((item, scope))
             continue
-        why = next((lab for lab in rejected if lab.covers(item.path, item.line, item.code)), None)
+        why = next((lab for lab in rejected if lab.covers(item.path, item.line, item.code, item.cell)), None)
         score.fp.append((item, why))
     score.fn = free
     used = {id(why) for _, why in score.fp if why is not None}
@@ -181,9 +193,9 @@ def match(reported: list[Reported], truth: list[Label], rejected: list[Label],
 
 def score_repo(labels: RepoLabels, inventory: dict, check: dict) -> dict[str, Score]:
     """Scores keyed by CALLSITES and by every rule code seen in labels or output."""
-    sites = [Reported(s["path"], int(s["line"]), CALLSITES, s.get("callee") or "")
+    sites = [Reported(s["path"], int(s["line"]), CALLSITES, s.get("callee") or "", s.get("cell"))
              for s in inventory.get("call_sites", [])]
-    found = [Reported(f["path"], int(f["location"]["line"]), f["code"], f.get("message") or "")
+    found = [Reported(f["path"], int(f["location"]["line"]), f["code"], f.get("message") or "", f.get("cell"))
              for f in check.get("findings", [])]
     scores = {CALLSITES: match(sites, labels.callsites, [], labels.out_of_scope)}
     codes = {f.code for f in found} | {lab.code for lab in labels.findings + labels.rejected}
@@ -206,9 +218,7 @@ def run_json(cmd: list[str], cwd: Path) -> dict:
                          f"{proc.stderr.strip()[-2000:]}") from None
 
 
-# Labels cover Python modules only: notebooks are excluded from the run (a notebook
-# position is a cell and a line in it, which the inventory does not report yet).
-COMMON = [".", "--isolated", "--no-cache", "--exclude", "*.ipynb", "--output-format", "json"]
+COMMON = [".", "--isolated", "--no-cache", "--output-format", "json"]
 
 
 def run_promptlint(exe: str, checkout: Path) -> tuple[dict, dict]:
@@ -242,12 +252,16 @@ def mismatch_lines(repo: str, scores: dict[str, Score]) -> list[str]:
     for code, score in scores.items():
         for item, why in score.fp:
             reason = f"rejected: {why.reason}" if why else "unlabelled"
-            out.append(f"  FP   {repo} {item.path}:{item.line} {code}  ({reason}) {item.text[:100]}")
+            out.append(f"  FP   {repo} {item.where} {code}  ({reason}) {item.text[:100]}")
         for lab in score.fn:
-            out.append(f"  MISS {repo} {lab.path}:{lab.line} {code}  ({lab.reason})")
+            out.append(f"  MISS {repo} {_where(lab)} {code}  ({lab.reason})")
         for lab in score.stale:
-            out.append(f"  STALE rejected label, not reported: {repo} {lab.path}:{lab.line} {code}")
+            out.append(f"  STALE rejected label, not reported: {repo} {_where(lab)} {code}")
     return out
+
+
+def _where(lab: Label) -> str:
+    return f"{lab.path}:cell {lab.cell}:{lab.line}" if lab.cell else f"{lab.path}:{lab.line}"
 
 
 def text_report(results: list[tuple[RepoLabels, dict[str, Score]]]) -> str:
@@ -332,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
                           + labels.out_of_scope if not (checkout / lab.path).is_file()})
         for rel in missing:
             print(f"warning: {labels.repo}: labelled path {rel} does not exist in the checkout", file=sys.stderr)
+        for lab in labels.callsites + labels.findings + labels.rejected + labels.out_of_scope:
+            if lab.path.endswith(".ipynb") and lab.cell is None:
+                print(f"warning: {labels.repo}: {lab.path}:{lab.line} has no `cell`; notebook positions are "
+                      f"(cell, line in cell) as promptlint reports them, so it cannot match", file=sys.stderr)
         inventory, check = run_promptlint(args.promptlint, checkout)
         results.append((labels, score_repo(labels, inventory, check)))
     if not results:
