@@ -92,12 +92,12 @@ def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]
 
 
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
-MOCK_MARKERS = ("unittest.mock", "MagicMock", "AsyncMock", "mocker", "monkeypatch", "respx", "vcr", "Mock(")
+MOCK_MARKERS = (b"unittest.mock", b"MagicMock", b"AsyncMock", b"mocker", b"monkeypatch", b"respx", b"vcr", b"Mock(")
 
 
-def is_mocked_test(path: str, text: str) -> bool:
-    """Test modules that mock: calls in them are not billed."""
-    return bool(TEST_FILE.search(path)) and any(m in text for m in MOCK_MARKERS)
+def is_mocked_test(path: str, source: bytes) -> bool:
+    """Test modules that mock: calls in them are not billed, so they are not parsed at all."""
+    return bool(TEST_FILE.search(path)) and any(m in source for m in MOCK_MARKERS)
 
 
 FILE_SECONDS = 60.0  # one pathological file must not stall the run: it is reported, not dropped
@@ -147,8 +147,12 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         result.skipped = True
         return result
     tree, syntax_error = _ast_parse(source)
-    if tree is not None and not has_candidate_call(tree, settings):
+    candidates = candidate_calls(tree, settings) if tree is not None else set()
+    if tree is not None and not candidates:
         result.prefiltered = True  # parsed with `ast` only: no call could reach an LLM
+        return result
+    if is_mocked_test(path, source):
+        result.prefiltered = True  # a test that mocks the SDK: its calls are never billed
         return result
     if tree is None and bracket_depth(source) > MAX_BRACKET_DEPTH:
         # CPython refused it, and libcst's native parser can overflow its stack on it.
@@ -157,8 +161,17 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         return result
     import libcst as cst
 
+    module = None
+    if tree is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
+        from promptlint.slicing import relevant_source
+
+        sliced, tree = relevant_source(source, tree, candidates)
+        try:
+            module = cst.parse_module(sliced)
+        except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
+            tree = _ast_parse(source)[0]
     try:
-        module = cst.parse_module(source)
+        module = module or cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         line, col, message = syntax_error or (exc.raw_line, exc.raw_column + 1,
                                               exc.message.removeprefix("parser error: "))
@@ -178,8 +191,6 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     except RecursionError:
         result.warnings.append(f"{path}: skipped: expressions nest too deeply to analyse")
         return result
-    if is_mocked_test(path, text):
-        ctx.callsites, ctx.constructors = [], []
     result.callsites = ctx.callsites
     if ctx.exhausted:
         result.warnings.append(f"{path}: analysis budget exhausted; some prompts are reported as unknown")
@@ -204,9 +215,10 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None):
     from promptlint.index import ModuleIndex
     from promptlint.positions import LazyPositions
     from promptlint.values import Evaluator
+    from promptlint.walk import visit
 
     index = ModuleIndex(LazyPositions(module, tree))
-    module.visit(index)
+    visit(module, index)
     ev = Evaluator(index, module, importer=path)
     finder = CallSiteFinder(ev, index, path, settings)
     sites, ctors = finder.run()
@@ -265,8 +277,9 @@ def bracket_depth(source: bytes) -> int:
     return deepest
 
 
-def has_candidate_call(tree, settings: Settings) -> bool:
-    """Does any call end in a catalog method name (or a local alias of one)?"""
+def candidate_calls(tree, settings: Settings) -> set[str]:
+    """The names through which this module may call an LLM (catalog method names and
+    local aliases of them), or an empty set when no call uses one."""
     import ast
 
     from promptlint.hints import candidate_names
@@ -285,7 +298,8 @@ def has_candidate_call(tree, settings: Settings) -> bool:
                     aliases.add(alias.asname or alias.name.split(".")[0])
         elif isinstance(node, ast.Assign) and _last(node.value) in names:
             aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return bool(called & (names | aliases))
+    candidates = names | aliases
+    return candidates if called & candidates else set()
 
 
 def _last(node) -> str:

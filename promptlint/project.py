@@ -91,6 +91,7 @@ def _analysed_at(path: str, stamp: tuple):
             source = fh.read()
         import libcst as cst
         from promptlint.index import ModuleIndex
+        from promptlint.walk import visit
         from promptlint.values import Evaluator
 
         import ast
@@ -99,7 +100,7 @@ def _analysed_at(path: str, stamp: tuple):
 
         module = cst.parse_module(source)
         index = ModuleIndex(LazyPositions(module, ast.parse(source)))
-        module.visit(index)
+        visit(module, index)
         ev = Evaluator(index, module, importer=path)
         return ev
     except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision

@@ -11,6 +11,7 @@ import libcst as cst
 from promptlint.estimate import count_tokens
 from promptlint.index import dotted
 from promptlint.model import CallSite
+from promptlint.walk import visit
 
 # Decorators of web request handlers: @app.get("/"), @router.post(...), @bp.route(...).
 HANDLER_DECORATORS = {"get", "post", "put", "delete", "patch", "route", "api_route", "websocket", "head",
@@ -34,7 +35,7 @@ def walk(node) -> list[cst.CSTNode]:
             out.append(n)
             return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
 
-    node.visit(V())
+    visit(node, V())
     return out
 
 
@@ -49,7 +50,7 @@ def _call_ids(node, skip=None) -> set[int]:
                 found.add(id(n))
             return True
 
-    node.visit(V())
+    visit(node, V())
     return found
 
 
@@ -117,7 +118,7 @@ def _calls_in(node) -> list[cst.Call]:
         def visit_Call(self, call) -> None:
             found.append(call)
 
-    node.visit(V())
+    visit(node, V())
     return found
 
 

@@ -21,6 +21,7 @@ from promptlint.checks._request import Request, hidden_path, map_keys, options
 from promptlint.checks.base import FileContext
 from promptlint.index import dotted
 from promptlint.model import CallSite
+from promptlint.walk import visit
 from promptlint.ruledocs import load_data
 from promptlint.values import Ctx, Map, Seq, static_text
 
@@ -187,7 +188,7 @@ class TagFinder:
             collector = _WithCollector()
             module = self.ctx.evaluator.module_code if self.ctx.evaluator is not None else None
             if module is not None and module.body:
-                module.visit(collector)
+                visit(module, collector)
             self._withs = collector.found
         return self._withs
 

@@ -10,6 +10,7 @@ from promptlint.estimate import count_tokens
 from promptlint.model import CallSite, Finding
 from promptlint.ruledocs import load_data
 from promptlint.values import Ctx, Dyn
+from promptlint.walk import visit
 
 
 @cache
@@ -45,7 +46,7 @@ def chosen_by_llm_answer(ctx: FileContext, req) -> Dyn | None:
         tests.append((expr.test, expr))
     elif isinstance(expr, cst.Name) and req.info.func is not None:
         finder = _ConditionsOf(expr.value, req.info.func.node)
-        req.info.func.node.visit(finder)
+        visit(req.info.func.node, finder)
         tests = finder.tests
     for test, value in tests:
         ectx = Ctx(req.info.func, ctx.evaluator.pos(value), ())
@@ -100,7 +101,7 @@ def _operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
             found.append(node)
             return True
 
-    test.visit(Collect())
+    visit(test, Collect())
     return found
 
 

@@ -1,0 +1,167 @@
+"""Blank the parts of a module that no LLM call can depend on, before libcst parses it.
+
+libcst parses about ten times slower than `ast`, and the engine already holds the
+`ast` tree. From it, this module keeps:
+
+- every module-level statement that is not a definition (imports, constants,
+  clients, `__main__` blocks), and the non-definition lines of kept classes;
+- the functions, methods and classes that mention a catalog name (the seeds);
+- the definitions that lead to a seed: callers, callers of callers (the batch,
+  loop and history rules follow calls back to an entry point);
+- every definition those use, found by name (helpers, `self.x` assignments,
+  base classes), transitively.
+
+Everything else becomes blank lines, so each kept line keeps its number and its
+columns and every location stays exact. Names are matched without scope, so the
+kept set is a superset of what the analysis reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass, field
+
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass
+class Unit:
+    node: ast.stmt
+    first: int  # first line, decorators included
+    last: int  # last line (of a class: of its header)
+    refs: set[str]
+    defines: set[str]
+    always: bool  # kept whatever is reached: module statements, class headers and attributes
+    owner: int | None = None  # the class unit of a member
+    members: list[int] = field(default_factory=list)
+
+
+def _names(node: ast.AST) -> tuple[set[str], set[str]]:
+    """(names read, names bound) anywhere under `node`; attributes count as names."""
+    refs: set[str] = set()
+    binds: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            (binds if isinstance(sub.ctx, ast.Store) else refs).add(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            (binds if isinstance(sub.ctx, ast.Store) else refs).add(sub.attr)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            binds.update((a.asname or a.name).split(".")[0] for a in sub.names)
+        elif isinstance(sub, DEFINITIONS):
+            binds.add(sub.name)
+    return refs, binds
+
+
+def _first_line(node: ast.stmt) -> int:
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+
+
+def _units(tree: ast.Module) -> list[Unit]:
+    units: list[Unit] = []
+    for top in tree.body:
+        if isinstance(top, ast.ClassDef):
+            header_refs: set[str] = set()
+            for part in (*top.bases, *top.keywords, *top.decorator_list):
+                header_refs |= _names(part)[0]
+            owner = len(units)
+            header_end = max(top.lineno, _first_line(top.body[0]) - 1)  # up to the first member
+            units.append(Unit(top, _first_line(top), header_end, header_refs, {top.name}, always=False))
+            for member in top.body:
+                refs, binds = _names(member)
+                unit = Unit(member, _first_line(member), member.end_lineno or member.lineno, refs, binds,
+                            always=not isinstance(member, DEFINITIONS), owner=owner)
+                units[owner].members.append(len(units))
+                units.append(unit)
+        else:
+            refs, binds = _names(top)
+            units.append(Unit(top, _first_line(top), top.end_lineno or top.lineno, refs, binds,
+                              always=not isinstance(top, DEFINITIONS)))
+    return units
+
+
+def _reached(units: list[Unit], candidates: set[str]) -> set[int]:
+    definers: dict[str, list[int]] = {}
+    readers: dict[str, list[int]] = {}
+    for i, unit in enumerate(units):
+        for name in unit.defines:
+            definers.setdefault(name, []).append(i)
+        for name in unit.refs:
+            readers.setdefault(name, []).append(i)
+
+    # Seeds, then everything that leads to them (callers, transitively).
+    leading = {i for i, unit in enumerate(units) if unit.refs & candidates}
+    stack = list(leading)
+    while stack:
+        unit = units[stack.pop()]
+        for name in unit.defines:
+            for j in readers.get(name, ()):
+                if j not in leading:
+                    leading.add(j)
+                    stack.append(j)
+
+    # Then everything those use, and the classes their members belong to.
+    kept = set(leading)
+    stack = list(leading)
+    while stack:
+        unit = units[stack.pop()]
+        more = [j for name in unit.refs for j in definers.get(name, ())]
+        if unit.owner is not None:
+            more.append(unit.owner)
+        for j in more:
+            if j not in kept:
+                kept.add(j)
+                stack.append(j)
+    return kept
+
+
+def relevant_source(source: bytes, tree: ast.Module, candidates: set[str]) -> tuple[bytes, ast.Module]:
+    """The source with unreached definitions blanked, and an `ast` tree holding just
+    the kept statements (positions.py pairs it with libcst's statements)."""
+    units = _units(tree)
+    kept = _reached(units, candidates)
+    for i, unit in enumerate(units):
+        if unit.owner is not None and unit.owner in kept and unit.always:
+            kept.add(i)  # class attributes and docstrings of a kept class
+        elif unit.owner is None and unit.always:
+            kept.add(i)
+    lines = source.splitlines(keepends=True)
+    kept_lines = {line for i in kept for line in range(units[i].first, units[i].last + 1)}
+    blank: set[int] = set()
+    for i, unit in enumerate(units):
+        if i in kept or (unit.owner is not None and unit.owner not in kept):
+            continue
+        span = range(unit.first, (unit.node.end_lineno or unit.last) + 1)
+        if any(line in kept_lines for line in span):
+            kept.add(i)  # shares a line with kept code (`class A: x = 1; def f(): ...` styles)
+            kept_lines.update(span)
+            continue
+        blank.update(span)
+    if not blank:
+        return source, tree
+
+    body: list[ast.stmt] = []
+    stand_ins: dict[int, bytes] = {}
+    for i, unit in enumerate(units):
+        if unit.owner is not None or i not in kept:
+            continue
+        node = unit.node
+        if isinstance(node, ast.ClassDef):
+            members = [units[j].node for j in unit.members if j in kept]
+            if not members:  # a kept class needs a body: `pass` where its first member was
+                first = units[unit.members[0]]
+                stand_in = ast.Pass(lineno=first.first, col_offset=first.node.col_offset,
+                                    end_lineno=first.first, end_col_offset=first.node.col_offset + 4)
+                stand_ins[first.first] = b" " * first.node.col_offset + b"pass"
+                members = [stand_in]
+            node = copy.copy(node)
+            node.body = members
+        body.append(node)
+
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if number in blank:
+            ending = line[len(line.rstrip(b"\r\n")):]
+            line = stand_ins.get(number, b"") + ending
+        out.append(line)
+    return b"".join(out), ast.Module(body=body, type_ignores=[])

@@ -1,0 +1,133 @@
+"""Blanking what no LLM call depends on must change nothing but the time taken."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from promptlint import engine, slicing
+from promptlint.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CANDIDATES = {"create", "OpenAI"}
+
+
+def sliced(source: str) -> str:
+    data = textwrap.dedent(source).encode()
+    out, tree = slicing.relevant_source(data, ast.parse(data), CANDIDATES)
+    assert len(out.splitlines()) == len(data.splitlines())  # every kept line keeps its number
+    compile(out, "<sliced>", "exec")
+    assert [type(n).__name__ for n in tree.body] == [type(n).__name__ for n in ast.parse(out).body]
+    return out.decode()
+
+
+APP = """
+    import json
+    from openai import OpenAI
+
+    PROMPT = "You are terse."
+
+
+    def unrelated(rows):
+        return [json.dumps(r) for r in rows]
+
+
+    def build(question):
+        return PROMPT + question
+
+
+    def ask(question):
+        client = OpenAI()
+        return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": build(question)}])
+
+
+    def batch(questions):
+        return [ask(q) for q in questions]
+
+
+    class Agent:
+        system = "stay on task"
+
+        def __init__(self):
+            self.client = OpenAI()
+
+        def log(self, line):
+            print(line)
+
+        def run(self, text):
+            return self.client.chat.completions.create(model="gpt-4o", messages=[])
+
+
+    class Report:
+        def render(self):
+            return "<html>"
+
+
+    if __name__ == "__main__":
+        batch(["a"])
+"""
+
+
+def test_keeps_calls_their_helpers_callers_and_class_state():
+    out = sliced(APP)
+    for kept in ("def build", "def ask", "def batch", "self.client = OpenAI()", "def run",
+                 'system = "stay on task"', "import json", "__main__"):
+        assert kept in out
+    for dropped in ("def unrelated", "def log", "class Report"):
+        assert dropped not in out
+
+
+def test_a_kept_class_without_kept_members_gets_a_body():
+    out = sliced("""
+        from openai import OpenAI
+
+        class Base:
+            def helper(self):
+                return 1
+
+        class Bot(Base):
+            def go(self):
+                return OpenAI().chat.completions.create(model="m", messages=[])
+    """)
+    assert "class Base:" in out and "def helper" not in out and "    pass" in out
+
+
+def test_nothing_to_blank_returns_the_same_objects():
+    data = b"from openai import OpenAI\nOpenAI().chat.completions.create(model='m', messages=[])\n"
+    tree = ast.parse(data)
+    assert slicing.relevant_source(data, tree, CANDIDATES) == (data, tree)
+
+
+def _lint_all(paths, settings):
+    out = []
+    for path in paths:
+        result = engine.lint_source(str(path.relative_to(ROOT)), path.read_bytes(), settings)
+        out.append(([f.to_dict() for f in result.findings],
+                    [(c.span, c.call_span, c.callee, c.api, c.model, c.task) for c in result.callsites]))
+    return out
+
+
+@pytest.mark.parametrize("project", ["rag_service", "agent_loop", "batch_job", "clean_app"])
+def test_findings_are_the_same_with_and_without_slicing(project, monkeypatch):
+    paths = sorted((ROOT / "fixtures" / project).rglob("*.py"))
+    settings = load_settings(isolated=True)
+    with_slicing = _lint_all(paths, settings)
+    monkeypatch.setattr(slicing, "relevant_source", lambda source, tree, names: (source, tree))
+    assert with_slicing == _lint_all(paths, settings)
+    assert any(findings or sites for findings, sites in with_slicing)
+
+
+def test_fixtures_do_get_sliced():
+    """Otherwise the comparison above would prove nothing."""
+    settings = load_settings(isolated=True)
+    blanked = 0
+    for path in sorted((ROOT / "fixtures").rglob("*.py")):
+        data = path.read_bytes()
+        tree = engine._ast_parse(data)[0]
+        names = engine.candidate_calls(tree, settings) if tree is not None else set()
+        if names and slicing.relevant_source(data, tree, names)[0] != data:
+            blanked += 1
+    assert blanked >= 3

@@ -1,0 +1,89 @@
+"""promptlint.walk.visit must call a visitor's hooks exactly as libcst's own visit does."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from promptlint._cst_order import CHILD_FIELDS
+from promptlint.walk import TRIVIA, visit, visit_order
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parses(path: Path) -> bool:
+    try:
+        ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        return False  # some fixtures are broken on purpose
+    return True
+
+
+SOURCES = sorted(p for p in [*(ROOT / "fixtures").rglob("*.py"), *(ROOT / "promptlint").rglob("*.py")]
+                 if _parses(p))
+
+
+def test_table_matches_installed_libcst():
+    stale = {name: (fields, visit_order(getattr(cst, name))) for name, fields in CHILD_FIELDS.items()
+             if hasattr(cst, name) and visit_order(getattr(cst, name)) != fields}
+    assert not stale, "run scripts/gen_cst_order.py"
+
+
+class Recorder(cst.CSTVisitor):
+    """Records every hook call; refuses to enter `if` bodies, to test pruning."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, int]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.log.append(("visit", id(node)))
+        return not isinstance(node, cst.If)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.log.append(("leave", id(original_node)))
+
+
+def _trivia(module: cst.Module) -> set[int]:
+    """Ids of nodes that sit in a whitespace or punctuation field (walk skips them and their subtrees)."""
+    skipped: set[int] = set()
+
+    def mark(node: cst.CSTNode) -> None:
+        skipped.add(id(node))
+        for child in node.children:
+            mark(child)
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            for name in node.__dataclass_fields__:
+                if TRIVIA.match(name):
+                    value = getattr(node, name)
+                    for item in value if isinstance(value, (tuple, list)) else [value]:
+                        if isinstance(item, cst.CSTNode):
+                            mark(item)
+            return True
+
+    module.visit(Finder())
+    return skipped
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_same_hooks_in_same_order_as_libcst(path):
+    module = cst.parse_module(path.read_bytes())
+    theirs, ours = Recorder(), Recorder()
+    module.visit(theirs)
+    visit(module, ours)
+    trivia = _trivia(module)
+    expected = [entry for entry in theirs.log if entry[1] not in trivia]
+    assert ours.log == expected
+    assert len(ours.log) >= 2
+
+
+def test_deep_nesting_costs_no_python_stack():
+    source = "x = " + " + ".join(["a"] * 5000) + "\n"
+    module = cst.parse_module(source)
+    recorder = Recorder()
+    visit(module, recorder)
+    assert sum(1 for kind, _ in recorder.log if kind == "visit") > 10000
