@@ -16,6 +16,9 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 
+TOO_DEEP = object()  # a unit whose rendering overflowed the stack (a 500-term string concatenation)
+
+
 class LazyPositions:
     """A read-only mapping node -> CodeRange, like `wrapper.resolve(PositionProvider)`.
 
@@ -54,14 +57,29 @@ class LazyPositions:
                 body = [cst.If(test=cst.Name("_"), body=cst.IndentedBlock(body=[stmt], indent=indent))]
             mini = cst.Module(body=body, default_indent=self.module.default_indent,
                               default_newline=self.module.default_newline)
-            ranges = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._by_unit[unit] = TOO_DEEP  # stays if rendering fails: never retried
+            ranges = _resolve(mini)
             found = self._by_unit[unit] = (ranges, first_line - ranges[stmt].start.line)
+        if found is TOO_DEEP:
+            raise RecursionError("expressions nest too deeply to render")
         return found
 
     def _whole(self):
         if self._full is None:
-            self._full = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._full = TOO_DEEP
+            self._full = _resolve(self.module)
+        if self._full is TOO_DEEP:
+            raise RecursionError("expressions nest too deeply to render")
         return self._full
+
+
+def _resolve(module: cst.Module):
+    try:
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except KeyError as exc:  # libcst's renderer turns a RecursionError into a KeyError on its way out
+        if isinstance(exc.__context__, RecursionError):
+            raise RecursionError("expressions nest too deeply to render") from None
+        raise
 
 
 def _units(module: cst.Module, tree: ast.Module, unit_ids: dict[int, int]):

@@ -292,8 +292,12 @@ class Evaluator:
 
     # -- literals ---------------------------------------------------------
     def _string(self, node, ctx) -> Val:
-        if isinstance(node, cst.ConcatenatedString):
-            return concat(self.ev(node.left, ctx), self.ev(node.right, ctx))
+        if isinstance(node, cst.ConcatenatedString):  # 'a' 'b' 'c' nests to the right: walk it, don't recurse
+            val = self.ev(node.left, ctx)
+            while isinstance(node.right, cst.ConcatenatedString):
+                node = node.right
+                val = concat(val, self.ev(node.left, ctx))
+            return concat(val, self.ev(node.right, ctx))
         try:
             value = node.evaluated_value
         except Exception:  # noqa: BLE001 - malformed escape
