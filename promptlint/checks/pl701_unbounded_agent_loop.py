@@ -192,8 +192,8 @@ class UnboundedAgentLoop(Check):
     @staticmethod
     def _framework_matches(ctx, info, entry, modules) -> bool:
         func = info.node.func
-        if entry.get("imports") and not modules & set(entry["imports"]):
-            return False
+        if entry.get("imports") and not modules & set(entry["imports"]) and not _literal_key(info.node, entry):
+            return False  # (a literal `config={"recursion_limit": ...}` names the framework by itself)
         if entry.get("chain"):
             return dotted(func).endswith(entry["chain"])
         if entry.get("methods"):
@@ -268,6 +268,15 @@ def _infinite(ctx, info, expr) -> bool:
         return isinstance(arg, cst.SimpleString) and arg.evaluated_value.strip().lower() in ("inf", "+inf", "infinity")
     val = ctx.evaluator.ev(expr, Ctx(func, info.pos, info.path))
     return isinstance(val, Ref) and val.qual in UNBOUNDED_REFS
+
+
+def _literal_key(call: cst.Call, entry) -> bool:
+    """The call passes the entry's dotted param as a literal dict key (`config={"recursion_limit": 200}`)."""
+    head, _, sub = entry["param"].partition(".")
+    arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == head), None)
+    return bool(sub) and arg is not None and isinstance(arg.value, cst.Dict) and any(
+        isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) and el.key.evaluated_value == sub
+        for el in arg.value.elements)
 
 
 def _targets(node) -> list:
