@@ -116,14 +116,24 @@ def lint_source(path: str, source: bytes, settings: Settings, prechecked: bool =
             or threading.current_thread() is not threading.main_thread()):
         return _lint_source(path, source, settings, prechecked)
 
+    expired = []
+
     def expire(signum, frame):
+        expired.append(True)
         raise _OverTime
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
+    # It fires again every 0.1 s: a raise that lands in a gc callback is swallowed there.
+    signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS, 0.1)
     try:
-        return _lint_source(path, source, settings, prechecked)
-    except _OverTime:
+        try:
+            return _lint_source(path, source, settings, prechecked)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except (_OverTime, Exception):
+        if not expired:
+            raise
+        # Raised inside `ast.parse` or libcst's renderer, _OverTime comes out as a SystemError or KeyError.
         result = FileResult(path, lines=source.count(b"\n") + 1, timed_out=True)
         result.warnings.append(f"{path}: skipped: analysis took over {FILE_SECONDS:g} s, the per-file time budget")
         return result
