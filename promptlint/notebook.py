@@ -79,6 +79,7 @@ class Cell:
 class Notebook:
     raw: str  # the notebook file's text
     source: str = ""  # the joined Python source the engine analyses
+    text: str = ""  # the same cells as written (magics, cells that do not parse): what reports show
     cells: list[Cell] = field(default_factory=list)  # the cells in `source`, in order
     # (line in `source`, column, message) for cells left out because they do not parse
     problems: list[tuple[int, int, str]] = field(default_factory=list)
@@ -203,6 +204,7 @@ def parse(data: bytes | str) -> Notebook:
     if not notebook.python:
         return notebook
     out: list[str] = []
+    shown: list[str] = []
     for number, cell in enumerate(cells, start=1):
         text, pieces = _source(cell, number)
         if not _is_python_cell(cell) or not text.strip():
@@ -222,7 +224,9 @@ def parse(data: bytes | str) -> Notebook:
         starts = [m.end() for m in _NEWLINE.finditer(text)]
         notebook.cells.append(Cell(number, start, text, [0, *starts][:len(lines)], pieces))
         out += code
+        shown += lines
     notebook.source = "".join(line + "\n" for line in out)
+    notebook.text = "".join(line + "\n" for line in shown)
     notebook._starts = [c.start for c in notebook.cells]
     return notebook
 

@@ -56,10 +56,10 @@ class ReportOptions:
             return None
 
     def lines_of(self, path: str) -> list[str] | None:
-        """The lines spans point into: for a notebook, its code cells joined (notebook.py)."""
+        """The lines spans point into: for a notebook, its code cells joined as written (notebook.py)."""
         if path not in self._lines:
             notebook = self.notebook(path) if path.endswith(".ipynb") else None
-            text = notebook.source if notebook is not None else self.text_of(path)
+            text = notebook.text if notebook is not None else self.text_of(path)
             self._lines[path] = None if text is None else text.splitlines()
         return self._lines[path]
 
