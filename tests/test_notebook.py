@@ -174,6 +174,13 @@ def test_a_cell_that_does_not_parse_is_reported_and_the_rest_analysed(nbdir):
         "broken_cell.ipynb:cell 3:1:9: PL201", "broken_cell.ipynb:cell 3:1:9: PL301"]
 
 
+def test_full_format_shows_the_cell_line_as_written(nbdir):
+    run = promptlint(nbdir, "broken_cell.ipynb", "support_bot.ipynb", "--no-cache", "--output-format", "full")
+    out = run.stdout.decode()
+    assert "1 | def half_written(:\n" in out  # the cell left out of the analysis, shown as written
+    assert "1 | system = f\"You are a support assistant" in out  # cell 2, line 1
+
+
 @pytest.mark.parametrize("name", ["empty.ipynb", "r_kernel.ipynb"])
 def test_empty_and_non_python_notebooks_pass(nbdir, name):
     run = promptlint(nbdir, name, "--no-cache")
