@@ -39,6 +39,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["NOT_A_NOTEBOOK", "Notebook", "NotebookError", "lint_notebook", "parse", "relabel_findings"]
 
@@ -174,14 +175,16 @@ def relabel_findings(findings: list) -> None:
             if path not in notebooks:
                 try:
                     with open(path, "rb") as fh:
-                        notebooks[path] = parse(fh.read())
+                        notebooks[path] = parse(fh.read(), analyse=False)
                 except (OSError, NotebookError):
                     notebooks[path] = None
             if notebooks[path] is not None:
                 finding.message = notebooks[path].relabel(finding.message, path, own=path == finding.path)
 
 
-def parse(data: bytes | str) -> Notebook:
+def parse(data: bytes | str, analyse: bool = True) -> Notebook:
+    """The notebook in `data`. `analyse=False` (reports): cells and lines only; `source`
+    and `problems` are left empty (no magic rewriting, no syntax check)."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -212,18 +215,18 @@ def parse(data: bytes | str) -> Notebook:
         lines = _NEWLINE.split(text)
         if lines[-1] == "" and len(lines) > 1:
             lines.pop()  # the newline ending the last line starts no line of its own
-        code = _python_lines(lines)
+        code = _python_lines(lines) if analyse else None if _foreign_cell_magic(lines) else lines
         if code is None:
             continue  # a cell magic whose body is not Python
-        start = len(out) + 1
-        error = _syntax_error("\n".join(code) + "\n")
+        start = len(shown) + 1
+        error = _syntax_error("\n".join(code) + "\n") if analyse else None
         if error is not None:
             line, column, message = error
             notebook.problems.append((start + line - 1, column, f"cannot parse: {message}"))
             code = [""] * len(code)
         starts = [m.end() for m in _NEWLINE.finditer(text)]
         notebook.cells.append(Cell(number, start, text, [0, *starts][:len(lines)], pieces))
-        out += code
+        out += code if analyse else []
         shown += lines
     notebook.source = "".join(line + "\n" for line in out)
     notebook.text = "".join(line + "\n" for line in shown)
@@ -299,12 +302,11 @@ def _is_python_cell(cell: dict) -> bool:
 
 def _python_lines(lines: list[str]) -> list[str] | None:
     """The cell's lines with IPython syntax made into Python (same count), or None to skip it."""
+    if _foreign_cell_magic(lines):
+        return None
     lines = list(lines)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
-        name = lines[first].strip()[2:].split(maxsplit=1)
-        if not name or name[0] not in PYTHON_CELL_MAGICS:
-            return None
         lines[first] = ""
     if _syntax_error("\n".join(lines) + "\n") is None:
         return lines  # plain Python: the common case, nothing to look for
@@ -326,6 +328,15 @@ def _python_lines(lines: list[str]) -> list[str] | None:
     return lines
 
 
+def _foreign_cell_magic(lines: list[str]) -> bool:
+    """Does the cell start with a cell magic whose body is not Python (`%%bash`)?"""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if not first.startswith("%%"):
+        return False
+    name = first[2:].split(maxsplit=1)
+    return not name or name[0] not in PYTHON_CELL_MAGICS
+
+
 def _continues(lines: list[str]) -> bool | None:
     """Do these lines end inside brackets, a string or a backslash continuation?
     None: they do not tokenize at all."""
@@ -341,6 +352,7 @@ def _continues(lines: list[str]) -> bool | None:
     return False
 
 
+@lru_cache(maxsize=8)  # a plain cell is checked twice: before looking for magics, then as kept
 def _syntax_error(text: str) -> tuple[int, int, str] | None:
     try:
         with warnings.catch_warnings():

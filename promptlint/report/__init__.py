@@ -76,7 +76,7 @@ class ReportOptions:
                 except OSError:
                     data = None
             try:
-                self._notebooks[path] = None if data is None else parse(data)
+                self._notebooks[path] = None if data is None else parse(data, analyse=False)
             except NotebookError:
                 self._notebooks[path] = None
         return self._notebooks[path]
