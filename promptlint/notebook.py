@@ -69,7 +69,6 @@ class Cell:
     start: int  # its first line in the joined source (1-based)
     text: str  # its source as written
     line_starts: list[int]  # offset in `text` of each of its lines
-    pieces: list  # the JSON strings `text` was joined from (a list, or one string)
 
     @property
     def line_count(self) -> int:
@@ -209,7 +208,7 @@ def parse(data: bytes | str, analyse: bool = True) -> Notebook:
     out: list[str] = []
     shown: list[str] = []
     for number, cell in enumerate(cells, start=1):
-        text, pieces = _source(cell, number)
+        text = _source(cell, number)
         if not _is_python_cell(cell) or not text.strip():
             continue
         lines = _NEWLINE.split(text)
@@ -225,7 +224,7 @@ def parse(data: bytes | str, analyse: bool = True) -> Notebook:
             notebook.problems.append((start + line - 1, column, f"cannot parse: {message}"))
             code = [""] * len(code)
         starts = [m.end() for m in _NEWLINE.finditer(text)]
-        notebook.cells.append(Cell(number, start, text, [0, *starts][:len(lines)], pieces))
+        notebook.cells.append(Cell(number, start, text, [0, *starts][:len(lines)]))
         out += code if analyse else []
         shown += lines
     notebook.source = "".join(line + "\n" for line in out)
@@ -259,16 +258,16 @@ def _cells(doc) -> list:
     return cells
 
 
-def _source(cell: dict, number: int) -> tuple[str, list]:
-    """The cell's text and the JSON strings it is made of (nbformat 3 calls it `input`)."""
+def _source(cell: dict, number: int) -> str:
+    """A code cell's text (nbformat 3 calls it `input`); "" for other cells."""
     if cell["cell_type"] != "code":
-        return "", []
+        return ""
     key = "source" if "source" in cell or "input" not in cell else "input"
     value = cell.get(key, "")
     if isinstance(value, str):
-        return value, [value]
+        return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "".join(value), value
+        return "".join(value)
     raise NotebookError(f"cell {number}: '{key}' is not a string or a list of strings")
 
 
