@@ -111,8 +111,8 @@ def check(path: str, source: bytes, config: Settings | None = None) -> FileResul
     assert snapshot(lint_source(path, source, config)) == snapshot(first), "two runs differ"
     lines = text_lines(source)
     for f in first.findings:
-        if f.code == "PL000":  # the parser's position of an error may sit just past the line's end
-            assert 1 <= f.span.line <= len(lines) and f.span.column >= 1, f
+        if f.code == "PL000":  # an error at the end of a line: its one-character span ends past it
+            assert 1 <= f.span.line <= len(lines) and 1 <= f.span.column <= len(lines[f.span.line - 1]) + 1, f
             continue
         assert_inside(f.span, lines, f.code)
         if f.suppress_lines:
@@ -214,7 +214,7 @@ def test_generated_sources_from_the_grammar():
 
 
 def test_generated_sources_from_libcst_nodes():
-    total, deep = run_generated(generated(hypothesmith.from_node()), 40)
+    total, deep = run_generated(generated(hypothesmith.from_node()), 30)
     assert deep >= total * 0.6, (deep, total)
 
 
@@ -279,6 +279,7 @@ def test_mutated_fixture_sources():
 # ---------------------------------------------------------------- time budget
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # hypothesis's gc hook
 def test_time_budget_of_a_pathological_file_is_reported_by_the_run(tmp_path, monkeypatch):
     """The run reports the file that ran out of time, finishes the other files, and does not cache it."""
     from promptlint import engine
@@ -319,6 +320,7 @@ def test_long_concatenations_are_analysed(expression):
     assert len(result.callsites) == 1 and not result.timed_out and not result.warnings
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_time_budget_holds_when_the_interrupt_is_swallowed_or_converted(monkeypatch):
     """Found while fuzzing: the timer's exception was swallowed by a gc callback (the run
     went on unbounded), or came out of `ast.parse` as a SystemError (lint_source raised)."""
