@@ -227,7 +227,7 @@ class CallSiteFinder:
             cap_kw = cap_kw or "(checked at the call)"
         return ConstructorSite(self.path, self.ev.span(info.node.func), self.ev.span(info.node),
                                self.ev.code(info.node.func), entry["provider"], model, cap_kw,
-                               kwargs.opaque, info.func.qualname if info.func else None)
+                               kwargs.opaque, info.func.qualname if info.func else None, node=info.node)
 
     # -- reading arguments -------------------------------------------------
     def kwargs(self, args: list[cst.Arg], ctx, positional_keys: dict[int, str] | None = None) -> "Kwargs":

@@ -39,16 +39,22 @@ class RunResult:
 
 
 @cache
-def _prefilter(extra: tuple[str, ...]) -> re.Pattern[bytes]:
+def _import_line() -> re.Pattern[bytes]:
+    """One line that imports an SDK: `import openai`, `from openai import X`, or a
+    re-export such as `from app.llm import litellm`."""
     from promptlint.hints import sdk_data
 
-    data = sdk_data()["prefilter"]
-    packages = "|".join(data["packages"])  # regular expressions (langchain_\w+)
-    literals = [re.escape(m) for m in (*data["chains"], *extra)]
-    # `import openai`, `from openai import X`, and a re-export: `from app.llm import litellm`.
-    pattern = (rf"(?:^|\n)[ \t]*(?:from|import)[ \t]+(?:{packages})\b|"
-               rf"\bimport[ \t]+(?:[^\n]*[ \t,(])?(?:{packages})\b|" + "|".join(literals))
-    return re.compile(pattern.encode())
+    packages = "|".join(sdk_data()["prefilter"]["packages"])  # regular expressions (langchain_\w+)
+    return re.compile(rf"^[ \t]*(?:from|import)[ \t]+(?:{packages})\b|"
+                      rf"\bimport[ \t]+(?:[^\n]*[ \t,(])?(?:{packages})\b".encode())
+
+
+@cache
+def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Request-method chains (`chat.completions`) and configured markers, as plain bytes."""
+    from promptlint.hints import sdk_data
+
+    return tuple(m.encode() for m in (*sdk_data()["prefilter"]["chains"], *extra))
 
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
@@ -56,8 +62,21 @@ def may_hold_callsite(source: bytes, settings: Settings) -> bool:
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(_codes(settings))[0])
     if not any(word in source for word in _words(extra)):
-        return False  # a substring test first: far cheaper than the regular expression
-    return _prefilter(extra).search(source) is not None
+        return False  # substring tests first: far cheaper than any regular expression
+    if any(marker in source for marker in _markers(extra)):
+        return True
+    # Only a line holding `import` can import an SDK; one regular expression over the
+    # whole file would be tried at every position.
+    line_pattern = _import_line()
+    at = source.find(b"import")
+    while at >= 0:
+        start = source.rfind(b"\n", 0, at) + 1
+        end = source.find(b"\n", at)
+        end = len(source) if end < 0 else end
+        if line_pattern.search(source[start:end]):
+            return True
+        at = source.find(b"import", end)
+    return False
 
 
 @cache

@@ -26,6 +26,37 @@ class Span:
     end_column: int
 
 
+class LazySpan(Span):
+    """A Span whose numbers are worked out on first use. The evaluator gives every
+    value it builds a span, and only the few that reach a report need libcst's
+    positions, which are the costly part. Pickles and copies as a plain Span."""
+
+    __slots__ = ("_compute",)
+
+    def __init__(self, compute) -> None:  # compute() -> Span
+        object.__setattr__(self, "_compute", compute)
+
+    def __getattr__(self, name: str):  # called only while a field is still unset
+        if name not in ("line", "column", "end_line", "end_column"):
+            raise AttributeError(name)
+        span = self._compute()
+        for field_name in ("line", "column", "end_line", "end_column"):
+            object.__setattr__(self, field_name, getattr(span, field_name))
+        return getattr(span, name)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Span):
+            return NotImplemented
+        return (self.line, self.column, self.end_line, self.end_column) == (
+            other.line, other.column, other.end_line, other.end_column)
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.column, self.end_line, self.end_column))
+
+    def __reduce__(self):
+        return (Span, (self.line, self.column, self.end_line, self.end_column))
+
+
 @dataclass(slots=True)
 class Segment:
     """One piece of a prompt part, in the order it is sent.

@@ -48,6 +48,11 @@ class LazyPositions:
             return rng
         return CodeRange((rng.start.line + offset, rng.start.column), (rng.end.line + offset, rng.end.column))
 
+    def first_line(self, node: cst.CSTNode) -> int:
+        """The first line of the statement holding `node` (1 when unknown)."""
+        unit = self.top_of.get(id(node), -1)
+        return self._units[unit][3] if self._units is not None and unit >= 0 else 1
+
     def _unit(self, unit: int) -> tuple[dict, int]:
         found = self._by_unit.get(unit)
         if found is None:

@@ -30,27 +30,38 @@ class Unit:
     node: ast.stmt
     first: int  # first line, decorators included
     last: int  # last line (of a class: of its header)
-    refs: set[str]
-    defines: set[str]
-    always: bool  # kept whatever is reached: module statements, class headers and attributes
+    refs: set[str]  # names and attributes it reads
+    names: set[str]  # names it binds that others call or read: a definition's own name
+    provides: set[str]  # what a reader may find here: `names`, plus attributes it assigns (`self.x = ...`)
+    always: bool  # kept whatever is reached: module statements, class attributes
     owner: int | None = None  # the class unit of a member
     members: list[int] = field(default_factory=list)
 
 
-def _names(node: ast.AST) -> tuple[set[str], set[str]]:
-    """(names read, names bound) anywhere under `node`; attributes count as names."""
+def _names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
+    """(names and attributes read, names bound, attributes assigned) anywhere under `node`."""
     refs: set[str] = set()
     binds: set[str] = set()
+    attrs: set[str] = set()
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
-            (binds if isinstance(sub.ctx, ast.Store) else refs).add(sub.id)
-        elif isinstance(sub, ast.Attribute):
-            (binds if isinstance(sub.ctx, ast.Store) else refs).add(sub.attr)
-        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+        kind = type(sub)
+        if kind is ast.Name:
+            (binds if type(sub.ctx) is ast.Store else refs).add(sub.id)
+        elif kind is ast.Attribute:
+            (attrs if type(sub.ctx) is ast.Store else refs).add(sub.attr)
+        elif kind is ast.Import or kind is ast.ImportFrom:
             binds.update((a.asname or a.name).split(".")[0] for a in sub.names)
-        elif isinstance(sub, DEFINITIONS):
+        elif kind in DEFINITIONS:
             binds.add(sub.name)
-    return refs, binds
+    return refs, binds, attrs
+
+
+def _unit(node: ast.stmt, owner: int | None) -> Unit:
+    refs, binds, attrs = _names(node)
+    if isinstance(node, DEFINITIONS):
+        binds = {node.name}  # its locals are nobody else's business
+    return Unit(node, _first_line(node), node.end_lineno or node.lineno, refs, binds, binds | attrs,
+                always=not isinstance(node, DEFINITIONS), owner=owner)
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -66,17 +77,13 @@ def _units(tree: ast.Module) -> list[Unit]:
                 header_refs |= _names(part)[0]
             owner = len(units)
             header_end = max(top.lineno, _first_line(top.body[0]) - 1)  # up to the first member
-            units.append(Unit(top, _first_line(top), header_end, header_refs, {top.name}, always=False))
+            units.append(Unit(top, _first_line(top), header_end, header_refs, {top.name}, {top.name},
+                              always=False))
             for member in top.body:
-                refs, binds = _names(member)
-                unit = Unit(member, _first_line(member), member.end_lineno or member.lineno, refs, binds,
-                            always=not isinstance(member, DEFINITIONS), owner=owner)
                 units[owner].members.append(len(units))
-                units.append(unit)
+                units.append(_unit(member, owner))
         else:
-            refs, binds = _names(top)
-            units.append(Unit(top, _first_line(top), top.end_lineno or top.lineno, refs, binds,
-                              always=not isinstance(top, DEFINITIONS)))
+            units.append(_unit(top, None))
     return units
 
 
@@ -84,7 +91,7 @@ def _reached(units: list[Unit], candidates: set[str]) -> set[int]:
     definers: dict[str, list[int]] = {}
     readers: dict[str, list[int]] = {}
     for i, unit in enumerate(units):
-        for name in unit.defines:
+        for name in unit.provides:
             definers.setdefault(name, []).append(i)
         for name in unit.refs:
             readers.setdefault(name, []).append(i)
@@ -94,7 +101,7 @@ def _reached(units: list[Unit], candidates: set[str]) -> set[int]:
     stack = list(leading)
     while stack:
         unit = units[stack.pop()]
-        for name in unit.defines:
+        for name in unit.names:
             for j in readers.get(name, ()):
                 if j not in leading:
                     leading.add(j)

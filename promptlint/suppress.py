@@ -38,6 +38,7 @@ _CODE = re.compile(r"^PL\d{0,3}$", re.I)
 _ANY_PL_CODE = re.compile(r"^PL\d+$", re.I)  # ours, maybe malformed (not PLR0913: that is Ruff's)
 _NOQA = re.compile(r"^noqa(?![\w-])\s*(?P<colon>:)?\s*(?P<rest>.*)$", re.I | re.S)
 _PROMPTLINT = re.compile(r"^promptlint\s*:\s*(?P<kind>[\w-]*)\s*(?P<eq>=)?\s*(?P<rest>.*)$", re.I | re.S)
+_ANY_DIRECTIVE = re.compile(r"noqa|promptlint", re.I)
 _CODE_LIST = re.compile(r"^(?P<codes>[\w]+(?:\s*,\s*[\w]+)*)\s*,?(?P<tail>.*)$", re.S)
 
 
@@ -186,8 +187,8 @@ def directives(text: str, path: str | None = None, known_codes: list[str] | None
     rule registry and is only used to warn about codes no rule has.
     """
     parser = _Parser(path, known_codes)
-    if "#" not in text:
-        return parser.result  # fast path: no comments at all
+    if "#" not in text or not _ANY_DIRECTIVE.search(text):
+        return parser.result  # fast path: no directive anywhere, so no need to tokenize
     in_header = True
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):

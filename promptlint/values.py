@@ -21,7 +21,7 @@ from functools import cache
 import libcst as cst
 
 from promptlint.index import END, FunctionInfo, ModuleIndex, Pos, dotted
-from promptlint.model import Segment, Span
+from promptlint.model import LazySpan, Segment, Span
 from promptlint.ruledocs import load_data
 
 MAX_DEPTH = 40
@@ -214,7 +214,14 @@ class Evaluator:
 
     # -- positions and source --------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
-        rng = self.positions[node]
+        return LazySpan(lambda: self.exact_span(node))
+
+    def exact_span(self, node: cst.CSTNode) -> Span:
+        try:
+            rng = self.positions[node]
+        except RecursionError:  # a statement too deep for libcst to render: point at its first line
+            line = self.positions.first_line(node) if hasattr(self.positions, "first_line") else 1
+            return Span(line, 1, line, 1)
         return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
 
     def pos(self, node: cst.CSTNode) -> Pos:

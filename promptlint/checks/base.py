@@ -23,6 +23,7 @@ class ConstructorSite:
     cap_keyword: str | None
     kwargs_opaque: bool
     in_function: str | None = None
+    node: object = field(default=None, compare=False, repr=False)  # the libcst Call
 
 
 @dataclass(slots=True)

@@ -84,7 +84,7 @@ def constructor_cap(ctx: FileContext, ctor) -> tuple[int, Span, list[str]] | Non
     if ev is None or ctx.index is None:
         return None
     for info in ctx.index.calls:
-        if ev.span(info.node) != ctor.call_span:
+        if info.node is not ctor.node:
             continue
         ectx = Ctx(info.func, info.pos, info.path)
         for arg in info.node.args:
