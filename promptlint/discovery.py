@@ -214,9 +214,9 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
 def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], cwd: str) -> None:
     top_real = os.path.realpath(top)
     visited = {top_real}
-    stack = [(top, False)]  # (directory, reached through a symlink)
+    stack = [(top, top_real, False)]  # (directory, its real path, reached through a symlink)
     while stack:
-        directory, via_link = stack.pop()
+        directory, directory_real, via_link = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -234,7 +234,8 @@ def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], 
                 continue
             if not (is_dir or is_file):
                 continue  # broken symlink, socket, ...
-            real = os.path.realpath(path) if is_link or is_dir else path
+            # realpath costs a system call per path component: only links need it.
+            real = os.path.realpath(path) if is_link else os.path.join(directory_real, entry.name)
             if is_link and not _is_within(real, boundary):
                 continue  # never leave the project through a symlink
             if is_dir:
@@ -244,7 +245,7 @@ def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], 
                 if real in visited or excluder.excluded(path, True):
                     continue
                 visited.add(real)
-                subdirs.append((path, via_link or is_link))
+                subdirs.append((path, real, via_link or is_link))
             elif entry.name.endswith((".py", ".ipynb")):
                 if not excluder.excluded(path, False):
                     add(path, via_link or is_link)
