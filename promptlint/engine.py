@@ -284,7 +284,10 @@ def _ast_parse(source: bytes):
             warnings.simplefilter("ignore")
             return ast.parse(source), None
     except SyntaxError as err:
-        return None, (err.lineno or 1, err.offset or 1, err.msg)
+        column = err.offset or 1
+        if err.text and column > 1:  # CPython counts the bytes of the line in UTF-8; columns count characters
+            column = len(err.text.encode("utf-8", "surrogatepass")[:column - 1].decode("utf-8", "ignore")) + 1
+        return None, (err.lineno or 1, column, err.msg)
     except ValueError as err:  # NUL bytes
         return None, (1, 1, str(err))
     except (RecursionError, MemoryError):

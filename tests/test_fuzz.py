@@ -203,6 +203,7 @@ def run_generated(strategy, examples: int) -> tuple[int, int]:
         seen[1] += bool(result.callsites)
 
     one()
+    print(f"{seen[0]} examples, {seen[1]} with call sites")  # shown with `pytest -s`
     return seen[0], seen[1]
 
 
@@ -273,6 +274,7 @@ def test_mutated_fixture_sources():
         seen[1] += bool(result.callsites)
 
     one()
+    print(f"{seen[0]} examples, {seen[1]} with call sites")
     assert seen[1] >= seen[0] * 0.3, seen
 
 
@@ -342,3 +344,13 @@ def test_time_budget_holds_when_the_interrupt_is_swallowed_or_converted(monkeypa
     monkeypatch.setattr(engine, "_ast_parse", parse)
     result = engine.lint_source("x.py", HEADER + CALLS[0], Settings())
     assert result.timed_out and "per-file time budget" in result.warnings[0]
+
+
+@pytest.mark.parametrize("source, column", [
+    (b"import openai\n\xc3\xa9\xc3\xa9 = 1 1\n", 8),  # the second `1`: CPython said 10, its byte offset
+    (b"import openai\nx = '\xc3\xa9\xc3\xa9' $ 1\n", 10),
+    (b"import openai\ndef f():\n    x = 1\n \xc2\x80   y = 2\n", 11),  # past the end of the line
+])
+def test_syntax_error_columns_count_characters(source, column):
+    (finding,) = check("bad.py", source).findings
+    assert finding.code == "PL000" and finding.span.column == column
