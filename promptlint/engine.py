@@ -176,8 +176,8 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         result.skipped = True
         return result
     tree, syntax_error = _ast_parse(source)
-    candidates = candidate_calls(tree, settings) if tree is not None else set()
-    if tree is not None and not candidates:
+    plan = module_outline(tree, settings) if tree is not None else None
+    if plan is not None and not plan.candidates:
         result.prefiltered = True  # parsed with `ast` only: no call could reach an LLM
         return result
     if is_mocked_test(path, source):
@@ -191,10 +191,10 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     import libcst as cst
 
     module = None
-    if tree is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
+    if plan is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
         from promptlint.slicing import relevant_source
 
-        sliced, tree = relevant_source(source, tree, candidates)
+        sliced, tree = relevant_source(source, plan)
         try:
             module = cst.parse_module(sliced)
         except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
@@ -309,39 +309,13 @@ def bracket_depth(source: bytes) -> int:
     return deepest
 
 
-def candidate_calls(tree, settings: Settings) -> set[str]:
-    """The names through which this module may call an LLM (catalog method names and
-    local aliases of them), or an empty set when no call uses one."""
-    import ast
-
+def module_outline(tree, settings: Settings):
+    """The module's definitions and the names through which it may call an LLM
+    (`candidates` is empty when no call can reach one); see slicing.py."""
     from promptlint.hints import candidate_names
+    from promptlint.slicing import outline
 
-    names = candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(_codes(settings))[1]
-    called: set[str] = set()
-    aliases: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            called.add(_last(node.func))
-            if node.args:
-                called.add(_last(node.args[0]))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name.split(".")[-1] in names:
-                    aliases.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.Assign) and _last(node.value) in names:
-            aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    candidates = names | aliases
-    return candidates if called & candidates else set()
-
-
-def _last(node) -> str:
-    import ast
-
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
+    return outline(tree, candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(_codes(settings))[1])
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

@@ -38,53 +38,85 @@ class Unit:
     members: list[int] = field(default_factory=list)
 
 
-def _names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
-    """(names and attributes read, names bound, attributes assigned) anywhere under `node`."""
-    refs: set[str] = set()
-    binds: set[str] = set()
-    attrs: set[str] = set()
-    for sub in ast.walk(node):
-        kind = type(sub)
-        if kind is ast.Name:
-            (binds if type(sub.ctx) is ast.Store else refs).add(sub.id)
-        elif kind is ast.Attribute:
-            (attrs if type(sub.ctx) is ast.Store else refs).add(sub.attr)
-        elif kind is ast.Import or kind is ast.ImportFrom:
-            binds.update((a.asname or a.name).split(".")[0] for a in sub.names)
-        elif kind in DEFINITIONS:
-            binds.add(sub.name)
-    return refs, binds, attrs
+@dataclass
+class Outline:
+    """A module's top-level statements and class members, read in one walk."""
+
+    tree: ast.Module
+    units: list[Unit] = field(default_factory=list)
+    called: set[str] = field(default_factory=set)  # last names of callees (and of first arguments)
+    aliases: set[str] = field(default_factory=set)  # local names for catalog names
+    candidates: set[str] = field(default_factory=set)  # names that may reach an LLM; empty: no call does
 
 
-def _unit(node: ast.stmt, owner: int | None) -> Unit:
-    refs, binds, attrs = _names(node)
+def outline(tree: ast.Module, catalog: frozenset[str]) -> Outline:
+    """`catalog`: the last names of every request method, function and model class."""
+    out = Outline(tree)
+    units = out.units
+    for top in tree.body:
+        if isinstance(top, ast.ClassDef):
+            refs: set[str] = set()
+            for part in (*top.bases, *top.keywords, *top.decorator_list):
+                refs |= _scan(part, catalog, out)[0]
+            owner = len(units)
+            header_end = max(top.lineno, _first_line(top.body[0]) - 1)  # up to the first member
+            units.append(Unit(top, _first_line(top), header_end, refs, {top.name}, {top.name}, always=False))
+            for member in top.body:
+                units[owner].members.append(len(units))
+                units.append(_unit(member, owner, catalog, out))
+        else:
+            units.append(_unit(top, None, catalog, out))
+    names = catalog | out.aliases
+    out.candidates = set(names) if out.called & names else set()
+    return out
+
+
+def _unit(node: ast.stmt, owner: int | None, catalog: frozenset[str], out: Outline) -> Unit:
+    refs, binds, attrs = _scan(node, catalog, out)
     if isinstance(node, DEFINITIONS):
         binds = {node.name}  # its locals are nobody else's business
     return Unit(node, _first_line(node), node.end_lineno or node.lineno, refs, binds, binds | attrs,
                 always=not isinstance(node, DEFINITIONS), owner=owner)
 
 
+def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str], set[str], set[str]]:
+    """(names and attributes read, names bound, attributes assigned) under `node`; calls
+    and aliases of catalog names go to `out`."""
+    refs: set[str] = set()
+    binds: set[str] = set()
+    attrs: set[str] = set()
+    called, aliases = out.called, out.aliases
+    for sub in ast.walk(node):
+        kind = type(sub)
+        if kind is ast.Name:
+            (binds if type(sub.ctx) is ast.Store else refs).add(sub.id)
+        elif kind is ast.Attribute:
+            (attrs if type(sub.ctx) is ast.Store else refs).add(sub.attr)
+        elif kind is ast.Call:
+            called.add(_last(sub.func))
+            if sub.args:  # retry(client.chat.completions.create, ...)
+                called.add(_last(sub.args[0]))
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            for alias in sub.names:
+                local = alias.asname or alias.name.split(".")[0]
+                binds.add(local)
+                if alias.name.split(".")[-1] in catalog:
+                    aliases.add(local)
+        elif kind is ast.Assign:
+            if _last(sub.value) in catalog:  # create = client.chat.completions.create
+                aliases.update(t.id for t in sub.targets if type(t) is ast.Name)
+        elif kind in DEFINITIONS:
+            binds.add(sub.name)
+    return refs, binds, attrs
+
+
+def _last(node: ast.AST) -> str:
+    kind = type(node)
+    return node.id if kind is ast.Name else node.attr if kind is ast.Attribute else ""
+
+
 def _first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
-
-
-def _units(tree: ast.Module) -> list[Unit]:
-    units: list[Unit] = []
-    for top in tree.body:
-        if isinstance(top, ast.ClassDef):
-            header_refs: set[str] = set()
-            for part in (*top.bases, *top.keywords, *top.decorator_list):
-                header_refs |= _names(part)[0]
-            owner = len(units)
-            header_end = max(top.lineno, _first_line(top.body[0]) - 1)  # up to the first member
-            units.append(Unit(top, _first_line(top), header_end, header_refs, {top.name}, {top.name},
-                              always=False))
-            for member in top.body:
-                units[owner].members.append(len(units))
-                units.append(_unit(member, owner))
-        else:
-            units.append(_unit(top, None))
-    return units
 
 
 def _reached(units: list[Unit], candidates: set[str]) -> set[int]:
@@ -122,11 +154,11 @@ def _reached(units: list[Unit], candidates: set[str]) -> set[int]:
     return kept
 
 
-def relevant_source(source: bytes, tree: ast.Module, candidates: set[str]) -> tuple[bytes, ast.Module]:
+def relevant_source(source: bytes, plan: Outline) -> tuple[bytes, ast.Module]:
     """The source with unreached definitions blanked, and an `ast` tree holding just
     the kept statements (positions.py pairs it with libcst's statements)."""
-    units = _units(tree)
-    kept = _reached(units, candidates)
+    units, tree = plan.units, plan.tree
+    kept = _reached(units, plan.candidates)
     for i, unit in enumerate(units):
         if unit.owner is not None and unit.owner in kept and unit.always:
             kept.add(i)  # class attributes and docstrings of a kept class

@@ -12,12 +12,12 @@ from promptlint import engine, slicing
 from promptlint.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = {"create", "OpenAI"}
+CANDIDATES = frozenset({"create", "OpenAI"})
 
 
 def sliced(source: str) -> str:
     data = textwrap.dedent(source).encode()
-    out, tree = slicing.relevant_source(data, ast.parse(data), CANDIDATES)
+    out, tree = slicing.relevant_source(data, slicing.outline(ast.parse(data), CANDIDATES))
     assert len(out.splitlines()) == len(data.splitlines())  # every kept line keeps its number
     compile(out, "<sliced>", "exec")
     assert [type(n).__name__ for n in tree.body] == [type(n).__name__ for n in ast.parse(out).body]
@@ -98,7 +98,7 @@ def test_a_kept_class_without_kept_members_gets_a_body():
 def test_nothing_to_blank_returns_the_same_objects():
     data = b"from openai import OpenAI\nOpenAI().chat.completions.create(model='m', messages=[])\n"
     tree = ast.parse(data)
-    assert slicing.relevant_source(data, tree, CANDIDATES) == (data, tree)
+    assert slicing.relevant_source(data, slicing.outline(tree, CANDIDATES)) == (data, tree)
 
 
 def _lint_all(paths, settings):
@@ -115,7 +115,7 @@ def test_findings_are_the_same_with_and_without_slicing(project, monkeypatch):
     paths = sorted((ROOT / "fixtures" / project).rglob("*.py"))
     settings = load_settings(isolated=True)
     with_slicing = _lint_all(paths, settings)
-    monkeypatch.setattr(slicing, "relevant_source", lambda source, tree, names: (source, tree))
+    monkeypatch.setattr(slicing, "relevant_source", lambda source, plan: (source, plan.tree))
     assert with_slicing == _lint_all(paths, settings)
     assert any(findings or sites for findings, sites in with_slicing)
 
@@ -127,7 +127,7 @@ def test_fixtures_do_get_sliced():
     for path in sorted((ROOT / "fixtures").rglob("*.py")):
         data = path.read_bytes()
         tree = engine._ast_parse(data)[0]
-        names = engine.candidate_calls(tree, settings) if tree is not None else set()
-        if names and slicing.relevant_source(data, tree, names)[0] != data:
+        plan = engine.module_outline(tree, settings) if tree is not None else None
+        if plan and plan.candidates and slicing.relevant_source(data, plan)[0] != data:
             blanked += 1
     assert blanked >= 3
