@@ -369,11 +369,12 @@ PARALLEL_LINES = 4000
 
 def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileResult]:
     """Reading, the byte pre-check and cache look-ups happen here; only files that
-    need parsing go to worker processes, and only when there are enough of them.
+    need parsing go to worker processes, and only once there is enough of them.
     `progress(done, total)`, if given, is called here as files finish (the CLI's progress bar)."""
     cache = _cache(settings)
     results: list[FileResult | None] = []
     pending: list[tuple[int, str, bytes, str | None]] = []
+    workers = Workers(settings)
     for path in files:
         shown = display_path(path)
         source, problem = _read(path, settings)
@@ -388,19 +389,9 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
         results.append(hit)
         if hit is None:
             pending.append((len(results) - 1, shown, source, key))
-    # Starting workers costs about half a second (each imports libcst): worth it
-    # only for a few thousand lines of real parsing work.
-    work = sum(p[2].count(b"\n") for p in pending)
-    jobs = settings.jobs or min(os.cpu_count() or 1, max(1, work // PARALLEL_LINES))
+            workers.offer(shown, source)
     tick = _ticker(progress, len(files), len(files) - len(pending))
-    if jobs <= 1 or len(pending) < 2:
-        computed = [tick(_compute(shown, source, settings)) for _, shown, source, _ in pending]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            computed = [tick(r) for r in pool.map(_compute, [p[1] for p in pending], [p[2] for p in pending],
-                                                  [settings] * len(pending), chunksize=2)]
+    computed = [tick(r) for r in workers.results(pending)]
     from promptlint.cache import file_hash
 
     for (index, _shown, _source, key), (result, deps) in zip(pending, computed):
@@ -408,6 +399,46 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
         if cache is not None:
             cache.store(key, result, {dep: file_hash(dep) for dep in deps})
     return results
+
+
+class Workers:
+    """Worker processes, started once enough parsing work has been found (each one
+    imports libcst: about half a second, worth it only for a few thousand lines).
+    From then on every file goes to them as soon as the pre-check passes it, so
+    reading and pre-checking the rest of the tree overlaps with their work."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.jobs = settings.jobs or os.cpu_count() or 1
+        self.waiting: list[tuple[str, bytes]] = []
+        self.lines = 0
+        self.pool = None
+        self.futures: list = []
+
+    def offer(self, shown: str, source: bytes) -> None:
+        if self.pool is not None:
+            self.futures.append(self.pool.submit(_compute, shown, source, self.settings))
+            return
+        self.waiting.append((shown, source))
+        self.lines += source.count(b"\n")
+        if self.jobs > 1 and (self.lines >= PARALLEL_LINES or self.settings.jobs) and len(self.waiting) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+            self.futures = [self.pool.submit(_compute, s, src, self.settings) for s, src in self.waiting]
+            self.waiting = []
+
+    def results(self, pending):
+        """(result, dependencies) of each file, in the order they were offered, as they finish."""
+        if self.pool is None:
+            for _, shown, source, _ in pending:
+                yield _compute(shown, source, self.settings)
+            return
+        try:
+            for future in self.futures:
+                yield future.result()
+        finally:
+            self.pool.shutdown()
 
 
 def _ticker(progress, total: int, done: int):
