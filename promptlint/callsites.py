@@ -55,9 +55,9 @@ def client_call_result(ev: Evaluator, client: Client, node: cst.Call, ctx) -> Va
 
 
 def service_client(ev: Evaluator, node: cst.Call, ctx) -> Client | None:
-    """`boto3.client("bedrock-runtime")`, `session.client("bedrock-runtime")`."""
+    """`boto3.client("bedrock-runtime")`, `session.create_client("bedrock-runtime")`."""
     services = sdk_data()["service_clients"]
-    if not (isinstance(node.func, cst.Attribute) and node.func.attr.value == services["method"]):
+    if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in services["methods"]):
         return None
     arg = node.args[0].value if node.args else None
     for a in node.args:
@@ -102,6 +102,9 @@ class CallSiteFinder:
                 site = self.build(info, match, ctx)
                 if site.model and NON_GENERATING.search(site.model):
                     continue  # an embedding model through a generic endpoint (Bedrock invoke_model)
+                if (site.model is None and site.api in GENERIC_ENDPOINTS and info.func is not None
+                        and NON_GENERATING.search(info.func.qualname)):
+                    continue  # model unknown, but the code around it says what it does: `Embedder.embed`
                 self.infos[id(site)] = info
                 sites.append(site)
         return sites, ctors
@@ -372,6 +375,7 @@ class CallSiteFinder:
 
 
 NON_GENERATING = re.compile(r"embed|rerank", re.IGNORECASE)
+GENERIC_ENDPOINTS = ("invoke_model", "invoke_model_with_response_stream")  # any model, any task
 CHAIN_SHAPES = (".chat.completions.create", ".responses.create", ".messages.create", ".models.generate_content")
 
 

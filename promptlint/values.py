@@ -137,6 +137,9 @@ class Client(Val):
         return Client(self.kind, self.cls, path, self.ctor, self.ctor_ctx, self.prompt)
 
 
+NONE = Ref("builtins.None")
+
+
 @dataclass(slots=True)
 class Ctx:
     func: FunctionInfo | None
@@ -144,6 +147,7 @@ class Ctx:
     path: tuple[int, ...]
     bindings: dict[str, Val] | None = None
     depth: int = 0
+    self_class: str | None = None  # the class `self` is an instance of, when a base class's code runs
 
 
 # -- catalog data ------------------------------------------------------------
@@ -210,6 +214,7 @@ class Evaluator:
         self.clients = sdk["clients"]
         self.model_classes = sdk["model_classes"]
         self.passthrough = set(sdk["passthrough_calls"])
+        self.passthrough_methods = frozenset(sdk["passthrough_methods"])
         self.transparent = set(sdk["transparent_links"])
 
     # -- positions and source --------------------------------------------
@@ -240,7 +245,7 @@ class Evaluator:
         if self.steps > MAX_STEPS:
             self.exhausted = True
             return Unk("analysis budget exhausted")
-        key = (id(node), id(ctx.func), ctx.pos, id(ctx.bindings))
+        key = (id(node), id(ctx.func), ctx.pos, id(ctx.bindings), ctx.self_class)
         if key in self._memo:
             return self._memo[key]
         if key in self._active:
@@ -369,7 +374,11 @@ class Evaluator:
         limit = ctx.pos if ctx.func is None else END
         events = [e for e in self._by_name(None).get(name, ()) if e.pos < limit]
         if events:
-            return self._from_events(events, None, ctx.path if ctx.func is None else (), ctx)
+            val = self._from_events(events, None, ctx.path if ctx.func is None else (), ctx)
+            if not (name in self.index.imports and val == NONE):
+                return val
+            # `if TYPE_CHECKING: import x / else: x = None` and `except ImportError: x = None`:
+            # the None only stands in until the import (often a lazy one in a function) runs.
         if name in self.index.imports:
             qual = self.index.imports[name]
             return self._imported(qual) or Ref(_reexported(qual))
@@ -419,14 +428,15 @@ class Evaluator:
 
     def _def_value(self, ev, func, ctx) -> Val:
         bindings = ctx.bindings if func is ctx.func else None
-        key = (id(ev), id(bindings))
+        key = (id(ev), id(bindings), ctx.self_class)
         if key not in self._def_memo:
             self._def_memo[key] = Unk("cycle")  # a definition that reads itself
             self._def_memo[key] = self._def_value_uncached(ev, func, ctx)
         return self._def_memo[key]
 
     def _def_value_uncached(self, ev, func, ctx) -> Val:
-        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1)
+        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1,
+                  ctx.self_class)
         if ev.kind == "assign":
             return self.ev(ev.node, sub)
         if ev.kind == "loop":
@@ -444,6 +454,9 @@ class Evaluator:
             client = self._client_from_annotation(param.annotation.annotation, ctx)
             if client is not None:
                 return client
+        client = self._client_from_isinstance(func, name, ctx)
+        if client is not None:
+            return client
         if volatile_name(name):
             return Vol(name, "unique-id", self.span(node) if node is not None else None)
         return Dyn(name, self.span(node) if node is not None else None)
@@ -463,6 +476,18 @@ class Evaluator:
             return val  # a constant; an object of the project's own class is not one
         return None
 
+    def _client_from_isinstance(self, func: FunctionInfo, name: str, ctx) -> Client | None:
+        """A parameter the function checks: `if not isinstance(model, BaseChatModel): raise ...`."""
+        for info in self.index.calls:
+            node = info.node
+            if (info.func is func and isinstance(node.func, cst.Name) and node.func.value == "isinstance"
+                    and len(node.args) == 2 and isinstance(node.args[0].value, cst.Name)
+                    and node.args[0].value.value == name):
+                client = self._client_from_annotation(node.args[1].value, ctx)
+                if client is not None:
+                    return client
+        return None
+
     def _client_from_annotation(self, ann, ctx) -> Client | None:
         if isinstance(ann, cst.Subscript):  # Optional[OpenAI]
             ann = ann.slice[0].slice.value if isinstance(ann.slice[0].slice, cst.Index) else ann
@@ -476,7 +501,8 @@ class Evaluator:
         return None
 
     def _mutate(self, val: Val, ev, func, ctx) -> Val:
-        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1)
+        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1,
+                  ctx.self_class)
         call = ev.node
         if ev.kind == "augassign":
             return concat(val, self.ev(call.value, sub))
@@ -567,22 +593,41 @@ class Evaluator:
     def _attr_of(self, base, attr, node):
         if isinstance(base, Client):
             return base if attr in self.transparent else base.with_path(base.path + (attr,))
+        if isinstance(base, Ref):  # `(client or litellm).completion`
+            return Ref(f"{base.qual}.{attr}")
         if isinstance(base, Vol):
             return base
         return Dyn(self._short(node), self.span(node))
 
     def _self_attr(self, func: FunctionInfo, attr: str, ctx) -> Val | None:
+        """`self.attr`, looked up on the instance's class first, then on its bases
+        in this module (a base class's `self.make()` calls the subclass's `make`)."""
         top = func
         while top.parent is not None:
             top = top.parent
-        cls = self.index.classes.get(top.class_name or "")
-        if cls is None:
-            return None
+        start = ctx.self_class or top.class_name or ""
+        for cls in self._class_chain(start):
+            found = self._attr_in_class(cls, attr, ctx, start)
+            if found is not None:
+                return found
+        return None
+
+    def _class_chain(self, name: str) -> list:
+        """The class and its bases defined in this module, nearest first."""
+        chain, todo = [], [name]
+        while todo and len(chain) < 10:
+            cls = self.index.classes.get(todo.pop(0))
+            if cls is None or cls in chain:
+                continue
+            chain.append(cls)
+            todo += [dotted(b).split(".")[-1] for b in cls.bases]
+        return chain
+
+    def _attr_in_class(self, cls, attr: str, ctx, self_class: str) -> Val | None:
         if attr in cls.self_attrs:
             opts = []
             for value, method in cls.self_attrs[attr]:
-                pos = self.pos(value)
-                sub = Ctx(method, pos, (), None, ctx.depth + 1)
+                sub = Ctx(method, self.pos(value), (), None, ctx.depth + 1, self_class)
                 opts.append(self.ev(value, sub))
             clients = [o for o in opts if isinstance(o, Client)]
             if clients:  # `self.client = client or OpenAI()`: the client wins
@@ -597,7 +642,8 @@ class Evaluator:
         if attr in cls.methods:
             info = cls.methods[attr]
             if any(dotted(d.decorator).split(".")[-1] in ("property", "cached_property") for d in info.decorators):
-                return self._call_local(info, None, ctx)
+                return self._call_local(info, None, Ctx(ctx.func, ctx.pos, ctx.path, ctx.bindings, ctx.depth,
+                                                        self_class))
             return LocalFunc(info)
         return None
 
@@ -679,8 +725,10 @@ class Evaluator:
             service = service_client(self, node, ctx)
             if service is not None:
                 return service
-            recv = self.ev(fn.value, ctx)
             method = fn.attr.value
+            if method in self.passthrough_methods and node.args:  # stack.enter_async_context(client)
+                return self.ev(node.args[0].value, ctx)
+            recv = self.ev(fn.value, ctx)
             special = self._method_on(recv, method, node, ctx)
             if special is not None:
                 return special
@@ -912,7 +960,7 @@ class Evaluator:
                     bindings[name] = self._param(info, name, None, ctx)
         options = []
         for ret in info.returns:
-            sub = Ctx(info, self.pos(ret), (), bindings, ctx.depth + 1)
+            sub = Ctx(info, self.pos(ret), (), bindings, ctx.depth + 1, ctx.self_class)
             options.append(self.ev(ret, sub))
         clients = [o for o in options if isinstance(o, Client)]
         if clients:
