@@ -203,6 +203,7 @@ class Evaluator:
         self.positions = index.positions
         self.module_code = module  # for the source text of nodes (code_for_node)
         self._memo: dict[tuple, Val] = {}
+        self._isinstance_checks: dict[int, dict[str, cst.BaseExpression]] | None = None
         self._def_memo: dict[tuple, Val] = {}
         self._events_by_name: dict[int, dict] = {}
         self._active: set[tuple] = set()
@@ -476,17 +477,20 @@ class Evaluator:
             return val  # a constant; an object of the project's own class is not one
         return None
 
-    def _client_from_isinstance(self, func: FunctionInfo, name: str, ctx) -> Client | None:
-        """A parameter the function checks: `if not isinstance(model, BaseChatModel): raise ...`."""
-        for info in self.index.calls:
-            node = info.node
-            if (info.func is func and isinstance(node.func, cst.Name) and node.func.value == "isinstance"
-                    and len(node.args) == 2 and isinstance(node.args[0].value, cst.Name)
-                    and node.args[0].value.value == name):
-                client = self._client_from_annotation(node.args[1].value, ctx)
-                if client is not None:
-                    return client
-        return None
+    def _client_from_isinstance(self, func: FunctionInfo | None, code: str, ctx) -> Client | None:
+        """A value the function checks: `if not isinstance(model, BaseChatModel): raise ...`."""
+        if func is None:
+            return None
+        if self._isinstance_checks is None:
+            self._isinstance_checks = {}
+            for info in self.index.calls:
+                node = info.node
+                if (isinstance(node.func, cst.Name) and node.func.value == "isinstance" and len(node.args) == 2
+                        and info.func is not None):
+                    checks = self._isinstance_checks.setdefault(id(info.func), {})
+                    checks.setdefault(self.code(node.args[0].value), node.args[1].value)
+        cls = self._isinstance_checks.get(id(func), {}).get(code)
+        return self._client_from_annotation(cls, ctx) if cls is not None else None
 
     def _client_from_annotation(self, ann, ctx) -> Client | None:
         if isinstance(ann, cst.Subscript):  # Optional[OpenAI]
@@ -586,6 +590,9 @@ class Evaluator:
             return Vol(self._short(node), "unique-id", self.span(node))
         if isinstance(base, Det):
             return Det(self._short(node))
+        narrowed = self._client_from_isinstance(ctx.func, self.code(node), ctx)
+        if narrowed is not None:
+            return narrowed
         if isinstance(base, Dyn):
             return Dyn(self._short(node), self.span(node), base.origin, base.origin_span)
         return Dyn(self._short(node), self.span(node))

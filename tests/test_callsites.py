@@ -154,6 +154,70 @@ CASES = {
         def ask(client, q):
             return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])
         """, "openai", "chat.completions.create", 3),
+    # smolagents: the base class builds the client through a method each subclass overrides.
+    "client made by the subclass's factory method, through a retry helper": ("""
+        class ApiModel:
+            def __init__(self, client=None):
+                self.client = client or self.create_client()
+                self.retryer = Retrying(max_attempts=3)
+
+            def create_client(self):
+                raise NotImplementedError
+
+        class LiteLLMModel(ApiModel):
+            def create_client(self):
+                import litellm
+                return litellm
+
+            def generate(self, messages):
+                return self.retryer(self.client.completion, model="gpt-4o", messages=messages)
+        """, "litellm", "completion", 16),
+    "an optional import with a None placeholder, bound lazily": ("""
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            import litellm
+        else:
+            litellm = None
+
+        def _load():
+            global litellm
+            import litellm as _litellm
+            litellm = _litellm
+
+        def call(messages):
+            _load()
+            return litellm.completion(model="gpt-4o", messages=messages)
+        """, "litellm", "completion", 15),
+    "aiobotocore client entered on an exit stack": ("""
+        import aiobotocore.session
+
+        class Bedrock:
+            def __init__(self, stack):
+                self._stack = stack
+                self._client = None
+
+            async def _client_ready(self):
+                if self._client is None:
+                    session = aiobotocore.session.get_session()
+                    self._client = await self._stack.enter_async_context(session.create_client("bedrock-runtime"))
+                return self._client
+
+            async def ask(self, messages):
+                client = await self._client_ready()
+                return await client.converse(modelId="anthropic.claude-sonnet-4", messages=messages)
+        """, "bedrock", "converse", 17),
+    "a model checked with isinstance": ("""
+        from langchain_core.language_models import BaseChatModel
+
+        class Wrapper:
+            def __init__(self, config):
+                if not isinstance(config.model, BaseChatModel):
+                    raise ValueError("not a chat model")
+                self.model = config.model
+
+            def generate(self, messages):
+                return self.model.invoke(messages)
+        """, "langchain", "invoke", 11),
 }
 
 
@@ -174,6 +238,9 @@ def test_recognizes(name):
     "def f(x):\n    return x.messages.create(text='anthropic')\n",
     # a name that only mentions openai
     "openai_key = 'x'\nprint(openai_key)\n",
+    # a generic endpoint with an unknown model, in code that says it embeds
+    "import boto3\nclass TitanEmbedder:\n    def embed(self, model, body):\n"
+    "        return boto3.client('bedrock-runtime').invoke_model(body=body, modelId=model)\n",
 ])
 def test_ignores_non_generation_calls(code):
     assert sites(code) == []
