@@ -138,6 +138,8 @@ class Client(Val):
 
 
 NONE = Ref("builtins.None")
+# Calls that run a function given as their first argument (after `None` for run_in_executor).
+RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "partial", "run_sync"})
 
 
 @dataclass(slots=True)
@@ -204,6 +206,7 @@ class Evaluator:
         self.module_code = module  # for the source text of nodes (code_for_node)
         self._memo: dict[tuple, Val] = {}
         self._isinstance_checks: dict[int, dict[str, cst.BaseExpression]] | None = None
+        self._callers_memo: dict[str, list] | None = None
         self._def_memo: dict[tuple, Val] = {}
         self._events_by_name: dict[int, dict] = {}
         self._active: set[tuple] = set()
@@ -455,7 +458,7 @@ class Evaluator:
             client = self._client_from_annotation(param.annotation.annotation, ctx)
             if client is not None:
                 return client
-        client = self._client_from_isinstance(func, name, ctx)
+        client = self._client_from_isinstance(func, name, ctx) or self._client_from_callers(func, name, ctx)
         if client is not None:
             return client
         if volatile_name(name):
@@ -491,6 +494,59 @@ class Evaluator:
                     checks.setdefault(self.code(node.args[0].value), node.args[1].value)
         cls = self._isinstance_checks.get(id(func), {}).get(code)
         return self._client_from_annotation(cls, ctx) if cls is not None else None
+
+    def _client_from_callers(self, func: FunctionInfo, name: str, ctx) -> Val | None:
+        """A client or model handed in by this module's own callers: `judge(ChatOpenAI())`,
+        `cls(llm)` in a factory classmethod, `Provider(llm)`."""
+        if ctx.depth > MAX_DEPTH - 12:
+            return None
+        params = [p.name.value for p in (*func.node.params.posonly_params, *func.node.params.params)]
+        if func.class_name and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        found: list[Val] = []
+        for info, skip in self._callers(func):
+            arg = next((a for a in info.node.args if a.keyword is not None and a.keyword.value == name), None)
+            if arg is None and name in params:
+                positional = [a for a in info.node.args if a.keyword is None][skip:]
+                index = params.index(name)
+                if all(not a.star for a in positional[: index + 1]) and index < len(positional):
+                    arg = positional[index]
+            if arg is None:
+                continue
+            val = self.ev(arg.value, Ctx(info.func, info.pos, info.path, None, ctx.depth + 1))
+            found += [v for v in (val.options if isinstance(val, Alt) else [val]) if isinstance(v, Client)]
+        if not found:
+            return None
+        return found[0] if len(found) == 1 else Alt(found)
+
+    def _callers(self, func: FunctionInfo) -> list:
+        """Calls in this module that reach `func` by its name (or its class's, for `__init__`),
+        with how many positional arguments come before func's own: `to_thread(f, a)` skips one."""
+        if self._callers_memo is None:
+            self._callers_memo = {}
+            for info in self.index.calls:
+                fn, skip = info.node.func, 0
+                positional = [a.value for a in info.node.args if a.keyword is None]
+                if dotted(fn).split(".")[-1] in RUNNERS and positional:  # to_thread(f, *args)
+                    i = 1 if isinstance(positional[0], cst.Name) and positional[0].value == "None" else 0
+                    if len(positional) > i:
+                        fn, skip = positional[i], i + 1
+                if isinstance(fn, cst.Name):
+                    key = fn.value
+                    if key == "cls" and info.func is not None and info.func.class_name:
+                        key = info.func.class_name
+                elif isinstance(fn, cst.Attribute) and isinstance(fn.value, cst.Name) and fn.value.value == "self":
+                    key = "self." + fn.attr.value
+                else:
+                    continue
+                self._callers_memo.setdefault(key, []).append((info, skip))
+        if func.parent is not None:
+            return []
+        if func.class_name is None:
+            return self._callers_memo.get(func.name, [])
+        if func.name == "__init__":
+            return self._callers_memo.get(func.class_name, [])
+        return self._callers_memo.get("self." + func.name, [])
 
     def _client_from_annotation(self, ann, ctx) -> Client | None:
         if isinstance(ann, cst.Subscript):  # Optional[OpenAI]

@@ -206,6 +206,34 @@ CASES = {
                 client = await self._client_ready()
                 return await client.converse(modelId="anthropic.claude-sonnet-4", messages=messages)
         """, "bedrock", "converse", 17),
+    "a model a factory classmethod hands to the constructor": ("""
+        from langchain_openai import ChatOpenAI
+        from langchain_anthropic import ChatAnthropic
+
+        class Provider:
+            def __init__(self, llm, verbose=True):
+                self.llm = llm
+
+            @classmethod
+            def from_name(cls, name, **kwargs):
+                llm = ChatOpenAI(**kwargs) if name == "openai" else ChatAnthropic(**kwargs)
+                return cls(llm, verbose=False)
+
+            async def ask(self, messages):
+                return await self.llm.ainvoke(messages)
+        """, "openai", "ainvoke", 15),
+    "a model a caller runs in a thread": ("""
+        import asyncio
+        from langchain_openai import ChatOpenAI
+
+        def grade(grader, report):
+            return grader.invoke([{"role": "user", "content": report}])
+
+        async def main(reports):
+            grader = ChatOpenAI(model="gpt-4o")
+            for report in reports:
+                await asyncio.to_thread(grade, grader, report)
+        """, "openai", "invoke", 6),
     "a model checked with isinstance": ("""
         from langchain_core.language_models import BaseChatModel
 
