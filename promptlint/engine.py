@@ -489,13 +489,12 @@ def project_findings(callsites: list[CallSite], settings: Settings) -> list[Find
     """The second, project-wide phase (duplicated prompts across files)."""
     if not callsites:
         return []  # nothing to compare, and no reason to import the rule modules
+    from promptlint.checks import PROJECT_PHASE
+
     out = []
     for code in selected_codes(settings.select, settings.ignore):
-        if code in ENGINE_CODES:
-            continue
-        check = load_check(code)
-        if "run_project" in vars(check):
-            out += list(check(settings).run_project(callsites))
+        if code in PROJECT_PHASE:
+            out += list(load_check(code)(settings).run_project(callsites))
     if any(site.path.endswith(".ipynb") for site in callsites):  # `nb.ipynb:263` -> `nb.ipynb:cell 14:58`
         from promptlint.notebook import relabel_findings
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from promptlint.checks import ENGINE_CODES, REGISTRY, all_codes  # noqa: E402
+from promptlint.checks import ENGINE_CODES, PROJECT_PHASE, REGISTRY, all_codes, load_check  # noqa: E402
 from promptlint.ruledocs import SECTIONS  # noqa: E402
 
 RULES = ROOT / "rules"
@@ -233,3 +233,8 @@ def test_generated_rule_pages_are_up_to_date():
     gen = _gen_module()
     problems = gen.stale_pages(gen.render(gen.load_docs()))
     assert not problems, "docs/rules/ is stale; run `python scripts/gen_rule_docs.py`:\n" + "\n".join(problems)
+
+
+def test_project_phase_list_matches_the_modules():
+    with_phase = {code for code in REGISTRY if "run_project" in vars(load_check(code))}
+    assert with_phase == set(PROJECT_PHASE)
