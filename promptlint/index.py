@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from promptlint.walk import dispatch_visit
+
 Pos = tuple[int, int]
 END: Pos = (1 << 60, 0)  # "after everything": closures and functions see final module values
 
@@ -107,7 +109,7 @@ class ModuleIndex(cst.CSTVisitor):
         top_of = getattr(self.positions, "top_of", None)
         if top_of is not None:
             top_of[id(node)] = self._top
-        return super().on_visit(node)
+        return dispatch_visit(self, node)
 
     def visit_Module(self, node: cst.Module) -> None:
         if not self._unit_ids:  # positions without units: top-level statements

@@ -48,19 +48,51 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return found
 
 
+_hooks: dict[tuple[type, type], tuple] = {}
+
+
+def hooks(visitor_type: type, node_type: type) -> tuple:
+    """(visit_X, leave_X) of a visitor class for a node class, looked up once: libcst
+    formats the method name and looks it up again for every node."""
+    found = _hooks.get((visitor_type, node_type))
+    if found is None:
+        name = node_type.__name__
+        found = _hooks[(visitor_type, node_type)] = (getattr(visitor_type, "visit_" + name, None),
+                                                     getattr(visitor_type, "leave_" + name, None))
+    return found
+
+
+def dispatch_visit(visitor: cst.CSTVisitor, node: cst.CSTNode) -> bool:
+    """CSTVisitor.on_visit, with the hook cached."""
+    hook = hooks(type(visitor), type(node))[0]
+    return hook is None or hook(visitor, node) is not False
+
+
+def dispatch_leave(visitor: cst.CSTVisitor, node: cst.CSTNode) -> None:
+    """CSTVisitor.on_leave, with the hook cached."""
+    hook = hooks(type(visitor), type(node))[1]
+    if hook is not None:
+        hook(visitor, node)
+
+
 def visit(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """Like `root.visit(visitor)` for a visitor that only reads. Iterative, so deep
     trees cost no Python stack."""
     node_type = cst.CSTNode
+    kind = type(visitor)
+    on_visit = visitor.on_visit if kind.on_visit is not cst.CSTVisitor.on_visit else (
+        lambda node: dispatch_visit(visitor, node))
+    on_leave = visitor.on_leave if kind.on_leave is not cst.CSTVisitor.on_leave else (
+        lambda node: dispatch_leave(visitor, node))
     stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
     pop, push = stack.pop, stack.append
     while stack:
         node, leaving = pop()
         if leaving:
-            visitor.on_leave(node)
+            on_leave(node)
             continue
         push((node, True))
-        if not visitor.on_visit(node):
+        if not on_visit(node):
             continue
         children = []
         for name in child_fields(type(node)):

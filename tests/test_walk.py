@@ -87,3 +87,29 @@ def test_deep_nesting_costs_no_python_stack():
     recorder = Recorder()
     visit(module, recorder)
     assert sum(1 for kind, _ in recorder.log if kind == "visit") > 10000
+
+
+class Hooks(cst.CSTVisitor):
+    """Uses libcst's own dispatch (no on_visit override): visit_X / leave_X hooks."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, int]] = []
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        self.log.append(("call", id(node)))
+        return len(node.args) < 2  # prune calls with two or more arguments
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.log.append(("left call", id(original_node)))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.log.append(("name", id(node)))
+
+
+@pytest.mark.parametrize("path", SOURCES[:30], ids=lambda p: str(p.relative_to(ROOT)))
+def test_cached_hook_dispatch_matches_libcst(path):
+    module = cst.parse_module(path.read_bytes())
+    theirs, ours = Hooks(), Hooks()
+    module.visit(theirs)
+    visit(module, ours)
+    assert ours.log == theirs.log
