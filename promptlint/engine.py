@@ -183,6 +183,10 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     if is_mocked_test(path, source):
         result.prefiltered = True  # a test that mocks the SDK: its calls are never billed
         return result
+    if tree is None and syntax_error is None:  # not a syntax error: CPython ran out of stack building it
+        result.warnings.append(f"{path}: skipped: expressions nest too deeply for Python's own parser "
+                               "(it cannot compile this file either)")
+        return result
     if tree is None and bracket_depth(source) > MAX_BRACKET_DEPTH:
         # CPython refused it, and libcst's native parser can overflow its stack on it.
         line, col, message = syntax_error or (1, 1, "the file nests too deeply for the parser")
@@ -195,6 +199,10 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         from promptlint.slicing import relevant_source
 
         sliced, tree = relevant_source(source, plan)
+        if plan.kept_operators > MAX_OPERATORS:  # native code: the time budget could not stop it
+            result.warnings.append(f"{path}: skipped: {plan.kept_operators:,} binary operators in one definition; "
+                                   f"libcst's parser takes minutes on such chains")
+            return result
         try:
             module = cst.parse_module(sliced)
         except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
@@ -294,6 +302,7 @@ def _ast_parse(source: bytes):
         return None, None
 
 
+MAX_OPERATORS = 2000  # in one definition: libcst parses a chain of n operators in time ~n^2 (1,000: 1.7 s)
 MAX_BRACKET_DEPTH = 150  # CPython's own parser stops at 200 nested brackets
 
 

@@ -34,6 +34,7 @@ class Unit:
     names: set[str]  # names it binds that others call or read: a definition's own name
     provides: set[str]  # what a reader may find here: `names`, plus attributes it assigns (`self.x = ...`)
     always: bool  # kept whatever is reached: module statements, class attributes
+    operators: int = 0  # binary operators in it (libcst's parser is quadratic in a long chain)
     owner: int | None = None  # the class unit of a member
     members: list[int] = field(default_factory=list)
 
@@ -47,6 +48,7 @@ class Outline:
     called: set[str] = field(default_factory=set)  # last names of callees (and of first arguments)
     aliases: set[str] = field(default_factory=set)  # local names for catalog names
     candidates: set[str] = field(default_factory=set)  # names that may reach an LLM; empty: no call does
+    kept_operators: int = 0  # the most binary operators in one unit libcst will parse (set by relevant_source)
 
 
 def outline(tree: ast.Module, catalog: frozenset[str]) -> Outline:
@@ -72,23 +74,26 @@ def outline(tree: ast.Module, catalog: frozenset[str]) -> Outline:
 
 
 def _unit(node: ast.stmt, owner: int | None, catalog: frozenset[str], out: Outline) -> Unit:
-    refs, binds, attrs = _scan(node, catalog, out)
+    refs, binds, attrs, operators = _scan(node, catalog, out)
     if isinstance(node, DEFINITIONS):
         binds = {node.name}  # its locals are nobody else's business
     return Unit(node, _first_line(node), node.end_lineno or node.lineno, refs, binds, binds | attrs,
-                always=not isinstance(node, DEFINITIONS), owner=owner)
+                always=not isinstance(node, DEFINITIONS), operators=operators, owner=owner)
 
 
-def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str], set[str], set[str]]:
-    """(names and attributes read, names bound, attributes assigned) under `node`; calls
-    and aliases of catalog names go to `out`."""
+def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str], set[str], set[str], int]:
+    """(names and attributes read, names bound, attributes assigned, binary operators) under
+    `node`; calls and aliases of catalog names go to `out`."""
     refs: set[str] = set()
     binds: set[str] = set()
     attrs: set[str] = set()
+    operators = 0
     called, aliases = out.called, out.aliases
     for sub in ast.walk(node):
         kind = type(sub)
-        if kind is ast.Name:
+        if kind is ast.BinOp:
+            operators += 1
+        elif kind is ast.Name:
             (binds if type(sub.ctx) is ast.Store else refs).add(sub.id)
         elif kind is ast.Attribute:
             (attrs if type(sub.ctx) is ast.Store else refs).add(sub.attr)
@@ -107,7 +112,7 @@ def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str
                 aliases.update(t.id for t in sub.targets if type(t) is ast.Name)
         elif kind in DEFINITIONS:
             binds.add(sub.name)
-    return refs, binds, attrs
+    return refs, binds, attrs, operators
 
 
 def _last(node: ast.AST) -> str:
@@ -164,6 +169,7 @@ def relevant_source(source: bytes, plan: Outline) -> tuple[bytes, ast.Module]:
             kept.add(i)  # class attributes and docstrings of a kept class
         elif unit.owner is None and unit.always:
             kept.add(i)
+    plan.kept_operators = max((units[i].operators for i in kept), default=0)
     lines = source.splitlines(keepends=True)
     kept_lines = {line for i in kept for line in range(units[i].first, units[i].last + 1)}
     blank: set[int] = set()

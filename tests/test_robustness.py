@@ -77,3 +77,19 @@ def test_per_file_time_budget_reports_and_moves_on(monkeypatch):
     assert "per-file time budget" in result.warnings[0]
     again = engine.lint_source("fast.py", CALL, Settings())  # the timer is gone afterwards
     assert not again.timed_out
+
+
+def test_an_operator_chain_too_long_for_libcst_is_reported_not_parsed():
+    # libcst's native parser is quadratic in a chain's length and no timer can interrupt it.
+    terms = b" + ".join(b"f'{x%d}' + P%d" % (i, i) for i in range(1100))  # 2,199 operators
+    source = b"import openai\nX = " + terms + b"\n" + CALL
+    result = lint_source("chain.py", source, Settings())
+    assert result.callsites == [] and not result.errors
+    assert any("binary operators in one definition" in w for w in result.warnings)
+
+
+def test_a_file_too_deep_for_cpython_is_reported_not_parsed():
+    terms = b" + ".join(b"f'{x%d}' + P%d" % (i, i) for i in range(4000))  # CPython: RecursionError
+    result = lint_source("deep.py", b"import openai\nX = " + terms + b"\n" + CALL, Settings())
+    assert result.callsites == [] and not result.errors and not result.findings
+    assert any("nest too deeply for Python's own parser" in w for w in result.warnings)
