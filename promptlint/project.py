@@ -64,7 +64,7 @@ def _analysed(path: str):
     return _analysed_at(path, _stamp(path))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=128)
 def _text_at(path: str, stamp: tuple) -> str:
     try:
         if os.path.getsize(path) > MAX_BYTES:
@@ -81,7 +81,7 @@ def _defines(path: str, name: str) -> bool:
     return re.search(pattern, _text(path), re.MULTILINE) is not None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16)  # parsed modules are large: a worker keeps only the recent ones
 def _analysed_at(path: str, stamp: tuple):
     """Parse a module once and return (index, evaluator), or None."""
     try:
