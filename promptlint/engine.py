@@ -176,12 +176,12 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         result.skipped = True
         return result
     tree, syntax_error = _ast_parse(source)
+    if tree is not None and is_mocked_test(path, source):
+        result.prefiltered = True  # a test that mocks the SDK: its calls are never billed
+        return result
     plan = module_outline(tree, settings) if tree is not None else None
     if plan is not None and not plan.candidates:
         result.prefiltered = True  # parsed with `ast` only: no call could reach an LLM
-        return result
-    if is_mocked_test(path, source):
-        result.prefiltered = True  # a test that mocks the SDK: its calls are never billed
         return result
     if tree is None and syntax_error is None:  # not a syntax error: CPython ran out of stack building it
         result.warnings.append(f"{path}: skipped: expressions nest too deeply for Python's own parser "
@@ -198,15 +198,16 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     if plan is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
         from promptlint.slicing import relevant_source
 
-        sliced, tree = relevant_source(source, plan)
+        sliced, pruned = relevant_source(source, plan)
         if plan.kept_operators > MAX_OPERATORS:  # native code: the time budget could not stop it
             result.warnings.append(f"{path}: skipped: {plan.kept_operators:,} binary operators in one definition; "
                                    f"libcst's parser takes minutes on such chains")
             return result
-        try:
-            module = cst.parse_module(sliced)
-        except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
-            tree = _ast_parse(source)[0]
+        if sliced is not source:
+            try:
+                module, tree = cst.parse_module(sliced), pruned
+            except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
+                pass
     try:
         module = module or cst.parse_module(source)
     except cst.ParserSyntaxError as exc:

@@ -195,9 +195,10 @@ def relevant_source(source: bytes, plan: Outline) -> tuple[bytes, ast.Module]:
             members = [units[j].node for j in unit.members if j in kept]
             if not members:  # a kept class needs a body: `pass` where its first member was
                 first = units[unit.members[0]]
-                stand_in = ast.Pass(lineno=first.first, col_offset=first.node.col_offset,
-                                    end_lineno=first.first, end_col_offset=first.node.col_offset + 4)
-                stand_ins[first.first] = b" " * first.node.col_offset + b"pass"
+                indent = first.node.col_offset  # whitespace only, so bytes and characters agree
+                stand_in = ast.Pass(lineno=first.first, col_offset=indent, end_lineno=first.first,
+                                    end_col_offset=indent + 4)
+                stand_ins[first.first] = lines[first.first - 1][:indent] + b"pass"  # tabs stay tabs
                 members = [stand_in]
             node = copy.copy(node)
             node.body = members

@@ -458,7 +458,8 @@ class Evaluator:
             client = self._client_from_annotation(param.annotation.annotation, ctx)
             if client is not None:
                 return client
-        client = self._client_from_isinstance(func, name, ctx) or self._client_from_callers(func, name, ctx)
+        client = (self._client_from_isinstance(func, func.params[name].name, ctx)
+                  or self._client_from_callers(func, name, ctx))
         if client is not None:
             return client
         if volatile_name(name):
@@ -480,7 +481,7 @@ class Evaluator:
             return val  # a constant; an object of the project's own class is not one
         return None
 
-    def _client_from_isinstance(self, func: FunctionInfo | None, code: str, ctx) -> Client | None:
+    def _client_from_isinstance(self, func: FunctionInfo | None, node: cst.BaseExpression, ctx) -> Client | None:
         """A value the function checks: `if not isinstance(model, BaseChatModel): raise ...`."""
         if func is None:
             return None
@@ -492,7 +493,8 @@ class Evaluator:
                         and info.func is not None):
                     checks = self._isinstance_checks.setdefault(id(info.func), {})
                     checks.setdefault(self.code(node.args[0].value), node.args[1].value)
-        cls = self._isinstance_checks.get(id(func), {}).get(code)
+        checks = self._isinstance_checks.get(id(func))
+        cls = checks.get(self.code(node)) if checks else None  # rendering the node only when it may matter
         return self._client_from_annotation(cls, ctx) if cls is not None else None
 
     def _client_from_callers(self, func: FunctionInfo, name: str, ctx) -> Val | None:
@@ -646,7 +648,7 @@ class Evaluator:
             return Vol(self._short(node), "unique-id", self.span(node))
         if isinstance(base, Det):
             return Det(self._short(node))
-        narrowed = self._client_from_isinstance(ctx.func, self.code(node), ctx)
+        narrowed = self._client_from_isinstance(ctx.func, node, ctx)
         if narrowed is not None:
             return narrowed
         if isinstance(base, Dyn):

@@ -131,3 +131,10 @@ def test_fixtures_do_get_sliced():
         if plan and plan.candidates and slicing.relevant_source(data, plan)[0] != data:
             blanked += 1
     assert blanked >= 3
+
+
+def test_a_stand_in_body_keeps_tab_indentation():
+    source = ("from openai import OpenAI\n\nclass Base:\n\tdef helper(self):\n\t\treturn 1\n\n"
+              "class Bot(Base):\n\tdef go(self):\n\t\treturn OpenAI().chat.completions.create(model='m', messages=[])\n")
+    out = sliced(source)
+    assert "\tpass" in out and "def helper" not in out
