@@ -27,10 +27,47 @@ def file_hash(path: str) -> str | None:
         return None
 
 
+MAX_SKIPPED = 200_000  # keys in the skip list before it starts afresh
+
+
 class Cache:
     def __init__(self, directory: str, settings_key: str) -> None:
         self.directory = os.path.join(directory, __version__)
         self.settings_key = settings_key
+        self._skipped: set[str] | None = None  # keys of files the byte pre-check ruled out
+        self._skipped_now: set[str] = set()
+
+    # -- the skip list: on a warm run, files without an SDK marker are not even pre-checked
+
+    def _skipped_file(self) -> str:
+        name = hashlib.sha256(self.settings_key.encode()).hexdigest()[:16]
+        return os.path.join(self.directory, f"skipped-{name}.json")
+
+    def known_skipped(self, key: str) -> bool:
+        if self._skipped is None:
+            self._skipped = set()
+            try:
+                with open(self._skipped_file(), encoding="utf-8") as fh:
+                    keys = json.load(fh)
+                if isinstance(keys, list):
+                    self._skipped = {k for k in keys if isinstance(k, str)}
+            except (OSError, ValueError):
+                pass  # missing or corrupt: every file is pre-checked, and the list rebuilt
+        if key in self._skipped:
+            self._skipped_now.add(key)
+            return True
+        return False
+
+    def note_skipped(self, key: str) -> None:
+        self._skipped_now.add(key)
+
+    def save_skipped(self) -> None:
+        """Keep the keys skipped by this run and earlier ones (other subtrees, other branches)."""
+        known = self._skipped or set()
+        if self._skipped_now <= known:
+            return
+        keys = known | self._skipped_now if len(known) < MAX_SKIPPED else self._skipped_now
+        write_atomically(self._skipped_file(), sorted(keys))
 
     def key(self, path: str, source: bytes) -> str:
         h = hashlib.sha256()
@@ -69,14 +106,29 @@ class Cache:
             "path": result.path, "findings": [asdict(f) for f in result.findings],
             "callsites": [asdict(c) for c in result.callsites], "skipped": result.skipped,
             "prefiltered": result.prefiltered, "warnings": result.warnings, "lines": result.lines}}
+        write_atomically(target, entry)  # a read-only or full disk only costs speed
+
+
+def write_atomically(target: str, data) -> bool:
+    """JSON to `target` through a temporary file and a rename: concurrent runs see
+    the old or the new file, never half of one. False if the disk refused."""
+    directory = os.path.dirname(target)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, target)
+        return True
+    except OSError:
         try:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, ensure_ascii=False)
-            os.replace(tmp, target)  # atomic: concurrent runs see the old or the new entry
+            os.unlink(tmp)
         except OSError:
-            pass  # a read-only or full disk only costs speed
+            pass
+        return False
 
 
 def _span(raw) -> Span | None:

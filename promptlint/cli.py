@@ -165,6 +165,23 @@ def _resolve_tokenizer(settings) -> None:
         settings.tokenizer = resolve_tokenizer(settings.tokenizer)
 
 
+def _open_facts(settings) -> None:
+    """Token counts and prices from earlier runs (facts.py): with the cache on, a warm run
+    loads neither tiktoken nor genai-prices."""
+    from promptlint import facts
+
+    if settings.cache_dir:
+        facts.open_facts(settings.cache_dir)
+    else:
+        facts.close()
+
+
+def _save_facts() -> None:
+    from promptlint import facts
+
+    facts.save()
+
+
 def _price(result, settings) -> dict | None:
     """Dollar figures and run totals; prices and encodings load only when a finding has an estimate."""
     if not any(f.waste_kind or f.waste_tokens_per_call is not None for f in result.findings):
@@ -282,6 +299,7 @@ def _check(**o) -> int:
         sys.stdout.write(_settings_json(settings) + "\n")
         return EXIT_OK
     _resolve_tokenizer(settings)
+    _open_facts(settings)
 
     from promptlint import engine
     from promptlint.report import ReportOptions, visible
@@ -336,6 +354,7 @@ def _check(**o) -> int:
         _write(fmt, result, settings, o["output_file"], options)
     if o["sarif_file"]:
         _write("sarif", result, settings, o["sarif_file"], options)
+    _save_facts()
 
     if o["add_noqa"]:
         from promptlint.noqa import add_noqa
@@ -479,6 +498,7 @@ def inventory_command(
         start = paths[0] if os.path.exists(paths[0]) else None
         settings = config.load_settings(config_file=config_file, isolated=isolated, start=start, overrides=overrides)
         _resolve_tokenizer(settings)
+        _open_facts(settings)
         settings.rule_options["_task-tags"] = "all"  # every row needs its task, not only calls with findings
         notices: list[str] = []
         files = discover(paths, settings, notices)
@@ -492,6 +512,7 @@ def inventory_command(
         else:
             with open(output_file, "w", encoding="utf-8", newline="\n") as fh:
                 render(rows, output_format, fh, as_of)
+        _save_facts()
         for line in [*notices, *result.warnings]:
             sys.stderr.write(f"warning: {line}\n")
         if as_of and output_format in ("table", "markdown"):

@@ -90,10 +90,15 @@ def _words(extra: tuple[str, ...]) -> tuple[bytes, ...]:
 
 
 def _codes(settings: Settings) -> tuple[str, ...]:
-    return tuple(c for c in selected_codes(settings.select, settings.ignore) if c not in ENGINE_CODES)
+    return _rule_codes(tuple(settings.select), tuple(settings.ignore))
 
 
 @cache
+def _rule_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
+    """The selected codes of rules (not of engine findings): asked once per file."""
+    return tuple(c for c in selected_codes(list(select), list(ignore)) if c not in ENGINE_CODES)
+
+
 @cache
 def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     """Byte markers and call names that selected checks need parsed even without an
@@ -171,7 +176,7 @@ def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool)
 
 def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
-    codes = [c for c in selected_codes(settings.select, settings.ignore) if c not in ENGINE_CODES]
+    codes = _codes(settings)
     if not prechecked and not may_hold_callsite(source, settings):
         result.skipped = True
         return result
@@ -391,11 +396,18 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
         if source is None:
             results.append(FileResult(shown, warnings=[problem]))
             continue
-        if not shown.endswith(".ipynb") and not may_hold_callsite(source, settings):
+        key = hit = None
+        if cache is not None:  # known bytes need no pre-check: skipped before, or analysed before
+            key = cache.key(shown, source)
+            if cache.known_skipped(key):
+                results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
+                continue
+            hit = cache.load(key)
+        if hit is None and not shown.endswith(".ipynb") and not may_hold_callsite(source, settings):
             results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
+            if cache is not None:
+                cache.note_skipped(key)
             continue
-        key = cache.key(shown, source) if cache else None
-        hit = cache.load(key) if cache else None
         results.append(hit)
         if hit is None:
             pending.append((len(results) - 1, shown, source, key))
@@ -408,6 +420,8 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
         results[index] = result
         if cache is not None:
             cache.store(key, result, {dep: file_hash(dep) for dep in deps})
+    if cache is not None:
+        cache.save_skipped()
     return results
 
 

@@ -8,6 +8,7 @@ file, so a name that is not bundled falls back to the default (one warning).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from functools import cache
@@ -64,7 +65,17 @@ def encoding(name: str = DEFAULT_ENCODING):
 def count_tokens(text: str, name: str = DEFAULT_ENCODING) -> int:
     if not text:
         return 0
-    return len(encoding(name).encode(text, disallowed_special=()))
+    from promptlint import facts
+
+    if not facts.active():
+        return len(encoding(name).encode(text, disallowed_special=()))
+    key = f"tokens:{name}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}"
+    known = facts.recall(key)
+    if isinstance(known, int):
+        return known  # counted by an earlier run: the encoding need not be loaded
+    count = len(encoding(name).encode(text, disallowed_special=()))
+    facts.remember(key, count)
+    return count
 
 
 def token_upper_bound(text: str) -> int:

@@ -56,27 +56,23 @@ class Rates:
     input: float | None  # USD per million tokens, for the note only
     cache_read: float | None
     output: float | None
-    _calc: object = None  # genai-prices: (Provider, ModelInfo, timestamp)
+    provider: str | None = None  # genai-prices' provider id
+    lookup: tuple[str, str | None] | None = None  # genai-prices: the (model, provider id) that found it
 
     def cost(self, input_tokens: int = 0, cache_read_tokens: int = 0, output_tokens: int = 0) -> float:
         """USD for one call with these counts (cache reads are part of `input_tokens`)."""
-        if self._calc is None:
+        if self.lookup is None:
             fresh = input_tokens - cache_read_tokens
             return ((self.input or 0) * fresh + (self.cache_read or 0) * cache_read_tokens
                     + (self.output or 0) * output_tokens) / 1e6
-        from genai_prices import Usage
-
-        provider, info, when = self._calc  # the snapshot's entries, found once (same as calc_price's lookup)
-        usage = Usage(input_tokens=input_tokens, cache_read_tokens=cache_read_tokens, output_tokens=output_tokens)
-        return float(info.calc_price(usage, provider, genai_request_timestamp=when).total_price)
+        return _snapshot_cost(self.lookup, input_tokens, cache_read_tokens, output_tokens)
 
     def note(self) -> str:
         parts = [f"{_usd(v)}/M {label}" for label, v in
                  (("input", self.input), ("cache read", self.cache_read), ("output", self.output)) if v is not None]
         if self.source == "config":
             return f"priced as {self.model} at {', '.join(parts)} (from the config)"
-        provider = self._calc[0].id
-        return f"priced as {provider} {self.model} at {', '.join(parts)} ({self.source} bundled data)"
+        return f"priced as {self.provider} {self.model} at {', '.join(parts)} ({self.source} bundled data)"
 
 
 def _usd(value: float) -> str:
@@ -93,9 +89,9 @@ def _pricing_time() -> dt.datetime:
 
 @cache
 def genai_prices_version() -> str:
-    from importlib.metadata import version
+    from promptlint.facts import dist_version
 
-    return version("genai-prices")
+    return dist_version("genai-prices", "genai_prices")
 
 
 @cache
@@ -104,9 +100,15 @@ def prices_as_of() -> str:
 
     genai-prices does not stamp its snapshot with a date; this is the closest
     honest one: the data knows prices up to at least this day."""
-    from genai_prices.data import providers
+    from promptlint import facts
 
     today = _pricing_time().date()
+    key = f"prices-as-of:{today}"
+    known = facts.recall(key)
+    if isinstance(known, str):
+        return known
+    from genai_prices.data import providers
+
     newest = None
     for provider in providers:
         for model in provider.models:
@@ -117,7 +119,9 @@ def prices_as_of() -> str:
                 start = getattr(c, "start_date", None)
                 if start is not None and start <= today and (newest is None or start > newest):
                     newest = start
-    return newest.isoformat() if newest else today.isoformat()
+    found = newest.isoformat() if newest else today.isoformat()
+    facts.remember(key, found)
+    return found
 
 
 def _config_rates(model: str, table: dict) -> Rates | None:
@@ -139,16 +143,31 @@ def _config_rates(model: str, table: dict) -> Rates | None:
 
 @cache
 def _snapshot_rates(model: str, provider_id: str | None) -> Rates | None:
-    # Importing genai_prices does not start its auto-update; only UpdatePrices() would.
-    from genai_prices import data_snapshot
+    """The bundled snapshot's token prices for a model (remembered in the cache's facts,
+    so a warm run does not import genai-prices)."""
+    from promptlint import facts
 
-    when = _pricing_time()
-    try:
-        found_provider, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider_id, None)
-    except LookupError:
+    key = f"prices-rates:{_pricing_time().date()}:{model}|{provider_id}"
+    known = facts.recall(key)
+    if not isinstance(known, list) or len(known) not in (0, 7):  # not remembered (or a damaged entry)
+        found = _snapshot_rates_uncached(model, provider_id)
+        known = [] if found is None else [found.model, found.provider, found.input, found.cache_read, found.output,
+                                          *found.lookup]
+        facts.remember(key, known)
+    if not known:
+        return None
+    found_id, provider, input_price, cache_read, output, *lookup = known
+    return Rates(found_id, f"genai-prices {genai_prices_version()}", input_price, cache_read, output,
+                 provider=provider, lookup=(lookup[0], lookup[1]))
+
+
+def _snapshot_rates_uncached(model: str, provider_id: str | None) -> Rates | None:
+    entry = _snapshot_entry(model, provider_id)
+    if entry is None:
         if provider_id is None:
             return None
-        return _snapshot_rates(model, None)  # e.g. a langchain model id that names another provider
+        return _snapshot_rates_uncached(model, None)  # e.g. a langchain model id that names another provider
+    found_provider, info, when = entry
     price = info.get_prices(when)
 
     def per_million(name):
@@ -160,7 +179,38 @@ def _snapshot_rates(model: str, provider_id: str | None) -> Rates | None:
         return None  # priced per request or per second only: no token price
     return Rates(info.id, f"genai-prices {genai_prices_version()}", per_million("input_mtok"),
                  per_million("cache_read_mtok"), per_million("output_mtok"),
-                 _calc=(found_provider, info, when))
+                 provider=found_provider.id, lookup=(model, provider_id))
+
+
+@cache
+def _snapshot_entry(model: str, provider_id: str | None):
+    """(provider, model info, pricing time) in the bundled snapshot, or None."""
+    # Importing genai_prices does not start its auto-update; only UpdatePrices() would.
+    from genai_prices import data_snapshot
+
+    try:
+        found_provider, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider_id, None)
+    except LookupError:
+        return None
+    return found_provider, info, _pricing_time()
+
+
+def _snapshot_cost(lookup: tuple[str, str | None], input_tokens: int, cache_read_tokens: int,
+                   output_tokens: int) -> float:
+    """genai-prices' own figure for one call (tiered prices depend on the counts)."""
+    from promptlint import facts
+
+    key = f"prices-cost:{_pricing_time().date()}:{lookup[0]}|{lookup[1]}|{input_tokens}|{cache_read_tokens}|{output_tokens}"
+    known = facts.recall(key)
+    if isinstance(known, (int, float)):
+        return float(known)
+    from genai_prices import Usage
+
+    provider, info, when = _snapshot_entry(*lookup)  # the entries found once (same as calc_price's lookup)
+    usage = Usage(input_tokens=input_tokens, cache_read_tokens=cache_read_tokens, output_tokens=output_tokens)
+    found = float(info.calc_price(usage, provider, genai_request_timestamp=when).total_price)
+    facts.remember(key, found)
+    return found
 
 
 class PriceBook:

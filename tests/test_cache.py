@@ -85,3 +85,113 @@ def test_corrupt_entry_is_ignored_and_rebuilt(project, monkeypatch):
 def test_no_cache_dir_writes_nothing(project):
     run(Settings())
     assert not os.path.exists(project / ".promptlint_cache")
+
+
+# ---------------------------------------------------------------- the skip list
+
+
+def count_prechecks(monkeypatch):
+    calls = []
+    real = engine.may_hold_callsite
+    monkeypatch.setattr(engine, "may_hold_callsite", lambda source, s: calls.append(source) or real(source, s))
+    return calls
+
+
+def test_skip_list_spares_the_precheck_and_follows_content(project, monkeypatch):
+    settings = Settings(cache_dir=str(project / "c"))
+    plain = project / "pkg" / "util.py"
+    plain.write_text("def add(a, b):\n    return a + b\n")
+    files = ["pkg/util.py", "pkg/app.py"]
+    first = engine.lint_many(files, settings)
+    assert first[0].skipped and not first[1].skipped
+    prechecks = count_prechecks(monkeypatch)
+    again = engine.lint_many(files, settings)
+    assert again[0].skipped and prechecks == []  # known bytes: no pre-check, and the hit serves app.py
+    plain.write_text("import openai\n\ndef ask(q):\n    return openai.OpenAI().chat.completions.create("
+                     "model='gpt-4o', messages=[{'role': 'user', 'content': q}])\n")
+    changed = engine.lint_many(files, settings)
+    assert not changed[0].skipped and changed[0].callsites  # new bytes: pre-checked and analysed
+
+
+def test_corrupt_skip_list_is_ignored_and_rebuilt(project, monkeypatch):
+    settings = Settings(cache_dir=str(project / "c"))
+    (project / "pkg" / "util.py").write_text("x = 1\n")
+    engine.lint_many(["pkg/util.py"], settings)
+    (listing,) = glob.glob(str(project / "c" / "*" / "skipped-*.json"))
+    with open(listing, "w") as fh:
+        fh.write("[not json")
+    prechecks = count_prechecks(monkeypatch)
+    assert engine.lint_many(["pkg/util.py"], settings)[0].skipped
+    assert len(prechecks) == 1
+    prechecks.clear()
+    assert engine.lint_many(["pkg/util.py"], settings)[0].skipped
+    assert prechecks == []
+
+
+# ---------------------------------------------------------------- facts: token counts and prices
+
+
+WARM_PROBE = """
+import sys
+from promptlint.cli import main
+try:
+    main(["check", "pkg", "--isolated", "--output-format", "json", "--cache-dir", sys.argv[1]])
+except SystemExit:
+    pass
+sys.stderr.write("LOADED %s %s\\n" % ("tiktoken" in sys.modules, "genai_prices" in sys.modules))
+"""
+
+PRICED_APP = '''from datetime import datetime
+from openai import OpenAI
+SYSTEM = "You answer questions about our refund policy and nothing else, politely, citing the section."
+def ask(q):
+    return OpenAI().chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": f"Now: {datetime.now()}. " + SYSTEM}, {"role": "user", "content": q}])
+'''
+
+
+def _probe(project, cache_dir):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", WARM_PROBE, str(cache_dir)], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    loaded = [line for line in done.stderr.splitlines() if line.startswith("LOADED")]
+    return done.stdout, loaded[-1]
+
+
+def test_warm_run_loads_neither_tiktoken_nor_genai_prices(project):
+    (project / "pkg" / "app.py").write_text(PRICED_APP)
+    cold, cold_loaded = _probe(project, project / "c")
+    assert '"usd_per_1k_calls": ' in cold and "genai-prices" in cold  # a priced finding
+    assert cold_loaded == "LOADED True True"
+    warm, warm_loaded = _probe(project, project / "c")
+    assert warm == cold  # same bytes out
+    assert warm_loaded == "LOADED False False"
+
+
+def test_facts_from_other_versions_or_corrupt_are_ignored(project):
+    import json
+
+    (project / "pkg" / "app.py").write_text(PRICED_APP)
+    cold, _ = _probe(project, project / "c")
+    (facts_file,) = glob.glob(str(project / "c" / "*" / "facts.json"))
+    with open(facts_file) as fh:
+        data = json.load(fh)
+    # Another genai-prices version: its remembered (here: falsified) figures must not be used.
+    data["key"] = data["key"].replace("genai-prices", "genai-prices 0.0.0 was")
+    data["facts"] = {k: (999.0 if k.startswith("prices-cost:") else v) for k, v in data["facts"].items()}
+    with open(facts_file, "w") as fh:
+        json.dump(data, fh)
+    for entry in glob.glob(str(project / "c" / "*" / "??" / "*.json")):
+        os.unlink(entry)  # results too, so the rules count tokens again
+    again, loaded = _probe(project, project / "c")
+    assert again == cold and loaded == "LOADED True True"
+    with open(facts_file, "w") as fh:
+        fh.write("{broken")
+    for entry in glob.glob(str(project / "c" / "*" / "??" / "*.json")):
+        os.unlink(entry)
+    third, _ = _probe(project, project / "c")
+    assert third == cold
+    with open(facts_file) as fh:
+        assert json.load(fh)["facts"]  # rebuilt
