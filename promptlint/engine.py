@@ -115,6 +115,18 @@ def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]
     return tuple(sorted(set(markers))), frozenset(names)
 
 
+@cache
+def names_by_import(codes: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Call names that selected checks need only in modules importing certain libraries."""
+    from promptlint.hints import NAMES_BY_IMPORT
+
+    found: dict[str, frozenset[str]] = {}
+    for code in codes:
+        for name, modules in NAMES_BY_IMPORT[code]().items() if code in NAMES_BY_IMPORT else ():
+            found[name] = found.get(name, frozenset()) | modules
+    return found
+
+
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
 MOCK_MARKERS = (b"unittest.mock", b"MagicMock", b"AsyncMock", b"mocker", b"monkeypatch", b"respx", b"vcr", b"Mock(")
 
@@ -330,7 +342,8 @@ def module_outline(tree, settings: Settings):
     from promptlint.hints import candidate_names
     from promptlint.slicing import outline
 
-    return outline(tree, candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(_codes(settings))[1])
+    return outline(tree, candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(_codes(settings))[1],
+                   names_by_import(_codes(settings)))
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

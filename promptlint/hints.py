@@ -37,9 +37,21 @@ def retrieval_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
         if not entry.get("imports"):  # the method or class name itself is the evidence
             markers.update(m + "(" for m in entry.get("methods", []))
             markers.update(entry.get("classes", []))
-        names.update(m.split(".")[-1] for m in entry.get("methods", []))
-        names.update(entry.get("classes", []))
+            names.update(m.split(".")[-1] for m in entry.get("methods", []))
+            names.update(entry.get("classes", []))
     return tuple(sorted(markers)), tuple(sorted(names))
+
+
+def retrieval_names_by_import() -> dict[str, frozenset[str]]:
+    """Generic retrieval names (`query`, `search`, `limit`) that PL402 considers only in a
+    module importing their library: name -> those libraries. A module without them
+    need not be parsed for these calls (most `.search(` calls are not vector stores)."""
+    found: dict[str, set[str]] = {}
+    for entry in load_data("retrievers.yaml")["retrievers"]:
+        if entry.get("imports"):
+            for name in [m.split(".")[-1] for m in entry.get("methods", [])] + entry.get("classes", []):
+                found.setdefault(name, set()).update(entry["imports"])
+    return {name: frozenset(modules) for name, modules in found.items()}
 
 
 def agent_framework_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -61,3 +73,5 @@ def agent_framework_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 # code -> function returning (byte markers, call names)
 HINTS = {"PL402": retrieval_hints, "PL701": agent_framework_hints}
+# code -> function returning {call name: modules one of which the file must import}
+NAMES_BY_IMPORT = {"PL402": retrieval_names_by_import}

@@ -98,8 +98,11 @@ def _analysed_at(path: str, stamp: tuple):
 
         from promptlint.positions import LazyPositions
 
+        from promptlint.slicing import constants_source
+
+        source, tree = constants_source(source, ast.parse(source))  # methods blanked: libcst parses less
         module = cst.parse_module(source)
-        index = ModuleIndex(LazyPositions(module, ast.parse(source)))
+        index = ModuleIndex(LazyPositions(module, tree))
         visit(module, index)
         ev = Evaluator(index, module, importer=path)
         return ev

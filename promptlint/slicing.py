@@ -47,12 +47,15 @@ class Outline:
     units: list[Unit] = field(default_factory=list)
     called: set[str] = field(default_factory=set)  # last names of callees (and of first arguments)
     aliases: set[str] = field(default_factory=set)  # local names for catalog names
+    modules: set[str] = field(default_factory=set)  # top-level packages it imports (anywhere in the module)
     candidates: set[str] = field(default_factory=set)  # names that may reach an LLM; empty: no call does
     kept_operators: int = 0  # the most binary operators in one unit libcst will parse (set by relevant_source)
 
 
-def outline(tree: ast.Module, catalog: frozenset[str]) -> Outline:
-    """`catalog`: the last names of every request method, function and model class."""
+def outline(tree: ast.Module, catalog: frozenset[str],
+            by_import: dict[str, frozenset[str]] | None = None) -> Outline:
+    """`catalog`: the last names of every request method, function and model class;
+    `by_import`: more names, each counted only if the module imports one of its libraries."""
     out = Outline(tree)
     units = out.units
     for top in tree.body:
@@ -69,6 +72,8 @@ def outline(tree: ast.Module, catalog: frozenset[str]) -> Outline:
         else:
             units.append(_unit(top, None, catalog, out))
     names = catalog | out.aliases
+    if by_import:
+        names |= {name for name, modules in by_import.items() if modules & out.modules}
     out.candidates = set(names) if out.called & names else set()
     return out
 
@@ -102,6 +107,10 @@ def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str
             if sub.args:  # retry(client.chat.completions.create, ...)
                 called.add(_last(sub.args[0]))
         elif kind is ast.Import or kind is ast.ImportFrom:
+            if kind is ast.ImportFrom:
+                out.modules.add((sub.module or "").split(".")[0])
+            else:
+                out.modules.update(alias.name.split(".")[0] for alias in sub.names)
             for alias in sub.names:
                 local = alias.asname or alias.name.split(".")[0]
                 binds.add(local)
@@ -162,7 +171,7 @@ def _reached(units: list[Unit], candidates: set[str]) -> set[int]:
 def relevant_source(source: bytes, plan: Outline) -> tuple[bytes, ast.Module]:
     """The source with unreached definitions blanked, and an `ast` tree holding just
     the kept statements (positions.py pairs it with libcst's statements)."""
-    units, tree = plan.units, plan.tree
+    units = plan.units
     kept = _reached(units, plan.candidates)
     for i, unit in enumerate(units):
         if unit.owner is not None and unit.owner in kept and unit.always:
@@ -170,6 +179,20 @@ def relevant_source(source: bytes, plan: Outline) -> tuple[bytes, ast.Module]:
         elif unit.owner is None and unit.always:
             kept.add(i)
     plan.kept_operators = max((units[i].operators for i in kept), default=0)
+    return _blank(source, plan, kept)
+
+
+def constants_source(source: bytes, tree: ast.Module) -> tuple[bytes, ast.Module]:
+    """A sibling module as project.py reads it: its constants, module-level functions
+    (client factories) and class attributes; methods are blanked (nothing reads them)."""
+    plan = outline(tree, frozenset())
+    kept = {i for i, unit in enumerate(plan.units)
+            if unit.owner is None or not isinstance(unit.node, DEFINITIONS)}
+    return _blank(source, plan, kept)
+
+
+def _blank(source: bytes, plan: Outline, kept: set[int]) -> tuple[bytes, ast.Module]:
+    units, tree = plan.units, plan.tree
     lines = source.splitlines(keepends=True)
     kept_lines = {line for i in kept for line in range(units[i].first, units[i].last + 1)}
     blank: set[int] = set()

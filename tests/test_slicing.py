@@ -114,8 +114,13 @@ def _lint_all(paths, settings):
 def test_findings_are_the_same_with_and_without_slicing(project, monkeypatch):
     paths = sorted((ROOT / "fixtures" / project).rglob("*.py"))
     settings = load_settings(isolated=True)
+    from promptlint import project as siblings
+
+    siblings._analysed_at.cache_clear()
     with_slicing = _lint_all(paths, settings)
     monkeypatch.setattr(slicing, "relevant_source", lambda source, plan: (source, plan.tree))
+    monkeypatch.setattr(slicing, "constants_source", lambda source, tree: (source, tree))
+    siblings._analysed_at.cache_clear()
     assert with_slicing == _lint_all(paths, settings)
     assert any(findings or sites for findings, sites in with_slicing)
 
@@ -138,3 +143,48 @@ def test_a_stand_in_body_keeps_tab_indentation():
               "class Bot(Base):\n\tdef go(self):\n\t\treturn OpenAI().chat.completions.create(model='m', messages=[])\n")
     out = sliced(source)
     assert "\tpass" in out and "def helper" not in out
+
+
+def test_sibling_modules_lose_their_methods_only():
+    source = textwrap.dedent("""
+        import os
+
+        SYSTEM = "You are terse."
+
+
+        def make_client():
+            from openai import OpenAI
+            return OpenAI(api_key=os.environ["KEY"])
+
+
+        class Prompts:
+            GREETING = "Hello."
+
+            def render(self, name):
+                return self.GREETING + name
+        """).encode()
+    out, tree = slicing.constants_source(source, ast.parse(source))
+    text = out.decode()
+    assert len(out.splitlines()) == len(source.splitlines())
+    assert 'SYSTEM = "You are terse."' in text and "def make_client" in text and 'GREETING = "Hello."' in text
+    assert "def render" not in text
+    compile(out, "<sibling>", "exec")
+
+
+def test_generic_retrieval_names_count_only_with_their_library():
+    settings = load_settings(isolated=True)
+    plain = "def find(index, q):\n    return index.search(q, limit=50)\n"
+    assert not engine.module_outline(ast.parse(plain), settings).candidates  # any `.search`: not parsed
+    imported = "from qdrant_client import QdrantClient\n" + plain
+    assert "search" in engine.module_outline(ast.parse(imported), settings).candidates
+
+
+def test_a_retrieval_library_imported_inside_a_function_still_counts():
+    source = textwrap.dedent("""
+        def find(q):
+            import qdrant_client
+            client = qdrant_client.QdrantClient(url="http://db")
+            return client.search(collection_name="docs", query_vector=q, limit=200)
+        """).encode()
+    result = engine.lint_source("find.py", source, load_settings(isolated=True))
+    assert [f.code for f in result.findings] == ["PL402"]
