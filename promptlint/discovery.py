@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from promptlint.errors import DiscoveryError
@@ -43,10 +44,60 @@ def _is_within(path: str, directory: str) -> bool:
         return False
 
 
-def _spec(lines):
-    from pathspec import GitIgnoreSpec
+# A named group in one of pathspec's pattern regexes (`(?P<ps_d>/)` marks a directory
+# match); the combined regex needs them unnamed, as a name may appear only once.
+_NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
 
-    return GitIgnoreSpec.from_lines(lines)
+
+class _Patterns:
+    """A gitignore-style pattern list: pathspec's verdict, behind a quick "does any pattern match?".
+
+    Most paths match no pattern at all, and then the list has no opinion. One regex made of
+    every pattern's own regex answers that in a single search; only a path it matches goes
+    through pathspec's pattern-by-pattern, last-match-wins check.
+    """
+
+    def __init__(self, lines) -> None:
+        from pathspec import GitIgnoreSpec
+
+        self.spec = GitIgnoreSpec.from_lines(lines)
+        regexes = [p.regex for p in self.spec.patterns if p.include is not None and p.regex is not None]
+        self.empty = not regexes  # only comments and blank lines: never an opinion
+        self.any = _combined(regexes)
+
+    def could_match(self, target: str) -> bool:
+        return self.any is None or self.any.search(target) is not None
+
+
+# How pathspec starts a pattern that may match at any depth (`name`, `**/name`).
+_ANY_DEPTH = "^(?:.+/)?"
+
+
+def _combined(regexes: list) -> re.Pattern | None:
+    """One regex that matches where any of `regexes` matches; None when they cannot be combined.
+
+    The any-depth patterns share their prefix, `^(?:.+/)?(?:a|b|...)`, and the other anchored
+    ones their `^`: the same language as `a|b|...` whole, but with one scan of the path's
+    directories instead of one per pattern.
+    """
+    if not regexes:
+        return re.compile(r"(?!)")  # matches nothing
+    if any(not isinstance(r.pattern, str) or r.flags != re.UNICODE for r in regexes):
+        return None
+    texts = [_NAMED_GROUP.sub("(?:", r.pattern) for r in regexes]
+    any_depth = [t[len(_ANY_DEPTH):] for t in texts if t.startswith(_ANY_DEPTH)]
+    anchored = [t[1:] for t in texts if t.startswith("^") and not t.startswith(_ANY_DEPTH)]
+    parts = [f"(?:{t})" for t in texts if not t.startswith("^")]
+    if any_depth:
+        parts.append(_ANY_DEPTH + "(?:" + "|".join(f"(?:{t})" for t in any_depth) + ")")
+    if anchored:
+        parts.append("^(?:" + "|".join(f"(?:{t})" for t in anchored) + ")")
+    try:
+        combined = re.compile("|".join(parts))
+    except re.error:  # e.g. a group name the substitution missed: check pattern by pattern
+        return None
+    # A capturing group left over could be the target of a numbered back-reference.
+    return combined if combined.groups == 0 else None
 
 
 class Excluder:
@@ -54,10 +105,13 @@ class Excluder:
 
     def __init__(self, settings: Settings) -> None:
         self.root = os.path.abspath(settings.root)
-        self.patterns = _spec([*settings.exclude, *settings.extend_exclude])
+        self.patterns = _Patterns([*settings.exclude, *settings.extend_exclude])
         self.respect_gitignore = settings.respect_gitignore
-        self._gitignores: dict[str, object | None] = {}  # directory -> spec or None
+        self._gitignores: dict[str, _Patterns | None] = {}  # directory -> its .gitignore
         self._git_roots: dict[str, str | None] = {}
+        # directory -> the patterns that judge its entries: (.gitignore, its directory) from
+        # the deepest up, then .git/info/exclude (or None). The same for every entry.
+        self._chains: dict[str, tuple[list[tuple[_Patterns, str]], tuple[_Patterns, str] | None]] = {}
         # Directories named on the command line with force-exclude off: patterns that
         # exclude them do not exclude their contents either.
         self.forced: list[str] = []
@@ -75,13 +129,18 @@ class Excluder:
         rel = os.path.relpath(path, base) if _is_within(path, base) else path.lstrip("/\\")
         return Path(rel).as_posix()
 
-    def _verdict(self, spec, base: str, path: str, is_dir: bool) -> bool | None:
-        """True / False when `spec` (anchored at `base`) ignores / re-includes `path`; None: no opinion."""
+    def _verdict(self, patterns: _Patterns, base: str, path: str, is_dir: bool) -> bool | None:
+        """True / False when `patterns` (anchored at `base`) ignore / re-include `path`; None: no opinion."""
         rel = self._rel(path, base)
         if rel == ".":
             return None
         target = rel + "/" if is_dir else rel
+        if not patterns.could_match(target):
+            return None
+        spec = patterns.spec
         result = spec.check_file(target)
+        if not (result.include and self.forced):
+            return result.include
         forced = [self._rel(f, base) for f in self.forced if path != f and _is_within(path, f)]
         forced = [f + "/" for f in forced if f != "."]
         if not (result.include and forced):
@@ -117,7 +176,7 @@ class Excluder:
             spec = None
             try:
                 with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-                    spec = _spec(fh.read().splitlines())
+                    spec = _Patterns(fh.read().splitlines())
             except OSError:
                 pass
             self._gitignores[directory] = spec
@@ -128,32 +187,39 @@ class Excluder:
         if key not in self._gitignores:
             try:
                 with open(key, encoding="utf-8", errors="replace") as fh:
-                    self._gitignores[key] = _spec(fh.read().splitlines())
+                    self._gitignores[key] = _Patterns(fh.read().splitlines())
             except OSError:
                 self._gitignores[key] = None
         return self._gitignores[key]
 
+    def _chain(self, parent: str):
+        if parent not in self._chains:
+            git_root = self._git_root(parent)
+            # Outside a repository, .gitignore files from the project root down still count.
+            top = git_root or (self.root if _is_within(parent, self.root) else parent)
+            chain = []
+            directory = parent
+            while True:  # deepest .gitignore first: the first one with an opinion decides
+                spec = self._gitignore_spec(directory)
+                if spec is not None and not spec.empty:
+                    chain.append((spec, directory))
+                if directory == top or os.path.dirname(directory) == directory:
+                    break
+                directory = os.path.dirname(directory)
+            info = self._info_exclude(git_root) if git_root else None
+            self._chains[parent] = (chain, (info, git_root) if info is not None and not info.empty else None)
+        return self._chains[parent]
+
     def gitignored(self, path: str, is_dir: bool) -> bool:
         if not self.respect_gitignore:
             return False
-        parent = os.path.dirname(path)
-        git_root = self._git_root(parent)
-        # Outside a repository, .gitignore files from the project root down still count.
-        top = git_root or (self.root if _is_within(parent, self.root) else parent)
-        directory = parent
-        while True:  # deepest .gitignore first: the first one with an opinion decides
-            spec = self._gitignore_spec(directory)
-            if spec is not None:
-                verdict = self._verdict(spec, directory, path, is_dir)
-                if verdict is not None:
-                    return verdict
-            if directory == top or os.path.dirname(directory) == directory:
-                break
-            directory = os.path.dirname(directory)
-        if git_root:
-            spec = self._info_exclude(git_root)
-            if spec is not None:
-                return bool(self._verdict(spec, git_root, path, is_dir))
+        chain, info = self._chain(os.path.dirname(path))
+        for spec, directory in chain:
+            verdict = self._verdict(spec, directory, path, is_dir)
+            if verdict is not None:
+                return verdict
+        if info is not None:
+            return bool(self._verdict(info[0], info[1], path, is_dir))
         return False
 
     def excluded(self, path: str, is_dir: bool) -> bool:
@@ -183,14 +249,17 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
     excluder = Excluder(settings)
     root_real = os.path.realpath(settings.root)
     found: dict[str, str] = {}  # real path -> display path (first seen wins)
+    below_cwd = cwd if cwd.endswith(os.sep) else cwd + os.sep
 
-    def add(path: str, via_link: bool = False) -> None:
+    def add(path: str, via_link: bool = False, real: str | None = None) -> None:
         # The same file reached twice (through a symlink) is listed once, preferably by its own path.
-        real = os.path.realpath(path)
+        real = real or os.path.realpath(path)
+        # `path` is absolute and normalised: below the cwd, its display path is the rest of it.
+        shown = path[len(below_cwd):].replace(os.sep, "/") if path.startswith(below_cwd) else display_path(path, cwd)
         if via_link:
-            found.setdefault(real, display_path(path, cwd))
+            found.setdefault(real, shown)
         else:
-            found[real] = display_path(path, cwd)
+            found[real] = shown
 
     for arg in paths:
         path = os.path.abspath(os.path.join(cwd, arg))
@@ -211,6 +280,10 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
     return sorted(set(found.values()))
 
 
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
 def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], cwd: str) -> None:
     top_real = os.path.realpath(top)
     visited = {top_real}
@@ -219,23 +292,27 @@ def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], 
         directory, directory_real, via_link = stack.pop()
         try:
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_name)
         except OSError as exc:
             notices.append(f"cannot read directory {display_path(directory, cwd)}: {exc.strerror or exc}")
             continue
         subdirs = []
+        real_prefix = directory_real if directory_real.endswith(os.sep) else directory_real + os.sep
         for entry in entries:
-            path = os.path.join(directory, entry.name)
+            name = entry.name
             try:
                 is_dir = entry.is_dir()  # follows symlinks
+                if not is_dir and not name.endswith((".py", ".ipynb")):
+                    continue  # the bulk of a tree: no need to look any closer
                 is_file = not is_dir and entry.is_file()
                 is_link = entry.is_symlink()
             except OSError:
                 continue
             if not (is_dir or is_file):
                 continue  # broken symlink, socket, ...
+            path = entry.path  # os.path.join(directory, name)
             # realpath costs a system call per path component: only links need it.
-            real = os.path.realpath(path) if is_link else os.path.join(directory_real, entry.name)
+            real = os.path.realpath(path) if is_link else real_prefix + name
             if is_link and not _is_within(real, boundary):
                 continue  # never leave the project through a symlink
             if is_dir:
@@ -246,7 +323,6 @@ def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], 
                     continue
                 visited.add(real)
                 subdirs.append((path, real, via_link or is_link))
-            elif entry.name.endswith((".py", ".ipynb")):
-                if not excluder.excluded(path, False):
-                    add(path, via_link or is_link)
+            elif not excluder.excluded(path, False):
+                add(path, via_link or is_link, real)
         stack.extend(reversed(subdirs))  # keep the walk in sorted order

@@ -193,3 +193,123 @@ def test_output_does_not_depend_on_directory_listing_order(project, monkeypatch)
 
     monkeypatch.setattr(os, "scandir", Reversed)
     assert discover(["."], settings(project)) == expected == sorted(expected)
+
+
+# -- the quick "does any pattern match?" in front of pathspec (discovery._Patterns)
+
+TRICKY_PATTERNS = [
+    "build/", "/anchored.py", "!keep.py", "docs/**/conf.py", "**/migrations", "logs/**", "a/**/b",
+    "*.py[cod]", "\\!bang.py", "foo/*", "[!a]b.py", "sp\\ ace", "(?P<ps_d>x", "\\\\", "?.py",
+    "\\#hash.py", "*_pb2.py", "x/y/", "/top/", "**", "dir/**/", "!/re/included/", "# comment", "",
+]
+TRICKY_PATHS = [
+    "build", "src/build", "anchored.py", "sub/anchored.py", "keep.py", "deep/keep.py", "docs/conf.py",
+    "docs/a/b/conf.py", "migrations", "app/migrations", "logs", "logs/x.py", "a/b", "a/x/y/b", "m.pyc",
+    "!bang.py", "foo/bar.py", "foo/bar/baz.py", "bb.py", "ab.py", "sp ace", "(?P<ps_d>x", "\\", "z.py",
+    "#hash.py", "api_pb2.py", "x/y", "top", "sub/top", "dir/q", "re/included", "plain.py", "weird\nname.py",
+]
+
+
+def _targets():
+    for path in TRICKY_PATHS:
+        yield path
+        yield path + "/"
+
+
+@pytest.mark.parametrize("count", [1, 3, len(TRICKY_PATTERNS)])
+def test_quick_check_matches_exactly_where_some_pattern_does(count):
+    from promptlint.discovery import _Patterns
+
+    for start in range(len(TRICKY_PATTERNS)):
+        lines = (TRICKY_PATTERNS * 2)[start:start + count]
+        patterns = _Patterns(lines)
+        assert patterns.any is not None, lines  # the quick check is really in use
+        active = [p for p in patterns.spec.patterns if p.include is not None]
+        for target in _targets():
+            expected = any(p.match_file(target) is not None for p in active)
+            assert patterns.could_match(target) == expected, (lines, target)
+            if not expected:
+                assert patterns.spec.check_file(target).include is None
+
+
+def test_quick_check_falls_back_when_patterns_cannot_be_combined():
+    import re
+
+    from promptlint.discovery import _combined
+
+    assert _combined([re.compile(r"^(a)\1")]) is None  # a numbered back-reference
+    assert _combined([re.compile("^a", re.IGNORECASE)]) is None
+    assert _combined([]).search("anything") is None
+
+
+def test_nested_gitignore_overrides_its_parent_both_ways(project):
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("gen/*.py\n!gen/kept.py\n")
+    (project / "gen" / "sub").mkdir(parents=True)
+    (project / "gen" / ".gitignore").write_text("!wanted.py\nkept.py\n")
+    touch(project, "gen/wanted.py", "gen/kept.py", "gen/other.py", "gen/sub/deep.py", "app.py")
+    assert discover(["."], settings(project)) == ["app.py", "gen/sub/deep.py", "gen/wanted.py"]
+
+
+def test_gitignore_anchored_and_double_star_patterns(project):
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("docs/**/conf.py\n**/migrations\n")
+    (project / "sub").mkdir()
+    (project / "sub" / ".gitignore").write_text("/gen.py\n")  # anchored at sub/, not at the root
+    touch(project, "gen.py", "sub/gen.py", "sub/deeper/gen.py", "docs/conf.py", "docs/a/b/conf.py",
+          "docs/a/keep.py", "app/migrations/0001.py", "app/models.py")
+    assert discover(["."], settings(project)) == [
+        "app/models.py", "docs/a/keep.py", "gen.py", "sub/deeper/gen.py"]
+
+
+def test_directory_only_pattern_spares_a_file_of_that_name(project):
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("scripts/\n")
+    touch(project, "scripts/tool.py", "lib/scripts/x.py", "bin/scripts")
+    assert discover(["."], settings(project)) == []
+    assert discover(["bin/scripts"], settings(project)) == ["bin/scripts"]
+
+
+def test_info_exclude_counts_only_when_no_gitignore_has_an_opinion(project):
+    (project / ".git" / "info").mkdir(parents=True)
+    (project / ".git" / "info" / "exclude").write_text("# only comments here would change nothing\nlocal_*.py\n")
+    (project / ".gitignore").write_text("!local_keep.py\n")
+    touch(project, "local_a.py", "local_keep.py", "sub/local_b.py", "app.py")
+    assert discover(["."], settings(project)) == ["app.py", "local_keep.py"]
+
+
+def test_comment_only_ignore_files_change_nothing(project):
+    (project / ".git" / "info").mkdir(parents=True)
+    (project / ".git" / "info" / "exclude").write_text("# nothing\n\n")
+    (project / ".gitignore").write_text("# nothing either\n")
+    touch(project, "a.py", "b/c.py")
+    assert discover(["."], settings(project)) == ["a.py", "b/c.py"]
+
+
+def test_config_excludes_with_negation_and_many_patterns(project):
+    touch(project, "api_pb2.py", "keep_pb2.py", "sub/x_pb2.py", "tests/t.py", "app.py", "m1.py", "m2.py")
+    filler = [f"nothing_{i}/" for i in range(40)]
+    s = settings(project, extend_exclude=[*filler, "*_pb2.py", "!keep_pb2.py", "tests/", "/m1.py"])
+    assert discover(["."], s) == ["app.py", "keep_pb2.py", "m2.py"]
+
+
+def test_named_gitignored_directory_without_force_exclude_keeps_other_patterns(project):
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("generated/\n*_pb2.py\n")
+    touch(project, "generated/a.py", "generated/a_pb2.py", "generated/inner/b.py")
+    s = settings(project)
+    assert discover(["generated"], s) == []
+    s.force_exclude = False
+    assert discover(["generated"], s) == ["generated/a.py", "generated/inner/b.py"]
+
+
+def test_files_through_a_symlinked_directory_are_judged_by_the_linked_path(project):
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("real/\npkg/link/skip.py\n")
+    touch(project, "real/a.py", "real/skip.py", "pkg/own.py")
+    (project / "pkg" / "link").symlink_to(project / "real", target_is_directory=True)
+    # Walking `.` the link is skipped (its target is in the tree) and real/ is ignored.
+    assert discover(["."], settings(project)) == ["pkg/own.py"]
+    # Walking pkg/ alone the target lies outside the walk but inside the root: it is
+    # walked as pkg/link, and pkg/link/skip.py is the name the patterns see.
+    assert discover(["pkg"], settings(project)) == ["pkg/link/a.py", "pkg/own.py"]
