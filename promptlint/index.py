@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from promptlint.positions import Tail, enter_statements
 from promptlint.walk import dispatch_visit
 
 Pos = tuple[int, int]
@@ -75,8 +76,13 @@ class ModuleIndex(cst.CSTVisitor):
         self.positions = positions
         self.order: dict[int, Pos] = {}  # id(node) -> visit order, for value and return nodes
         self._n = 0  # visit counter: source order, cheaper than line/column positions
-        self._top = -1
-        self._unit_ids: dict[int, int] = getattr(positions, "unit_ids", None) or {}
+        # The innermost statement holding each node, for positions.LazyPositions.
+        held = getattr(positions, "top_of", None)
+        self._held: dict[int, object] = held if held is not None else {}  # id(node) -> statement
+        parents = getattr(positions, "parent_of", None)
+        self._parents: dict[int, object] = parents if parents is not None else {}  # id(stmt) -> stmt
+        self._enter: dict[int, object] = {}  # id(node) -> statement it makes current (enter_statements)
+        self._stmt: object = None
         # Collected in the same pass for the rules that need them (PL401, PL601, PL701):
         # a second walk over the tree costs as much as this one.
         self.comprehensions: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = []
@@ -103,17 +109,15 @@ class ModuleIndex(cst.CSTVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._n += 1
-        top = self._unit_ids.get(id(node))
-        if top is not None:
-            self._top = top
-        top_of = getattr(self.positions, "top_of", None)
-        if top_of is not None:
-            top_of[id(node)] = self._top
+        key = id(node)
+        stmt = self._enter.get(key)
+        if stmt is not None:
+            self._stmt = stmt
+        self._held[key] = self._stmt
         return dispatch_visit(self, node)
 
     def visit_Module(self, node: cst.Module) -> None:
-        if not self._unit_ids:  # positions without units: top-level statements
-            self._unit_ids = {id(stmt): i for i, stmt in enumerate(node.body)}
+        enter_statements(self._enter, self._parents, None, node.body)
 
     @property
     def func(self) -> FunctionInfo | None:
@@ -137,6 +141,8 @@ class ModuleIndex(cst.CSTVisitor):
 
     def visit_IndentedBlock(self, node) -> None:
         self._push_block()
+        owner = self._stmt
+        enter_statements(self._enter, self._parents, owner.stmt if type(owner) is Tail else owner, node.body)
 
     def leave_IndentedBlock(self, node) -> None:
         self._path.pop()
