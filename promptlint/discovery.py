@@ -109,6 +109,7 @@ class Excluder:
         self.respect_gitignore = settings.respect_gitignore
         self._gitignores: dict[str, _Patterns | None] = {}  # directory -> its .gitignore
         self._git_roots: dict[str, str | None] = {}
+        self._no_git: set[str] = set()  # directories known to hold no .git
         # directory -> the patterns that judge its entries: (.gitignore, its directory) from
         # the deepest up, then .git/info/exclude (or None). The same for every entry.
         self._chains: dict[str, tuple[list[tuple[_Patterns, str]], tuple[_Patterns, str] | None]] = {}
@@ -160,10 +161,18 @@ class Excluder:
 
     # -- .gitignore
 
+    def holds_no_dotfiles(self, directory: str) -> None:
+        """The walk found no name starting with "." in `directory`: no .git or .gitignore to look for.
+
+        (Any dotfile means a look, as a case-insensitive file system may call .GitIgnore .gitignore.)
+        """
+        self._gitignores.setdefault(directory, None)
+        self._no_git.add(directory)
+
     def _git_root(self, directory: str) -> str | None:
         if directory not in self._git_roots:
             parent = os.path.dirname(directory)
-            if os.path.exists(os.path.join(directory, ".git")):
+            if directory not in self._no_git and os.path.exists(os.path.join(directory, ".git")):
                 self._git_roots[directory] = directory
             elif parent == directory:
                 self._git_roots[directory] = None
@@ -197,17 +206,15 @@ class Excluder:
             git_root = self._git_root(parent)
             # Outside a repository, .gitignore files from the project root down still count.
             top = git_root or (self.root if _is_within(parent, self.root) else parent)
-            chain = []
-            directory = parent
-            while True:  # deepest .gitignore first: the first one with an opinion decides
-                spec = self._gitignore_spec(directory)
-                if spec is not None and not spec.empty:
-                    chain.append((spec, directory))
-                if directory == top or os.path.dirname(directory) == directory:
-                    break
-                directory = os.path.dirname(directory)
-            info = self._info_exclude(git_root) if git_root else None
-            self._chains[parent] = (chain, (info, git_root) if info is not None and not info.empty else None)
+            spec = self._gitignore_spec(parent)
+            own = [(spec, parent)] if spec is not None and not spec.empty else []
+            above = os.path.dirname(parent)
+            if parent == top or above == parent:
+                info = self._info_exclude(git_root) if git_root else None
+                self._chains[parent] = (own, (info, git_root) if info is not None and not info.empty else None)
+            else:  # the directory above has the same top: its chain continues this one
+                chain, info = self._chain(above)
+                self._chains[parent] = (own + chain, info)  # deepest .gitignore first
         return self._chains[parent]
 
     def gitignored(self, path: str, is_dir: bool) -> bool:
@@ -296,6 +303,8 @@ def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], 
         except OSError as exc:
             notices.append(f"cannot read directory {display_path(directory, cwd)}: {exc.strerror or exc}")
             continue
+        if not any(entry.name.startswith(".") for entry in entries):
+            excluder.holds_no_dotfiles(directory)  # spares two system calls
         subdirs = []
         real_prefix = directory_real if directory_real.endswith(os.sep) else directory_real + os.sep
         for entry in entries:

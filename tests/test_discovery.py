@@ -313,3 +313,11 @@ def test_files_through_a_symlinked_directory_are_judged_by_the_linked_path(proje
     # Walking pkg/ alone the target lies outside the walk but inside the root: it is
     # walked as pkg/link, and pkg/link/skip.py is the name the patterns see.
     assert discover(["pkg"], settings(project)) == ["pkg/link/a.py", "pkg/own.py"]
+
+
+def test_a_nested_repository_stops_the_outer_gitignore(project):
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("skip.py\n")
+    touch(project, "skip.py", "app.py", "sub/skip.py", "sub/deeper/skip.py", "other/skip.py")
+    (project / "sub" / ".git").write_text("gitdir: ../.git/modules/sub\n")  # a submodule's .git is a file
+    assert discover(["."], settings(project)) == ["app.py", "sub/deeper/skip.py", "sub/skip.py"]
