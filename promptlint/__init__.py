@@ -1,3 +1,13 @@
 """promptlint: static analysis of LLM call sites for prompt-cost problems."""
 
 __version__ = "0.1.0"
+
+
+def tune_gc() -> None:
+    """Collect garbage every 50,000 allocations instead of 700. libcst builds hundreds of
+    thousands of long-lived nodes and the analysis makes few reference cycles, so with
+    CPython's defaults full collections kept rescanning live trees: 1.3 s of a 6 s run on
+    crewAI, for no memory saved (peak RSS the same). Called by the CLI and in each worker."""
+    import gc
+
+    gc.set_threshold(50_000, 20, 100)

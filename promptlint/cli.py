@@ -23,7 +23,7 @@ from typing import List, Optional
 
 import typer
 
-from promptlint import __version__
+from promptlint import __version__, tune_gc
 
 app = typer.Typer(
     name="promptlint",
@@ -659,6 +659,7 @@ def rule_command(
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code (the script wrapper passes it to sys.exit)."""
     args = sys.argv[1:] if argv is None else list(argv)
+    tune_gc()
     if not args:  # like Ruff: no command is a usage error, with the help as a hint
         app(args=["--help"], prog_name="promptlint", standalone_mode=False)
         return EXIT_ERROR

@@ -461,7 +461,9 @@ class Workers:
         if self.jobs > 1 and (self.lines >= PARALLEL_LINES or self.settings.jobs) and len(self.waiting) > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+            from promptlint import tune_gc
+
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=tune_gc)
             self.futures = [self.pool.submit(_compute, s, src, self.settings) for s, src in self.waiting]
             self.waiting = []
 
