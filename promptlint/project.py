@@ -81,7 +81,7 @@ def _defines(path: str, name: str) -> bool:
     return re.search(pattern, _text(path), re.MULTILINE) is not None
 
 
-@lru_cache(maxsize=16)  # parsed modules are large: a worker keeps only the recent ones
+@lru_cache(maxsize=4)  # parsed modules are large: a worker keeps only the recent ones
 def _analysed_at(path: str, stamp: tuple):
     """Parse a module once and return (index, evaluator), or None."""
     try:

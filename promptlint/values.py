@@ -196,6 +196,16 @@ def volatile_name(name: str) -> bool:
     return name.lower() in _volatile_names()
 
 
+def exact_span(positions, node: cst.CSTNode) -> Span:
+    """The node's range (1-based columns, end exclusive) from LazyPositions."""
+    try:
+        rng = positions[node]
+    except RecursionError:  # a statement too deep for libcst to render: point at its first line
+        line = positions.first_line(node) if hasattr(positions, "first_line") else 1
+        return Span(line, 1, line, 1)
+    return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+
+
 # -- the evaluator -----------------------------------------------------------
 class Evaluator:
     def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None) -> None:
@@ -223,15 +233,14 @@ class Evaluator:
 
     # -- positions and source --------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
-        return LazySpan(lambda: self.exact_span(node))
+        # The closure holds the positions, not the evaluator: values in the evaluator's memo
+        # hold spans, so a closure over `self` would make a reference cycle, and the file's
+        # whole tree would wait for the garbage collector instead of being freed at once.
+        positions = self.positions
+        return LazySpan(lambda: exact_span(positions, node))
 
     def exact_span(self, node: cst.CSTNode) -> Span:
-        try:
-            rng = self.positions[node]
-        except RecursionError:  # a statement too deep for libcst to render: point at its first line
-            line = self.positions.first_line(node) if hasattr(self.positions, "first_line") else 1
-            return Span(line, 1, line, 1)
-        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+        return exact_span(self.positions, node)
 
     def pos(self, node: cst.CSTNode) -> Pos:
         return self.index.order.get(id(node), END)

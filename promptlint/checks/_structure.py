@@ -26,32 +26,51 @@ class Comprehension:
     calls: set[int]  # ids of the calls run once per item (the outermost iterable runs once)
 
 
+# The visitors are module-level classes: walk.py caches hooks per visitor class, so a
+# class defined inside a function would be a new cache key, kept for ever, on every call.
+class _Everything(cst.CSTVisitor):
+    """Every node, not descending into nested functions, classes or lambdas."""
+
+    def __init__(self) -> None:
+        self.out: list[cst.CSTNode] = []
+
+    def on_visit(self, n) -> bool:
+        self.out.append(n)
+        return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
+class _CallIds(cst.CSTVisitor):
+    def __init__(self, skip) -> None:
+        self.skip = skip
+        self.found: set[int] = set()
+
+    def on_visit(self, n) -> bool:
+        if n is self.skip:
+            return False
+        if isinstance(n, cst.Call):
+            self.found.add(id(n))
+        return True
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, call) -> None:
+        self.found.append(call)
+
+
 def walk(node) -> list[cst.CSTNode]:
     """Every node under `node`, not descending into nested functions or classes."""
-    out: list[cst.CSTNode] = []
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n) -> bool:
-            out.append(n)
-            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-
-    visit(node, V())
-    return out
+    visitor = _Everything()
+    visit(node, visitor)
+    return visitor.out
 
 
 def _call_ids(node, skip=None) -> set[int]:
-    found: set[int] = set()
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n) -> bool:
-            if n is skip:
-                return False
-            if isinstance(n, cst.Call):
-                found.add(id(n))
-            return True
-
-    visit(node, V())
-    return found
+    visitor = _CallIds(skip)
+    visit(node, visitor)
+    return visitor.found
 
 
 @dataclass(slots=True)
@@ -63,20 +82,18 @@ class Structure:
     main_calls: set[int] = field(default_factory=set)
 
 
-_LAST: list = [None, None]  # (index, Structure) of the file being checked: the three rules share it
-
-
 def structure(ctx) -> Structure:
-    if _LAST[0] is ctx.index:
-        return _LAST[1]
+    """Computed once per file; the three rules share it through `ctx.memo`."""
+    found = ctx.memo.get("structure")
+    if found is not None:
+        return found
     index = ctx.index
     comprehensions = [Comprehension(func, node, _call_ids(node, skip=node.for_in.iter))
                       for node, func in index.comprehensions]
     main_calls = set()
     for block in index.main_blocks:
         main_calls |= _call_ids(block)
-    out = Structure(comprehensions, list(index.main_blocks), main_calls)
-    _LAST[0], _LAST[1] = ctx.index, out
+    out = ctx.memo["structure"] = Structure(comprehensions, list(index.main_blocks), main_calls)
     return out
 
 
@@ -112,14 +129,9 @@ def is_request_handler(ctx, func) -> bool:
 
 
 def _calls_in(node) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Call(self, call) -> None:
-            found.append(call)
-
-    visit(node, V())
-    return found
+    visitor = _Calls()
+    visit(node, visitor)
+    return visitor.found
 
 
 def _is_cli(func, argparse: bool = True) -> bool:

@@ -81,28 +81,33 @@ class _ConditionsOf(cst.CSTVisitor):
                 self.tests.append((node.value.test, node.value))
 
 
+class _Operands(cst.CSTVisitor):
+    """Module level: walk.py caches hooks per visitor class (a local class would leak)."""
+
+    def __init__(self) -> None:
+        self.found: list[cst.BaseExpression] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        self.found.append(node)
+        return False
+
+    def visit_Subscript(self, node: cst.Subscript) -> bool:
+        self.found.append(node)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        self.found.append(node)
+        return True
+
+
 def _operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The names, attributes, subscripts and calls a condition reads."""
-    found: list[cst.BaseExpression] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            found.append(node)
-
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            found.append(node)
-            return False
-
-        def visit_Subscript(self, node: cst.Subscript) -> bool:
-            found.append(node)
-            return False
-
-        def visit_Call(self, node: cst.Call) -> bool:
-            found.append(node)
-            return True
-
-    visit(test, Collect())
-    return found
+    visitor = _Operands()
+    visit(test, visitor)
+    return visitor.found
 
 
 def response_metadata(source: str) -> bool:
