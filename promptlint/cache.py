@@ -27,7 +27,7 @@ def file_hash(path: str) -> str | None:
         return None
 
 
-MAX_SKIPPED = 200_000  # keys in the skip list before it starts afresh
+MAX_SKIPPED = 20_000  # keys kept from earlier runs; past it the list keeps this run's only (read on every run)
 
 
 class Cache:
@@ -66,7 +66,9 @@ class Cache:
         known = self._skipped or set()
         if self._skipped_now <= known:
             return
-        keys = known | self._skipped_now if len(known) < MAX_SKIPPED else self._skipped_now
+        keys = known | self._skipped_now
+        if len(keys) > max(MAX_SKIPPED, 2 * len(self._skipped_now)):
+            keys = self._skipped_now
         write_atomically(self._skipped_file(), sorted(keys))
 
     def key(self, path: str, source: bytes) -> str:

@@ -195,3 +195,23 @@ def test_facts_from_other_versions_or_corrupt_are_ignored(project):
     assert third == cold
     with open(facts_file) as fh:
         assert json.load(fh)["facts"]  # rebuilt
+
+
+def test_skip_list_keeps_earlier_keys_but_stays_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_mod, "MAX_SKIPPED", 10)
+    first = cache_mod.Cache(str(tmp_path), "settings")
+    for i in range(8):
+        assert not first.known_skipped(f"old{i}")
+        first.note_skipped(f"old{i}")
+    first.save_skipped()
+    second = cache_mod.Cache(str(tmp_path), "settings")
+    assert second.known_skipped("old3")  # read back
+    second.note_skipped("new0")
+    second.save_skipped()
+    third = cache_mod.Cache(str(tmp_path), "settings")
+    assert third.known_skipped("old5") and third.known_skipped("new0")  # 9 keys: all kept
+    for i in range(1, 4):
+        third.note_skipped(f"new{i}")
+    third.save_skipped()  # 12 keys > 10: only this run's (old5, new0..new3) stay
+    fourth = cache_mod.Cache(str(tmp_path), "settings")
+    assert fourth.known_skipped("new3") and fourth.known_skipped("old5") and not fourth.known_skipped("old1")
