@@ -71,6 +71,38 @@ class Cache:
             keys = self._skipped_now
         write_atomically(self._skipped_file(), sorted(keys))
 
+    # -- the project phase: one entry, the last run's, per settings
+
+    def _project_file(self) -> str:
+        name = hashlib.sha256(self.settings_key.encode()).hexdigest()[:16]
+        return os.path.join(self.directory, f"project-{name}.json")
+
+    def project_key(self, callsites) -> str:
+        """Every call site, and the bytes of every file a call site or its prompt text comes from."""
+        h = hashlib.sha256(self.settings_key.encode())
+        paths = set()
+        for site in callsites:
+            h.update(json.dumps(asdict(site), sort_keys=True, ensure_ascii=False).encode())
+            paths.add(site.path)
+            paths.update(seg.origin for part in site.parts for seg in part.segments if seg.origin)
+        for path in sorted(paths):
+            h.update(f"\0{path}\0{file_hash(path)}".encode())
+        return h.hexdigest()
+
+    def load_project(self, key: str):
+        """The project phase's findings for `key`, or None."""
+        try:
+            with open(self._project_file(), encoding="utf-8") as fh:
+                entry = json.load(fh)
+            if entry["key"] != key:
+                return None
+            return [Finding.from_dict(f) for f in entry["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def store_project(self, key: str, findings) -> None:
+        write_atomically(self._project_file(), {"key": key, "findings": [asdict(f) for f in findings]})
+
     def key(self, path: str, source: bytes) -> str:
         h = hashlib.sha256()
         for part in (source, path.encode(), self.settings_key.encode()):

@@ -518,10 +518,24 @@ def lint_paths(files: list[str], settings: Settings, progress=None) -> RunResult
         else:
             run.files_checked += 1
             run.files_prefiltered += result.prefiltered
-    run.findings += project_findings(run.callsites, settings)
+    run.findings += _project_phase(run.callsites, settings)
     run.findings.sort(key=Finding.sort_key)
     run.callsites.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return run
+
+
+def _project_phase(callsites: list[CallSite], settings: Settings) -> list[Finding]:
+    """project_findings, from the cache while its inputs are unchanged: the call sites and
+    the bytes of every file they name (the rules read those for positions and noqa)."""
+    cache = _cache(settings) if callsites else None
+    if cache is None:
+        return project_findings(callsites, settings)
+    key = cache.project_key(callsites)
+    found = cache.load_project(key)
+    if found is None:
+        found = project_findings(callsites, settings)
+        cache.store_project(key, found)
+    return found
 
 
 def project_findings(callsites: list[CallSite], settings: Settings) -> list[Finding]:

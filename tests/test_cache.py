@@ -1,6 +1,7 @@
 """The content-hash cache: hits, invalidation, corruption, dependencies."""
 
 import glob
+from pathlib import Path
 import os
 
 import pytest
@@ -215,3 +216,63 @@ def test_skip_list_keeps_earlier_keys_but_stays_bounded(tmp_path, monkeypatch):
     third.save_skipped()  # 12 keys > 10: only this run's (old5, new0..new3) stay
     fourth = cache_mod.Cache(str(tmp_path), "settings")
     assert fourth.known_skipped("new3") and fourth.known_skipped("old5") and not fourth.known_skipped("old1")
+
+
+# ---------------------------------------------------------------- the project phase
+
+
+@pytest.fixture
+def rag(tmp_path, monkeypatch):
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "fixtures" / "rag_service", tmp_path / "rag_service")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "rag_service"
+
+
+def _project_run(settings):
+    from promptlint.discovery import discover
+
+    run = engine.lint_paths(discover(["rag_service"], settings), settings)
+    return [f.to_dict() for f in run.findings]
+
+
+def count_project_phases(monkeypatch):
+    calls = []
+    real = engine.project_findings
+    monkeypatch.setattr(engine, "project_findings", lambda sites, s: calls.append(1) or real(sites, s))
+    return calls
+
+
+def test_project_phase_is_cached_and_follows_every_file_it_reads(rag, monkeypatch):
+    settings = Settings(cache_dir=str(rag.parent / "c"))
+    calls = count_project_phases(monkeypatch)
+    first = _project_run(settings)
+    pl405 = [f for f in first if f["code"] == "PL405"]
+    assert pl405 and calls == [1]
+    assert _project_run(settings) == first and calls == [1]  # unchanged: served from the cache
+    assert _project_run(Settings()) == first  # and the same as without a cache
+    calls.clear()
+    # A noqa comment on the PL405 line of prompts.py (a file no call site is in) changes nothing
+    # the per-file phase caches for the call sites, but the project finding is now suppressed.
+    prompts = rag.parent / pl405[0]["path"]
+    assert prompts.name == "prompts.py"
+    lines = prompts.read_text().split("\n")
+    line = (pl405[0]["suppress_lines"] or [pl405[0]["span"]["line"]])[-1]  # after the literal's closing quotes
+    lines[line - 1] += "  # noqa: PL405"
+    prompts.write_text("\n".join(lines))
+    again = _project_run(settings)
+    assert calls == [1]  # recomputed
+    assert [f["suppressed"] for f in again if f["code"] == "PL405"] == [True]
+    assert _project_run(Settings()) == again
+
+
+def test_corrupt_project_entry_is_ignored(rag, monkeypatch):
+    settings = Settings(cache_dir=str(rag.parent / "c"))
+    first = _project_run(settings)
+    (entry,) = glob.glob(str(rag.parent / "c" / "*" / "project-*.json"))
+    with open(entry, "w") as fh:
+        fh.write('{"key": 1')
+    calls = count_project_phases(monkeypatch)
+    assert _project_run(settings) == first and calls == [1]
