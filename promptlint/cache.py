@@ -39,15 +39,16 @@ class Cache:
 
     # -- the skip list: on a warm run, files without an SDK marker are not even pre-checked
 
-    def _skipped_file(self) -> str:
+    def _per_settings(self, kind: str) -> str:
+        """`kind-<settings hash>.json`: one file per settings, beside the per-file entries."""
         name = hashlib.sha256(self.settings_key.encode()).hexdigest()[:16]
-        return os.path.join(self.directory, f"skipped-{name}.json")
+        return os.path.join(self.directory, f"{kind}-{name}.json")
 
     def known_skipped(self, key: str) -> bool:
         if self._skipped is None:
             self._skipped = set()
             try:
-                with open(self._skipped_file(), encoding="utf-8") as fh:
+                with open(self._per_settings("skipped"), encoding="utf-8") as fh:
                     keys = json.load(fh)
                 if isinstance(keys, list):
                     self._skipped = {k for k in keys if isinstance(k, str)}
@@ -69,13 +70,9 @@ class Cache:
         keys = known | self._skipped_now
         if len(keys) > max(MAX_SKIPPED, 2 * len(self._skipped_now)):
             keys = self._skipped_now
-        write_atomically(self._skipped_file(), sorted(keys))
+        write_atomically(self._per_settings("skipped"), sorted(keys))
 
     # -- the project phase: one entry, the last run's, per settings
-
-    def _project_file(self) -> str:
-        name = hashlib.sha256(self.settings_key.encode()).hexdigest()[:16]
-        return os.path.join(self.directory, f"project-{name}.json")
 
     def project_key(self, callsites) -> str:
         """Every call site, and the bytes of every file a call site or its prompt text comes from."""
@@ -92,7 +89,7 @@ class Cache:
     def load_project(self, key: str):
         """The project phase's findings for `key`, or None."""
         try:
-            with open(self._project_file(), encoding="utf-8") as fh:
+            with open(self._per_settings("project"), encoding="utf-8") as fh:
                 entry = json.load(fh)
             if entry["key"] != key:
                 return None
@@ -101,7 +98,7 @@ class Cache:
             return None
 
     def store_project(self, key: str, findings) -> None:
-        write_atomically(self._project_file(), {"key": key, "findings": [asdict(f) for f in findings]})
+        write_atomically(self._per_settings("project"), {"key": key, "findings": [asdict(f) for f in findings]})
 
     def key(self, path: str, source: bytes) -> str:
         h = hashlib.sha256()

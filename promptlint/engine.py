@@ -122,8 +122,9 @@ def names_by_import(codes: tuple[str, ...]) -> dict[str, frozenset[str]]:
 
     found: dict[str, frozenset[str]] = {}
     for code in codes:
-        for name, modules in NAMES_BY_IMPORT[code]().items() if code in NAMES_BY_IMPORT else ():
-            found[name] = found.get(name, frozenset()) | modules
+        if code in NAMES_BY_IMPORT:
+            for name, modules in NAMES_BY_IMPORT[code]().items():
+                found[name] = found.get(name, frozenset()) | modules
     return found
 
 
@@ -342,8 +343,9 @@ def module_outline(tree, settings: Settings):
     from promptlint.hints import candidate_names
     from promptlint.slicing import outline
 
-    return outline(tree, candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(_codes(settings))[1],
-                   names_by_import(_codes(settings)))
+    codes = _codes(settings)
+    return outline(tree, candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(codes)[1],
+                   names_by_import(codes))
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

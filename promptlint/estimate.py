@@ -70,12 +70,9 @@ def count_tokens(text: str, name: str = DEFAULT_ENCODING) -> int:
     if not facts.active():
         return len(encoding(name).encode(text, disallowed_special=()))
     key = f"tokens:{name}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}"
-    known = facts.recall(key)
-    if isinstance(known, int):
-        return known  # counted by an earlier run: the encoding need not be loaded
-    count = len(encoding(name).encode(text, disallowed_special=()))
-    facts.remember(key, count)
-    return count
+    # Counted by an earlier run: the encoding need not be loaded.
+    return facts.remembered(key, lambda: len(encoding(name).encode(text, disallowed_special=())),
+                            lambda known: isinstance(known, int))
 
 
 def token_upper_bound(text: str) -> int:

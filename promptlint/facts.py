@@ -31,9 +31,14 @@ def active() -> bool:
     return _path is not None
 
 
-def recall(key: str):
-    """A remembered answer, or None."""
-    return _known.get(key)
+def remembered(key: str, compute, valid):
+    """The remembered answer for `key` if `valid(answer)`, else `compute()`, remembered."""
+    known = _known.get(key)
+    if known is not None and valid(known):
+        return known
+    value = compute()
+    remember(key, value)
+    return value
 
 
 def remember(key: str, value) -> None:
@@ -93,17 +98,18 @@ def dist_version(dist: str, module: str) -> str:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
         spec = None
-    if spec is not None:
-        places = list(spec.submodule_search_locations or []) or ([os.path.dirname(spec.origin)] if spec.origin else [])
+    places = list(spec.submodule_search_locations or []) if spec else []
+    if spec is not None and not places and spec.origin:
+        places = [os.path.dirname(spec.origin)]
+    if places:  # the package's directory sits beside its .dist-info
         prefix = dist.replace("-", "_").lower() + "-"
-        for place in places[:1]:
-            try:
-                entries = os.listdir(os.path.dirname(place))
-            except OSError:
-                continue
-            for entry in sorted(entries):
-                if entry.lower().startswith(prefix) and entry.endswith(".dist-info"):
-                    return entry[len(prefix):-len(".dist-info")]
+        try:
+            entries = sorted(os.listdir(os.path.dirname(places[0])))
+        except OSError:
+            entries = []
+        for entry in entries:
+            if entry.lower().startswith(prefix) and entry.endswith(".dist-info"):
+                return entry[len(prefix):-len(".dist-info")]
     from importlib.metadata import PackageNotFoundError, version
 
     try:

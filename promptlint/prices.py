@@ -103,10 +103,11 @@ def prices_as_of() -> str:
     from promptlint import facts
 
     today = _pricing_time().date()
-    key = f"prices-as-of:{today}"
-    known = facts.recall(key)
-    if isinstance(known, str):
-        return known
+    return facts.remembered(f"prices-as-of:{today}", lambda: _newest_price_change(today),
+                            lambda known: isinstance(known, str))
+
+
+def _newest_price_change(today: dt.date) -> str:
     from genai_prices.data import providers
 
     newest = None
@@ -119,9 +120,7 @@ def prices_as_of() -> str:
                 start = getattr(c, "start_date", None)
                 if start is not None and start <= today and (newest is None or start > newest):
                     newest = start
-    found = newest.isoformat() if newest else today.isoformat()
-    facts.remember(key, found)
-    return found
+    return newest.isoformat() if newest else today.isoformat()
 
 
 def _config_rates(model: str, table: dict) -> Rates | None:
@@ -147,13 +146,13 @@ def _snapshot_rates(model: str, provider_id: str | None) -> Rates | None:
     so a warm run does not import genai-prices)."""
     from promptlint import facts
 
-    key = f"prices-rates:{_pricing_time().date()}:{model}|{provider_id}"
-    known = facts.recall(key)
-    if not isinstance(known, list) or len(known) not in (0, 7):  # not remembered (or a damaged entry)
+    def look_up() -> list:
         found = _snapshot_rates_uncached(model, provider_id)
-        known = [] if found is None else [found.model, found.provider, found.input, found.cache_read, found.output,
-                                          *found.lookup]
-        facts.remember(key, known)
+        return [] if found is None else [found.model, found.provider, found.input, found.cache_read, found.output,
+                                         *found.lookup]
+
+    known = facts.remembered(f"prices-rates:{_pricing_time().date()}:{model}|{provider_id}", look_up,
+                             lambda known: isinstance(known, list) and len(known) in (0, 7))
     if not known:
         return None
     found_id, provider, input_price, cache_read, output, *lookup = known
@@ -200,17 +199,15 @@ def _snapshot_cost(lookup: tuple[str, str | None], input_tokens: int, cache_read
     """genai-prices' own figure for one call (tiered prices depend on the counts)."""
     from promptlint import facts
 
-    key = f"prices-cost:{_pricing_time().date()}:{lookup[0]}|{lookup[1]}|{input_tokens}|{cache_read_tokens}|{output_tokens}"
-    known = facts.recall(key)
-    if isinstance(known, (int, float)):
-        return float(known)
-    from genai_prices import Usage
+    def calc() -> float:
+        from genai_prices import Usage
 
-    provider, info, when = _snapshot_entry(*lookup)  # the entries found once (same as calc_price's lookup)
-    usage = Usage(input_tokens=input_tokens, cache_read_tokens=cache_read_tokens, output_tokens=output_tokens)
-    found = float(info.calc_price(usage, provider, genai_request_timestamp=when).total_price)
-    facts.remember(key, found)
-    return found
+        provider, info, when = _snapshot_entry(*lookup)  # the entries found once (same as calc_price's lookup)
+        usage = Usage(input_tokens=input_tokens, cache_read_tokens=cache_read_tokens, output_tokens=output_tokens)
+        return float(info.calc_price(usage, provider, genai_request_timestamp=when).total_price)
+
+    key = f"prices-cost:{_pricing_time().date()}:{lookup[0]}|{lookup[1]}|{input_tokens}|{cache_read_tokens}|{output_tokens}"
+    return float(facts.remembered(key, calc, lambda known: isinstance(known, (int, float))))
 
 
 class PriceBook:
