@@ -110,7 +110,7 @@ def _selected(code: str, settings) -> bool:
 
 def _finalize(result, settings):
     """Apply selection and per-file-ignores (idempotent if the engine did too); sort."""
-    from promptlint.suppress import per_file_ignored
+    from promptlint.state.suppress import per_file_ignored
 
     result.findings = sorted(
         (f for f in result.findings
@@ -159,7 +159,7 @@ def _settings_json(settings) -> str:
 
 def _resolve_tokenizer(settings) -> None:
     """An encoding that is not bundled falls back to the default once, here, not in every worker."""
-    from promptlint.estimate import DEFAULT_ENCODING, resolve_tokenizer
+    from promptlint.cost.estimate import DEFAULT_ENCODING, resolve_tokenizer
 
     if settings.tokenizer != DEFAULT_ENCODING:
         settings.tokenizer = resolve_tokenizer(settings.tokenizer)
@@ -168,7 +168,7 @@ def _resolve_tokenizer(settings) -> None:
 def _open_facts(settings) -> None:
     """Token counts and prices from earlier runs (facts.py): with the cache on, a warm run
     loads neither tiktoken nor genai-prices."""
-    from promptlint import facts
+    from promptlint.cost import facts
 
     if settings.cache_dir:
         facts.open_facts(settings.cache_dir)
@@ -177,7 +177,7 @@ def _open_facts(settings) -> None:
 
 
 def _save_facts() -> None:
-    from promptlint import facts
+    from promptlint.cost import facts
 
     facts.save()
 
@@ -186,7 +186,7 @@ def _price(result, settings) -> dict | None:
     """Dollar figures and run totals; prices and encodings load only when a finding has an estimate."""
     if not any(f.waste_kind or f.waste_tokens_per_call is not None for f in result.findings):
         return None
-    from promptlint.prices import price_findings, waste_summary
+    from promptlint.cost.prices import price_findings, waste_summary
 
     book = price_findings(result.findings, settings, result.callsites)
     return waste_summary(result.findings, settings, result.callsites, book)
@@ -357,7 +357,7 @@ def _check(**o) -> int:
     _save_facts()
 
     if o["add_noqa"]:
-        from promptlint.noqa import add_noqa
+        from promptlint.state.noqa import add_noqa
 
         added = add_noqa([f for f in result.findings if not f.suppressed])
         if not quiet:
@@ -368,7 +368,7 @@ def _check(**o) -> int:
         for line in [*notices, *result.warnings]:
             sys.stderr.write(f"warning: {line}\n")
         if options.waste and fmt in ("concise", "full") and not o["statistics"] and not pretty:
-            from promptlint.prices import summary_lines
+            from promptlint.cost.prices import summary_lines
 
             sys.stderr.write("".join(f"{line}\n" for line in summary_lines(options.waste)))
         sys.stderr.write("".join(f"{line}\n" for line in baseline_notes))
@@ -433,8 +433,8 @@ def _baseline(result, settings, checked: list[str], write_path: str | None) -> l
     findings it holds from `result`; return the summary lines for stderr."""
     if not settings.baseline and not write_path:
         return []
-    from promptlint import baseline as bl
     from promptlint.errors import UsageError
+    from promptlint.state import baseline as bl
 
     def selected(code: str) -> bool:
         return _selected(code, settings)
@@ -485,10 +485,10 @@ def inventory_command(
     """List every LLM call site: task, model, static prompt size, output cap, cost per 1k calls, findings."""
     with _Guard(debug):
         from promptlint import config, engine
+        from promptlint.cost.prices import PriceBook, prices_as_of
         from promptlint.discovery import discover
         from promptlint.errors import UsageError
-        from promptlint.inventory import FORMATS, build_rows, render
-        from promptlint.prices import PriceBook, prices_as_of
+        from promptlint.report.inventory import FORMATS, build_rows, render
 
         if output_format not in FORMATS:
             raise UsageError(f"--output-format must be one of {', '.join(FORMATS)}, got '{output_format}'")
@@ -516,7 +516,7 @@ def inventory_command(
         for line in [*notices, *result.warnings]:
             sys.stderr.write(f"warning: {line}\n")
         if as_of and output_format in ("table", "markdown"):
-            from promptlint.prices import genai_prices_version
+            from promptlint.cost.prices import genai_prices_version
 
             sys.stderr.write(f"Prices: genai-prices {genai_prices_version()} (bundled snapshot), "
                              f"in effect {as_of}; cost per 1k calls = static input + output at the cap.\n")

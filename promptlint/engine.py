@@ -1,28 +1,17 @@
-"""Lint one file or many: pre-check, parse, find call sites, run checks, apply suppressions."""
+"""Lint one file or many: the pipeline. Read, pre-check (prefilter.py), look up the cache,
+parse, analyse (analysis/), run the checks (checks/), apply suppressions, then the
+project-wide phase. The time budget is in timer.py, the worker processes in pool.py."""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
-from functools import cache
 
-from promptlint.checks import ENGINE_CODES, is_selected, load_check, selected_codes
-from promptlint.model import CallSite, Finding, Span
+from promptlint.checks import all_codes, is_selected, load_check, selected_codes
+from promptlint.model import CallSite, FileResult, Finding, Span
+from promptlint.pool import Workers
+from promptlint.prefilter import check_hints, is_mocked_test, may_hold_callsite, names_by_import, rule_codes
 from promptlint.settings import Settings
-
-
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)  # `suppressed` already set
-    callsites: list[CallSite] = field(default_factory=list)
-    skipped: bool = False  # the byte pre-check found no SDK marker
-    prefiltered: bool = False  # parsed with `ast` only: no call could reach an LLM
-    timed_out: bool = False  # stopped by the per-file time budget (never cached)
-    warnings: list[str] = field(default_factory=list)  # e.g. malformed suppression comments
-    errors: list[str] = field(default_factory=list)  # internal errors (exit 2)
-    lines: int = 0
 
 
 @dataclass(slots=True)
@@ -38,158 +27,30 @@ class RunResult:
     baselined: list[Finding] | None = None  # with --baseline: the findings it holds (SARIF: "unchanged")
 
 
-@cache
-def _import_line() -> re.Pattern[bytes]:
-    """One line that imports an SDK: `import openai`, `from openai import X`, or a
-    re-export such as `from app.llm import litellm`."""
-    from promptlint.hints import sdk_data
-
-    packages = "|".join(sdk_data()["prefilter"]["packages"])  # regular expressions (langchain_\w+)
-    return re.compile(rf"^[ \t]*(?:from|import)[ \t]+(?:{packages})\b|"
-                      rf"\bimport[ \t]+(?:[^\n]*[ \t,(])?(?:{packages})\b".encode())
-
-
-@cache
-def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
-    """Request-method chains (`chat.completions`) and configured markers, as plain bytes."""
-    from promptlint.hints import sdk_data
-
-    return tuple(m.encode() for m in (*sdk_data()["prefilter"]["chains"], *extra))
-
-
-def may_hold_callsite(source: bytes, settings: Settings) -> bool:
-    """Cheap byte check before parsing: most files in most repositories never import an SDK."""
-    extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
-             + check_hints(_codes(settings))[0])
-    if not any(word in source for word in _words(extra)):
-        return False  # substring tests first: far cheaper than any regular expression
-    if any(marker in source for marker in _markers(extra)):
-        return True
-    # Only a line holding `import` can import an SDK; one regular expression over the
-    # whole file would be tried at every position.
-    line_pattern = _import_line()
-    at = source.find(b"import")
-    while at >= 0:
-        start = source.rfind(b"\n", 0, at) + 1
-        end = source.find(b"\n", at)
-        end = len(source) if end < 0 else end
-        if line_pattern.search(source[start:end]):
-            return True
-        at = source.find(b"import", end)
-    return False
-
-
-@cache
-def _words(extra: tuple[str, ...]) -> tuple[bytes, ...]:
-    """Plain substrings at least one of which every file the pre-check accepts contains."""
-    from promptlint.hints import sdk_data
-
-    data = sdk_data()["prefilter"]
-    words = [re.sub(r"\\.*|[^\w.]", "", p) or p for p in data["packages"]]
-    return tuple(w.encode() for w in (*words, *data["chains"], *extra))
-
-
-def _codes(settings: Settings) -> tuple[str, ...]:
-    return _rule_codes(tuple(settings.select), tuple(settings.ignore))
-
-
-@cache
-def _rule_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
-    """The selected codes of rules (not of engine findings): asked once per file."""
-    return tuple(c for c in selected_codes(list(select), list(ignore)) if c not in ENGINE_CODES)
-
-
-@cache
-def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
-    """Byte markers and call names that selected checks need parsed even without an
-    LLM call (retrieval calls for PL402, agent frameworks for PL701); see hints.py."""
-    from promptlint.hints import HINTS
-
-    markers: list[str] = []
-    names: set[str] = set()
-    for code in codes:
-        if code in HINTS:
-            more_markers, more_names = HINTS[code]()
-            markers += more_markers
-            names |= set(more_names)
-    return tuple(sorted(set(markers))), frozenset(names)
-
-
-@cache
-def names_by_import(codes: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    """Call names that selected checks need only in modules importing certain libraries."""
-    from promptlint.hints import NAMES_BY_IMPORT
-
-    found: dict[str, frozenset[str]] = {}
-    for code in codes:
-        if code in NAMES_BY_IMPORT:
-            for name, modules in NAMES_BY_IMPORT[code]().items():
-                found[name] = found.get(name, frozenset()) | modules
-    return found
-
-
-TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
-MOCK_MARKERS = (b"unittest.mock", b"MagicMock", b"AsyncMock", b"mocker", b"monkeypatch", b"respx", b"vcr", b"Mock(")
-
-
-def is_mocked_test(path: str, source: bytes) -> bool:
-    """Test modules that mock: calls in them are not billed, so they are not parsed at all."""
-    return bool(TEST_FILE.search(path)) and any(m in source for m in MOCK_MARKERS)
-
-
 FILE_SECONDS = 60.0  # one pathological file must not stall the run: it is reported, not dropped
-
-
-class _OverTime(BaseException):
-    """Raised by the per-file timer; a BaseException so no rule's `except Exception` swallows it."""
 
 
 def lint_source(path: str, source: bytes, settings: Settings, prechecked: bool = False) -> FileResult:
     """Analyse one file's bytes. `path` is the display path (relative, POSIX)."""
-    import signal
-    import threading
+    from promptlint.timer import within
 
-    if (FILE_SECONDS <= 0 or not hasattr(signal, "setitimer")
-            or threading.current_thread() is not threading.main_thread()):
-        return _lint_source(path, source, settings, prechecked)
-
-    expired = []
-
-    def expire(signum, frame):
-        expired.append(True)
-        raise _OverTime
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    # It fires again every 0.1 s: a raise that lands in a gc callback is swallowed there.
-    signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS, 0.1)
-    try:
-        try:
-            return _lint_source(path, source, settings, prechecked)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except (_OverTime, Exception):
-        if not expired:
-            raise
-        # Raised inside `ast.parse` or libcst's renderer, _OverTime comes out as a SystemError or KeyError.
+    def over_time() -> FileResult:
         result = FileResult(path, lines=source.count(b"\n") + 1, timed_out=True)
         result.warnings.append(f"{path}: skipped: analysis took over {FILE_SECONDS:g} s, the per-file time budget")
         return result
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+
+    return within(FILE_SECONDS, over_time, _lint_source, path, source, settings, prechecked)
 
 
 def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool) -> FileResult:
     if path.endswith(".ipynb"):  # its code cells joined into one module; spans stay in it (notebook.py)
-        from promptlint.notebook import lint_notebook
-
-        return lint_notebook(path, source, settings, _lint_python)
+        return _lint_notebook(path, source, settings)
     return _lint_python(path, source, settings, prechecked)
 
 
 def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
-    codes = _codes(settings)
+    codes = rule_codes(settings)
     if not prechecked and not may_hold_callsite(source, settings):
         result.skipped = True
         return result
@@ -214,7 +75,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
 
     module = None
     if plan is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
-        from promptlint.slicing import relevant_source
+        from promptlint.analysis.slicing import relevant_source
 
         sliced, pruned = relevant_source(source, plan)
         if plan.kept_operators > MAX_OPERATORS:  # native code: the time budget could not stop it
@@ -265,21 +126,49 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     return result
 
 
+def _lint_notebook(path: str, data: bytes, settings: Settings) -> FileResult:
+    """A notebook's joined code cells, analysed as one Python file (notebook.py): PL000 for
+    a file that is not a notebook or a cell that does not parse, and `cell 2, line 3` where
+    messages name a line of this notebook."""
+    from promptlint.notebook import NOT_A_NOTEBOOK, NotebookError, parse
+
+    try:
+        notebook = parse(data)
+    except NotebookError as exc:
+        result = FileResult(path, lines=data.count(b"\n") + 1)
+        _parse_error(result, settings, f"{NOT_A_NOTEBOOK}{exc}", exc.line, exc.column)
+        return result
+    source = notebook.source.encode("utf-8") if notebook.python else b""
+    if len(source) > settings.max_file_bytes:
+        return FileResult(path, lines=source.count(b"\n"), warnings=[
+            f"{path}: skipped: its code cells are {len(source):,} bytes, over max-file-bytes "
+            f"({settings.max_file_bytes:,})"])
+    result = _lint_python(path, source, settings, False)
+    for line, column, message in notebook.problems:
+        _parse_error(result, settings, message, line, column)
+    for finding in result.findings:
+        finding.message = notebook.relabel(finding.message, path)
+        if finding.assumptions:
+            finding.assumptions = [notebook.relabel(a, path) for a in finding.assumptions]
+    return result
+
+
 def analyse(path: str, module, text: str, settings: Settings, tree=None):
-    from promptlint.callsites import CallSiteFinder
-    from promptlint.checks.base import FileContext
-    from promptlint.index import ModuleIndex
-    from promptlint.positions import LazyPositions
-    from promptlint.values import Evaluator
-    from promptlint.walk import visit
+    from promptlint.analysis.callsites import CallSiteFinder
+    from promptlint.analysis.context import FileContext
+    from promptlint.analysis.evaluator import Evaluator
+    from promptlint.analysis.index import ModuleIndex
+    from promptlint.analysis.positions import LazyPositions
+    from promptlint.analysis.project import imported_constant
+    from promptlint.analysis.walk import visit
 
     index = ModuleIndex(LazyPositions(module, tree))
     visit(module, index)
-    ev = Evaluator(index, module, importer=path)
-    finder = CallSiteFinder(ev, index, path, settings)
+    evaluator = Evaluator(index, module, importer=path, read_import=imported_constant)
+    finder = CallSiteFinder(evaluator, index, path, settings)
     sites, ctors = finder.run()
-    ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=ev, infos=finder.infos)
-    ctx.exhausted = ev.exhausted
+    ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=evaluator, infos=finder.infos)
+    ctx.exhausted = evaluator.exhausted
     return ctx
 
 
@@ -291,7 +180,7 @@ def attach_task_tags(ctx, settings: Settings) -> None:
     if not ctx.callsites:
         return
     try:
-        from promptlint.checks._tags import site_tags
+        from promptlint.analysis.attribution import site_tags
 
         for site, tag in site_tags(ctx, settings):
             if tag.state == "tagged" and tag.task:
@@ -340,10 +229,10 @@ def bracket_depth(source: bytes) -> int:
 def module_outline(tree, settings: Settings):
     """The module's definitions and the names through which it may call an LLM
     (`candidates` is empty when no call can reach one); see slicing.py."""
-    from promptlint.hints import candidate_names
-    from promptlint.slicing import outline
+    from promptlint.analysis.catalog import candidate_names
+    from promptlint.analysis.slicing import outline
 
-    codes = _codes(settings)
+    codes = rule_codes(settings)
     return outline(tree, candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(codes)[1],
                    names_by_import(codes))
 
@@ -356,9 +245,9 @@ def _parse_error(result: FileResult, settings: Settings, message: str, line: int
 
 
 def _suppress(result: FileResult, text: str) -> None:
-    from promptlint import suppress
+    from promptlint.state import suppress
 
-    directives = suppress.directives(text)
+    directives = suppress.directives(text, known_codes=all_codes())
     result.warnings += [f"{result.path}: {w}" for w in directives.warnings]
     for f in result.findings:
         f.suppressed = directives.suppresses(f)
@@ -388,13 +277,10 @@ def lint_one(path: str, settings: Settings) -> FileResult:
 
 def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult, list[str]]:
     """Analyse one file; also returns the sibling modules it read (worker entry point)."""
-    from promptlint import project
+    from promptlint.analysis import project
 
     project.DEPENDENCIES.clear()
     return lint_source(shown, source, settings, prechecked=True), sorted(project.DEPENDENCIES)
-
-
-PARALLEL_LINES = 4000
 
 
 def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileResult]:
@@ -404,7 +290,7 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
     cache = _cache(settings)
     results: list[FileResult | None] = []
     pending: list[tuple[int, str, bytes, str | None]] = []
-    workers = Workers(settings)
+    workers = Workers(settings, _compute)
     for path in files:
         shown = display_path(path)
         source, problem = _read(path, settings)
@@ -429,7 +315,7 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
             workers.offer(shown, source)
     tick = _ticker(progress, len(files), len(files) - len(pending))
     computed = [tick(r) for r in workers.results(pending)]
-    from promptlint.cache import file_hash
+    from promptlint.state.cache import file_hash
 
     for (index, _shown, _source, key), (result, deps) in zip(pending, computed):
         results[index] = result
@@ -438,48 +324,6 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
     if cache is not None:
         cache.save_skipped()
     return results
-
-
-class Workers:
-    """Worker processes, started once enough parsing work has been found (each one
-    imports libcst: about half a second, worth it only for a few thousand lines).
-    From then on every file goes to them as soon as the pre-check passes it, so
-    reading and pre-checking the rest of the tree overlaps with their work."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.jobs = settings.jobs or os.cpu_count() or 1
-        self.waiting: list[tuple[str, bytes]] = []
-        self.lines = 0
-        self.pool = None
-        self.futures: list = []
-
-    def offer(self, shown: str, source: bytes) -> None:
-        if self.pool is not None:
-            self.futures.append(self.pool.submit(_compute, shown, source, self.settings))
-            return
-        self.waiting.append((shown, source))
-        self.lines += source.count(b"\n")
-        if self.jobs > 1 and (self.lines >= PARALLEL_LINES or self.settings.jobs) and len(self.waiting) > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            from promptlint import tune_gc
-
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=tune_gc)
-            self.futures = [self.pool.submit(_compute, s, src, self.settings) for s, src in self.waiting]
-            self.waiting = []
-
-    def results(self, pending):
-        """(result, dependencies) of each file, in the order they were offered, as they finish."""
-        if self.pool is None:
-            for _, shown, source, _ in pending:
-                yield _compute(shown, source, self.settings)
-            return
-        try:
-            for future in self.futures:
-                yield future.result()
-        finally:
-            self.pool.shutdown()
 
 
 def _ticker(progress, total: int, done: int):
@@ -500,7 +344,7 @@ def _cache(settings: Settings):
     if not settings.cache_dir:
         return None
     from promptlint import __version__
-    from promptlint.cache import Cache
+    from promptlint.state.cache import Cache
 
     codes = ",".join(selected_codes(settings.select, settings.ignore))
     return Cache(settings.cache_dir, f"{__version__}|{settings.analysis_hash()}|{codes}")

@@ -1,7 +1,7 @@
 """The data that flows between the engine's stages.
 
-discovery -> (path, bytes) -> callsites.py -> CallSite -> prompts.py -> PromptModel
--> checks/ -> Finding -> suppress / baseline -> report/.
+discovery -> (path, bytes) -> analysis/callsites.py -> CallSite -> analysis/prompts.py -> PromptPart
+-> checks/ -> Finding -> state/ (suppress, baseline) -> report/.
 
 Everything here is plain data (no CST nodes), so results can cross process
 boundaries and be cached as JSON.
@@ -9,6 +9,7 @@ boundaries and be cached as JSON.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -161,3 +162,23 @@ class Finding:
         if data.get("suppress_lines") is not None:
             data["suppress_lines"] = tuple(data["suppress_lines"])
         return cls(**data)
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What the engine found in one file (cached per file by state/cache.py)."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)  # `suppressed` already set
+    callsites: list[CallSite] = field(default_factory=list)
+    skipped: bool = False  # the byte pre-check found no SDK marker
+    prefiltered: bool = False  # parsed with `ast` only: no call could reach an LLM
+    timed_out: bool = False  # stopped by the per-file time budget (never cached)
+    warnings: list[str] = field(default_factory=list)  # e.g. malformed suppression comments
+    errors: list[str] = field(default_factory=list)  # internal errors (exit 2)
+    lines: int = 0
+
+
+# Test modules: the engine skips those that mock the SDK (their calls are never billed);
+# PL402 and PL701 stay quiet in them.
+TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")

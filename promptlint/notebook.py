@@ -41,7 +41,7 @@ import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["NOT_A_NOTEBOOK", "Notebook", "NotebookError", "lint_notebook", "parse", "relabel_findings"]
+__all__ = ["NOT_A_NOTEBOOK", "Notebook", "NotebookError", "parse", "relabel_findings"]
 
 NOT_A_NOTEBOOK = "not a valid notebook: "  # PL000 message prefix; its span is a position in the file
 
@@ -136,33 +136,6 @@ class Notebook:
             offset -= len(piece)
         line_start = self.raw.rfind("\n", 0, raw_offset) + 1
         return self.raw.count("\n", 0, raw_offset) + 1, raw_offset - line_start + 1
-
-
-def lint_notebook(path: str, data: bytes, settings, lint_python):
-    """The engine's hook: analyse the joined code cells with `lint_python` (the engine's
-    function for a Python file), add PL000 for a file that is not a notebook or a cell that
-    does not parse, and say `cell 2, line 3` where messages name a line of this notebook."""
-    from promptlint.engine import FileResult, _parse_error
-
-    try:
-        notebook = parse(data)
-    except NotebookError as exc:
-        result = FileResult(path, lines=data.count(b"\n") + 1)
-        _parse_error(result, settings, f"{NOT_A_NOTEBOOK}{exc}", exc.line, exc.column)
-        return result
-    source = notebook.source.encode("utf-8") if notebook.python else b""
-    if len(source) > settings.max_file_bytes:
-        return FileResult(path, lines=source.count(b"\n"), warnings=[
-            f"{path}: skipped: its code cells are {len(source):,} bytes, over max-file-bytes "
-            f"({settings.max_file_bytes:,})"])
-    result = lint_python(path, source, settings, False)
-    for line, column, message in notebook.problems:
-        _parse_error(result, settings, message, line, column)
-    for finding in result.findings:
-        finding.message = notebook.relabel(finding.message, path)
-        if finding.assumptions:
-            finding.assumptions = [notebook.relabel(a, path) for a in finding.assumptions]
-    return result
 
 
 def relabel_findings(findings: list) -> None:

@@ -1,4 +1,4 @@
-"""Baselines (promptlint/baseline.py, `check --baseline / --write-baseline`; conventions §8).
+"""Baselines (promptlint/state/baseline.py, `check --baseline / --write-baseline`; conventions §8).
 
 End to end on a small project in tmp_path with the real engine: a baseline
 survives shifted lines and unrelated edits, new findings still fail, stale
@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from promptlint import baseline as bl
 from promptlint import cli
 from promptlint.model import Finding, Span
+from promptlint.state import baseline as bl
 
 CALL = 'client.chat.completions.create(model="gpt-4o", max_tokens=500, metadata={{"task": "{task}"}}, messages=[{{"role": "user", "content": {arg}}}])'
 

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from promptlint import cache as cache_mod
 from promptlint import engine
 from promptlint.settings import Settings
+from promptlint.state import cache as cache_mod
 
 APP = '''from openai import OpenAI
 from .prompts import SYSTEM

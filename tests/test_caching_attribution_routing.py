@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from promptlint.checks._tags import key_matches
+from promptlint.analysis.attribution import key_matches
 from promptlint.engine import lint_source
 from promptlint.settings import Settings, Wrapper
 

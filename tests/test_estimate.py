@@ -11,15 +11,10 @@ from pathlib import Path
 import pytest
 import tiktoken
 
-from promptlint import estimate
+from promptlint.cost import estimate
+from promptlint.cost.estimate import count_tokens, output_cap, prompt_is_partial, static_tokens
+from promptlint.cost.prefix import cacheable_prefix_tokens
 from promptlint.engine import lint_source
-from promptlint.estimate import (
-    cacheable_prefix_tokens,
-    count_tokens,
-    output_cap,
-    prompt_is_partial,
-    static_tokens,
-)
 from promptlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,7 +242,7 @@ def test_clean_run_imports_neither_tiktoken_nor_genai_prices(tmp_path):
     heavy = [name for name in rows
              if name.split(".")[0] in ("tiktoken", "tiktoken_ext", "genai_prices", "rich", "pydantic", "libcst")]
     assert heavy == []  # rich only for the terminal report (tests/test_terminal.py); pydantic: typer < 0.29
-    ours = sum(us for name, us in rows.items() if name in ("promptlint.prices", "promptlint.inventory"))
+    ours = sum(us for name, us in rows.items() if name in ("promptlint.cost.prices", "promptlint.report.inventory"))
     assert ours < 50_000  # the estimate machinery adds nothing measurable to a clean run
 
 
@@ -272,7 +267,7 @@ def test_clean_call_site_does_not_load_prices(tmp_path):
     proc, rows = _imported(["check", "--isolated", "--no-cache", "--select", "PL1,PL3", "."], tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not [name for name in rows if name.split(".")[0] == "genai_prices"]
-    assert "promptlint.prices" not in rows
+    assert "promptlint.cost.prices" not in rows
 
 
 # ---------------------------------------------------------------- the later rules, by hand

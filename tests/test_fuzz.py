@@ -29,9 +29,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from promptlint.cost.prices import price_findings, waste_summary
 from promptlint.engine import FileResult, RunResult, lint_paths, lint_source, project_findings
 from promptlint.model import Finding
-from promptlint.prices import price_findings, waste_summary
 from promptlint.report import ReportOptions, render
 from promptlint.settings import Settings
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage, calc_price
 
-from promptlint import prices
 from promptlint.cli import main
-from promptlint.estimate import count_tokens
+from promptlint.cost import prices
+from promptlint.cost.estimate import count_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import libcst as cst
 
-from promptlint import engine, project, walk
+from promptlint import engine
+from promptlint.analysis import project
+from promptlint.analysis import walk
 from promptlint.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

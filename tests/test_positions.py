@@ -13,10 +13,10 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from promptlint import slicing
-from promptlint.index import ModuleIndex
-from promptlint.positions import LazyPositions
-from promptlint.walk import visit
+from promptlint.analysis import slicing
+from promptlint.analysis.index import ModuleIndex
+from promptlint.analysis.positions import LazyPositions
+from promptlint.analysis.walk import visit
 
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATES = frozenset({"create", "OpenAI", "completion", "chat", "invoke"})

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from genai_prices import Usage, calc_price
 
-from promptlint import prices
 from promptlint.cli import main
+from promptlint.cost import prices
+from promptlint.cost.estimate import count_tokens
+from promptlint.cost.prices import price_findings, prices_as_of, waste_summary
 from promptlint.engine import lint_source
-from promptlint.estimate import count_tokens
 from promptlint.model import CallSite, Finding, PromptPart, Segment, Span
-from promptlint.prices import price_findings, prices_as_of, waste_summary
 from promptlint.settings import Settings
 
 SPAN = Span(10, 5, 10, 30)

@@ -1,4 +1,4 @@
-"""Output formats and fingerprints (promptlint/report/, promptlint/fingerprint.py)."""
+"""Output formats and fingerprints (promptlint/report/, promptlint/state/fingerprint.py)."""
 
 import io
 import json
@@ -10,11 +10,11 @@ import pytest
 
 from promptlint import __version__
 from promptlint.engine import RunResult
-from promptlint.fingerprint import finding_key, line_hash, line_hashes, stable_fingerprints
 from promptlint.model import Finding, Span
 from promptlint.report import ReportOptions, money, render, waste_text
 from promptlint.ruledocs import RuleDoc
 from promptlint.settings import Settings
+from promptlint.state.fingerprint import finding_key, line_hash, line_hashes, stable_fingerprints
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from promptlint import engine, slicing
+from promptlint import engine
+from promptlint.analysis import slicing
 from promptlint.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +115,7 @@ def _lint_all(paths, settings):
 def test_findings_are_the_same_with_and_without_slicing(project, monkeypatch):
     paths = sorted((ROOT / "fixtures" / project).rglob("*.py"))
     settings = load_settings(isolated=True)
-    from promptlint import project as siblings
+    from promptlint.analysis import project as siblings
 
     siblings._analysed_at.cache_clear()
     with_slicing = _lint_all(paths, settings)

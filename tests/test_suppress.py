@@ -1,9 +1,9 @@
-"""Suppression comments and per-file ignores (promptlint/suppress.py)."""
+"""Suppression comments and per-file ignores (promptlint/state/suppress.py)."""
 
 import pytest
 
 from promptlint.model import Finding, Span
-from promptlint.suppress import apply, directives, per_file_ignored, per_file_ignored_codes
+from promptlint.state.suppress import apply, directives, per_file_ignored, per_file_ignored_codes
 
 KNOWN = ["PL000", "PL101", "PL102", "PL104", "PL301", "PL401"]
 
@@ -124,10 +124,21 @@ def test_partly_bad_list_keeps_the_good_codes_and_warns():
     assert d.suppresses(finding("PL101")) and len(d.warnings) == 1
 
 
-def test_default_known_codes_come_from_the_registry():
+def test_without_known_codes_no_code_is_unknown():
     d = directives("x = 1  # promptlint: disable=PL301\ny = 1  # promptlint: disable=PL987\n")
-    assert d.suppresses(finding("PL301", 1))
-    assert len(d.warnings) == 1 and "PL987" in d.warnings[0]
+    assert d.suppresses(finding("PL301", 1)) and d.suppresses(finding("PL987", 2))
+    assert d.warnings == []
+
+
+def test_the_engine_warns_about_codes_the_registry_lacks():
+    from promptlint.engine import lint_source
+    from promptlint.settings import Settings
+
+    source = (b"import openai\nclient = openai.OpenAI()\n"
+              b"client.chat.completions.create(model='gpt-4o', messages=[])  # promptlint: disable=PL301\n"
+              b"client.chat.completions.create(model='gpt-4o', messages=[])  # promptlint: disable=PL987\n")
+    result = lint_source("app.py", source, Settings())
+    assert len(result.warnings) == 1 and "PL987" in result.warnings[0]
 
 
 @pytest.mark.parametrize("text", [

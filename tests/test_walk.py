@@ -1,4 +1,4 @@
-"""promptlint.walk.visit must call a visitor's hooks exactly as libcst's own visit does."""
+"""promptlint.analysis.walk.visit must call a visitor's hooks exactly as libcst's own visit does."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from promptlint._cst_order import CHILD_FIELDS
-from promptlint.walk import TRIVIA, visit, visit_order
+from promptlint.analysis._cst_order import CHILD_FIELDS
+from promptlint.analysis.walk import TRIVIA, visit, visit_order
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -200,7 +200,7 @@ class PromptTextCheck(Check):
 
     def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
         """Text of constants that live in sibling modules, reported there once."""
-        from promptlint import suppress
+        from promptlint.state import suppress
 
         local = set(self._groups(callsites, foreign=False))
         for key, group in sorted(self._groups(callsites, foreign=True).items()):

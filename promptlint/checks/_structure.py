@@ -8,10 +8,10 @@ from fnmatch import fnmatchcase
 
 import libcst as cst
 
-from promptlint.estimate import count_tokens
-from promptlint.index import dotted
+from promptlint.analysis.index import dotted
+from promptlint.analysis.walk import visit
+from promptlint.cost.estimate import count_tokens
 from promptlint.model import CallSite
-from promptlint.walk import visit
 
 # Decorators of web request handlers: @app.get("/"), @router.post(...), @bp.route(...).
 HANDLER_DECORATORS = {"get", "post", "put", "delete", "patch", "route", "api_route", "websocket", "head",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptlint.checks.base import Check, FileContext
+from promptlint.cost.prefix import flatten, fmt_tokens, part_label, static_run
 from promptlint.model import Finding
-from promptlint.prefix import flatten, fmt_tokens, part_label, static_run
 
 class VolatileInPrefix(Check):
     volatile_kind = ""

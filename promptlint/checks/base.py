@@ -1,47 +1,13 @@
-"""The interface every rule implements, and the context it receives."""
+"""The interface every rule implements. The context it receives (FileContext) is built by
+the analysis layer (analysis/context.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
+from promptlint.analysis.context import FileContext
 from promptlint.model import CallSite, Finding, Span
 from promptlint.settings import Settings
-
-
-@dataclass(slots=True)
-class ConstructorSite:
-    """A chat-model constructor whose instance is called elsewhere (LangChain, LlamaIndex)."""
-
-    path: str
-    span: Span
-    call_span: Span
-    callee: str
-    provider: str
-    model: str | None
-    cap_keyword: str | None
-    kwargs_opaque: bool
-    in_function: str | None = None
-    node: object = field(default=None, compare=False, repr=False)  # the libcst Call
-
-
-@dataclass(slots=True)
-class FileContext:
-    path: str
-    text: str
-    settings: Settings
-    callsites: list[CallSite] = field(default_factory=list)
-    constructors: list[ConstructorSite] = field(default_factory=list)
-    exhausted: bool = False  # the evaluator ran out of budget on this file
-    # Live analysis objects, for checks that look beyond the call sites (loops,
-    # retrieval calls, decorators). Never cached or sent across processes.
-    index: Any = None  # promptlint.index.ModuleIndex
-    evaluator: Any = None  # promptlint.values.Evaluator
-    infos: dict[int, Any] = field(default_factory=dict)  # id(CallSite) -> index.CallInfo
-    # Per-file results several rules share (a call's task tag for PL201, PL202 and
-    # the estimates), computed once.
-    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class Check:

@@ -1,9 +1,9 @@
 from collections.abc import Iterator
 
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import min_cacheable_tokens, token_upper_bound
+from promptlint.cost.estimate import min_cacheable_tokens, token_upper_bound
+from promptlint.cost.prefix import flatten, fmt_tokens, part_label, static_run
 from promptlint.model import Finding
-from promptlint.prefix import flatten, fmt_tokens, part_label, static_run
 
 
 class DynamicBeforeStatic(Check):

@@ -2,11 +2,11 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from promptlint.checks._request import map_keys, read_request, tools_tokens
+from promptlint.analysis.request import map_keys, read_request
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import min_cacheable_tokens
+from promptlint.cost.estimate import min_cacheable_tokens, tools_tokens
+from promptlint.cost.prefix import flatten, static_run
 from promptlint.model import CallSite, Finding
-from promptlint.prefix import flatten, static_run
 from promptlint.ruledocs import load_data
 
 

@@ -1,15 +1,14 @@
 from collections.abc import Iterator
 
-from promptlint.checks._request import TOOL_LISTS, options, read_request, tools_tokens
+from promptlint.analysis.request import TOOL_LISTS, options, read_request
+from promptlint.analysis.values import MISSING, Dyn, Map, Ref, Seq, Text, Val, python_value
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import min_cacheable_tokens
+from promptlint.cost.estimate import min_cacheable_tokens, tools_tokens
+from promptlint.cost.prefix import flatten, static_run
 from promptlint.model import Finding
-from promptlint.prefix import flatten, static_run
-from promptlint.values import _MISSING, Dyn, Map, Ref, Seq, Text, Val, python_value
 
 # Request arguments that choose the tools, per SDK (sdks.yaml has the tool lists themselves).
 TOOL_CHOICE = ["tool_choice", "toolConfig.toolChoice", "config.tool_config", "function_call"]
-MISSING = object()
 ABSENT = {"None", "NOT_GIVEN", "NotGiven", "omit", "Omit", "NOT_SET"}
 
 
@@ -57,7 +56,7 @@ def varies(val: Val, is_list: bool, params=()) -> str | None:
     if len(opts) > 1:
         # Two different values the analysis can read: a real per-call choice. An unreadable
         # option (`tool_choice or "auto"`) is usually fixed per instance, so it proves nothing.
-        known = {repr(v) for v in map(_plain, opts) if v is not MISSING}
+        known = {repr(v) for v in map(python_value, opts) if v is not MISSING}
         return "chosen by a condition" if len(known) > 1 else None
     if is_list or not isinstance(val, (Map, Text)):
         return None  # passed in or built elsewhere: the choice is made by a caller we cannot see
@@ -84,11 +83,6 @@ def _dynamic_leaves(val: Val) -> list[str]:
 def _passed_in(source: str, params) -> bool:
     head = source.split(".")[0].split("[")[0]
     return head in params or head in ("self", "cls")
-
-
-def _plain(val: Val):
-    value = python_value(val)
-    return MISSING if value is _MISSING else value
 
 
 def _absent(val: Val) -> bool:

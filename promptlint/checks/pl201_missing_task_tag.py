@@ -1,6 +1,6 @@
 from collections.abc import Iterator
 
-from promptlint.checks._tags import site_tags
+from promptlint.analysis.attribution import site_tags
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import Finding
 

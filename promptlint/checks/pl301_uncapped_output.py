@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import max_output_tokens
+from promptlint.cost.estimate import max_output_tokens
 from promptlint.model import Finding
 
 

@@ -2,10 +2,11 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.values import Num
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import CallSite, Finding, Span
 from promptlint.ruledocs import load_data
-from promptlint.values import Ctx, Num
 
 DEFAULT_CEILING = 4096
 DEFAULT_REASONING_CEILING = 32768
@@ -80,18 +81,18 @@ class OversizedOutputCap(Check):
 
 def constructor_cap(ctx: FileContext, ctor) -> tuple[int, Span, list[str]] | None:
     """The literal cap of a chat-model constructor, its span, and the constructor's keywords."""
-    ev = ctx.evaluator
-    if ev is None or ctx.index is None:
+    evaluator = ctx.evaluator
+    if evaluator is None or ctx.index is None:
         return None
     for info in ctx.index.calls:
         if info.node is not ctor.node:
             continue
-        ectx = Ctx(info.func, info.pos, info.path)
+        ectx = EvalContext(info.func, info.pos, info.path)
         for arg in info.node.args:
             if arg.keyword is not None and arg.keyword.value == ctor.cap_keyword:
-                val = ev.ev(arg.value, ectx)
+                val = evaluator.evaluate(arg.value, ectx)
                 if isinstance(val, Num) and isinstance(val.value, int):
                     keywords = [a.keyword.value for a in info.node.args if a.keyword is not None]
-                    return val.value, ev.span(arg.value), keywords
+                    return val.value, evaluator.span(arg.value), keywords
         return None
     return None

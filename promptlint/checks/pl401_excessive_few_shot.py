@@ -6,7 +6,7 @@ import libcst as cst
 
 from promptlint.checks._prompt_text import where
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import count_tokens
+from promptlint.cost.estimate import count_tokens
 from promptlint.model import CallSite, Finding, PromptPart, Span
 from promptlint.ruledocs import load_data
 
@@ -66,19 +66,20 @@ class ExcessiveFewShot(Check):
 
     # -- LangChain few-shot templates ---------------------------------------------
     def _templates(self, ctx, limit, seen, template_names) -> Iterator[Finding]:
-        from promptlint.values import Ctx, Ref
+        from promptlint.analysis.evaluator import EvalContext
+        from promptlint.analysis.values import Ref
 
         names, packages, _ = _data()
-        ev = ctx.evaluator
-        if ev is None:
+        evaluator = ctx.evaluator
+        if evaluator is None:
             return
         for info in ctx.index.calls:
             func = info.node.func
             last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
             if last not in names:
                 continue
-            c = Ctx(info.func, info.pos, info.path)
-            callee = ev.ev(func, c)
+            c = EvalContext(info.func, info.pos, info.path)
+            callee = evaluator.evaluate(func, c)
             if not (isinstance(callee, Ref) and callee.qual.split(".")[0] in packages):
                 continue
             arg = next((a for a in info.node.args if a.keyword is not None and a.keyword.value == "examples"), None)
@@ -86,16 +87,16 @@ class ExcessiveFewShot(Check):
                 continue  # an example_selector picks examples per request: not a fixed list
             if isinstance(arg.value, cst.Name):
                 template_names.add(arg.value.value)
-            items = _items(ev.ev(arg.value, c))
+            items = _items(evaluator.evaluate(arg.value, c))
             if items is None or len(items) <= limit:
                 continue
-            span = ev.span(arg.value)
+            span = evaluator.span(arg.value)
             if (span.line, span.column) in seen:
                 continue
             seen.add((span.line, span.column))
             example_prompt = next((a for a in info.node.args if a.keyword is not None
                                    and a.keyword.value == "example_prompt"), None)
-            templates = _template_texts(ev.ev(example_prompt.value, c)) if example_prompt else []
+            templates = _template_texts(evaluator.evaluate(example_prompt.value, c)) if example_prompt else []
             waste = self._items_tokens(items[limit:], templates)
             yield self._finding(ctx, span, None, waste,
                                 f"`{last}` gets {len(items)} examples, above the limit of {limit}",
@@ -103,11 +104,11 @@ class ExcessiveFewShot(Check):
 
     # -- example constants joined into a prompt --------------------------------------
     def _constants(self, ctx, limit, seen, template_names) -> Iterator[Finding]:
-        from promptlint.values import Ctx
+        from promptlint.analysis.evaluator import EvalContext
 
         _, _, pattern = _data()
-        ev = ctx.evaluator
-        if ev is None:
+        evaluator = ctx.evaluator
+        if evaluator is None:
             return
         prompts = []
         for site in ctx.callsites:
@@ -115,14 +116,14 @@ class ExcessiveFewShot(Check):
                 prompts.append((site, "".join(s.text for p in site.parts for s in p.segments
                                               if s.kind == "static" and s.text),
                                 {s.source for p in site.parts for s in p.segments if s.source}))
-        iterated = _comprehensions_over(ev)
+        iterated = _comprehensions_over(evaluator)
         done = set()
         for event in ctx.index.module_events:
             name = event.name
             if event.kind != "assign" or name in done or name in template_names or not pattern.search(name):
                 continue
             done.add(name)
-            items = _items(ev.ev(event.node, Ctx(None, event.pos, event.path)))
+            items = _items(evaluator.evaluate(event.node, EvalContext(None, event.pos, event.path)))
             if items is None or len(items) <= limit or any(_is_message(i) for i in items):
                 continue
             texts = [_item_text(i) for i in items]
@@ -135,7 +136,7 @@ class ExcessiveFewShot(Check):
                 named = bool(iterated.get(name, set()) & sources)
                 if shown <= limit and not named:
                     continue
-                span = ev.span(event.node)
+                span = evaluator.span(event.node)
                 if (span.line, span.column) in seen:
                     break
                 seen.add((span.line, span.column))
@@ -188,7 +189,7 @@ def _static(part: PromptPart) -> bool:
 
 def _items(val):
     """The items of a literal list (None when its length is not known)."""
-    from promptlint.values import Many, Seq
+    from promptlint.analysis.values import Many, Seq
 
     if not isinstance(val, Seq) or val.unordered is not None:
         return None
@@ -198,17 +199,17 @@ def _items(val):
 
 
 def _is_message(item) -> bool:
-    from promptlint.values import Map
+    from promptlint.analysis.values import Map
 
     return isinstance(item, Map) and "role" in item.items
 
 
 def _item_text(item, templates: list[str] | None = None) -> str | None:
     """An example as text: formatted with the example prompt when known, else its strings joined."""
-    from promptlint.values import _MISSING, python_value
+    from promptlint.analysis.values import MISSING, python_value
 
     value = python_value(item)
-    if value is _MISSING:
+    if value is MISSING:
         return None
     if isinstance(value, dict) and templates:
         try:
@@ -236,7 +237,7 @@ def _longest(text: str) -> str:
 
 def _template_texts(val) -> list[str]:
     """The template strings of a LangChain example prompt (PromptTemplate or chat messages)."""
-    from promptlint.values import Map, Seq, static_text
+    from promptlint.analysis.values import Map, Seq, static_text
 
     text = static_text(val)
     if text is not None:
@@ -256,15 +257,15 @@ def _template_texts(val) -> list[str]:
     return []
 
 
-def _comprehensions_over(ev) -> dict[str, set[str]]:
+def _comprehensions_over(evaluator) -> dict[str, set[str]]:
     """Constant name -> short source texts of the comprehensions that iterate it."""
     found: dict[str, set[str]] = {}
 
-    for node, _func in ev.index.comprehensions:
+    for node, _func in evaluator.index.comprehensions:
         it = node.for_in.iter
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and isinstance(it, cst.Name):
             try:
-                found.setdefault(it.value, set()).add(ev._short(node))
+                found.setdefault(it.value, set()).add(evaluator._short(node))
             except Exception:  # noqa: BLE001 - a node without a position
                 pass
     return found

@@ -15,12 +15,12 @@ from functools import cache
 
 import libcst as cst
 
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.index import dotted
+from promptlint.analysis.values import Client, Map, Num, Ref
 from promptlint.checks.base import Check, FileContext
-from promptlint.engine import TEST_FILE
-from promptlint.index import dotted
-from promptlint.model import Finding
+from promptlint.model import TEST_FILE, Finding
 from promptlint.ruledocs import load_data
-from promptlint.values import Client, Ctx, Map, Num, Ref
 
 DEFAULT_LIMIT = 5
 DEFAULT_CHUNK_TOKENS = 500
@@ -76,7 +76,7 @@ class OversizedRetrievalK(Check):
         if not last:
             return None
         keywords = {a.keyword.value for a in info.node.args if a.keyword is not None}
-        evctx = Ctx(info.func, info.pos, info.path)
+        evctx = EvalContext(info.func, info.pos, info.path)
         for entry in retriever_data()["retrievers"]:
             if entry.get("imports") and not modules & set(entry["imports"]):
                 continue
@@ -122,7 +122,7 @@ class OversizedRetrievalK(Check):
         """`re.search(...)` or an LLM client is not a vector store."""
         if isinstance(receiver, cst.Call):
             return True
-        val = ctx.evaluator.ev(receiver, evctx)
+        val = ctx.evaluator.evaluate(receiver, evctx)
         if isinstance(val, Client):
             return False
         if isinstance(val, Ref):  # a module or class: it must be the library itself
@@ -145,8 +145,8 @@ class OversizedRetrievalK(Check):
                 return None  # k may be inside **kwargs
             return self._default(entry, node)
         if not sub:
-            return self._as_k(ctx.evaluator.ev(arg.value, evctx), arg.value)
-        container = ctx.evaluator.ev(arg.value, evctx)
+            return self._as_k(ctx.evaluator.evaluate(arg.value, evctx), arg.value)
+        container = ctx.evaluator.evaluate(arg.value, evctx)
         if not isinstance(container, Map):
             return None
         if sub not in container.items:
@@ -174,7 +174,7 @@ class OversizedRetrievalK(Check):
             for a in info.node.args:
                 if a.keyword is None or a.keyword.value != data["keyword"]:
                     continue
-                val = ctx.evaluator.ev(a.value, Ctx(info.func, info.pos, info.path))
+                val = ctx.evaluator.evaluate(a.value, EvalContext(info.func, info.pos, info.path))
                 if isinstance(val, Num) and isinstance(val.value, int) and val.value > 0:
                     line = ctx.evaluator.span(a.value).line
                     return _to_tokens(val.value, _counts_chars(info.node.func), f"`chunk_size={val.value}` at line {line}")

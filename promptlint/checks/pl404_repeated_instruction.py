@@ -6,7 +6,7 @@ from functools import cache
 from promptlint.checks._prompt_text import (
     Group, Issue, PromptTextCheck, quote, text_segments, tokens_label, where_sent,
 )
-from promptlint.estimate import count_tokens
+from promptlint.cost.estimate import count_tokens
 from promptlint.model import CallSite, Finding, Segment
 from promptlint.ruledocs import load_data
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from promptlint.checks._prompt_text import TEXT_ROLES, display, file_text, pieces, refine
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import count_tokens
+from promptlint.cost.estimate import count_tokens
+from promptlint.cost.prefix import part_label
 from promptlint.model import CallSite, Finding, PromptPart, Span
-from promptlint.prefix import part_label
 
 
 MAX_COMPARED = 20_000
@@ -47,7 +47,7 @@ class DuplicatedPrompt(Check):
                 yield self._finding(copy, original, ctx.text)
 
     def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
-        from promptlint import suppress
+        from promptlint.state import suppress
 
         prompts = self._prompts(callsites)
         by_file: dict[str, list[Prompt]] = {}

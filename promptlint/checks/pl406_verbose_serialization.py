@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from promptlint.checks._prompt_text import as_span, display, file_text
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import count_tokens
+from promptlint.cost.estimate import count_tokens
+from promptlint.cost.prefix import part_label
 from promptlint.model import CallSite, Finding, Segment
-from promptlint.prefix import part_label
 
 
 class VerboseSerialization(Check):
@@ -24,7 +24,7 @@ class VerboseSerialization(Check):
     def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
         """Dumps in constants of sibling modules (`SCHEMA_TEXT = json.dumps(SCHEMA, indent=2)`
         in prompts.py), reported there once."""
-        from promptlint import suppress
+        from promptlint.state import suppress
 
         for finding in self._findings(callsites, foreign=True):
             finding.suppressed = suppress.directives(file_text(finding.path)).suppresses(finding)

@@ -4,13 +4,14 @@ from functools import cache
 
 import libcst as cst
 
-from promptlint.checks._request import from_llm, read_request
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.request import from_llm, read_request
+from promptlint.analysis.values import Dyn
+from promptlint.analysis.walk import visit
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import count_tokens
+from promptlint.cost.estimate import count_tokens
 from promptlint.model import CallSite, Finding
 from promptlint.ruledocs import load_data
-from promptlint.values import Ctx, Dyn
-from promptlint.walk import visit
 
 
 @cache
@@ -49,9 +50,9 @@ def chosen_by_llm_answer(ctx: FileContext, req) -> Dyn | None:
         visit(req.info.func.node, finder)
         tests = finder.tests
     for test, value in tests:
-        ectx = Ctx(req.info.func, ctx.evaluator.pos(value), ())
+        ectx = EvalContext(req.info.func, ctx.evaluator.pos(value), ())
         for sub in _operands(test):
-            found = from_llm(ctx.evaluator.ev(sub, ectx))
+            found = from_llm(ctx.evaluator.evaluate(sub, ectx))
             if found is not None:
                 return found
     return None

@@ -2,11 +2,11 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from promptlint.checks._request import read_request
-from promptlint.checks._tags import TagFinder
+from promptlint.analysis.attribution import TagFinder
+from promptlint.analysis.request import read_request
 from promptlint.checks.base import Check, FileContext
+from promptlint.cost.prefix import flatten, static_run
 from promptlint.model import CallSite, Finding
-from promptlint.prefix import flatten, static_run
 from promptlint.ruledocs import load_data
 
 # How much of the opening instructions is read for the task statement.

@@ -9,15 +9,17 @@ from functools import cache
 
 import libcst as cst
 
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.index import dotted
+from promptlint.analysis.segments import is_static
+from promptlint.analysis.values import Map, Num, Seq
 from promptlint.checks._structure import (
     OFFLINE_DIRS, call_cost_tokens, enclosing_comprehensions, in_main_block, is_request_handler,
     offline_functions, offline_path,
 )
 from promptlint.checks.base import Check, FileContext
-from promptlint.index import dotted
 from promptlint.model import CallSite, Finding
 from promptlint.ruledocs import load_data
-from promptlint.values import Ctx, Map, Num, Seq, is_static
 
 # Calls that pass a collection through: the items are the collection's.
 WRAPPERS = {"enumerate", "sorted", "list", "tuple", "reversed", "tqdm", "track", "zip", "iter"}
@@ -115,7 +117,8 @@ class BatchCandidate(Check):
             if last == "range":
                 args = [a for a in iterable.args if a.keyword is None]
                 bound = args[1] if len(args) > 1 else (args[0] if args else None)
-                val = ctx.evaluator.ev(bound.value, Ctx(info.func, info.pos, info.path)) if bound else None
+                at = EvalContext(info.func, info.pos, info.path)
+                val = ctx.evaluator.evaluate(bound.value, at) if bound else None
                 if isinstance(val, Num) or bound is None:
                     return None  # a fixed number of repetitions, not a collection
         if self._fixed_fan_out(ctx, info, iterable):
@@ -128,7 +131,7 @@ class BatchCandidate(Check):
         fan-out, not a data set: often sequential steps, and too small to batch."""
         while isinstance(iterable, cst.Call) and iterable.args and dotted(iterable.func).split(".")[-1] in WRAPPERS:
             iterable = iterable.args[0].value
-        val = ctx.evaluator.ev(iterable, Ctx(info.func, info.pos, info.path))
+        val = ctx.evaluator.evaluate(iterable, EvalContext(info.func, info.pos, info.path))
         return isinstance(val, (Seq, Map)) and is_static(val)
 
     @staticmethod

@@ -8,13 +8,13 @@ from functools import cache
 
 import libcst as cst
 
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.index import dotted
+from promptlint.analysis.values import Map, Num, Ref
 from promptlint.checks._structure import call_cost_tokens, walk
 from promptlint.checks.base import Check, FileContext
-from promptlint.engine import TEST_FILE
-from promptlint.index import dotted
-from promptlint.model import Finding
+from promptlint.model import TEST_FILE, Finding
 from promptlint.ruledocs import load_data
-from promptlint.values import Ctx, Map, Num, Ref
 
 DEFAULT_CEILING = 50
 ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
@@ -138,7 +138,7 @@ class UnboundedAgentLoop(Check):
             return False
         if "queue" in name.lower():
             return True
-        recv = ctx.evaluator.ev(call.func.value, Ctx(info.func, info.pos, info.path))
+        recv = ctx.evaluator.evaluate(call.func.value, EvalContext(info.func, info.pos, info.path))
         return isinstance(recv, Map) and "queue" in (recv.obj or "").lower()  # jobs = queue.Queue()
 
     # -- recursion -------------------------------------------------------------------------
@@ -201,7 +201,7 @@ class UnboundedAgentLoop(Check):
         last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
         if not isinstance(last, str) or last not in {q.split(".")[-1] for q in entry["calls"]}:
             return False
-        val = ctx.evaluator.ev(func, Ctx(info.func, info.pos, info.path))
+        val = ctx.evaluator.evaluate(func, EvalContext(info.func, info.pos, info.path))
         return isinstance(val, Ref) and val.qual.lstrip(".") in entry["calls"]
 
     def _cap(self, ctx, info, entry, ceiling):
@@ -218,8 +218,8 @@ class UnboundedAgentLoop(Check):
             if entry.get("default_unbounded") and not any(a.star for a in node.args):
                 return node.func, f"without `{entry['param']}`: the default is no cap at all"
             return None
-        evctx = Ctx(info.func, info.pos, info.path)
-        val = ctx.evaluator.ev(arg.value, evctx)
+        evctx = EvalContext(info.func, info.pos, info.path)
+        val = ctx.evaluator.evaluate(arg.value, evctx)
         report = arg.value
         if sub:
             if not isinstance(val, Map) or sub not in val.items:
@@ -266,7 +266,7 @@ def _infinite(ctx, info, expr) -> bool:
     if isinstance(expr, cst.Call) and dotted(expr.func) == "float" and len(expr.args) == 1:
         arg = expr.args[0].value
         return isinstance(arg, cst.SimpleString) and arg.evaluated_value.strip().lower() in ("inf", "+inf", "infinity")
-    val = ctx.evaluator.ev(expr, Ctx(func, info.pos, info.path))
+    val = ctx.evaluator.evaluate(expr, EvalContext(func, info.pos, info.path))
     return isinstance(val, Ref) and val.qual in UNBOUNDED_REFS
 
 

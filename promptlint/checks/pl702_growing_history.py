@@ -7,13 +7,15 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from promptlint.analysis.catalog import sdk_data
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.index import dotted
+from promptlint.analysis.prompts import message_parts
+from promptlint.analysis.values import Seq
 from promptlint.checks._structure import walk
 from promptlint.checks.base import Check, FileContext
-from promptlint.estimate import count_tokens
-from promptlint.index import dotted
+from promptlint.cost.estimate import count_tokens
 from promptlint.model import Finding
-from promptlint.prompts import message_parts
-from promptlint.values import Ctx, Seq, sdk_data
 
 TURNS = 10
 # Callee name fragments of helpers that bound a history: trim_messages, summarize_history,
@@ -181,13 +183,13 @@ class GrowingHistory(Check):
         """Static tokens appended per iteration, and whether that is all of it (False when
         some appended content is per-request: the model's reply, a tool result)."""
         total, complete = 0, True
-        evctx = Ctx(info.func, info.pos, info.path)
+        evctx = EvalContext(info.func, info.pos, info.path)
         for node in growth:
             values = _appended(node)
             if values is None:
                 return total, False
             for value, spread in values:
-                val = ctx.evaluator.ev(value, evctx)
+                val = ctx.evaluator.evaluate(value, evctx)
                 for part in message_parts(val if spread else Seq([val])):
                     for seg in part.segments:
                         if seg.kind == "static" and seg.text is not None:

@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass, field
 
 from promptlint.model import Finding
+from promptlint.money import money
+from promptlint.sources import SourceFiles
 
 FORMATS = {
     "concise": "concise",
@@ -30,56 +32,18 @@ INFORMATION_URI = "https://github.com/promptlint/promptlint"
 
 
 @dataclass(slots=True)
-class ReportOptions:
+class ReportOptions(SourceFiles):
+    """How to report; the checked files' text (`sources`, `lines_of`, ...) comes from SourceFiles."""
+
     show_suppressed: bool = False  # concise/full/json/json-lines/github (SARIF always keeps them)
     color: bool = False  # ANSI colours in the terminal report (report/terminal.py)
     # Directory that SARIF URIs are relative to (%SRCROOT%); output paths are relative to cwd.
     srcroot: str = field(default_factory=os.getcwd)
     sarif_root_uri: bool = True  # False: omit originalUriBaseIds (--sarif-no-root)
-    # Source text by display path for files not on disk (stdin); others are read lazily.
-    sources: dict[str, str] = field(default_factory=dict)
     # Run totals of the waste estimates (prices.waste_summary). `estimates` is set by
     # the CLI once it has priced the findings; JSON and SARIF then carry `waste`.
     estimates: bool = False
     waste: dict | None = None
-    _lines: dict[str, list[str] | None] = field(default_factory=dict)
-    _notebooks: dict[str, object] = field(default_factory=dict)
-
-    def text_of(self, path: str) -> str | None:
-        if path in self.sources:
-            return self.sources[path]
-        try:
-            with open(path, "rb") as fh:
-                # Undecodable bytes become U+FFFD, as Node's utf8 reader (GitHub's hasher) does.
-                return fh.read().decode("utf-8", errors="replace")
-        except OSError:
-            return None
-
-    def lines_of(self, path: str) -> list[str] | None:
-        """The lines spans point into: for a notebook, its code cells joined as written (notebook.py)."""
-        if path not in self._lines:
-            notebook = self.notebook(path) if path.endswith(".ipynb") else None
-            text = notebook.text if notebook is not None else self.text_of(path)
-            self._lines[path] = None if text is None else text.splitlines()
-        return self._lines[path]
-
-    def notebook(self, path: str):
-        """The parsed notebook (notebook.Notebook) at `path`, or None (not one, or unreadable)."""
-        if path not in self._notebooks:
-            from promptlint.notebook import NotebookError, parse
-
-            data: str | bytes | None = self.sources.get(path)
-            if data is None and path.endswith(".ipynb"):
-                try:
-                    with open(path, "rb") as fh:
-                        data = fh.read()  # bytes: a file that is not UTF-8 is not a notebook here either
-                except OSError:
-                    data = None
-            try:
-                self._notebooks[path] = None if data is None else parse(data, analyse=False)
-            except NotebookError:
-                self._notebooks[path] = None
-        return self._notebooks[path]
 
 
 def render(fmt: str, result, settings, stream, options: ReportOptions | None = None) -> None:
@@ -151,12 +115,6 @@ def finite(value: float | None) -> float | None:
     if value is None or isinstance(value, bool) or not math.isfinite(value):
         return None
     return value
-
-
-def money(usd: float) -> str:
-    if usd >= 0.01 or usd == 0:
-        return f"${usd:,.2f}"
-    return f"${usd:.2g}"  # keep two significant digits of small amounts
 
 
 def waste_text(finding: Finding) -> str:

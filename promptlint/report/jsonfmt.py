@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 
 from promptlint import __version__
-from promptlint.fingerprint import stable_fingerprints
 from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, visible
+from promptlint.state.fingerprint import stable_fingerprints
 
 SCHEMA_VERSION = 1
 

@@ -33,8 +33,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from promptlint import __version__
-from promptlint.fingerprint import line_hashes, stable_fingerprints
-from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, cell_position, file_span, finite, money
+from promptlint.money import money
+from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, cell_position, file_span, finite
+from promptlint.state.fingerprint import line_hashes, stable_fingerprints
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_MAX_RESULTS = 25_000

@@ -22,7 +22,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from promptlint.report import RULE_URL, ReportOptions, cell_position, money, visible, waste_text
+from promptlint.money import money
+from promptlint.report import RULE_URL, ReportOptions, cell_position, visible, waste_text
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SEVERITY_ORDER = ("error", "warning", "info")

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import asdict, fields
 
 from promptlint import __version__
-from promptlint.model import CallSite, Finding, PromptPart, Segment, Span
+from promptlint.model import CallSite, FileResult, Finding, PromptPart, Segment, Span
 
 
 def file_hash(path: str) -> str | None:
@@ -111,8 +111,6 @@ class Cache:
 
     def load(self, key: str):
         """A FileResult, or None when absent, stale or unreadable."""
-        from promptlint.engine import FileResult
-
         try:
             with open(self._file(key), encoding="utf-8") as fh:
                 entry = json.load(fh)

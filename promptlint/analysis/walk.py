@@ -14,7 +14,7 @@ import re
 
 import libcst as cst
 
-from promptlint._cst_order import CHILD_FIELDS
+from promptlint.analysis._cst_order import CHILD_FIELDS
 
 # Whitespace, comments and punctuation fields (scripts/gen_cst_order.py leaves them out).
 TRIVIA = re.compile(r"^(whitespace_\w+|leading_lines|lines_after_decorators|trailing_whitespace|"

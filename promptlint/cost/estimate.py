@@ -65,7 +65,7 @@ def encoding(name: str = DEFAULT_ENCODING):
 def count_tokens(text: str, name: str = DEFAULT_ENCODING) -> int:
     if not text:
         return 0
-    from promptlint import facts
+    from promptlint.cost import facts
 
     if not facts.active():
         return len(encoding(name).encode(text, disallowed_special=()))
@@ -126,14 +126,6 @@ def static_tokens(site, name: str = DEFAULT_ENCODING) -> int:
                if seg.kind == "static" and seg.text)
 
 
-def cacheable_prefix_tokens(site, name: str = DEFAULT_ENCODING) -> int | None:
-    """Static tokens before the first non-static segment: what a prompt cache can reuse.
-    None when some static text in that prefix has an unknown size."""
-    from promptlint.prefix import flatten, static_run
-
-    return static_run(flatten(site), 0, tokenizer=name).tokens
-
-
 def output_cap(site) -> int | None:
     """The output-token cap the call sends, or the server default when it sends none."""
     if site.cap_value is not None:
@@ -141,3 +133,26 @@ def output_cap(site) -> int | None:
     if site.cap_keyword is None and not site.cap_unknown and not site.kwargs_opaque:
         return site.default_cap
     return None
+
+
+def tools_tokens(req, tokenizer: str) -> int | None:
+    """Size of the tool definitions a request sends (JSON, `analysis.request.Request`), when
+    they are literal; 0 without tools. With several candidates (a condition), the smallest;
+    None when any cannot be read."""
+    import json
+
+    from promptlint.analysis.request import TOOL_LISTS, options
+    from promptlint.analysis.values import MISSING, python_value
+
+    for path in TOOL_LISTS:
+        val = req.value(path)
+        if val is None:
+            continue
+        sizes = []
+        for option in options(val):
+            value = python_value(option)
+            if value is MISSING:
+                return None
+            sizes.append(count_tokens(json.dumps(value), tokenizer))
+        return min(sizes) if sizes else 0
+    return 0

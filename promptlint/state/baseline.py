@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from promptlint.errors import UsageError
-from promptlint.fingerprint import finding_key
 from promptlint.model import Finding
+from promptlint.state.fingerprint import finding_key
 
 __all__ = ["VERSION", "Baseline", "Entry", "apply", "entries_for", "load", "write"]
 
@@ -87,9 +87,9 @@ def relative(path: str, directory: str) -> str:
 def _lines_reader():
     """A file's lines, for findings without a snippet: the lines spans point into (for a
     notebook, its code cells joined), as the reports read them."""
-    from promptlint.report import ReportOptions
+    from promptlint.sources import SourceFiles
 
-    return ReportOptions().lines_of
+    return SourceFiles().lines_of
 
 
 def _keyed(findings: list[Finding], directory: str) -> list[tuple[Finding, Entry]]:

@@ -30,6 +30,8 @@ import ast
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from promptlint.model import Span
+
 
 TOO_DEEP = object()  # a rendering that overflowed the stack (a 500-term string concatenation)
 
@@ -291,3 +293,13 @@ def _match(statements, nodes) -> list[tuple[cst.CSTNode, ast.stmt]] | None:
         # `a = 1; b = 2` is one libcst line but two ast statements.
         i += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
     return pairs if i == len(nodes) else None
+
+
+def exact_span(positions, node: cst.CSTNode) -> Span:
+    """The node's range (1-based columns, end exclusive) from LazyPositions."""
+    try:
+        rng = positions[node]
+    except RecursionError:  # a statement too deep for libcst to render: point at its first line
+        line = positions.first_line(node) if hasattr(positions, "first_line") else 1
+        return Span(line, 1, line, 1)
+    return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)

@@ -11,7 +11,7 @@ import csv
 import json
 from dataclasses import asdict, dataclass, field
 
-from promptlint.prices import UNTAGGED, PriceBook, call_cost, sites_by_path, sites_of
+from promptlint.cost.prices import UNTAGGED, PriceBook, call_cost, sites_by_path, sites_of
 
 FORMATS = ("table", "json", "csv", "markdown")
 COLUMNS = ("path", "line", "provider", "api", "task", "model", "static_tokens", "cacheable_prefix_tokens",
@@ -46,7 +46,8 @@ class Row:
 
 def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
     """One row per call site of an engine RunResult, sorted by task then location."""
-    from promptlint.estimate import cacheable_prefix_tokens, output_cap, prompt_is_partial, static_tokens
+    from promptlint.cost.estimate import output_cap, prompt_is_partial, static_tokens
+    from promptlint.cost.prefix import cacheable_prefix_tokens
 
     tokenizer = settings.tokenizer
     book = book or PriceBook(settings)
@@ -121,7 +122,7 @@ def _num(value: int | None) -> str:
 
 
 def _usd(value: float | None, minimum: bool = False) -> str:
-    from promptlint.report import money
+    from promptlint.money import money
 
     return "?" if value is None else ("≥" if minimum else "") + money(value)
 
@@ -189,9 +190,9 @@ def render_markdown(rows: list[Row], stream) -> None:
 
 def _notebook_cells(rows: list[Row]) -> None:
     """Rows in notebooks: the cell and the line in it (call sites hold lines of the joined cells)."""
-    from promptlint.report import ReportOptions
+    from promptlint.sources import SourceFiles
 
-    notebooks = ReportOptions()
+    notebooks = SourceFiles()
     for row in rows:
         notebook = notebooks.notebook(row.path) if row.path.endswith(".ipynb") else None
         where = notebook.locate(row.line) if notebook is not None else None

@@ -16,14 +16,15 @@ from functools import cache
 
 import libcst as cst
 
-from promptlint.callsites import dig
-from promptlint.checks._request import Request, hidden_path, map_keys, options
-from promptlint.checks.base import FileContext
-from promptlint.index import dotted
+from promptlint.analysis.callsites import dig
+from promptlint.analysis.context import FileContext
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.index import dotted
+from promptlint.analysis.request import Request, hidden_path, map_keys, options
+from promptlint.analysis.values import Map, Seq, static_text
+from promptlint.analysis.walk import visit
 from promptlint.model import CallSite
-from promptlint.walk import visit
 from promptlint.ruledocs import load_data
-from promptlint.values import Ctx, Map, Seq, static_text
 
 DEFAULT_TASK_KEYS = ["task", "task_name"]
 DEFAULT_VERSION_KEYS = ["prompt_version", "promptVersion"]
@@ -171,15 +172,15 @@ class TagFinder:
             return None
         task, has_version = None, False
         if call is not None:
-            ectx = Ctx(None, (1 << 60, 0), ())
+            ectx = EvalContext(None, (1 << 60, 0), ())
             for arg in call.args:
                 names_task = arg.keyword is None or arg.keyword.value in ("name", "task", "task_name")
                 if names_task and task is None:
-                    task = static_text(self.ctx.evaluator.ev(arg.value, ectx))
+                    task = static_text(self.ctx.evaluator.evaluate(arg.value, ectx))
                 if arg.keyword is not None and key_matches(arg.keyword.value, self.version_keys):
                     has_version = True
                 if arg.keyword is not None and arg.keyword.value == "metadata":  # @traceable(metadata={...})
-                    keys, _ = map_keys(self.ctx.evaluator.ev(arg.value, ectx))
+                    keys, _ = map_keys(self.ctx.evaluator.evaluate(arg.value, ectx))
                     has_version = has_version or any(key_matches(k, self.version_keys) for k in keys)
         return TagInfo("tagged", task, f"`@{name}`" if "decorator" in label else f"`with {name}(...)`"), has_version
 
@@ -220,7 +221,7 @@ class _WithCollector(cst.CSTVisitor):
 
 def site_tags(ctx: FileContext, settings) -> list[tuple[CallSite, TagInfo]]:
     """Each call site whose request can be read, with its tag; computed once per file."""
-    from promptlint.checks._request import read_request
+    from promptlint.analysis.request import read_request
 
     if "tags" not in ctx.memo:
         finder = TagFinder(ctx, settings)

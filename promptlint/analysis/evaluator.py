@@ -6,144 +6,48 @@ several candidates), applies list/dict mutations, understands the string
 building people use for prompts, and knows which calls read the clock, mint
 ids or return items in an unstable order (`rules/volatile.yaml`). Anything it
 cannot see is `Dyn` (per-request data) or `Unk`, never a guess.
+
+The values it returns are in values.py, the string operations in segments.py,
+the catalog look-ups in catalog.py. Constants of sibling modules are read through
+the `read_import` function it is given (project.imported_constant): project.py
+builds evaluators for sibling modules, so this module does not import it back.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import string
-import textwrap
-from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from dataclasses import dataclass
 from functools import cache
 
 import libcst as cst
 
-from promptlint.index import END, FunctionInfo, ModuleIndex, Pos, dotted
+from promptlint.analysis.catalog import (
+    reexported, sdk_data, sdk_roots, volatile_data, volatile_kind_of_call, volatile_name,
+)
+from promptlint.analysis.index import END, FunctionInfo, ModuleIndex, Pos, dotted
+from promptlint.analysis.positions import exact_span
+from promptlint.analysis.segments import (
+    STR_METHODS, concat, dedent, format_fields, is_static, join_text, merge, percent_format, segments, str_method,
+)
+from promptlint.analysis.values import (
+    MISSING, NONE, Alt, Client, Det, Dyn, Factory, LocalFunc, Many, Map, Num, Ref, Seq, Text, Unk, Val, Vol,
+    find_unordered, python_value, static_text,
+)
 from promptlint.model import LazySpan, Segment, Span
-from promptlint.ruledocs import load_data
 
 MAX_DEPTH = 40
 MAX_STEPS = 200_000
 
-
-# -- values ------------------------------------------------------------------
-class Val:
-    __slots__ = ()
-
-
-@dataclass(slots=True)
-class Text(Val):
-    segs: list[Segment]
-
-
-@dataclass(slots=True)
-class Num(Val):
-    value: object
-
-
-@dataclass(slots=True)
-class Dyn(Val):
-    """Per-request data. `origin` is "llm" when it is the result of an LLM call."""
-
-    source: str
-    span: Span | None = None
-    origin: str | None = None
-    origin_span: Span | None = None  # where the LLM call that produced it is
-
-
-@dataclass(slots=True)
-class Vol(Val):
-    source: str
-    kind: str  # timestamp | unique-id | unordered
-    span: Span | None = None
-    # A set is only unordered once iterated: report where it is iterated, where the fix goes.
-    at_use: bool = False
-
-
-@dataclass(slots=True)
-class Det(Val):
-    """Deterministic, but its text is not visible (an imported constant, a file read)."""
-
-    source: str
-
-
-@dataclass(slots=True)
-class Unk(Val):
-    reason: str
-
-
-@dataclass(slots=True)
-class Alt(Val):
-    options: list[Val]
-
-
-@dataclass(slots=True)
-class Many(Val):
-    """Zero or more copies of `item` (appended inside a loop)."""
-
-    item: Val
-
-
-@dataclass(slots=True)
-class Seq(Val):
-    items: list[Val]
-    unordered: Vol | None = None
-    node: cst.CSTNode | None = None
-
-
-@dataclass(slots=True)
-class Map(Val):
-    items: dict[str, Val]
-    opaque: bool = False  # has content the analysis cannot see (`**unknown`)
-    obj: str | None = None  # class name when built by a constructor call
-    node: cst.CSTNode | None = None
-    spans: dict[str, Span] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Ref(Val):
-    """A module, class or function named through imports (`openai.OpenAI`)."""
-
-    qual: str
-
-
-@dataclass(slots=True)
-class Factory(Val):
-    """A function of another module that returns an SDK client."""
-
-    client: "Client"
-
-
-@dataclass(slots=True)
-class LocalFunc(Val):
-    info: FunctionInfo
-
-
-@dataclass(slots=True)
-class Client(Val):
-    """An SDK client or chat-model instance, plus the attribute path taken from it."""
-
-    kind: str  # a key of sdks.yaml `methods` / `call_methods`
-    cls: str
-    path: tuple[str, ...] = ()
-    ctor: cst.Call | None = None
-    ctor_ctx: "Ctx | None" = None
-    prompt: Val | None = None  # LCEL: the prompt template piped into the model
-
-    def with_path(self, path: tuple[str, ...]) -> "Client":
-        """The same client reached along another attribute path."""
-        return Client(self.kind, self.cls, path, self.ctor, self.ctor_ctx, self.prompt)
-
-
-NONE = Ref("builtins.None")
 # Calls that run a function given as their first argument (after `None` for run_in_executor).
 RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "partial", "run_sync"})
 
 
 @dataclass(slots=True)
-class Ctx:
+class EvalContext:
+    """Where an expression is evaluated: the function and statement position, the branch path,
+    the argument values bound when a local function is called, and the call depth."""
+
     func: FunctionInfo | None
     pos: Pos
     path: tuple[int, ...]
@@ -152,66 +56,18 @@ class Ctx:
     self_class: str | None = None  # the class `self` is an instance of, when a base class's code runs
 
 
-# -- catalog data ------------------------------------------------------------
-@cache
-def volatile_data():
-    return load_data("volatile.yaml")
-
-
-from promptlint.hints import sdk_data  # noqa: E402 - kept importable from here
-
-
-@cache
-def _SDK_ROOTS() -> frozenset[str]:
-    """Top-level packages of the SDKs and stdlib modules: never looked up on disk."""
-    sdk = sdk_data()
-    names = {q.split(".")[0] for q in [*sdk["clients"], *sdk["functions"], *sdk["model_classes"]]}
-    return frozenset(names | {"os", "sys", "json", "time", "datetime", "random", "uuid", "typing", "re"})
-
-
-def _reexported(qual: str) -> str:
-    """`from app.llm import litellm`: a project module re-exporting an SDK module under
-    its own name (often a lazy loader) is taken to be that SDK module."""
-    head, _, last = qual.rpartition(".")
-    if head and last in _SDK_ROOTS() and head.split(".")[0].lstrip(".") not in _SDK_ROOTS():
-        return last
-    return qual
-
-
-def volatile_kind_of_call(qual: str) -> str | None:
-    data = volatile_data()
-    for kind in ("unordered", "timestamp", "unique-id"):
-        for pattern in data[kind]["calls"]:
-            if qual == pattern or (pattern.endswith(".*") and fnmatchcase(qual, pattern)):
-                return kind
-    return None
-
-
-@cache
-def _volatile_names() -> frozenset[str]:
-    return frozenset(volatile_data()["unique-id"]["names"])
-
-
-def volatile_name(name: str) -> bool:
-    return name.lower() in _volatile_names()
-
-
-def exact_span(positions, node: cst.CSTNode) -> Span:
-    """The node's range (1-based columns, end exclusive) from LazyPositions."""
-    try:
-        rng = positions[node]
-    except RecursionError:  # a statement too deep for libcst to render: point at its first line
-        line = positions.first_line(node) if hasattr(positions, "first_line") else 1
-        return Span(line, 1, line, 1)
-    return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
-
-
 # -- the evaluator -----------------------------------------------------------
 class Evaluator:
-    def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None) -> None:
+    """Evaluates the expressions of one module (memoized, within a budget of steps)."""
+
+    def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None,
+                 read_import=None) -> None:
         self.index = index
         self.importer = importer  # path of this module, to read constants it imports
-        self.hops = 0
+        # read_import(importer, qual, hops): the value of a constant or client factory of a
+        # sibling module, or None (project.imported_constant); None reads no other module.
+        self.read_import = read_import
+        self.hops = 0  # how many imports away from the checked file this module is
         self.positions = index.positions
         self.module_code = module  # for the source text of nodes (code_for_node)
         self._memo: dict[tuple, Val] = {}
@@ -231,6 +87,19 @@ class Evaluator:
         self.passthrough_methods = frozenset(sdk["passthrough_methods"])
         self.transparent = set(sdk["transparent_links"])
 
+    # -- read from another module (project.py) ------------------------------
+    def module_value(self, name: str, hops: int) -> Val:
+        """What the module-level name `name` holds once the module has run, this module
+        being `hops` imports away from the checked file."""
+        self.hops = hops
+        return self.lookup(name, EvalContext(None, END, ()))
+
+    def function_result(self, name: str, hops: int) -> Val:
+        """What the module function `name` returns when called without arguments (a client
+        factory), this module being `hops` imports away from the checked file."""
+        self.hops = hops
+        return self._call_local(self.index.functions[name], None, EvalContext(None, END, ()))
+
     # -- positions and source --------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
         # The closure holds the positions, not the evaluator: values in the evaluator's memo
@@ -249,7 +118,7 @@ class Evaluator:
         return self.module_code.code_for_node(node)
 
     # -- entry point ------------------------------------------------------
-    def ev(self, node: cst.CSTNode | None, ctx: Ctx) -> Val:
+    def evaluate(self, node: cst.CSTNode | None, ctx: EvalContext) -> Val:
         if node is None:
             return Unk("nothing")
         if ctx.depth > MAX_DEPTH:
@@ -265,7 +134,7 @@ class Evaluator:
             return Unk("cycle")
         self._active.add(key)
         try:
-            val = self._ev(node, ctx)
+            val = self._evaluate(node, ctx)
         except RecursionError:
             val = Unk("too deep")
         finally:
@@ -273,7 +142,7 @@ class Evaluator:
         self._memo[key] = val
         return val
 
-    def _ev(self, node, ctx: Ctx) -> Val:
+    def _evaluate(self, node, ctx: EvalContext) -> Val:
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             return self._string(node, ctx)
         if isinstance(node, cst.FormattedString):
@@ -298,17 +167,17 @@ class Evaluator:
         if isinstance(node, cst.BinaryOperation):
             return self._binop(node, ctx)
         if isinstance(node, cst.IfExp):
-            return Alt([self.ev(node.body, ctx), self.ev(node.orelse, ctx)])
+            return Alt([self.evaluate(node.body, ctx), self.evaluate(node.orelse, ctx)])
         if isinstance(node, cst.Await):
-            return self.ev(node.expression, ctx)
+            return self.evaluate(node.expression, ctx)
         if isinstance(node, cst.Subscript):
             return self._subscript(node, ctx)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
             return self._comprehension(node, ctx)
         if isinstance(node, cst.BooleanOperation):
-            return Alt([self.ev(node.left, ctx), self.ev(node.right, ctx)])
+            return Alt([self.evaluate(node.left, ctx), self.evaluate(node.right, ctx)])
         if isinstance(node, cst.NamedExpr):
-            return self.ev(node.value, ctx)
+            return self.evaluate(node.value, ctx)
         return Dyn(self._short(node), self.span(node))
 
     def _short(self, node) -> str:
@@ -318,11 +187,11 @@ class Evaluator:
     # -- literals ---------------------------------------------------------
     def _string(self, node, ctx) -> Val:
         if isinstance(node, cst.ConcatenatedString):  # 'a' 'b' 'c' nests to the right: walk it, don't recurse
-            val = self.ev(node.left, ctx)
+            val = self.evaluate(node.left, ctx)
             while isinstance(node.right, cst.ConcatenatedString):
                 node = node.right
-                val = concat(val, self.ev(node.left, ctx))
-            return concat(val, self.ev(node.right, ctx))
+                val = concat(val, self.evaluate(node.left, ctx))
+            return concat(val, self.evaluate(node.right, ctx))
         try:
             value = node.evaluated_value
         except Exception:  # noqa: BLE001 - malformed escape
@@ -343,37 +212,37 @@ class Evaluator:
                         pass
                 segs.append(Segment("static", text, span=self.span(part)))
             else:
-                segs += segments(self.ev(part.expression, ctx))
+                segs += segments(self.evaluate(part.expression, ctx))
         return Text(merge(segs))
 
     def _sequence(self, node, ctx) -> Val:
         items: list[Val] = []
         for el in node.elements:
             if isinstance(el, cst.StarredElement):
-                inner = self.ev(el.value, ctx)
+                inner = self.evaluate(el.value, ctx)
                 items += inner.items if isinstance(inner, Seq) else [inner]
             else:
-                items.append(self.ev(el.value, ctx))
+                items.append(self.evaluate(el.value, ctx))
         return Seq(items, node=node)
 
     def _dict(self, node: cst.Dict, ctx) -> Val:
         out = Map({}, node=node)
         for el in node.elements:
             if isinstance(el, cst.StarredDictElement):
-                inner = self.ev(el.value, ctx)
+                inner = self.evaluate(el.value, ctx)
                 merge_map(out, inner)
                 continue
-            key = self.ev(el.key, ctx)
+            key = self.evaluate(el.key, ctx)
             k = static_text(key)
             if k is None:
                 out.opaque = True
                 continue
-            out.items[k] = self.ev(el.value, ctx)
+            out.items[k] = self.evaluate(el.value, ctx)
             out.spans[k] = self.span(el.value)
         return out
 
     # -- names ------------------------------------------------------------
-    def lookup(self, name: str, ctx: Ctx, node=None) -> Val:
+    def lookup(self, name: str, ctx: EvalContext, node=None) -> Val:
         if ctx.bindings is not None and name in ctx.bindings:
             return ctx.bindings[name]
         func, use_pos, use_path = ctx.func, ctx.pos, ctx.path
@@ -394,7 +263,7 @@ class Evaluator:
             # the None only stands in until the import (often a lazy one in a function) runs.
         if name in self.index.imports:
             qual = self.index.imports[name]
-            return self._imported(qual) or Ref(_reexported(qual))
+            return self._imported(qual) or Ref(reexported(qual))
         if name in self.index.functions:
             return LocalFunc(self.index.functions[name])
         if name in self.index.classes:
@@ -418,10 +287,10 @@ class Evaluator:
             base = [(i, self._def_value(events[i], func, ctx)) for i in reversed(chosen)]
         options = []
         for start, val in base:
-            for ev in events[start + 1:]:
-                if ev.kind in ("assign", "loop", "with"):
+            for event in events[start + 1:]:
+                if event.kind in ("assign", "loop", "with"):
                     continue
-                val = self._mutate(val, ev, func, ctx)
+                val = self._mutate(val, event, func, ctx)
             options.append(val)
         return options[0] if len(options) == 1 else Alt(options)
 
@@ -436,30 +305,30 @@ class Evaluator:
         return table
 
     def lookup_outer(self, name, func, ctx) -> Val:
-        outer = Ctx(func.parent if func else None, END, (), None, ctx.depth + 1)
+        outer = EvalContext(func.parent if func else None, END, (), None, ctx.depth + 1)
         return self.lookup(name, outer) if func else Unk(name)
 
-    def _def_value(self, ev, func, ctx) -> Val:
+    def _def_value(self, event, func, ctx) -> Val:
         bindings = ctx.bindings if func is ctx.func else None
-        key = (id(ev), id(bindings), ctx.self_class)
+        key = (id(event), id(bindings), ctx.self_class)
         if key not in self._def_memo:
             self._def_memo[key] = Unk("cycle")  # a definition that reads itself
-            self._def_memo[key] = self._def_value_uncached(ev, func, ctx)
+            self._def_memo[key] = self._def_value_uncached(event, func, ctx)
         return self._def_memo[key]
 
-    def _def_value_uncached(self, ev, func, ctx) -> Val:
-        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1,
+    def _def_value_uncached(self, event, func, ctx) -> Val:
+        sub = EvalContext(func, event.pos, event.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1,
                   ctx.self_class)
-        if ev.kind == "assign":
-            return self.ev(ev.node, sub)
-        if ev.kind == "loop":
-            it = self.ev(ev.iter_node, sub)
+        if event.kind == "assign":
+            return self.evaluate(event.node, sub)
+        if event.kind == "loop":
+            it = self.evaluate(event.iter_node, sub)
             if find_unordered(it) is not None:
-                return Dyn(ev.name, self.span(ev.node))  # one item: its order does not matter here
+                return Dyn(event.name, self.span(event.node))  # one item: its order does not matter here
             if is_static(it):
-                return Det(ev.name)
-            return Dyn(ev.name, self.span(ev.node))
-        return Dyn(ev.name)
+                return Det(event.name)
+            return Dyn(event.name, self.span(event.node))
+        return Dyn(event.name)
 
     def _param(self, func: FunctionInfo, name: str, node, ctx) -> Val:
         param = func.params[name]
@@ -477,11 +346,9 @@ class Evaluator:
 
     def _imported(self, qual: str) -> Val | None:
         """A constant or client defined in a sibling module of the checked project."""
-        if self.importer is None or qual.split(".")[0] in _SDK_ROOTS():
+        if self.importer is None or self.read_import is None or qual.split(".")[0] in sdk_roots():
             return None
-        from promptlint.project import imported_constant
-
-        val = imported_constant(self.importer, qual, self.hops)
+        val = self.read_import(self.importer, qual, self.hops)
         if isinstance(val, Vol):  # its span is in the other file
             return Vol(val.source, val.kind, None, at_use=True)
         if isinstance(val, (Client, Factory)):
@@ -524,7 +391,7 @@ class Evaluator:
                     arg = positional[index]
             if arg is None:
                 continue
-            val = self.ev(arg.value, Ctx(info.func, info.pos, info.path, None, ctx.depth + 1))
+            val = self.evaluate(arg.value, EvalContext(info.func, info.pos, info.path, None, ctx.depth + 1))
             found += [v for v in (val.options if isinstance(val, Alt) else [val]) if isinstance(v, Client)]
         if not found:
             return None
@@ -566,68 +433,68 @@ class Evaluator:
             return self._client_from_annotation(ann.left, ctx)
         if isinstance(ann, cst.SimpleString):
             return None
-        val = self.ev(ann, Ctx(None, END, ()))
+        val = self.evaluate(ann, EvalContext(None, END, ()))
         if isinstance(val, Ref):
             return self._client_class(val.qual, None, ctx)
         return None
 
-    def _mutate(self, val: Val, ev, func, ctx) -> Val:
-        sub = Ctx(func, ev.pos, ev.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1,
+    def _mutate(self, val: Val, event, func, ctx) -> Val:
+        sub = EvalContext(func, event.pos, event.path, ctx.bindings if func is ctx.func else None, ctx.depth + 1,
                   ctx.self_class)
-        call = ev.node
-        if ev.kind == "augassign":
-            return concat(val, self.ev(call.value, sub))
-        if ev.kind == "setitem":
+        call = event.node
+        if event.kind == "augassign":
+            return concat(val, self.evaluate(call.value, sub))
+        if event.kind == "setitem":
             m = val if isinstance(val, Map) else Map({}, opaque=True)
             m = Map(dict(m.items), m.opaque, m.obj, m.node, dict(m.spans))
-            if ev.key is None:
+            if event.key is None:
                 m.opaque = True
             else:
-                m.items[str(ev.key)] = self.ev(call, sub)
-                m.spans[str(ev.key)] = self.span(call)
+                m.items[str(event.key)] = self.evaluate(call, sub)
+                m.spans[str(event.key)] = self.span(call)
             return m
-        if ev.kind == "shuffle":
+        if event.kind == "shuffle":
             seq = val if isinstance(val, Seq) else Seq([val])
             return Seq(seq.items, Vol(self.code(call), "unordered", self.span(call)), seq.node)
         args = call.args
-        if ev.kind in ("append", "extend", "insert"):
+        if event.kind in ("append", "extend", "insert"):
             seq = val if isinstance(val, Seq) else Seq([val])
-            if ev.kind == "insert":
+            if event.kind == "insert":
                 if len(args) < 2:
                     return seq
-                item = self.ev(args[1].value, sub)
-                idx = self.ev(args[0].value, sub)
+                item = self.evaluate(args[1].value, sub)
+                idx = self.evaluate(args[0].value, sub)
                 items = [item, *seq.items] if isinstance(idx, Num) and idx.value == 0 else [*seq.items, item]
                 return Seq(items, seq.unordered, seq.node)
             if not args:
                 return seq
-            item = self.ev(args[0].value, sub)
-            new = [item] if ev.kind == "append" else (item.items if isinstance(item, Seq) else [item])
+            item = self.evaluate(args[0].value, sub)
+            new = [item] if event.kind == "append" else (item.items if isinstance(item, Seq) else [item])
             unordered = seq.unordered or (item.unordered if isinstance(item, Seq) else None)
-            if ev.in_loop:
+            if event.in_loop:
                 new = [Many(x) for x in new]
-                if ev.loop_iter is not None and unordered is None:
-                    unordered = self._iterated(ev.loop_iter, sub)
+                if event.loop_iter is not None and unordered is None:
+                    unordered = self._iterated(event.loop_iter, sub)
             return Seq([*seq.items, *new], unordered, seq.node)
-        if ev.kind == "sort":
+        if event.kind == "sort":
             return Seq(val.items, None, val.node) if isinstance(val, Seq) else val
-        if ev.kind == "update":
+        if event.kind == "update":
             m = val if isinstance(val, Map) else Map({}, opaque=True)
             m = Map(dict(m.items), m.opaque, m.obj, m.node, dict(m.spans))
             for a in args:
                 if a.keyword is not None:
-                    m.items[a.keyword.value] = self.ev(a.value, sub)
+                    m.items[a.keyword.value] = self.evaluate(a.value, sub)
                     m.spans[a.keyword.value] = self.span(a.value)
                 else:
-                    merge_map(m, self.ev(a.value, sub))
+                    merge_map(m, self.evaluate(a.value, sub))
             return m
-        if ev.kind == "setdefault" and len(args) >= 2 and isinstance(val, Map):
-            key = static_text(self.ev(args[0].value, sub))
+        if event.kind == "setdefault" and len(args) >= 2 and isinstance(val, Map):
+            key = static_text(self.evaluate(args[0].value, sub))
             if key is not None and key not in val.items:
                 m = Map(dict(val.items), val.opaque, val.obj, val.node, dict(val.spans))
-                m.items[key] = self.ev(args[1].value, sub)
+                m.items[key] = self.evaluate(args[1].value, sub)
                 return m
-        if ev.kind == "clear":
+        if event.kind == "clear":
             return Seq([]) if isinstance(val, Seq) else Map({})
         return val
 
@@ -638,11 +505,11 @@ class Evaluator:
             found = self._self_attr(ctx.func, attr, ctx)
             if found is not None:
                 return found
-        base = self.ev(node.value, ctx)
+        base = self.evaluate(node.value, ctx)
         if isinstance(base, Ref):
             local = self.index.classes.get(base.qual)
             if local is not None and attr in local.attrs:
-                return self.ev(local.attrs[attr], Ctx(None, END, (), None, ctx.depth + 1))
+                return self.evaluate(local.attrs[attr], EvalContext(None, END, (), None, ctx.depth + 1))
             qual = f"{base.qual}.{attr}"
             return (self._imported(qual) if attr[:1].isupper() or attr.isupper() else None) or Ref(qual)
         if isinstance(base, Client):
@@ -701,14 +568,14 @@ class Evaluator:
         if attr in cls.self_attrs:
             opts = []
             for value, method in cls.self_attrs[attr]:
-                sub = Ctx(method, self.pos(value), (), None, ctx.depth + 1, self_class)
-                opts.append(self.ev(value, sub))
+                sub = EvalContext(method, self.pos(value), (), None, ctx.depth + 1, self_class)
+                opts.append(self.evaluate(value, sub))
             clients = [o for o in opts if isinstance(o, Client)]
             if clients:  # `self.client = client or OpenAI()`: the client wins
                 return clients[0]
             return opts[0] if len(opts) == 1 else Alt(opts)
         if attr in cls.attrs:
-            return self.ev(cls.attrs[attr], Ctx(None, END, (), None, ctx.depth + 1))
+            return self.evaluate(cls.attrs[attr], EvalContext(None, END, (), None, ctx.depth + 1))
         if attr in cls.self_annotations:
             client = self._client_from_annotation(cls.self_annotations[attr], ctx)
             if client is not None:
@@ -716,16 +583,16 @@ class Evaluator:
         if attr in cls.methods:
             info = cls.methods[attr]
             if any(dotted(d.decorator).split(".")[-1] in ("property", "cached_property") for d in info.decorators):
-                return self._call_local(info, None, Ctx(ctx.func, ctx.pos, ctx.path, ctx.bindings, ctx.depth,
+                return self._call_local(info, None, EvalContext(ctx.func, ctx.pos, ctx.path, ctx.bindings, ctx.depth,
                                                         self_class))
             return LocalFunc(info)
         return None
 
     # -- subscripts, comprehensions, operators ----------------------------
     def _subscript(self, node: cst.Subscript, ctx) -> Val:
-        base = self.ev(node.value, ctx)
+        base = self.evaluate(node.value, ctx)
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            key = self.ev(node.slice[0].slice.value, ctx)
+            key = self.evaluate(node.slice[0].slice.value, ctx)
             if isinstance(base, Map):
                 k = static_text(key)
                 if k is not None and k in base.items:
@@ -752,14 +619,14 @@ class Evaluator:
 
     def _iterated(self, iter_node, ctx) -> Vol | None:
         """The unordered source an iteration reads, anchored at the iteration for sets."""
-        unordered = find_unordered(self.ev(iter_node, ctx))
+        unordered = find_unordered(self.evaluate(iter_node, ctx))
         if unordered is not None and (unordered.at_use or unordered.span is None):
             return Vol(f"iterating {self._short(iter_node)}", "unordered", self.span(iter_node))
         return unordered
 
     def _comprehension(self, node, ctx) -> Val:
         comp = node.for_in
-        it = self.ev(comp.iter, ctx)
+        it = self.evaluate(comp.iter, ctx)
         if isinstance(node, (cst.SetComp,)):
             return Vol(self._short(node), "unordered", self.span(node), at_use=True)
         unordered = self._iterated(comp.iter, ctx)
@@ -771,13 +638,13 @@ class Evaluator:
 
     def _binop(self, node: cst.BinaryOperation, ctx) -> Val:
         op = node.operator
-        left = self.ev(node.left, ctx)
+        left = self.evaluate(node.left, ctx)
         if isinstance(op, cst.Add):
-            return concat(left, self.ev(node.right, ctx))
+            return concat(left, self.evaluate(node.right, ctx))
         if isinstance(op, cst.Modulo) and isinstance(left, Text):
-            return percent_format(left, self.ev(node.right, ctx))
+            return percent_format(left, self.evaluate(node.right, ctx))
         if isinstance(op, cst.BitOr):  # LCEL: prompt | llm | parser
-            right = self.ev(node.right, ctx)
+            right = self.evaluate(node.right, ctx)
             for side, other in ((left, right), (right, left)):
                 if isinstance(side, Client) and side.kind in self._chat_kinds():
                     prompt = side.prompt or (other if side is right else None)
@@ -794,21 +661,19 @@ class Evaluator:
     def _call(self, node: cst.Call, ctx) -> Val:
         fn = node.func
         if isinstance(fn, cst.Attribute):
-            from promptlint.callsites import service_client
-
             service = service_client(self, node, ctx)
             if service is not None:
                 return service
             method = fn.attr.value
             if method in self.passthrough_methods and node.args:  # stack.enter_async_context(client)
-                return self.ev(node.args[0].value, ctx)
-            recv = self.ev(fn.value, ctx)
+                return self.evaluate(node.args[0].value, ctx)
+            recv = self.evaluate(fn.value, ctx)
             special = self._method_on(recv, method, node, ctx)
             if special is not None:
                 return special
             callee = self._attribute(fn, ctx) if not isinstance(recv, (Text, Seq, Map)) else Dyn(method)
         else:
-            callee = self.ev(fn, ctx)
+            callee = self.evaluate(fn, ctx)
         if isinstance(callee, Ref):
             return self._call_ref(callee.qual, node, ctx)
         if isinstance(callee, LocalFunc):
@@ -830,7 +695,7 @@ class Evaluator:
         # An unknown function of a volatile value is volatile: fmt(datetime.now()).
         answer = None
         for a in node.args:
-            val = self.ev(a.value, ctx)
+            val = self.evaluate(a.value, ctx)
             if isinstance(val, Vol):
                 return val
             if isinstance(val, Dyn) and val.origin == "llm":
@@ -847,21 +712,21 @@ class Evaluator:
             if method == "format":
                 return self._format(recv, args, ctx)
             if method == "format_map" and args:
-                return self._format(recv, [], ctx, self.ev(args[0].value, ctx))
+                return self._format(recv, [], ctx, self.evaluate(args[0].value, ctx))
             if method == "join" and args:
-                return join_text(recv, self.ev(args[0].value, ctx))
+                return join_text(recv, self.evaluate(args[0].value, ctx))
             if method in STR_METHODS:
-                return str_method(recv, method, [self.ev(a.value, ctx) for a in args])
+                return str_method(recv, method, [self.evaluate(a.value, ctx) for a in args])
             return None
         if isinstance(recv, Vol):
             return recv
         if method in volatile_data()["unordered"]["methods"] and not isinstance(recv, (Client, Map, Seq)):
             return Vol(self._short(node), "unordered", self.span(node))
         if method == "read" and isinstance(fn_val := recv, Dyn) and isinstance(node.func.value, cst.Call):
-            opener = self.ev(node.func.value.func, ctx)
+            opener = self.evaluate(node.func.value.func, ctx)
             if isinstance(opener, Ref) and opener.qual == "builtins.open":
                 inner = node.func.value.args
-                if inner and is_static(self.ev(inner[0].value, ctx)):
+                if inner and is_static(self.evaluate(inner[0].value, ctx)):
                     return Det(f"contents of {self._short(inner[0].value)}")
             return fn_val
         if method in ("read_text",) and isinstance(recv, Dyn):
@@ -869,7 +734,7 @@ class Evaluator:
         if isinstance(recv, Map) and method in ("copy",):
             return recv
         if isinstance(recv, Map) and method == "get" and args:
-            key = static_text(self.ev(args[0].value, ctx))
+            key = static_text(self.evaluate(args[0].value, ctx))
             if key is not None and key in recv.items:
                 return recv.items[key]
         if isinstance(recv, Map) and method in ("keys", "values", "items") and not recv.opaque:
@@ -882,11 +747,11 @@ class Evaluator:
         return None
 
     def _format(self, template: Text, args, ctx, mapping: Val | None = None) -> Val:
-        positional = [self.ev(a.value, ctx) for a in args if a.keyword is None and not a.star]
-        named = {a.keyword.value: self.ev(a.value, ctx) for a in args if a.keyword is not None}
+        positional = [self.evaluate(a.value, ctx) for a in args if a.keyword is None and not a.star]
+        named = {a.keyword.value: self.evaluate(a.value, ctx) for a in args if a.keyword is not None}
         for a in args:
             if a.star == "**":
-                inner = self.ev(a.value, ctx)
+                inner = self.evaluate(a.value, ctx)
                 if isinstance(inner, Map):
                     named.update(inner.items)
         if isinstance(mapping, Map):
@@ -914,7 +779,7 @@ class Evaluator:
 
     def _call_ref(self, qual: str, node: cst.Call, ctx) -> Val:
         args = node.args
-        first = self.ev(args[0].value, ctx) if args else None
+        first = self.evaluate(args[0].value, ctx) if args else None
         kind = volatile_kind_of_call(qual)
         if kind == "unordered" and qual.split(".")[-1] in ("set", "frozenset") and not args:
             return Seq([])
@@ -939,9 +804,9 @@ class Evaluator:
             m = Map({}, node=node)
             for a in args:
                 if a.keyword is not None:
-                    m.items[a.keyword.value] = self.ev(a.value, ctx)
+                    m.items[a.keyword.value] = self.evaluate(a.value, ctx)
                 else:
-                    merge_map(m, self.ev(a.value, ctx))
+                    merge_map(m, self.evaluate(a.value, ctx))
             return m
         if qual in ("json.dumps", "orjson.dumps", "yaml.dump", "yaml.safe_dump", "pprint.pformat"):
             return self._dumps(qual, first, node, ctx)
@@ -968,10 +833,10 @@ class Evaluator:
         out = Map({}, obj=obj, node=node)
         for a in node.args:
             if a.keyword is not None:
-                out.items[a.keyword.value] = self.ev(a.value, ctx)
+                out.items[a.keyword.value] = self.evaluate(a.value, ctx)
                 out.spans[a.keyword.value] = self.span(a.value)
             elif a.star == "**":
-                merge_map(out, self.ev(a.value, ctx))
+                merge_map(out, self.evaluate(a.value, ctx))
         return out
 
     def _dumps(self, qual, first, node, ctx) -> Val:
@@ -982,18 +847,18 @@ class Evaluator:
         unordered = find_unordered(first)
         if unordered is not None:
             return unordered
-        from promptlint.pretty import pretty_dump
+        from promptlint.analysis.pretty import pretty_dump
 
         pretty = pretty_dump(self, qual, first, node, ctx)
         if pretty is not None:
             return pretty
         value = python_value(first)
-        if value is not _MISSING and qual == "json.dumps":
+        if value is not MISSING and qual == "json.dumps":
             kwargs = {}
             for a in node.args[1:]:
                 if a.keyword is not None and a.keyword.value in ("indent", "sort_keys", "ensure_ascii"):
-                    kv = python_value(self.ev(a.value, ctx))
-                    if kv is not _MISSING:
+                    kv = python_value(self.evaluate(a.value, ctx))
+                    if kv is not MISSING:
                         kwargs[a.keyword.value] = kv
             try:
                 return Text([Segment("static", json.dumps(value, **kwargs))])
@@ -1021,259 +886,36 @@ class Evaluator:
         args = node.args if node is not None else []
         positional = [a for a in args if a.keyword is None and not a.star]
         for p, a in zip(params, positional):
-            bindings[p.name.value] = self.ev(a.value, ctx)
+            bindings[p.name.value] = self.evaluate(a.value, ctx)
         for a in args:
             if a.keyword is not None and (a.keyword.value in kwonly or any(p.name.value == a.keyword.value for p in params)):
-                bindings[a.keyword.value] = self.ev(a.value, ctx)
+                bindings[a.keyword.value] = self.evaluate(a.value, ctx)
         for p in [*params, *kwonly.values()]:
             name = p.name.value
             if name not in bindings:
                 if p.default is not None:
-                    bindings[name] = self.ev(p.default, Ctx(None, END, (), None, ctx.depth + 1))
+                    bindings[name] = self.evaluate(p.default, EvalContext(None, END, (), None, ctx.depth + 1))
                 else:
                     bindings[name] = self._param(info, name, None, ctx)
         options = []
         for ret in info.returns:
-            sub = Ctx(info, self.pos(ret), (), bindings, ctx.depth + 1, ctx.self_class)
-            options.append(self.ev(ret, sub))
+            sub = EvalContext(info, self.pos(ret), (), bindings, ctx.depth + 1, ctx.self_class)
+            options.append(self.evaluate(ret, sub))
         clients = [o for o in options if isinstance(o, Client)]
         if clients:
             return clients[0]
         return options[0] if len(options) == 1 else Alt(options)
 
     def _call_client(self, client: Client, node: cst.Call, ctx) -> Val:
-        from promptlint.callsites import client_call_result
-
         return client_call_result(self, client, node, ctx)
 
 
-def _llm_key(node: cst.Subscript, ctx, ev: "Evaluator") -> "Dyn | None":
+def _llm_key(node: cst.Subscript, ctx, evaluator: "Evaluator") -> "Dyn | None":
     """The subscript's key when it is the result of an LLM call (`MODELS[label]`)."""
     if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
         return None
-    key = ev.ev(node.slice[0].slice.value, ctx)
+    key = evaluator.evaluate(node.slice[0].slice.value, ctx)
     return key if isinstance(key, Dyn) and key.origin == "llm" else None
-
-
-_MISSING = object()
-STR_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "replace", "removeprefix",
-               "removesuffix", "expandtabs"}
-
-
-# -- value helpers -----------------------------------------------------------
-def format_fields(segs: list[Segment]):
-    """Split static text on `{field}` placeholders (str.format / LangChain templates).
-
-    Yields (segment, None) for text, with its location kept, and (segment, field)
-    for a placeholder. Other segments, and text that is not a valid template, pass
-    through unchanged."""
-    for seg in segs:
-        if seg.kind != "static" or seg.text is None:
-            yield seg, None
-            continue
-        try:
-            parsed = list(string.Formatter().parse(seg.text))
-        except ValueError:
-            yield seg, None
-            continue
-        offset = 0  # where `literal` starts in seg.text
-        for literal, name, spec, conv in parsed:
-            if literal:
-                yield sub_segment(seg, offset, literal), None
-            offset += raw_length(literal, name, spec, conv)
-            if name is not None:
-                yield seg, name
-
-
-def merge(segs: list[Segment]) -> list[Segment]:
-    """Join adjacent static segments of known text."""
-    out: list[Segment] = []
-    for s in segs:
-        if (out and s.kind == "static" and out[-1].kind == "static" and s.text is not None
-                and out[-1].text is not None and s.note is None and out[-1].note is None):
-            out[-1] = join_static(out[-1], s)
-        elif s.kind == "static" and s.text == "":
-            continue
-        else:
-            out.append(s)
-    return out
-
-
-MAX_PIECES = 64  # enough to place findings in a prompt joined from many literals
-
-
-def text_pieces(seg: Segment) -> tuple:
-    """((offset, span, origin), ...): where each stretch of a static segment's text was written."""
-    return tuple(seg.pieces) if seg.pieces else ((0, seg.span, seg.origin),)
-
-
-def join_static(a: Segment, b: Segment) -> Segment:
-    """Two adjacent static texts as one segment that still knows where each part was written."""
-    pieces = None
-    if a.pieces or b.pieces or a.span or b.span or a.origin or b.origin:
-        shift = len(a.text)
-        pieces = (text_pieces(a) + tuple((o + shift, sp, og) for o, sp, og in text_pieces(b)))[:MAX_PIECES]
-    return Segment("static", a.text + b.text, span=a.span, origin=a.origin, pieces=pieces)
-
-
-def sub_segment(seg: Segment, start: int, text: str, scale: float = 1.0) -> Segment:
-    """Static `text` cut from `seg` at `start` (a .format literal, a stripped copy), keeping
-    where it was written. `scale` maps offsets of text that shrank (dedent)."""
-    if seg.text is None or not (seg.pieces or seg.span or seg.origin):
-        return Segment("static", text)
-    end = start + len(text)
-    kept = []
-    for offset, span, origin in text_pieces(seg):
-        offset = int(offset * scale)
-        if offset >= end and kept:
-            break
-        if offset <= start:
-            kept = [(0, span, origin)]
-        else:
-            kept.append((offset - start, span, origin))
-    first = kept[0]
-    return Segment("static", text, span=first[1], origin=first[2], pieces=tuple(kept) if len(kept) > 1 else None)
-
-
-def raw_length(literal: str, field_name, spec, conv) -> int:
-    """Length in the template of one `string.Formatter().parse` item (escaped braces doubled)."""
-    n = len(literal) + literal.count("{") + literal.count("}")
-    if field_name is not None:
-        n += len(field_name) + 2 + (len(conv) + 1 if conv else 0) + (len(spec) + 1 if spec else 0)
-    return n
-
-
-def segments(val: Val) -> list[Segment]:
-    """The text a value contributes to a prompt, as segments."""
-    if isinstance(val, Text):
-        return list(val.segs)
-    if isinstance(val, Num):
-        return [Segment("static", str(val.value))]
-    if isinstance(val, Vol):
-        return [Segment("volatile", source=val.source, volatile_kind=val.kind, span=val.span)]
-    if isinstance(val, Dyn):
-        return [Segment("dynamic", source=val.source, span=val.span)]
-    if isinstance(val, Det):
-        return [Segment("static", None, source=val.source)]
-    if isinstance(val, Ref):
-        last = val.qual.split(".")[-1]
-        if last.isupper() or (last[:1] == "_" and last[1:].isupper()):
-            return [Segment("static", None, source=val.qual.lstrip("."))]
-        return [Segment("unknown", source=val.qual)]
-    if isinstance(val, Alt):
-        return alt_segments(val)
-    if isinstance(val, Many):
-        inner = segments(val.item)
-        kinds = {s.kind for s in inner}
-        if kinds <= {"static"}:
-            return [Segment("static", None, source="repeated block")]
-        return [s for s in inner if s.kind != "static"][:1]
-    if isinstance(val, (Seq, Map)):
-        value = python_value(val)
-        if value is not _MISSING:
-            try:
-                return [Segment("static", json.dumps(value))]
-            except (TypeError, ValueError):
-                return [Segment("static", None)]
-        out: list[Segment] = []
-        if isinstance(val, Seq) and val.unordered is not None:
-            out += segments(val.unordered)
-        items = val.items if isinstance(val, Seq) else list(val.items.values())
-        for item in items:
-            out += segments(item)
-        if isinstance(val, Map) and val.opaque:
-            out.append(Segment("dynamic", source="**kwargs"))
-        return merge(out)
-    if isinstance(val, Client):
-        return [Segment("unknown", source=val.cls)]
-    return [Segment("unknown", source=getattr(val, "reason", "?"))]
-
-
-def alt_segments(val: Alt) -> list[Segment]:
-    """Branches: a volatile branch wins (it reaches the prompt on some path), then
-    dynamic; all-static branches count as the shortest one (a conservative estimate)."""
-    options = [segments(o) for o in val.options]
-    for kind in ("volatile", "dynamic", "unknown"):
-        for segs in options:
-            if any(s.kind == kind for s in segs):
-                return segs
-    known = [s for s in options if all(x.text is not None for x in s)]
-    if known:
-        return min(known, key=lambda segs: sum(len(x.text) for x in segs))
-    return options[0] if options else []
-
-
-def static_text(val: Val) -> str | None:
-    if isinstance(val, Text) and all(s.kind == "static" and s.text is not None for s in val.segs):
-        return "".join(s.text for s in val.segs)
-    if isinstance(val, Num):
-        return str(val.value)
-    return None
-
-
-def is_static(val: Val) -> bool:
-    """Deterministic across calls (text may be unknown)."""
-    if isinstance(val, (Text,)):
-        return all(s.kind == "static" for s in val.segs)
-    if isinstance(val, (Num, Det)):
-        return True
-    if isinstance(val, Ref):
-        return segments(val)[0].kind == "static"
-    if isinstance(val, Seq):
-        return val.unordered is None and all(is_static(i) for i in val.items)
-    if isinstance(val, Map):
-        return not val.opaque and all(is_static(i) for i in val.items.values())
-    if isinstance(val, Alt):
-        return all(is_static(o) for o in val.options)
-    if isinstance(val, Many):
-        return is_static(val.item)
-    return False
-
-
-def find_unordered(val: Val) -> Vol | None:
-    if isinstance(val, Vol) and val.kind == "unordered":
-        return val
-    if isinstance(val, Seq):
-        if val.unordered is not None:
-            return val.unordered
-    if isinstance(val, Alt):
-        for o in val.options:
-            found = find_unordered(o)
-            if found is not None:
-                return found
-    return None
-
-
-def python_value(val: Val):
-    """The Python value of a fully literal structure, else _MISSING."""
-    if isinstance(val, Text):
-        text = static_text(val)
-        return _MISSING if text is None else text
-    if isinstance(val, Num):
-        return val.value
-    if isinstance(val, Seq):
-        if val.unordered is not None:
-            return _MISSING
-        out = [python_value(i) for i in val.items]
-        return _MISSING if any(o is _MISSING for o in out) else out
-    if isinstance(val, Map):
-        if val.opaque or val.obj:
-            return _MISSING
-        out = {k: python_value(v) for k, v in val.items.items()}
-        return _MISSING if any(o is _MISSING for o in out.values()) else out
-    if isinstance(val, Ref) and val.qual in ("builtins.True", "builtins.False", "builtins.None"):
-        return {"builtins.True": True, "builtins.False": False, "builtins.None": None}[val.qual]
-    return _MISSING
-
-
-def concat(a: Val, b: Val) -> Val:
-    if isinstance(a, Seq) and isinstance(b, Seq):
-        return Seq([*a.items, *b.items], a.unordered or b.unordered)
-    if isinstance(a, Seq):
-        return Seq([*a.items, b], a.unordered)
-    if isinstance(b, Seq) and not isinstance(a, Text):
-        return Seq([a, *b.items], b.unordered)
-    return Text(merge([*segments(a), *segments(b)]))
 
 
 def merge_map(target: Map, inner: Val) -> None:
@@ -1285,103 +927,32 @@ def merge_map(target: Map, inner: Val) -> None:
         target.opaque = True
 
 
-def join_text(sep: Text, items: Val) -> Val:
-    if isinstance(items, Seq) and items.unordered is None:
-        out: list[Segment] = []
-        for i, item in enumerate(items.items):
-            if i:
-                out += sep.segs
-            out += segments(item)
-        return Text(merge(out))
-    if isinstance(items, Seq):
-        return items.unordered
-    if isinstance(items, (Vol, Dyn, Det)):
-        return items
-    return Text(segments(items))
+# -- what a call on a client returns ------------------------------------------
+def client_call_result(evaluator: Evaluator, client: Client, node: cst.Call, ctx) -> Val:
+    sdk = sdk_data()
+    path = ".".join(client.path)
+    entry = sdk["methods"].get(client.kind, {}).get(path)
+    if entry is None:
+        entry = sdk["call_methods"].get(client.kind, {}).get(path)
+    if isinstance(entry, dict) and "returns" in entry:
+        return Client(entry["returns"], client.cls, (), node, ctx)
+    if isinstance(entry, str):
+        return Dyn(evaluator._short(node), evaluator.span(node), origin="llm", origin_span=evaluator.span(node))
+    if client.path and client.path[-1] in (*sdk["derived_methods"], *sdk["transparent_links"]):
+        return client.with_path(client.path[:-1])  # llm.bind_tools(...) is the same model
+    return Dyn(evaluator._short(node), evaluator.span(node))
 
 
-def str_method(recv: Text, method: str, args: list[Val]) -> Val:
-    text = static_text(recv)
-    if text is None:
-        return recv
-    plain = [python_value(a) for a in args]
-    if any(p is _MISSING for p in plain):
-        return Text([Segment("static", None, source="string method of static text")])
-    try:
-        result = getattr(text, method)(*plain)
-        whole = recv.segs[0]
-        for seg in recv.segs[1:]:
-            whole = join_static(whole, seg)
-        return Text([sub_segment(whole, max(text.find(result), 0) if result else 0, result)])
-    except Exception:  # noqa: BLE001 - bad arguments in analysed code
-        return recv
-
-
-def dedent(val: Val, clean: bool) -> Val:
-    """Dedent around placeholders so dynamic segments keep their place."""
-    if not isinstance(val, Text):
-        return val
-    placeholders = {}
-    pieces = []
-    for i, seg in enumerate(val.segs):
-        if seg.kind == "static" and seg.text is not None:
-            pieces.append(seg.text)
-        else:
-            mark = f"\x00{i}\x00"
-            placeholders[mark] = seg
-            pieces.append(mark)
-    joined = "".join(pieces)
-    done = textwrap.dedent(joined) if not clean else _cleandoc(joined)
-    out: list[Segment] = []
-    statics = [s for s in val.segs if s.kind == "static" and s.text is not None]
-    parts = re.split(r"(\x00\d+\x00)", done)
-    texts = [p for p in parts if p and p not in placeholders]
-    same_shape = len(texts) == len(statics)
-    k = 0
-    for part in parts:
-        if part in placeholders:
-            out.append(placeholders[part])
-        elif part:
-            if same_shape:  # the k-th static run of the result is the k-th static run of the input
-                orig = statics[k]
-                out.append(sub_segment(orig, 0, part, len(part) / max(len(orig.text), 1)))
-            else:
-                out.append(Segment("static", part))
-            k += 1
-    return Text(merge(out))
-
-
-def _cleandoc(text: str) -> str:
-    import inspect
-
-    return inspect.cleandoc(text)
-
-
-def percent_format(template: Text, right: Val) -> Val:
-    text_segs = template.segs
-    values = right.items if isinstance(right, Seq) else [right]
-    mapping = right if isinstance(right, Map) else None
-    out: list[Segment] = []
-    idx = 0
-    pattern = re.compile(r"%(\([^)]*\))?[-#0 +]*(\*|\d+)?(\.(\*|\d+))?[diouxXeEfFgGcrsa%]")
-    for seg in text_segs:
-        if seg.kind != "static" or seg.text is None:
-            out.append(seg)
-            continue
-        pos = 0
-        for m in pattern.finditer(seg.text):
-            out.append(sub_segment(seg, pos, seg.text[pos:m.start()]))
-            pos = m.end()
-            if m.group(0) == "%%":
-                out.append(Segment("static", "%"))
-                continue
-            if m.group(1) and mapping is not None:
-                val = mapping.items.get(m.group(1)[1:-1], Unk("key"))
-            elif idx < len(values):
-                val = values[idx]
-                idx += 1
-            else:
-                val = Unk("argument")
-            out += segments(val)
-        out.append(sub_segment(seg, pos, seg.text[pos:]))
-    return Text(merge(out))
+def service_client(evaluator: Evaluator, node: cst.Call, ctx) -> Client | None:
+    """`boto3.client("bedrock-runtime")`, `session.create_client("bedrock-runtime")`."""
+    services = sdk_data()["service_clients"]
+    if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in services["methods"]):
+        return None
+    arg = node.args[0].value if node.args else None
+    for a in node.args:
+        if a.keyword is not None and a.keyword.value == "service_name":
+            arg = a.value
+    name = static_text(evaluator.evaluate(arg, ctx)) if arg is not None else None
+    if name in services["services"]:
+        return Client(services["services"][name], f"boto3.client({name!r})", (), node, ctx)
+    return None

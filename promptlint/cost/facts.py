@@ -74,7 +74,7 @@ def save() -> None:
     global _added
     if _path is None or not _added:
         return
-    from promptlint.cache import write_atomically
+    from promptlint.state.cache import write_atomically
 
     facts = _known if len(_known) <= MAX_FACTS else {}
     if write_atomically(_path, {"key": _key, "facts": facts}):

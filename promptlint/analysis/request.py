@@ -8,13 +8,13 @@ this costs little) and return the symbolic values.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from promptlint.callsites import CallSiteFinder, Kwargs, dig
-from promptlint.checks.base import FileContext
+from promptlint.analysis.callsites import CallSiteFinder, Kwargs, dig
+from promptlint.analysis.context import FileContext
+from promptlint.analysis.evaluator import EvalContext
+from promptlint.analysis.values import Alt, Dyn, Map, Val
 from promptlint.model import CallSite, Span
-from promptlint.values import _MISSING, Alt, Ctx, Dyn, Map, Val, python_value
 
 # Request arguments that carry the tool definitions, per SDK.
 TOOL_LISTS = ["tools", "functions", "toolConfig.tools", "config.tools"]
@@ -29,7 +29,7 @@ class Request:
     client: Kwargs | None  # the client's / chat model's constructor arguments, when visible
     client_seen: bool  # False: the client came from somewhere the analysis cannot see
     info: object  # index.CallInfo
-    ctx: Ctx
+    ctx: EvalContext
 
     def value(self, path: str) -> Val | None:
         return dig(self.call.values, path)
@@ -43,7 +43,7 @@ def read_request(ctx: FileContext, site: CallSite) -> Request | None:
     if info is None or ctx.evaluator is None:
         return None
     finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, ctx.settings)
-    ectx = Ctx(info.func, info.pos, info.path)
+    ectx = EvalContext(info.func, info.pos, info.path)
     match = finder.match(info.node, ectx)
     if match is None:
         return None
@@ -89,25 +89,6 @@ def map_keys(val: Val | None) -> tuple[set[str], bool]:
         else:
             complete = False
     return keys, complete
-
-
-def tools_tokens(req: Request, tokenizer: str) -> int | None:
-    """Size of the tool definitions as sent (JSON), when they are literal; 0 without tools.
-    With several candidates (a condition), the smallest; None when any cannot be read."""
-    from promptlint.estimate import count_tokens
-
-    for path in TOOL_LISTS:
-        val = req.value(path)
-        if val is None:
-            continue
-        sizes = []
-        for option in options(val):
-            value = python_value(option)
-            if value is _MISSING:
-                return None
-            sizes.append(count_tokens(json.dumps(value), tokenizer))
-        return min(sizes) if sizes else 0
-    return 0
 
 
 def hidden_path(values: dict, path: str) -> bool:

@@ -89,7 +89,7 @@ def _pricing_time() -> dt.datetime:
 
 @cache
 def genai_prices_version() -> str:
-    from promptlint.facts import dist_version
+    from promptlint.cost.facts import dist_version
 
     return dist_version("genai-prices", "genai_prices")
 
@@ -100,7 +100,7 @@ def prices_as_of() -> str:
 
     genai-prices does not stamp its snapshot with a date; this is the closest
     honest one: the data knows prices up to at least this day."""
-    from promptlint import facts
+    from promptlint.cost import facts
 
     today = _pricing_time().date()
     return facts.remembered(f"prices-as-of:{today}", lambda: _newest_price_change(today),
@@ -144,7 +144,7 @@ def _config_rates(model: str, table: dict) -> Rates | None:
 def _snapshot_rates(model: str, provider_id: str | None) -> Rates | None:
     """The bundled snapshot's token prices for a model (remembered in the cache's facts,
     so a warm run does not import genai-prices)."""
-    from promptlint import facts
+    from promptlint.cost import facts
 
     def look_up() -> list:
         found = _snapshot_rates_uncached(model, provider_id)
@@ -197,7 +197,7 @@ def _snapshot_entry(model: str, provider_id: str | None):
 def _snapshot_cost(lookup: tuple[str, str | None], input_tokens: int, cache_read_tokens: int,
                    output_tokens: int) -> float:
     """genai-prices' own figure for one call (tiered prices depend on the counts)."""
-    from promptlint import facts
+    from promptlint.cost import facts
 
     def calc() -> float:
         from genai_prices import Usage
@@ -286,7 +286,7 @@ def call_cost(rates: Rates, site, tokenizer: str, lower_bound: bool = False) -> 
 
     With `lower_bound`, a call whose prompt is partly unknown is priced on the
     static text the analysis sees (the caller must label the figure as a minimum)."""
-    from promptlint.estimate import output_cap, prompt_is_partial, static_tokens
+    from promptlint.cost.estimate import output_cap, prompt_is_partial, static_tokens
 
     if prompt_is_partial(site) and not lower_bound:
         return None, "part of the call's prompt is not visible to the analysis"
@@ -333,7 +333,7 @@ def price_calls(finding, sites, book: PriceBook, tokenizer: str) -> tuple[float 
     cap). Each call is priced at its own model; the figure is used only when the finding's token
     count is a whole number of those calls (extra-call, e.g. 10 iterations) or a share of them
     (batch-discount), so the dollars always describe the same calls as the tokens."""
-    from promptlint.estimate import output_cap, prompt_is_partial, static_tokens
+    from promptlint.cost.estimate import output_cap, prompt_is_partial, static_tokens
 
     if not sites:
         return None, "the call behind the finding is not known", []
@@ -495,7 +495,7 @@ def waste_summary(findings, settings, callsites=None, book: PriceBook | None = N
 
 def summary_lines(summary: dict) -> list[str]:
     """The human summary printed on stderr after concise / full output."""
-    from promptlint.report import money
+    from promptlint.money import money
 
     def figures(row) -> str:
         text = f"~{row['waste_tokens_per_call']:,} tok/call"

@@ -1,6 +1,6 @@
 """Find the LLM call sites of a module and read what each one sends.
 
-Matching is by value, not by spelling: the callee is evaluated (values.py), so
+Matching is by value, not by spelling: the callee is evaluated (evaluator.py), so
 `client = OpenAI()`, `self.client`, a factory's return value, a bound method
 kept in a name and an SDK method handed to a retry helper all lead to the same
 catalog entry in `rules/sdks.yaml`.
@@ -14,16 +14,14 @@ from functools import cache
 
 import libcst as cst
 
-from promptlint.checks.base import ConstructorSite
-from promptlint.hints import candidate_names
-from promptlint.index import CallInfo, ModuleIndex, dotted
+from promptlint.analysis.catalog import candidate_names, sdk_data
+from promptlint.analysis.context import ConstructorSite
+from promptlint.analysis.evaluator import EvalContext, Evaluator
+from promptlint.analysis.index import CallInfo, ModuleIndex, dotted
+from promptlint.analysis.prompts import content_parts, message_parts
+from promptlint.analysis.values import Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
 from promptlint.model import CallSite
-from promptlint.prompts import content_parts, message_parts
 from promptlint.settings import Settings, Wrapper
-from promptlint.values import (
-    Alt, Client, Ctx, Dyn, Evaluator, Map, Num, Ref, Seq, Text, Val, sdk_data,
-    static_text,
-)
 
 
 @dataclass(slots=True)
@@ -38,41 +36,10 @@ class Match:
     callee_node: cst.CSTNode | None = None  # the SDK method when handed to a helper
 
 
-# -- what a call on a client returns (used by the evaluator) -----------------
-def client_call_result(ev: Evaluator, client: Client, node: cst.Call, ctx) -> Val:
-    sdk = sdk_data()
-    path = ".".join(client.path)
-    entry = sdk["methods"].get(client.kind, {}).get(path)
-    if entry is None:
-        entry = sdk["call_methods"].get(client.kind, {}).get(path)
-    if isinstance(entry, dict) and "returns" in entry:
-        return Client(entry["returns"], client.cls, (), node, ctx)
-    if isinstance(entry, str):
-        return Dyn(ev._short(node), ev.span(node), origin="llm", origin_span=ev.span(node))
-    if client.path and client.path[-1] in (*sdk["derived_methods"], *sdk["transparent_links"]):
-        return client.with_path(client.path[:-1])  # llm.bind_tools(...) is the same model
-    return Dyn(ev._short(node), ev.span(node))
-
-
-def service_client(ev: Evaluator, node: cst.Call, ctx) -> Client | None:
-    """`boto3.client("bedrock-runtime")`, `session.create_client("bedrock-runtime")`."""
-    services = sdk_data()["service_clients"]
-    if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in services["methods"]):
-        return None
-    arg = node.args[0].value if node.args else None
-    for a in node.args:
-        if a.keyword is not None and a.keyword.value == "service_name":
-            arg = a.value
-    name = static_text(ev.ev(arg, ctx)) if arg is not None else None
-    if name in services["services"]:
-        return Client(services["services"][name], f"boto3.client({name!r})", (), node, ctx)
-    return None
-
-
 # -- matching ----------------------------------------------------------------
 class CallSiteFinder:
-    def __init__(self, ev: Evaluator, index: ModuleIndex, path: str, settings: Settings) -> None:
-        self.ev = ev
+    def __init__(self, evaluator: Evaluator, index: ModuleIndex, path: str, settings: Settings) -> None:
+        self.evaluator = evaluator
         self.index = index
         self.path = path
         self.settings = settings
@@ -92,7 +59,7 @@ class CallSiteFinder:
         for info in self.index.calls:
             if not self._may_match(info.node, names, aliases):
                 continue
-            ctx = Ctx(info.func, info.pos, info.path)
+            ctx = EvalContext(info.func, info.pos, info.path)
             ctor = self._constructor(info, ctx)
             if ctor is not None:
                 ctors.append(ctor)
@@ -131,7 +98,7 @@ class CallSiteFinder:
         return first is not None and _last_name(first.value) in names | aliases
 
     def match(self, node: cst.Call, ctx) -> Match | None:
-        callee = self.ev.ev(node.func, ctx)
+        callee = self.evaluator.evaluate(node.func, ctx)
         found = self._match_callee(callee, list(node.args))
         if found is not None:
             return found
@@ -145,7 +112,7 @@ class CallSiteFinder:
         for i, arg in enumerate(node.args):
             if arg.keyword is not None or arg.star:
                 continue
-            inner = self.ev.ev(arg.value, ctx)
+            inner = self.evaluator.evaluate(arg.value, ctx)
             rest = [a for j, a in enumerate(node.args) if j != i]
             found = self._match_callee(inner, rest)
             if found is not None:
@@ -212,7 +179,7 @@ class CallSiteFinder:
         return None
 
     def _constructor(self, info: CallInfo, ctx) -> ConstructorSite | None:
-        callee = self.ev.ev(info.node.func, ctx)
+        callee = self.evaluator.evaluate(info.node.func, ctx)
         if not (isinstance(callee, Ref) and callee.qual in self.model_classes):
             return None
         entry = self.model_classes[callee.qual]
@@ -228,8 +195,8 @@ class CallSiteFinder:
             cap_kw = f"(default {entry['default_cap']})"
         if entry.get("cap_at_call"):
             cap_kw = cap_kw or "(checked at the call)"
-        return ConstructorSite(self.path, self.ev.span(info.node.func), self.ev.span(info.node),
-                               self.ev.code(info.node.func), entry["provider"], model, cap_kw,
+        return ConstructorSite(self.path, self.evaluator.span(info.node.func), self.evaluator.span(info.node),
+                               self.evaluator.code(info.node.func), entry["provider"], model, cap_kw,
                                kwargs.opaque, info.func.qualname if info.func else None, node=info.node)
 
     # -- reading arguments -------------------------------------------------
@@ -238,7 +205,7 @@ class CallSiteFinder:
         pos_index = 0
         for a in args:
             if a.star == "**":
-                val = self.ev.ev(a.value, ctx)
+                val = self.evaluator.evaluate(a.value, ctx)
                 if isinstance(val, Map) and not val.opaque:
                     out.values.update(val.items)
                     out.spans.update(val.spans)
@@ -250,13 +217,13 @@ class CallSiteFinder:
             elif a.star == "*":
                 out.opaque = True
             elif a.keyword is not None:
-                out.values[a.keyword.value] = self.ev.ev(a.value, ctx)
-                out.spans[a.keyword.value] = self.ev.span(a.value)
+                out.values[a.keyword.value] = self.evaluator.evaluate(a.value, ctx)
+                out.spans[a.keyword.value] = self.evaluator.span(a.value)
             else:
                 key = (positional_keys or {}).get(pos_index)
                 if key is not None:
-                    out.values.setdefault(key, self.ev.ev(a.value, ctx))
-                    out.spans.setdefault(key, self.ev.span(a.value))
+                    out.values.setdefault(key, self.evaluator.evaluate(a.value, ctx))
+                    out.spans.setdefault(key, self.evaluator.span(a.value))
                 pos_index += 1
         return out
 
@@ -267,7 +234,7 @@ class CallSiteFinder:
         if model_pos is not None:
             positional = [a for a in args if a.keyword is None and not a.star]
             if len(positional) > model_pos:
-                return single_text(self.ev.ev(positional[model_pos].value, ctx))
+                return single_text(self.evaluator.evaluate(positional[model_pos].value, ctx))
         return None
 
     def build(self, info: CallInfo, m: Match, ctx) -> CallSite:
@@ -279,8 +246,8 @@ class CallSiteFinder:
         kwargs = self.kwargs(m.args, ctx, positional)
         callee_node = m.callee_node or node.func
         site = CallSite(
-            path=self.path, span=self.ev.span(callee_node), call_span=self.ev.span(node),
-            callee=self.ev.code(callee_node).strip(), provider=m.provider, api=m.api, shape=m.shape,
+            path=self.path, span=self.evaluator.span(callee_node), call_span=self.evaluator.span(node),
+            callee=self.evaluator.code(callee_node).strip(), provider=m.provider, api=m.api, shape=m.shape,
             in_function=info.func.qualname if info.func else None, via=m.via,
             cap_required=bool(shape.get("cap_required")), default_cap=shape.get("default_cap"),
             billed=shape.get("billed", True), kwargs_opaque=kwargs.opaque,
@@ -356,8 +323,8 @@ class CallSiteFinder:
         positional = {0: w.prompt} if w.prompt else {}
         kwargs = self.kwargs(m.args, ctx, positional)
         site = CallSite(
-            path=self.path, span=self.ev.span(node.func), call_span=self.ev.span(node),
-            callee=self.ev.code(node.func).strip(), provider=w.provider, api=w.name, shape="wrapper",
+            path=self.path, span=self.evaluator.span(node.func), call_span=self.evaluator.span(node),
+            callee=self.evaluator.code(node.func).strip(), provider=w.provider, api=w.name, shape="wrapper",
             in_function=info.func.qualname if info.func else None, via="wrapper",
             cap_required=w.cap_required, kwargs_opaque=kwargs.opaque, keywords=sorted(kwargs.values),
         )

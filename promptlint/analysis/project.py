@@ -89,23 +89,21 @@ def _analysed_at(path: str, stamp: tuple):
             return None
         with open(path, "rb") as fh:
             source = fh.read()
-        import libcst as cst
-        from promptlint.index import ModuleIndex
-        from promptlint.walk import visit
-        from promptlint.values import Evaluator
-
         import ast
 
-        from promptlint.positions import LazyPositions
+        import libcst as cst
 
-        from promptlint.slicing import constants_source
+        from promptlint.analysis.evaluator import Evaluator
+        from promptlint.analysis.index import ModuleIndex
+        from promptlint.analysis.positions import LazyPositions
+        from promptlint.analysis.slicing import constants_source
+        from promptlint.analysis.walk import visit
 
         source, tree = constants_source(source, ast.parse(source))  # methods blanked: libcst parses less
         module = cst.parse_module(source)
         index = ModuleIndex(LazyPositions(module, tree))
         visit(module, index)
-        ev = Evaluator(index, module, importer=path)
-        return ev
+        return Evaluator(index, module, importer=path, read_import=imported_constant)
     except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
         return None
 
@@ -121,21 +119,17 @@ def imported_constant(importer: str, qual: str, hops: int):
     DEPENDENCIES.add(path)
     if not _defines(path, name):
         return None
-    ev = _analysed(path)
-    if ev is None:
+    evaluator = _analysed(path)
+    if evaluator is None:
         return None
-    from promptlint.index import END
-    from promptlint.values import Ctx
+    from promptlint.analysis.values import Client, Factory
 
-    from promptlint.values import Client, Factory
-
-    ev.hops = hops + 1
-    if name in ev.index.functions:
-        found = ev._call_local(ev.index.functions[name], None, Ctx(None, END, ()))
+    if name in evaluator.index.functions:
+        found = evaluator.function_result(name, hops + 1)
         return Factory(_foreign(found)) if isinstance(found, Client) else None
-    if not any(e.name == name for e in ev.index.module_events):
+    if not any(event.name == name for event in evaluator.index.module_events):
         return None
-    val = ev.lookup(name, Ctx(None, END, ()))
+    val = evaluator.module_value(name, hops + 1)
     return _foreign(val) if isinstance(val, Client) else with_origin(val, _relative(path))
 
 
@@ -152,7 +146,7 @@ def with_origin(val, path: str, depth: int = 0):
     report inside prompt text (PL403-PL405) point at the constant, not the importer."""
     from dataclasses import replace
 
-    from promptlint.values import Alt, Many, Map, Seq, Text
+    from promptlint.analysis.values import Alt, Many, Map, Seq, Text
 
     if depth > 20:
         return val
@@ -178,6 +172,6 @@ def with_origin(val, path: str, depth: int = 0):
 
 def _foreign(client):
     """A client built in another module: its constructor's nodes belong to that module."""
-    from promptlint.values import Client
+    from promptlint.analysis.values import Client
 
     return Client(client.kind, client.cls, client.path)

@@ -1,12 +1,15 @@
-"""Byte markers and call names that rules need parsed even where no LLM call is
-visible (a retrieval call for PL402, an agent framework for PL701).
+"""Look-ups in the catalog under `rules/` (sdks.yaml, volatile.yaml, retrievers.yaml,
+agent_frameworks.yaml): SDK names, calls that read the clock or mint ids, and the byte
+markers and call names that rules need parsed even where no LLM call is visible (a
+retrieval call for PL402, an agent framework for PL701).
 
-Kept apart from the rule modules so the pre-check never imports them: a file
+Kept free of libcst and of the rule modules so the pre-check can import it: a file
 with nothing to check should cost a regular expression, not a libcst import.
 """
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from functools import cache
 
 from promptlint.ruledocs import load_data
@@ -15,6 +18,46 @@ from promptlint.ruledocs import load_data
 @cache
 def sdk_data():
     return load_data("sdks.yaml")
+
+
+@cache
+def volatile_data():
+    return load_data("volatile.yaml")
+
+
+@cache
+def sdk_roots() -> frozenset[str]:
+    """Top-level packages of the SDKs and stdlib modules: never looked up on disk."""
+    sdk = sdk_data()
+    names = {q.split(".")[0] for q in [*sdk["clients"], *sdk["functions"], *sdk["model_classes"]]}
+    return frozenset(names | {"os", "sys", "json", "time", "datetime", "random", "uuid", "typing", "re"})
+
+
+def reexported(qual: str) -> str:
+    """`from app.llm import litellm`: a project module re-exporting an SDK module under
+    its own name (often a lazy loader) is taken to be that SDK module."""
+    head, _, last = qual.rpartition(".")
+    if head and last in sdk_roots() and head.split(".")[0].lstrip(".") not in sdk_roots():
+        return last
+    return qual
+
+
+def volatile_kind_of_call(qual: str) -> str | None:
+    data = volatile_data()
+    for kind in ("unordered", "timestamp", "unique-id"):
+        for pattern in data[kind]["calls"]:
+            if qual == pattern or (pattern.endswith(".*") and fnmatchcase(qual, pattern)):
+                return kind
+    return None
+
+
+@cache
+def _volatile_names() -> frozenset[str]:
+    return frozenset(volatile_data()["unique-id"]["names"])
+
+
+def volatile_name(name: str) -> bool:
+    return name.lower() in _volatile_names()
 
 
 @cache

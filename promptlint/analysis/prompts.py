@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 
+from promptlint.analysis.segments import format_fields, merge, segments
+from promptlint.analysis.values import Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, static_text
 from promptlint.model import PromptPart, Segment, Span
-from promptlint.values import (
-    Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, format_fields, merge, segments, static_text,
-)
 
 # Message classes of LangChain / LlamaIndex, by the last part of their name.
 MESSAGE_CLASSES = {

@@ -86,12 +86,6 @@ class Directives:
         return [d for d in self.all() if not d.used]
 
 
-def _known_codes() -> list[str]:
-    from promptlint.checks import all_codes
-
-    return all_codes()
-
-
 def _parse_codes(rest: str) -> tuple[list[str], str]:
     """Split `PL101, PL104 free text` into (["PL101", "PL104"], "free text")."""
     match = _CODE_LIST.match(rest.strip())
@@ -113,11 +107,10 @@ class _Parser:
 
     def check_codes(self, line: int, codes: list[str], tail: str, comment: str) -> tuple[str, ...]:
         good = []
-        known = self.known if self.known is not None else _known_codes()
         for code in codes:
             if not _CODE.match(code):
                 self.warn(line, f"malformed rule code '{code}' in suppression comment '{comment}'")
-            elif not any(k.startswith(code) for k in known):
+            elif self.known is not None and not any(k.startswith(code) for k in self.known):
                 self.warn(line, f"unknown rule code '{code}' in suppression comment '{comment}'")
                 good.append(code)  # harmless: it matches nothing this version reports
             else:
@@ -183,8 +176,8 @@ _NON_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING,
 def directives(text: str, path: str | None = None, known_codes: list[str] | None = None) -> Directives:
     """Parse the suppression comments of one file's text.
 
-    `path` prefixes warnings (`app.py:3: ...`); `known_codes` defaults to the
-    rule registry and is only used to warn about codes no rule has.
+    `path` prefixes warnings (`app.py:3: ...`); `known_codes` (the engine passes the rule
+    registry's) is only used to warn about codes no rule has: without it, none is warned about.
     """
     parser = _Parser(path, known_codes)
     if "#" not in text or not _ANY_DIRECTIVE.search(text):

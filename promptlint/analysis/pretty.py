@@ -18,50 +18,51 @@ PFORMAT_KWARGS = ("indent", "width", "depth", "compact", "sort_dicts")
 YAML_KWARGS = ("default_flow_style", "sort_keys", "indent", "width", "allow_unicode")
 
 
-def pretty_dump(ev, qual: str, first, node: cst.Call, ctx):
+def pretty_dump(evaluator, qual: str, first, node: cst.Call, ctx):
     """A Text whose one segment carries the note, or None when the call does not pretty-print."""
-    from promptlint.values import _MISSING, Text, is_static, python_value
+    from promptlint.analysis.segments import is_static
+    from promptlint.analysis.values import MISSING, Text, python_value
 
-    kwargs = _literal_kwargs(ev, node, ctx)
-    note = _note(ev, qual, node, kwargs)
+    kwargs = _literal_kwargs(evaluator, node, ctx)
+    note = _note(evaluator, qual, node, kwargs)
     if note is None:
         return None
-    span = ev.span(node)
+    span = evaluator.span(node)
     value = python_value(first)
-    if value is not _MISSING:
+    if value is not MISSING:
         text = render(qual, value, kwargs)
         if text is not None:
             if "\n" not in text.strip():
                 return None  # short enough to stay on one line: nothing to report
             return Text([Segment("static", text, span=span, note=note)])
     if is_static(first):
-        return Text([Segment("static", None, source=ev._short(node), span=span, note=note)])
-    return Text([Segment("dynamic", source=ev._short(node), span=span, note=note)])
+        return Text([Segment("static", None, source=evaluator._short(node), span=span, note=note)])
+    return Text([Segment("dynamic", source=evaluator._short(node), span=span, note=note)])
 
 
-def _literal_kwargs(ev, node: cst.Call, ctx) -> dict:
-    from promptlint.values import _MISSING, python_value
+def _literal_kwargs(evaluator, node: cst.Call, ctx) -> dict:
+    from promptlint.analysis.values import MISSING, python_value
 
     out = {}
     for a in node.args[1:]:
         if a.keyword is None:
             continue
-        val = python_value(ev.ev(a.value, ctx))
-        out[a.keyword.value] = _UNKNOWN if val is _MISSING else val
+        val = python_value(evaluator.evaluate(a.value, ctx))
+        out[a.keyword.value] = _UNKNOWN if val is MISSING else val
     return out
 
 
 _UNKNOWN = object()
 
 
-def _note(ev, qual: str, node: cst.Call, kwargs: dict) -> str | None:
+def _note(evaluator, qual: str, node: cst.Call, kwargs: dict) -> str | None:
     if qual == "json.dumps":
         indent = kwargs.get("indent")
         if indent is None or indent is _UNKNOWN:
             return None  # no indent, or one the analysis cannot see: stay quiet
         return f"json.dumps(..., indent={indent!r})"
     if qual == "orjson.dumps":
-        if any("OPT_INDENT_2" in ev.code(a.value) for a in node.args[1:]):
+        if any("OPT_INDENT_2" in evaluator.code(a.value) for a in node.args[1:]):
             return "orjson.dumps(..., option=OPT_INDENT_2)"
         return None
     if qual == "pprint.pformat":

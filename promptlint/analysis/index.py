@@ -3,7 +3,7 @@
 libcst's QualifiedNameProvider is slow and does not follow instances
 (`client = OpenAI(); client.chat...`), so we record imports, functions,
 classes and every binding event ourselves, and resolve names on demand in
-`values.py`.
+`evaluator.py`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from promptlint.positions import Tail, enter_statements
-from promptlint.walk import dispatch_visit
+from promptlint.analysis.positions import Tail, enter_statements
+from promptlint.analysis.walk import dispatch_visit
 
 Pos = tuple[int, int]
 END: Pos = (1 << 60, 0)  # "after everything": closures and functions see final module values
@@ -129,10 +129,10 @@ class ModuleIndex(cst.CSTVisitor):
     def _event(self, name: str, pos: Pos, kind: str, node, **extra) -> None:
         loop = self._loops[-1] if self._in_loop() else None
         loop_iter = loop.iter if isinstance(loop, cst.For) else None
-        ev = Event(name, pos, kind, node, tuple(self._path), self._in_loop(), loop_iter=loop_iter, **extra)
+        event = Event(name, pos, kind, node, tuple(self._path), self._in_loop(), loop_iter=loop_iter, **extra)
         if node is not None:
             self.order[id(node)] = pos
-        (self.func.events if self.func else self.module_events).append(ev)
+        (self.func.events if self.func else self.module_events).append(event)
 
     # -- blocks ----------------------------------------------------------
     def _push_block(self) -> None:

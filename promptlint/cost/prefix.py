@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptlint.estimate import count_tokens
+from promptlint.cost.estimate import count_tokens
 from promptlint.model import CallSite, PromptPart, Segment
 
 
@@ -62,3 +62,9 @@ def part_label(site: CallSite, part: PromptPart) -> str:
 
 def fmt_tokens(n: int | None) -> str:
     return "an unknown number of" if n is None else f"{n:,}"
+
+
+def cacheable_prefix_tokens(site, name: str = "cl100k_base") -> int | None:
+    """Static tokens before the first non-static segment: what a prompt cache can reuse.
+    None when some static text in that prefix has an unknown size."""
+    return static_run(flatten(site), 0, tokenizer=name).tokens

@@ -1,0 +1,114 @@
+"""The byte pre-check: is a file worth parsing at all?
+
+Most files in most repositories never import an SDK. Plain substring tests, then one
+regular expression per line holding `import`, rule them out before any parser runs.
+This module must stay cheap to import: no libcst, no rule modules.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from promptlint.checks import ENGINE_CODES, selected_codes
+from promptlint.model import TEST_FILE
+from promptlint.settings import Settings
+
+
+@cache
+def _import_line() -> re.Pattern[bytes]:
+    """One line that imports an SDK: `import openai`, `from openai import X`, or a
+    re-export such as `from app.llm import litellm`."""
+    from promptlint.analysis.catalog import sdk_data
+
+    packages = "|".join(sdk_data()["prefilter"]["packages"])  # regular expressions (langchain_\w+)
+    return re.compile(rf"^[ \t]*(?:from|import)[ \t]+(?:{packages})\b|"
+                      rf"\bimport[ \t]+(?:[^\n]*[ \t,(])?(?:{packages})\b".encode())
+
+
+@cache
+def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Request-method chains (`chat.completions`) and configured markers, as plain bytes."""
+    from promptlint.analysis.catalog import sdk_data
+
+    return tuple(m.encode() for m in (*sdk_data()["prefilter"]["chains"], *extra))
+
+
+def may_hold_callsite(source: bytes, settings: Settings) -> bool:
+    """Cheap byte check before parsing: most files in most repositories never import an SDK."""
+    extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
+             + check_hints(rule_codes(settings))[0])
+    if not any(word in source for word in _words(extra)):
+        return False  # substring tests first: far cheaper than any regular expression
+    if any(marker in source for marker in _markers(extra)):
+        return True
+    # Only a line holding `import` can import an SDK; one regular expression over the
+    # whole file would be tried at every position.
+    line_pattern = _import_line()
+    at = source.find(b"import")
+    while at >= 0:
+        start = source.rfind(b"\n", 0, at) + 1
+        end = source.find(b"\n", at)
+        end = len(source) if end < 0 else end
+        if line_pattern.search(source[start:end]):
+            return True
+        at = source.find(b"import", end)
+    return False
+
+
+@cache
+def _words(extra: tuple[str, ...]) -> tuple[bytes, ...]:
+    """Plain substrings at least one of which every file the pre-check accepts contains."""
+    from promptlint.analysis.catalog import sdk_data
+
+    data = sdk_data()["prefilter"]
+    words = [re.sub(r"\\.*|[^\w.]", "", p) or p for p in data["packages"]]
+    return tuple(w.encode() for w in (*words, *data["chains"], *extra))
+
+
+def rule_codes(settings: Settings) -> tuple[str, ...]:
+    """The selected codes of rules (not of engine findings)."""
+    return _rule_codes(tuple(settings.select), tuple(settings.ignore))
+
+
+@cache
+def _rule_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
+    """The selected codes of rules (not of engine findings): asked once per file."""
+    return tuple(c for c in selected_codes(list(select), list(ignore)) if c not in ENGINE_CODES)
+
+
+@cache
+def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Byte markers and call names that selected checks need parsed even without an
+    LLM call (retrieval calls for PL402, agent frameworks for PL701); see analysis/catalog.py."""
+    from promptlint.analysis.catalog import HINTS
+
+    markers: list[str] = []
+    names: set[str] = set()
+    for code in codes:
+        if code in HINTS:
+            more_markers, more_names = HINTS[code]()
+            markers += more_markers
+            names |= set(more_names)
+    return tuple(sorted(set(markers))), frozenset(names)
+
+
+@cache
+def names_by_import(codes: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Call names that selected checks need only in modules importing certain libraries."""
+    from promptlint.analysis.catalog import NAMES_BY_IMPORT
+
+    found: dict[str, frozenset[str]] = {}
+    for code in codes:
+        if code in NAMES_BY_IMPORT:
+            for name, modules in NAMES_BY_IMPORT[code]().items():
+                found[name] = found.get(name, frozenset()) | modules
+    return found
+
+
+MOCK_MARKERS = (b"unittest.mock", b"MagicMock", b"AsyncMock", b"mocker", b"monkeypatch", b"respx", b"vcr", b"Mock(")
+
+
+def is_mocked_test(path: str, source: bytes) -> bool:
+    """Test modules that mock: calls in them are not billed, so they are not parsed at all."""
+    return bool(TEST_FILE.search(path)) and any(m in source for m in MOCK_MARKERS)
