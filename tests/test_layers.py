@@ -98,7 +98,7 @@ def problems(package: dict[str, tuple[str, bool]]) -> list[str]:
     """Every upward or sideways import, and every import cycle, as readable lines."""
     modules = set(package)
     out = []
-    graph: dict[str, set[str]] = {m: set() for m in modules}
+    graph: dict[str, dict[str, int]] = {m: {} for m in modules}  # module -> {imported module: line}
     for module, (source, is_package) in sorted(package.items()):
         for target, line, type_only in imports_of(module, source, is_package, modules):
             while target not in modules and "." in target:  # `promptlint.model.Span` -> the module
@@ -107,14 +107,16 @@ def problems(package: dict[str, tuple[str, bool]]) -> list[str]:
             if src != dst and RANK[dst] >= RANK[src]:
                 out.append(f"upward: {module}:{line} ({src}) imports {target} ({dst})")
             if not type_only and target != module:
-                graph[module].add(target)
-    for cycle in cycles(graph):
-        out.append("cycle: " + " -> ".join(cycle + [cycle[0]]))
+                graph[module].setdefault(target, line)
+    for cycle, group in cycles(graph):
+        steps = [f"{m}:{graph[m][n]}" for m, n in zip(cycle, cycle[1:] + cycle[:1])]
+        where = f" (one of {len(group)} modules that import each other)" if len(group) > len(cycle) else ""
+        out.append("cycle: " + " -> ".join(steps + [cycle[0]]) + where)
     return out
 
 
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """One cycle through each group of modules that import each other (Tarjan's SCCs)."""
+def cycles(graph: dict[str, dict[str, int]]) -> list[tuple[list[str], set[str]]]:
+    """(a cycle, its group) for each group of modules that import each other (Tarjan's SCCs)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -145,17 +147,17 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     for node in sorted(graph):
         if node not in index:
             visit(node)
-    return [_path_through(graph, group) for group in groups]
+    return [(_path_through(graph, group), group) for group in groups]
 
 
-def _path_through(graph: dict[str, set[str]], group: set[str]) -> list[str]:
+def _path_through(graph: dict[str, dict[str, int]], group: set[str]) -> list[str]:
     """A cycle inside `group`, from its first module back to it (breadth-first)."""
     start = min(group)
     paths = {start: [start]}
     queue = [start]
     while queue:
         node = queue.pop(0)
-        for nxt in sorted(graph[node] & group):
+        for nxt in sorted(set(graph[node]) & group):
             if nxt == start:
                 return paths[node]
             if nxt not in paths:
@@ -190,7 +192,8 @@ def test_the_checker_finds_a_planted_upward_import():
     assert "upward: promptlint.model:2 (base) imports promptlint.engine (engine)" in found
     assert "upward: promptlint.analysis.values:1 (analysis) imports promptlint.checks.base (checks)" in found
     assert "upward: promptlint.state.cache:1 (state) imports promptlint.analysis.values (analysis)" in found
-    assert not any("checks.base:" in line or "engine:" in line for line in found)
+    assert "cycle: promptlint.engine:1 -> promptlint.model:2 -> promptlint.engine" in found
+    assert len(found) == 4  # downward imports (checks.base, engine) are fine
 
 
 def test_the_checker_finds_a_planted_cycle_but_not_a_typing_one():
@@ -204,5 +207,5 @@ def test_the_checker_finds_a_planted_cycle_but_not_a_typing_one():
                                   "    from promptlint.analysis.e import T\n", False),
         "promptlint.analysis.e": ("from promptlint.analysis.d import U\n", False),
     }
-    assert problems(package) == ["cycle: promptlint.analysis.a -> promptlint.analysis.b -> "
-                                 "promptlint.analysis.c -> promptlint.analysis.a"]
+    assert problems(package) == ["cycle: promptlint.analysis.a:1 -> promptlint.analysis.b:2 -> "
+                                 "promptlint.analysis.c:1 -> promptlint.analysis.a"]
