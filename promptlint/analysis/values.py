@@ -152,6 +152,7 @@ MISSING = object()
 
 
 def static_text(val: Val) -> str | None:
+    """The text of a string (or number) whose every part is known, else None."""
     if isinstance(val, Text) and all(s.kind == "static" and s.text is not None for s in val.segs):
         return "".join(s.text for s in val.segs)
     if isinstance(val, Num):
@@ -160,6 +161,7 @@ def static_text(val: Val) -> str | None:
 
 
 def find_unordered(val: Val) -> Vol | None:
+    """Where the value's order changes from run to run (a set iterated into it), if anywhere."""
     if isinstance(val, Vol) and val.kind == "unordered":
         return val
     if isinstance(val, Seq):
