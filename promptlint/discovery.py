@@ -25,6 +25,7 @@ from pathlib import Path
 
 from promptlint.errors import DiscoveryError
 from promptlint.settings import Settings
+from promptlint.analysis.templates import TEMPLATE_SUFFIXES
 
 __all__ = ["discover", "display_path", "Excluder"]
 
@@ -278,13 +279,41 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
         if is_dir and not settings.force_exclude:
             excluder.forced.append(path)
         if not is_dir:
-            if not path.endswith(".pyi"):
+            if path.endswith(TEMPLATE_SUFFIXES):  # a prompt template (pre-commit passes it alone)
+                for loader in _loaders_of(path, root_real, excluder, notices, cwd):
+                    add(loader)
+            elif not path.endswith(".pyi"):
                 add(path)  # an explicit file is analysed whatever its extension
             continue
         real = os.path.realpath(path)
         boundary = root_real if _is_within(real, root_real) else real
         _walk(path, boundary, excluder, add, notices, cwd)
     return sorted(set(found.values()))
+
+
+def _loaders_of(template: str, root: str, excluder, notices: list[str], cwd: str) -> list[str]:
+    """The Python files of the project that may read `template`: those that name the
+    file, its stem or its folder in a string (`"answer.txt"`, `PROMPTS["answer"]`,
+    `HERE / "prompts"`). A cheap byte search, so an edit to a template alone re-checks
+    the code that loads it."""
+    names = {os.path.basename(template), os.path.splitext(os.path.basename(template))[0],
+             os.path.basename(os.path.dirname(template))}
+    needles = [f"{q}{n}".encode() for n in names if n for q in ('"', "'", "/")]
+    boundary = root if _is_within(os.path.realpath(template), root) else os.path.dirname(template)
+    candidates: list[str] = []
+    _walk(boundary, boundary, excluder, lambda p, via_link=False, real=None: candidates.append(p), notices, cwd)
+    out = []
+    for path in candidates:
+        if not path.endswith(".py"):
+            continue
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        if any(n in data for n in needles):
+            out.append(path)
+    return out
 
 
 def _name(entry: os.DirEntry) -> str:

@@ -103,6 +103,9 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         _parse_error(result, settings, f"cannot parse: {message}", line, col)
         return result
     text = source.decode(module.encoding, errors="replace").removeprefix("\ufeff")
+    from promptlint.analysis import loading
+
+    loading.take_problems()
     try:
         ctx = analyse(path, module, text, settings, tree)
     except RecursionError:
@@ -122,6 +125,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     if settings.rule_options.get("_task-tags") == "all" or any(
             f.waste_kind is not None or f.waste_tokens_per_call is not None for f in result.findings):
         attach_task_tags(ctx, settings)
+    result.warnings += [f"{path}: prompt template {w}" for w in loading.take_problems()]
     _suppress(result, text)
     return result
 
@@ -159,12 +163,12 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None):
     from promptlint.analysis.evaluator import Evaluator
     from promptlint.analysis.index import ModuleIndex
     from promptlint.analysis.positions import LazyPositions
-    from promptlint.analysis.project import imported_constant
+    from promptlint.analysis.project import imported_constant, reader_helper
     from promptlint.analysis.walk import visit
 
     index = ModuleIndex(LazyPositions(module, tree))
     visit(module, index)
-    evaluator = Evaluator(index, module, importer=path, read_import=imported_constant)
+    evaluator = Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper)
     finder = CallSiteFinder(evaluator, index, path, settings)
     sites, ctors = finder.run()
     ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=evaluator, infos=finder.infos)
@@ -250,7 +254,12 @@ def _suppress(result: FileResult, text: str) -> None:
     directives = suppress.directives(text, known_codes=all_codes())
     result.warnings += [f"{result.path}: {w}" for w in directives.warnings]
     for f in result.findings:
-        f.suppressed = directives.suppresses(f)
+        if f.path != result.path:  # inside a prompt template: its own comment syntax
+            from promptlint.state.template_comments import suppresses_in_template
+
+            f.suppressed = suppresses_in_template(f)
+        else:
+            f.suppressed = directives.suppresses(f)
 
 
 def _read(path: str, settings: Settings) -> tuple[bytes | None, str | None]:
@@ -277,10 +286,13 @@ def lint_one(path: str, settings: Settings) -> FileResult:
 
 def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult, list[str]]:
     """Analyse one file; also returns the sibling modules it read (worker entry point)."""
-    from promptlint.analysis import project
+    from promptlint.analysis import loading, project
 
     project.DEPENDENCIES.clear()
-    return lint_source(shown, source, settings, prechecked=True), sorted(project.DEPENDENCIES)
+    loading.take_files_read()
+    result = lint_source(shown, source, settings, prechecked=True)
+    # Sibling modules and template files read: the cached result is stale once one changes.
+    return result, sorted(project.DEPENDENCIES | loading.take_files_read())
 
 
 def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileResult]:

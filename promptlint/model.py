@@ -58,6 +58,27 @@ class LazySpan(Span):
         return (Span, (self.line, self.column, self.end_line, self.end_column))
 
 
+class TemplateSpan(Span):
+    """A position in a prompt template file (templates.py), not in the checked Python
+    file: a placeholder the code fills in. `path` is the template's display path,
+    `filled_at` where the Python code passes the value. Serialized (asdict, the cache)
+    as a plain Span; pickled whole (worker processes)."""
+
+    __slots__ = ("path", "filled_at")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int, path: str,
+                 filled_at: Span | None = None) -> None:
+        for name, value in (("line", line), ("column", column), ("end_line", end_line),
+                            ("end_column", end_column), ("path", path), ("filled_at", filled_at)):
+            object.__setattr__(self, name, value)
+
+    def __reduce__(self):
+        filled = self.filled_at
+        if filled is not None:
+            filled = Span(filled.line, filled.column, filled.end_line, filled.end_column)
+        return (TemplateSpan, (self.line, self.column, self.end_line, self.end_column, self.path, filled))
+
+
 @dataclass(slots=True)
 class Segment:
     """One piece of a prompt part, in the order it is sent.
@@ -148,6 +169,9 @@ class Finding:
     scope: str | None = None  # enclosing function qualname, for line-free fingerprints
     snippet: str | None = None  # normalized source of the reported node, for fingerprints
     suppressed: bool = False
+    # For a finding inside a template file: where the Python code fills it in
+    # ({"path", "line", "column"}), a SARIF related location.
+    related: dict | None = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.code, self.message)

@@ -504,7 +504,8 @@ def test_pre_commit_hook_definition():
     assert len(hooks) == 1
     hook = hooks[0]
     assert hook["id"] == "promptlint" and hook["entry"] == "promptlint check"
-    assert hook["language"] == "python" and hook["types_or"] == ["python", "jupyter"]
+    assert hook["language"] == "python" and hook["types_or"][:2] == ["python", "jupyter"]
+    assert {"plain-text", "markdown", "jinja", "yaml", "toml"} <= set(hook["types_or"])  # prompt templates
     assert hook["require_serial"] is True and hook["minimum_pre_commit_version"] == "3.2.0"
     assert hook.get("pass_filenames", True) is True
 

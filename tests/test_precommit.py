@@ -131,10 +131,10 @@ def test_hook_passes_on_a_clean_file(hook_repo):
 
 def test_hook_with_no_python_files_passes(hook_repo):
     repo, env = hook_repo
-    (repo / "notes.txt").write_text("datetime.now()\n")
-    _git(repo, env, "add", "notes.txt")
+    (repo / "notes.rst").write_text("datetime.now()\n")  # not a type the hook declares
+    _git(repo, env, "add", "notes.rst")
     _git(repo, env, "commit", "-q", "-m", "notes")
-    r = _run(repo, env, "notes.txt")
+    r = _run(repo, env, "notes.rst")
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
     assert "Skipped" in out
@@ -150,3 +150,42 @@ def test_hook_checks_notebooks(hook_repo):
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
     assert "support_bot.ipynb:cell 2:1:60: PL101" in out and "support_bot.ipynb:cell 2:2:12: PL301" in out
+
+
+TEMPLATE_APP = '''\
+from datetime import datetime
+from pathlib import Path
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(question: str) -> str:
+    system = (Path(__file__).parent / "prompts" / "system.txt").read_text().format(now=datetime.now())
+    resp = client.chat.completions.create(
+        model="gpt-4o", max_tokens=100,
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],
+    )
+    return resp.choices[0].message.content
+'''
+
+
+def test_hook_runs_when_only_a_template_changes(hook_repo):
+    """A commit that touches only prompts/system.txt re-checks the code that loads it,
+    and the finding is reported inside the template."""
+    repo, env = hook_repo
+    (repo / "prompts").mkdir()
+    (repo / "templ_app.py").write_text(TEMPLATE_APP)
+    (repo / "prompts" / "system.txt").write_text("You answer questions about our store.\nBe brief.\n")
+    _git(repo, env, "add", "templ_app.py", "prompts/system.txt")
+    _git(repo, env, "commit", "-q", "-m", "template app")
+    first = _run(repo, env, "prompts/system.txt")
+    assert "templ_app.py" in first.stdout and "PL101" not in first.stdout, first.stdout  # the loader was checked
+    (repo / "prompts" / "system.txt").write_text("Now: {now}\nYou answer questions about our store.\nBe brief.\n")
+    _git(repo, env, "add", "prompts/system.txt")
+    _git(repo, env, "commit", "-q", "-m", "date in the template")
+    r = _run(repo, env, "prompts/system.txt")
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert "prompts/system.txt:1:6: PL101" in out

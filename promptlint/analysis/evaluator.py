@@ -34,7 +34,7 @@ from promptlint.analysis.values import (
     MISSING, NONE, Alt, Client, Det, Dyn, Factory, LocalFunc, Many, Map, Num, Ref, Seq, Text, Unk, Val, Vol,
     find_unordered, python_value, static_text,
 )
-from promptlint.model import LazySpan, Segment, Span
+from promptlint.model import LazySpan, Segment, Span, TemplateSpan
 
 MAX_DEPTH = 40
 MAX_STEPS = 200_000
@@ -61,12 +61,15 @@ class Evaluator:
     """Evaluates the expressions of one module (memoized, within a budget of steps)."""
 
     def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None,
-                 read_import=None) -> None:
+                 read_import=None, read_helper=None) -> None:
         self.index = index
         self.importer = importer  # path of this module, to read constants it imports
         # read_import(importer, qual, hops): the value of a constant or client factory of a
         # sibling module, or None (project.imported_constant); None reads no other module.
         self.read_import = read_import
+        # read_helper(evaluator, qual, call, ctx): what a reader helper of another module returns
+        # (project.reader_helper); loading.py keeps it only when it is text read from a file.
+        self.read_helper = read_helper
         self.hops = 0  # how many imports away from the checked file this module is
         self.positions = index.positions
         self.module_code = module  # for the source text of nodes (code_for_node)
@@ -270,6 +273,10 @@ class Evaluator:
             return Ref(name)
         if volatile_name(name):
             return Vol(name, "unique-id", self.span(node) if node is not None else None)
+        if name == "__file__" and self.importer:  # prompt files are found next to the module
+            from promptlint.analysis.loading import file_of_module
+
+            return file_of_module(self)
         return Ref("builtins." + name)
 
     def _from_events(self, events, func, use_path, ctx) -> Val:
@@ -321,6 +328,12 @@ class Evaluator:
                   ctx.self_class)
         if event.kind == "assign":
             return self.evaluate(event.node, sub)
+        if event.kind == "with" and isinstance(event.node, cst.Call):  # `with open(path) as fh`
+            from promptlint.analysis.loading import with_item
+
+            opened = with_item(self, self.evaluate(event.node, sub))
+            if opened is not None:
+                return opened
         if event.kind == "loop":
             it = self.evaluate(event.iter_node, sub)
             if find_unordered(it) is not None:
@@ -352,6 +365,10 @@ class Evaluator:
         if isinstance(val, Vol):  # its span is in the other file
             return Vol(val.source, val.kind, None, at_use=True)
         if isinstance(val, (Client, Factory)):
+            return val
+        from promptlint.analysis.loading import PathVal
+
+        if isinstance(val, PathVal):  # a module constant naming the prompts folder
             return val
         if val is not None and is_static(val) and not (isinstance(val, Map) and val.obj):
             return val  # a constant; an object of the project's own class is not one
@@ -514,6 +531,12 @@ class Evaluator:
             return (self._imported(qual) if attr[:1].isupper() or attr.isupper() else None) or Ref(qual)
         if isinstance(base, Client):
             return base if attr in self.transparent else base.with_path(base.path + (attr,))
+        from promptlint.analysis.loading import PathVal, attribute
+
+        if isinstance(base, PathVal):
+            found = attribute(self, base, attr, node)
+            if found is not None:
+                return found
         if isinstance(base, Map) and base.obj and attr in base.items:
             return base.items[attr]
         if isinstance(base, Vol):
@@ -625,6 +648,12 @@ class Evaluator:
         return unordered
 
     def _comprehension(self, node, ctx) -> Val:
+        if isinstance(node, cst.DictComp):  # a folder of prompt files loaded into a dict
+            from promptlint.analysis.loading import comprehension
+
+            loaded = comprehension(self, node, ctx)
+            if loaded is not None:
+                return loaded
         comp = node.for_in
         it = self.evaluate(comp.iter, ctx)
         if isinstance(node, (cst.SetComp,)):
@@ -643,6 +672,12 @@ class Evaluator:
             return concat(left, self.evaluate(node.right, ctx))
         if isinstance(op, cst.Modulo) and isinstance(left, Text):
             return percent_format(left, self.evaluate(node.right, ctx))
+        if isinstance(op, cst.Divide):  # pathlib: Path(__file__).parent / "prompts" / name
+            from promptlint.analysis.loading import divide
+
+            joined = divide(self, left, self.evaluate(node.right, ctx))
+            if joined is not None:
+                return joined
         if isinstance(op, cst.BitOr):  # LCEL: prompt | llm | parser
             right = self.evaluate(node.right, ctx)
             for side, other in ((left, right), (right, left)):
@@ -706,6 +741,12 @@ class Evaluator:
 
     def _method_on(self, recv: Val, method: str, node: cst.Call, ctx) -> Val | None:
         args = node.args
+        from promptlint.analysis import loading
+
+        if isinstance(recv, (loading.PathVal, loading.FileHandle, loading.JinjaEnv, loading.JinjaTemplate)):
+            found = loading.method(self, recv, method, node, ctx)
+            if found is not None:
+                return found
         if isinstance(recv, Alt) and method in STR_METHODS | {"format", "join"}:
             return Alt([self._method_on(o, method, node, ctx) or Dyn(method) for o in recv.options])
         if isinstance(recv, Text):
@@ -716,7 +757,12 @@ class Evaluator:
             if method == "join" and args:
                 return join_text(recv, self.evaluate(args[0].value, ctx))
             if method in STR_METHODS:
-                return str_method(recv, method, [self.evaluate(a.value, ctx) for a in args])
+                values = [self.evaluate(a.value, ctx) for a in args]
+                if method == "replace":  # `template.replace("{{DATE}}", today)` on text read from a file
+                    filled = loading.replace_marker(recv, values)
+                    if filled is not None:
+                        return filled
+                return str_method(recv, method, values)
             return None
         if isinstance(recv, Vol):
             return recv
@@ -774,10 +820,20 @@ class Evaluator:
                 val = named.get(head, Unk(field_name))
             if accessor and not isinstance(val, Vol):
                 val = Det(field_name) if is_static(val) else Dyn(field_name)
-            out += segments(val)
+            if isinstance(seg.span, TemplateSpan):  # a placeholder of a template file: report it there
+                from promptlint.analysis.loading import anchored
+
+                out += anchored(segments(val), seg.span)
+            else:
+                out += segments(val)
         return Text(merge(out))
 
     def _call_ref(self, qual: str, node: cst.Call, ctx) -> Val:
+        from promptlint.analysis.loading import call as loading_call
+
+        loaded = loading_call(self, qual, node, ctx)  # a prompt file, its path, or its parsed content
+        if loaded is not None:
+            return loaded
         args = node.args
         first = self.evaluate(args[0].value, ctx) if args else None
         kind = volatile_kind_of_call(qual)

@@ -103,7 +103,7 @@ def _analysed_at(path: str, stamp: tuple):
         module = cst.parse_module(source)
         index = ModuleIndex(LazyPositions(module, tree))
         visit(module, index)
-        return Evaluator(index, module, importer=path, read_import=imported_constant)
+        return Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper)
     except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
         return None
 
@@ -175,3 +175,43 @@ def _foreign(client):
     from promptlint.analysis.values import Client
 
     return Client(client.kind, client.cls, client.path)
+
+
+def reader_helper(evaluator, qual: str, node, ctx):
+    """A reader helper of the project in another module (`load_prompt_file(__file__, "x.txt")`):
+    its body is evaluated in its own module with the caller's arguments (a local summary of
+    the function; loading.py keeps the answer only when it is text read from a file)."""
+    from promptlint.analysis.evaluator import EvalContext
+    from promptlint.analysis.index import END
+    from promptlint.analysis.values import Dyn
+
+    module, _, name = qual.rpartition(".")
+    if module.split(".")[0] in ("os", "sys", "json", "yaml", "jinja2", "pathlib", "typing", "re", "time"):
+        return None
+    path = module_file(evaluator.importer, module) if evaluator.importer else None
+    if path is None or not _defines(path, name):
+        return None
+    other = _analysed(path)
+    info = other.index.functions.get(name) if other is not None else None
+    if info is None or not info.returns or info.class_name:
+        return None
+    params = [p.name.value for p in (*info.node.params.posonly_params, *info.node.params.params)]
+    bindings = {}
+    positional = [a for a in node.args if a.keyword is None and not a.star]
+    for param, arg in zip(params, positional):
+        bindings[param] = evaluator.evaluate(arg.value, ctx)
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value in params:
+            bindings[arg.keyword.value] = evaluator.evaluate(arg.value, ctx)
+    for param in info.node.params.params:
+        if param.name.value not in bindings:
+            bindings[param.name.value] = (other.evaluate(param.default, EvalContext(None, END, ()))
+                                          if param.default is not None else Dyn(param.name.value))
+    DEPENDENCIES.add(path)
+    # The evaluator's memo keys on id(bindings): a dict of an earlier call, freed since, may have
+    # had this one's id, so its answers are forgotten first (a helper's module is small).
+    other._memo.clear()
+    other._def_memo.clear()
+    found = [other.evaluate(ret, EvalContext(info, other.pos(ret), (), bindings, ctx.depth + 1))
+             for ret in info.returns]
+    return found[0] if len(found) == 1 else None

@@ -38,9 +38,20 @@ def format_fields(segs: list[Segment]):
         for literal, name, spec, conv in parsed:
             if literal:
                 yield sub_segment(seg, offset, literal), None
+            field_at = offset + raw_length(literal, None, None, None)
             offset += raw_length(literal, name, spec, conv)
             if name is not None:
-                yield seg, name
+                yield placeholder_segment(seg, field_at, offset - field_at) or seg, name
+
+
+def placeholder_segment(seg: Segment, offset: int, length: int) -> Segment | None:
+    """For text read from a template file: the placeholder at `offset`, placed in that file."""
+    if not seg.origin and not seg.pieces:
+        return None  # text written in Python: the placeholder keeps the literal's place
+    from promptlint.analysis.templates import template_span
+
+    span = template_span(seg, offset, length)
+    return None if span is None else Segment("static", seg.text[offset:offset + length], span=span)
 
 
 def merge(segs: list[Segment]) -> list[Segment]:

@@ -200,7 +200,7 @@ class PromptTextCheck(Check):
 
     def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
         """Text of constants that live in sibling modules, reported there once."""
-        from promptlint.state import suppress
+        from promptlint.state.template_comments import directives_for
 
         local = set(self._groups(callsites, foreign=False))
         for key, group in sorted(self._groups(callsites, foreign=True).items()):
@@ -208,7 +208,7 @@ class PromptTextCheck(Check):
                 continue  # that module's own call sites already report it
             text = file_text(group.origin)
             finding = self._finding(group.path, text, group)
-            finding.suppressed = suppress.directives(text).suppresses(finding)
+            finding.suppressed = directives_for(group.path, text).suppresses(finding)
             yield finding
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptlint.analysis.context import FileContext
-from promptlint.model import CallSite, Finding, Span
+from promptlint.model import CallSite, Finding, Span, TemplateSpan
 from promptlint.settings import Settings
 
 
@@ -34,6 +34,14 @@ class Check:
     def finding(self, ctx: FileContext, span: Span, message: str, *, call_span: Span | None = None,
                 scope: str | None = None, snippet: str | None = None, **estimate) -> Finding:
         lines = (call_span.line, call_span.end_line) if call_span else (span.line, span.line)
+        path, related = ctx.path, None
+        if isinstance(span, TemplateSpan):  # a placeholder in a template file: reported there
+            path, lines = span.path, (span.line, span.line)
+            filled = span.filled_at
+            if filled is not None:
+                related = {"path": ctx.path, "line": filled.line, "column": filled.column}
+                message += f" (filled in at {ctx.path}:{filled.line})"
+            span = Span(span.line, span.column, span.end_line, span.end_column)
         return Finding(code=self.code, name=self.name, message=message, severity=self.severity,
-                       path=ctx.path, span=span, suppress_lines=lines, scope=scope,
-                       snippet=snippet, **estimate)
+                       path=path, span=span, suppress_lines=lines, scope=scope,
+                       snippet=snippet, related=related, **estimate)

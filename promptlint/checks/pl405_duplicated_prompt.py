@@ -8,6 +8,7 @@ from promptlint.checks.base import Check, FileContext
 from promptlint.cost.estimate import count_tokens
 from promptlint.cost.prefix import part_label
 from promptlint.model import CallSite, Finding, PromptPart, Span
+from promptlint.state.template_comments import is_template_path
 
 
 MAX_COMPARED = 20_000
@@ -47,7 +48,7 @@ class DuplicatedPrompt(Check):
                 yield self._finding(copy, original, ctx.text)
 
     def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
-        from promptlint.state import suppress
+        from promptlint.state.template_comments import directives_for
 
         prompts = self._prompts(callsites)
         by_file: dict[str, list[Prompt]] = {}
@@ -60,7 +61,7 @@ class DuplicatedPrompt(Check):
                 continue
             text = file_text(copy.origin or copy.site.path)
             finding = self._finding(copy, original, text)
-            finding.suppressed = suppress.directives(text).suppresses(finding)
+            finding.suppressed = directives_for(finding.path, text).suppresses(finding)
             yield finding
 
     # -- finding copies ----------------------------------------------------------
@@ -83,8 +84,11 @@ class DuplicatedPrompt(Check):
                 written: dict = {}
                 for seg in segs:
                     spots = pieces(seg)
+                    first_line: dict = {}  # a template file's lines count as one text, placed at its first
                     for i, (offset, span, origin) in enumerate(spots):
                         end = spots[i + 1][0] if i + 1 < len(spots) else len(seg.text)
+                        if span is not None and is_template_path(origin):
+                            span = first_line.setdefault(origin, span)
                         where = None if span is None else (display(origin) if origin else site.path,
                                                            span.line, span.column, origin, span)
                         written[where] = written.get(where, 0) + max(end - offset, 0)

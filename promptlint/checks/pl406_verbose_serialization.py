@@ -24,10 +24,10 @@ class VerboseSerialization(Check):
     def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
         """Dumps in constants of sibling modules (`SCHEMA_TEXT = json.dumps(SCHEMA, indent=2)`
         in prompts.py), reported there once."""
-        from promptlint.state import suppress
+        from promptlint.state.template_comments import directives_for
 
         for finding in self._findings(callsites, foreign=True):
-            finding.suppressed = suppress.directives(file_text(finding.path)).suppresses(finding)
+            finding.suppressed = directives_for(finding.path, file_text(finding.path)).suppresses(finding)
             yield finding
 
     def _findings(self, callsites: list[CallSite], foreign: bool, path: str | None = None) -> Iterator[Finding]:

@@ -246,7 +246,9 @@ def _within(span, outer) -> bool:
 def named_sites(finding, by_path: dict[str, list]) -> list:
     """The calls a finding's message names, in the order it names them."""
     message = finding.message or ""
-    wanted = [(finding.path, callee, int(line)) for callee, line in _CALL_AT_LINE.findall(message)]
+    # A finding inside a template names a call of the Python file that fills it in.
+    here = finding.related["path"] if getattr(finding, "related", None) else finding.path
+    wanted = [(here, callee, int(line)) for callee, line in _CALL_AT_LINE.findall(message)]
     wanted += [(path, callee, int(line)) for callee, path, line in _CALL_AT_PATH.findall(message)]
     out = []
     for path, callee, line in wanted:

@@ -36,6 +36,7 @@ class Row:
     codes: list[str] = field(default_factory=list)
     note: str | None = None  # why a figure is missing
     cell: int | None = None  # in a notebook: the cell, and `line` is a line of that cell
+    templates: list[str] = field(default_factory=list)  # template files its prompt text is read from
 
     def location(self) -> str:
         return f"{self.path}:{self.where()}"
@@ -83,10 +84,26 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
             static_tokens=static_tokens(site, tokenizer), prompt_partial=partial,
             cacheable_prefix_tokens=cacheable_prefix_tokens(site, tokenizer), output_cap=output_cap(site),
             usd_per_1k_calls=usd, codes=sorted(codes.get(id(site), ())), note="; ".join(notes) or None,
+            templates=template_files(site),
         ))
     _notebook_cells(rows)
     rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.cell or 0, r.line, r.column))
     return rows
+
+
+def template_files(site) -> list[str]:
+    """The prompt template files (not Python modules) whose text this call sends."""
+    from promptlint.analysis.templates import is_template_path
+
+    found = set()
+    for part in site.parts:
+        for seg in part.segments:
+            origins = [seg.origin, *(p[2] for p in seg.pieces or ())]
+            span = seg.span
+            if span is not None and getattr(span, "path", None):
+                origins.append(span.path)
+            found.update(o for o in origins if is_template_path(o))
+    return sorted(found)
 
 
 def by_task(rows: list[Row]) -> list[tuple[str, list[Row]]]:
@@ -130,7 +147,7 @@ def _usd(value: float | None, minimum: bool = False) -> str:
 def _cells(row: Row) -> list[str]:
     return [row.location(), f"{row.provider} {row.api}", row.model or "?", _tokens(row),
             _num(row.cacheable_prefix_tokens), _num(row.output_cap), _usd(row.usd_per_1k_calls, row.prompt_partial),
-            ",".join(row.codes), row.note or ""]
+            ",".join(row.codes), "; ".join(filter(None, [row.note, *(f"prompt in {t}" for t in row.templates)]))]
 
 
 HEADERS = ["LOCATION", "PROVIDER API", "MODEL", "STATIC TOK", "CACHEABLE PREFIX", "OUTPUT CAP", "$/1K CALLS",

@@ -163,6 +163,15 @@ def build(result, options: ReportOptions) -> dict:
             "partialFingerprints": prints,
             "suppressions": [{"kind": "inSource"}] if f.suppressed else [],
         }
+        if f.related:  # a finding in a template file: the Python line that fills the placeholder in
+            item["relatedLocations"] = [{
+                "id": 1,
+                "message": {"text": "the value is filled in here"},
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(f.related["path"], options.srcroot),
+                    "region": {"startLine": f.related["line"], "startColumn": f.related["column"]},
+                },
+            }]
         if baselined is not None and not f.suppressed:  # baselines never hold suppressed findings
             item["baselineState"] = "unchanged" if id(f) in held else "new"
         props = {
