@@ -293,12 +293,19 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
 
 def _loaders_of(template: str, root: str, excluder, notices: list[str], cwd: str) -> list[str]:
     """The Python files of the project that may read `template`: those that name the
-    file, its stem or its folder in a string (`"answer.txt"`, `PROMPTS["answer"]`,
-    `HERE / "prompts"`). A cheap byte search, so an edit to a template alone re-checks
+    file in a string (`"answer.txt"`), or its folder and its stem (`HERE / "prompts"` and
+    `PROMPTS["answer"]`). A cheap byte search, so an edit to a template alone re-checks
     the code that loads it."""
-    names = {os.path.basename(template), os.path.splitext(os.path.basename(template))[0],
-             os.path.basename(os.path.dirname(template))}
-    needles = [f"{q}{n}".encode() for n in names if n for q in ('"', "'", "/")]
+    name, folder = os.path.basename(template), os.path.basename(os.path.dirname(template))
+    stem = os.path.splitext(name)[0]
+
+    def quoted(word: str) -> list[bytes]:
+        return [f"{q}{word}".encode() for q in ('"', "'", "/")] if word else []
+
+    def names_it(data: bytes) -> bool:  # the file's name, or its folder and its stem (`PROMPTS["triage"]`)
+        return any(n in data for n in quoted(name)) or (
+            any(n in data for n in quoted(folder)) and any(n in data for n in quoted(stem)))
+
     boundary = root if _is_within(os.path.realpath(template), root) else os.path.dirname(template)
     candidates: list[str] = []
     _walk(boundary, boundary, excluder, lambda p, via_link=False, real=None: candidates.append(p), notices, cwd)
@@ -311,7 +318,7 @@ def _loaders_of(template: str, root: str, excluder, notices: list[str], cwd: str
                 data = fh.read()
         except OSError:
             continue
-        if any(n in data for n in needles):
+        if names_it(data):
             out.append(path)
     return out
 

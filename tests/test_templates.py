@@ -233,3 +233,14 @@ def test_inventory_names_the_template_of_each_prompt():
     assert by_line[16] == (["service/templates/answer.j2", "service/templates/guide.j2"], ["PL101", "PL201"])
     assert by_line[26][0] == ["service/templates/digest.j2", "service/templates/guide.j2"]
     assert "PL104" in by_line[26][1]  # a finding in the template counts for the call that fills it in
+
+
+def test_a_template_passed_alone_checks_the_code_that_names_it(monkeypatch):
+    from promptlint.discovery import discover
+
+    monkeypatch.chdir(DATA / "text_files")
+    assert discover(["app/prompts/answer.txt"], Settings()) == ["app/answer.py"]
+    monkeypatch.chdir(DATA / "yaml_key")
+    assert discover(["triage/prompts.yaml"], Settings()) == ["triage/service.py"]
+    monkeypatch.chdir(DATA / "reader_helper")  # "classify.txt" is named by the caller, not the helper
+    assert discover(["app/prompts/classify.txt"], Settings()) == ["app/classify.py"]
