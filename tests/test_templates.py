@@ -244,3 +244,18 @@ def test_a_template_passed_alone_checks_the_code_that_names_it(monkeypatch):
     assert discover(["triage/prompts.yaml"], Settings()) == ["triage/service.py"]
     monkeypatch.chdir(DATA / "reader_helper")  # "classify.txt" is named by the caller, not the helper
     assert discover(["app/prompts/classify.txt"], Settings()) == ["app/classify.py"]
+
+
+def test_a_new_file_in_a_loaded_folder_invalidates_the_warm_result(tmp_path):
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(DATA / "yaml_folder", project)
+    chat = project / "bot" / "chat.py"
+    chat.write_text(chat.read_text().replace('PROMPTS["sales"]', 'PROMPTS["billing"]'))  # not there yet
+    cache = str(tmp_path / "cache")
+    assert not [f for f in run(project, cache_dir=cache).findings if "billing" in f.path]
+    (project / "bot" / "prompts" / "billing.yaml").write_text("system: |\n  Ref {session_id}\n  Answer billing questions.\n")
+    warm = run(project, cache_dir=cache)  # only the folder changed: its listing is part of the key
+    assert [(f.path, f.span.line, f.code) for f in warm.findings if "billing" in f.path] == [
+        ("bot/prompts/billing.yaml", 2, "PL102")]

@@ -21,6 +21,8 @@ from promptlint.model import CallSite, FileResult, Finding, PromptPart, Segment,
 
 def file_hash(path: str) -> str | None:
     try:
+        if os.path.isdir(path):  # a folder of prompt files loaded whole: its listing
+            return hashlib.sha256("\0".join(sorted(os.listdir(path))).encode()).hexdigest()
         with open(path, "rb") as fh:
             return hashlib.sha256(fh.read()).hexdigest()
     except OSError:
