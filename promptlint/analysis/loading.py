@@ -420,8 +420,6 @@ def method(ev, recv: Val, name: str, node: cst.Call, ctx) -> Val | None:
         return None
     if isinstance(recv, JinjaTemplate) and name == "render":
         return render(ev, recv, node, ctx)
-    if isinstance(recv, Text) and name == "render" and loaded_file(recv) is not None:
-        return None
     return None
 
 
@@ -640,8 +638,7 @@ def _render(ev, tpl: JinjaTemplate, scope: dict, opaque: bool, depth: int) -> li
                 if isinstance(iterable, Vol):
                     out += placed(iterable, offset, raw)
                 elif not is_static(iterable):
-                    source = raw if isinstance(iterable, Dyn) else raw
-                    dyn = Dyn(source, getattr(iterable, "span", None))
+                    dyn = Dyn(raw, getattr(iterable, "span", None))
                     out += placed(dyn, offset, raw)
                 else:
                     volatile = [s for s in body_segs if s.kind != "static"]
@@ -678,7 +675,9 @@ def _raw_tag(text: str, offset: int, close: str) -> str:
 
 
 def _source_text(text: str, expr) -> str:
-    name = next(iter(expr.find_all(__import__("jinja2").nodes.Name)), None)
+    from jinja2 import nodes
+
+    name = next(iter(expr.find_all(nodes.Name)), None)
     return f"{{{{ {name.name} ... }}}}" if name is not None else "{{ ... }}"
 
 

@@ -113,8 +113,6 @@ def _string_lines(text: str, lower: str) -> set[int]:
     """Lines inside multi-line strings (their `#` is text, not a comment)."""
     inside_lines: set[int] = set()
     if lower.endswith(".toml"):
-        for m in re.finditer(r'"""|\'\'\'', text):
-            pass
         for m in re.finditer(r'("""|\'\'\')(.*?)\1', text, re.S):
             first = text.count("\n", 0, m.start()) + 1
             last = text.count("\n", 0, m.end()) + 1
