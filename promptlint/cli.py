@@ -103,8 +103,6 @@ def _root(
 def _selected(code: str, settings) -> bool:
     from promptlint.checks import is_selected
 
-    if code == "PL000":  # a file we could not parse is always reported unless ignored outright
-        return not any(code.startswith(p) for p in settings.ignore)
     return is_selected(code, settings.select, settings.ignore)
 
 

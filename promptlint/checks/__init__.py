@@ -50,7 +50,13 @@ def load_check(code: str):
 
 
 def is_selected(code: str, select: list[str], ignore: list[str]) -> bool:
-    """Ruff-style prefix matching: the longest matching prefix wins; ties go to ignore."""
+    """Ruff-style prefix matching: the longest matching prefix wins; ties go to ignore.
+
+    PL000 (a file that cannot be parsed) is reported whatever `select` says, as ruff
+    reports syntax errors: only an `ignore` prefix that matches it turns it off. This is
+    the one place that decides it (engine, reports and baseline all ask here)."""
+    if code in ENGINE_CODES:
+        return not any(code.startswith(p.upper()) for p in ignore)
     best_select = max((len(p) for p in select if code.startswith(p.upper())), default=-1)
     best_ignore = max((len(p) for p in ignore if code.startswith(p.upper())), default=-1)
     return best_select > best_ignore
