@@ -150,8 +150,45 @@ class CallSite:
     task: str | None = None  # the literal task tag the call carries, when it has one
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place a finding refers to besides its own span, as data: nothing reads
+    positions back out of message text (rewording a message breaks nothing).
+
+    `line` and `column` are 1-based and in the same coordinates as `Finding.span`
+    (for a notebook: the lines of its joined code cells). A location of an LLM call
+    is the start of the call's callee (`CallSite.span`), which is how pricing and the
+    inventory find the CallSite again. `message` says in a few words what is there
+    ("the call this loop repeats"); None for `Finding.call_site`."""
+
+    path: str
+    line: int
+    column: int
+    message: str | None = None
+
+    @classmethod
+    def at(cls, path: str, span: Span, message: str | None = None) -> "Location":
+        return cls(path, span.line, span.column, message)
+
+    def to_dict(self) -> dict:
+        """The JSON form (`call_site` has no message key)."""
+        out = {"path": self.path, "line": self.line, "column": self.column}
+        if self.message is not None:
+            out["message"] = self.message
+        return out
+
+
 @dataclass(slots=True)
 class Finding:
+    """One reported problem.
+
+    `call_site`: the LLM call the finding is about (its callee's start), when the
+    rule knows it; pricing uses that call's model and prompt. `related`: other places
+    the finding involves, in the order the message names them (the other calls a loop
+    repeats, the first copy of a duplicated prompt, the loop around a call). Both are
+    filled by the rules; later analyses (data-flow paths) add their own fields beside them.
+    """
+
     code: str
     name: str
     message: str
@@ -169,9 +206,10 @@ class Finding:
     scope: str | None = None  # enclosing function qualname, for line-free fingerprints
     snippet: str | None = None  # normalized source of the reported node, for fingerprints
     suppressed: bool = False
-    # For a finding inside a template file: where the Python code fills it in
-    # ({"path", "line", "column"}), a SARIF related location.
-    related: dict | None = None
+    call_site: Location | None = None
+    # Other places: for a finding inside a template file, first the Python line that fills
+    # the placeholder in; then the ones the rule names.
+    related: tuple[Location, ...] = ()
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.code, self.message)
@@ -185,6 +223,9 @@ class Finding:
         data["span"] = Span(**data["span"])
         if data.get("suppress_lines") is not None:
             data["suppress_lines"] = tuple(data["suppress_lines"])
+        if data.get("call_site") is not None:
+            data["call_site"] = Location(**data["call_site"])
+        data["related"] = tuple(Location(**r) for r in data.get("related") or ())
         return cls(**data)
 
 

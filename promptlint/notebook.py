@@ -51,7 +51,6 @@ PYTHON_CELL_MAGICS = frozenset({"capture", "debug", "prun", "pypy", "python", "p
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's own line ends (not str.splitlines' \f, \u2028, ...)
 _MAGIC_START = re.compile(r"[ \t]*(?:[%!?]|[\w.\[\](), \t]+=[ \t]*[%!])")
 _LINE_REF = re.compile(r"\bline (\d+)\b(?! of (?!this file\b))")
-_NOTEBOOK_REF = re.compile(r"[^\s(`]+\.ipynb(?![\w/.])")
 _HELP_END = re.compile(r"^[ \t]*[\w.\[\]()]+[ \t]*\?\??[ \t]*$")
 
 
@@ -140,10 +139,12 @@ class Notebook:
 
 def relabel_findings(findings: list) -> None:
     """Project-wide findings (a prompt duplicated across files) name call sites in other
-    files, `nb.ipynb:263`; in a notebook that is a line of its joined cells: say the cell."""
+    files, `nb.ipynb:263`; in a notebook that is a line of its joined cells: say the cell.
+    The notebooks are the ones the finding refers to (`call_site`, `related`)."""
     notebooks: dict[str, Notebook | None] = {}
     for finding in findings:
-        for path in sorted(set(_NOTEBOOK_REF.findall(finding.message))):
+        places = (finding.call_site, *finding.related)
+        for path in sorted({p.path for p in places if p is not None and p.path.endswith(".ipynb")}):
             if path not in notebooks:
                 try:
                     with open(path, "rb") as fh:

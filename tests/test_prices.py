@@ -14,7 +14,7 @@ from promptlint.cost import prices
 from promptlint.cost.estimate import count_tokens
 from promptlint.cost.prices import price_findings, prices_as_of, waste_summary
 from promptlint.engine import lint_source
-from promptlint.model import CallSite, Finding, PromptPart, Segment, Span
+from promptlint.model import CallSite, Finding, Location, PromptPart, Segment, Span
 from promptlint.settings import Settings
 
 SPAN = Span(10, 5, 10, 30)
@@ -94,14 +94,15 @@ def test_extra_call_and_batch_discount_price_the_whole_call():
     assert batch.usd_per_1k_calls == pytest.approx(one_call / 2)
 
 
-def test_extra_call_of_a_loop_prices_the_named_calls_per_10_iterations():
-    # PL701 reports the loop head, outside the call; its message names the call, its scope the function.
+def test_extra_call_of_a_loop_prices_the_calls_it_refers_to_per_10_iterations():
+    # PL701 reports the loop head, outside the call; `call_site` names the call it repeats.
     call = site(in_function="run_agent")
     static = count_tokens("You are terse. " * 20)
     loop = Finding(code="PL701", name="unbounded-agent-loop", severity="warning", path="app.py",
                    span=Span(8, 5, 8, 15), scope="run_agent", waste_kind="extra-call",
                    waste_tokens_per_call=10 * (static + 300), model="gpt-4o",
-                   message="`while True` repeats `client.chat.completions.create` with no iteration cap")
+                   message="`while True` repeats `client.chat.completions.create` with no iteration cap",
+                   call_site=Location("app.py", 10, 5))
     priced(loop, callsites=[call])
     assert loop.usd_per_1k_calls == pytest.approx(10 * reference("gpt-4o", "openai", input_tokens=static,
                                                                  output_tokens=300))
@@ -330,14 +331,14 @@ def test_real_rule_output_extra_call_and_batch_are_priced_by_hand():
     assert router.usd_per_1k_calls == pytest.approx(by_hand)
 
 
-def test_findings_are_matched_to_the_calls_their_messages_name():
+def test_findings_are_matched_to_the_calls_they_refer_to():
     here = site()
     there = CallSite(path="lib/other.py", span=Span(31, 5, 31, 30), call_span=Span(31, 5, 33, 6), callee="llm.create",
                      provider="openai", api="chat.completions.create", shape="openai-chat", model="gpt-4o")
     by_path = prices.sites_by_path([here, there])
     f = Finding(code="PL405", name="duplicated-prompt", severity="info", path="app.py", span=Span(2, 1, 2, 9),
-                message="the prompt of `client.chat.completions.create` at line 10 is copied at "
-                        "`llm.create` (lib/other.py:31)")
+                message="a message that names no call", call_site=Location("app.py", 10, 5),
+                related=(Location("lib/other.py", 12, 1, "the other copy"), Location("lib/other.py", 31, 5, "its call")))
     assert prices.site_of(f, by_path) is here
     assert prices.sites_of(f, by_path) == [here, there]
     inside = Finding(code="PL301", name="uncapped-output", severity="warning", path="app.py", span=SPAN, message="m")

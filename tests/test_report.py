@@ -101,7 +101,8 @@ def test_full_without_source_still_names_the_rule(project):
 # ---------------------------------------------------------------- json / json-lines
 
 FINDING_KEYS = {"code", "name", "cell", "message", "severity", "path", "location", "end_location", "fingerprint", "url",
-                "fix", "waste_tokens_per_call", "waste_kind", "usd_per_1k_calls", "assumptions", "suppressed"}
+                "fix", "waste_tokens_per_call", "waste_kind", "usd_per_1k_calls", "assumptions", "suppressed",
+                "call_site", "related"}
 
 
 def test_json_envelope_keys_and_values(project):

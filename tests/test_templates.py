@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from promptlint.engine import lint_paths
+from promptlint.model import Location
 from promptlint.settings import Settings
 from promptlint.analysis.templates import (
     TemplateError, dollar_placeholders, format_placeholders, jinja_placeholders, read_template,
@@ -73,7 +74,8 @@ def test_template_suppressions_are_marked_not_dropped():
 def test_related_location_is_the_python_line(tmp_path):
     finding = next(f for f in run(DATA / "yaml_key").findings if f.code == "PL101" and not f.suppressed)
     assert finding.path == "triage/prompts.yaml"
-    assert finding.related == {"path": "triage/service.py", "line": 17, "column": 53}
+    assert finding.related[0] == Location("triage/service.py", 17, 53, "the value is filled in here")
+    assert finding.call_site.path == "triage/service.py"  # the call the template is sent by
     assert "(filled in at triage/service.py:17)" in finding.message
 
 

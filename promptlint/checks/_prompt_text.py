@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from promptlint.checks.base import Check, FileContext
+from promptlint.checks.base import Check, FileContext, call_location
 from promptlint.model import CallSite, Finding, PromptPart, Segment, Span
 
 # Parts whose text is ours to judge: not tool schemas (their descriptions legitimately
@@ -191,7 +191,7 @@ class PromptTextCheck(Check):
                     path=ctx_path, span=span, suppress_lines=(group.literal.line, group.literal.end_line),
                     scope=site.in_function if group.origin is None else None,
                     snippet=first.snippet.strip()[:40], waste_tokens_per_call=waste,
-                    waste_kind="input" if waste else None, model=site.model)
+                    waste_kind="input" if waste else None, model=site.model, call_site=call_location(site))
         return f
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:

@@ -38,7 +38,7 @@ class VolatileInPrefix(Check):
                 if note:
                     message += f"; {note}"
                 finding = self.finding(
-                    ctx, span, message, scope=site.in_function, snippet=seg.source,
+                    ctx, span, message, scope=site.in_function, snippet=seg.source, site=site,
                     waste_tokens_per_call=after.tokens,
                     waste_kind="uncached-input" if after.tokens is not None else None,
                     model=site.model,

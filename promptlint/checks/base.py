@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptlint.analysis.context import FileContext
-from promptlint.model import CallSite, Finding, Span, TemplateSpan
+from promptlint.model import CallSite, Finding, Location, Span, TemplateSpan
 from promptlint.settings import Settings
 
 
@@ -32,16 +32,24 @@ class Check:
         return iter(())
 
     def finding(self, ctx: FileContext, span: Span, message: str, *, call_span: Span | None = None,
-                scope: str | None = None, snippet: str | None = None, **estimate) -> Finding:
+                scope: str | None = None, snippet: str | None = None, site=None,
+                related: tuple[Location, ...] = (), **estimate) -> Finding:
+        """`site`: the CallSite (or ConstructorSite) the finding is about, recorded as
+        `Finding.call_site`; `related`: other places, in the order the message names them."""
         lines = (call_span.line, call_span.end_line) if call_span else (span.line, span.line)
-        path, related = ctx.path, None
+        path = ctx.path
         if isinstance(span, TemplateSpan):  # a placeholder in a template file: reported there
             path, lines = span.path, (span.line, span.line)
             filled = span.filled_at
-            if filled is not None:
-                related = {"path": ctx.path, "line": filled.line, "column": filled.column}
+            if filled is not None:  # the Python line that fills the placeholder in
+                related = (Location(ctx.path, filled.line, filled.column, "the value is filled in here"), *related)
                 message += f" (filled in at {ctx.path}:{filled.line})"
             span = Span(span.line, span.column, span.end_line, span.end_column)
         return Finding(code=self.code, name=self.name, message=message, severity=self.severity,
                        path=path, span=span, suppress_lines=lines, scope=scope,
-                       snippet=snippet, related=related, **estimate)
+                       snippet=snippet, call_site=call_location(site), related=tuple(related), **estimate)
+
+
+def call_location(site) -> Location | None:
+    """Where a call site (or chat-model constructor) is, for `Finding.call_site`."""
+    return None if site is None else Location.at(site.path, site.span)

@@ -45,7 +45,7 @@ class DynamicBeforeStatic(Check):
             message = (f"per-request `{seg.source}` comes first in {part_label(site, part)} of `{site.callee}` "
                        f"at line {site.span.line}; the {fmt_tokens(after.tokens)} static tokens after it are "
                        f"re-billed on every call instead of being read from the cache")
-            yield self.finding(ctx, span, message, scope=site.in_function, snippet=seg.source,
+            yield self.finding(ctx, span, message, scope=site.in_function, snippet=seg.source, site=site,
                                waste_tokens_per_call=after.tokens, waste_kind="uncached-input", model=site.model)
         yield from self._late_breakpoints(ctx, seen)
 
@@ -66,7 +66,7 @@ class DynamicBeforeStatic(Check):
                     ctx, span,
                     f"a cache breakpoint in {part_label(site, part)} of `{site.callee}` sits after per-request "
                     f"`{dyn.source}`, so the cached block differs on every call",
-                    scope=site.in_function, snippet=dyn.source, model=site.model)
+                    scope=site.in_function, snippet=dyn.source, site=site, model=site.model)
 
 
 def _bytes(items) -> int:

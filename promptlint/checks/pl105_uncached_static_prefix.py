@@ -64,7 +64,7 @@ class UncachedStaticPrefix(Check):
             message = (f"`{site.callee}` sends a {tokens:,}-token static prefix without asking for "
                        f"caching ({how}); {model} caches prefixes from {minimum:,} tokens, so every call "
                        f"pays full input price for text that never changes")
-            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function, site=site,
                                snippet=site.callee, waste_tokens_per_call=tokens,
                                waste_kind="uncached-input", model=site.model)
 

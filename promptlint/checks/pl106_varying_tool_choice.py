@@ -44,7 +44,7 @@ class VaryingToolChoice(Check):
                 lost = "the tool block and the" if path in TOOL_LISTS else "the"
                 message = (f"`{name}` of `{site.callee}` is {why}, so calls of this task send different "
                            f"requests and {lost} {after.tokens:,} static tokens cached after the tools miss")
-                yield self.finding(ctx, req.span(path) or site.span, message, call_span=site.call_span,
+                yield self.finding(ctx, req.span(path) or site.span, message, call_span=site.call_span, site=site,
                                    scope=site.in_function, snippet=name, waste_tokens_per_call=after.tokens,
                                    waste_kind="uncached-input", model=site.model)
                 break

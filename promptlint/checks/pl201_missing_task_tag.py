@@ -23,7 +23,7 @@ class MissingTaskTag(Check):
                        f"or `with` block)")
             if tag.note:
                 message += f"; {tag.note}"
-            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function, site=site,
                                snippet=site.callee, model=site.model)
 
 

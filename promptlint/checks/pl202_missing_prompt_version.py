@@ -22,5 +22,5 @@ class MissingPromptVersion(Check):
             task = f" {tag.task!r}" if tag.task else ""
             message = (f"`{site.callee}` is tagged with task{task} ({tag.where}) but no prompt version "
                        f"({keys}), so a cost or quality change cannot be tied to a prompt change")
-            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+            yield self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function, site=site,
                                snippet=site.callee, model=site.model)

@@ -17,15 +17,15 @@ class UncappedOutput(Check):
             if (site.cap_required or site.cap_keyword or site.kwargs_opaque or site.cap_unknown
                     or site.default_cap or not site.billed or site.cap_location != "call"):
                 continue
-            yield self._finding(ctx, site.span, site.call_span, f"`{site.callee}`", site.model,
-                                site.in_function, "the call sets no output cap")
+            yield self._finding(ctx, site, f"`{site.callee}`", "the call sets no output cap")
         for ctor in ctx.constructors:
             if ctor.cap_keyword or ctor.kwargs_opaque:
                 continue
-            yield self._finding(ctx, ctor.span, ctor.call_span, f"`{ctor.callee}(...)`", ctor.model,
-                                ctor.in_function, "the chat model is built without an output cap")
+            yield self._finding(ctx, ctor, f"`{ctor.callee}(...)`", "the chat model is built without an output cap")
 
-    def _finding(self, ctx, span, call_span, what, model, scope, reason) -> Finding:
+    def _finding(self, ctx, site, what, reason) -> Finding:
+        """`site`: a CallSite, or the ConstructorSite of a chat model built without a cap."""
+        model = site.model
         ceiling = self.settings.option("PL302", "ceiling", 4096)
         most = max_output_tokens(model)
         if most is not None and most > ceiling:
@@ -35,6 +35,6 @@ class UncappedOutput(Check):
         else:
             waste = None
             tail = "; output is unbounded up to the model's limit, so no figure is given"
-        return self.finding(ctx, span, f"{what}: {reason}{tail}", call_span=call_span, scope=scope,
-                            snippet=what, waste_tokens_per_call=waste,
+        return self.finding(ctx, site.span, f"{what}: {reason}{tail}", call_span=site.call_span,
+                            scope=site.in_function, snippet=what, site=site, waste_tokens_per_call=waste,
                             waste_kind="output" if waste is not None else None, model=model)

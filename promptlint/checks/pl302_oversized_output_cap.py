@@ -50,7 +50,7 @@ class OversizedOutputCap(Check):
             where = "the chat model's constructor" if site.cap_location == "constructor" else f"`{site.callee}`"
             message = (f"`{site.cap_keyword}={site.cap_value:,}` on {where} allows {waste:,} output tokens "
                        f"beyond the {limit:,}-token {what} (worst case per call)")
-            yield self.finding(ctx, site.cap_span, message, scope=site.in_function,
+            yield self.finding(ctx, site.cap_span, message, scope=site.in_function, site=site,
                                snippet=f"{site.cap_keyword}={site.cap_value}", waste_tokens_per_call=waste,
                                waste_kind="output", model=site.model)
         yield from self._constructors(ctx, ceiling, reasoning_ceiling, seen)
@@ -75,7 +75,7 @@ class OversizedOutputCap(Check):
             waste = value - limit
             message = (f"`{ctor.cap_keyword}={value:,}` on `{ctor.callee}(...)` allows {waste:,} output tokens "
                        f"beyond the {limit:,}-token {what} (worst case per call)")
-            yield self.finding(ctx, span, message, scope=ctor.in_function, snippet=f"{ctor.cap_keyword}={value}",
+            yield self.finding(ctx, span, message, scope=ctor.in_function, site=ctor, snippet=f"{ctor.cap_keyword}={value}",
                                waste_tokens_per_call=waste, waste_kind="output", model=ctor.model)
 
 

@@ -165,7 +165,7 @@ class ExcessiveFewShot(Check):
         else:
             tail = "; keep the ones that hold eval scores (their size is not visible here)"
         return self.finding(ctx, span, what + tail, scope=scope or (site.in_function if site else None),
-                            snippet=what[:40], waste_tokens_per_call=waste or None,
+                            snippet=what[:40], site=site, waste_tokens_per_call=waste or None,
                             waste_kind="input" if waste else None, model=site.model if site else None)
 
 

@@ -4,10 +4,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from promptlint.checks._prompt_text import TEXT_ROLES, display, file_text, pieces, refine
-from promptlint.checks.base import Check, FileContext
+from promptlint.checks.base import Check, FileContext, call_location
 from promptlint.cost.estimate import count_tokens
 from promptlint.cost.prefix import part_label
-from promptlint.model import CallSite, Finding, PromptPart, Span
+from promptlint.model import CallSite, Finding, Location, PromptPart, Span
 from promptlint.state.template_comments import is_template_path
 
 
@@ -158,4 +158,7 @@ class DuplicatedPrompt(Check):
         return Finding(code=self.code, name=self.name, message=message, severity=self.severity,
                        path=copy.path, span=span, suppress_lines=(copy.literal.line, copy.literal.end_line),
                        scope=site.in_function if copy.origin is None else None, snippet=first_line.strip()[:40],
-                       waste_tokens_per_call=copy.tokens, waste_kind="uncached-input", model=site.model)
+                       waste_tokens_per_call=copy.tokens, waste_kind="uncached-input", model=site.model,
+                       call_site=call_location(site),
+                       related=(Location.at(original.path, original.literal, "the other copy of this text"),
+                                Location.at(osite.path, osite.span, "the call that sends the other copy")))

@@ -5,7 +5,7 @@ from dataclasses import replace
 from collections.abc import Iterator
 
 from promptlint.checks._prompt_text import as_span, display, file_text
-from promptlint.checks.base import Check, FileContext
+from promptlint.checks.base import Check, FileContext, call_location
 from promptlint.cost.estimate import count_tokens
 from promptlint.cost.prefix import part_label
 from promptlint.model import CallSite, Finding, Segment
@@ -64,7 +64,7 @@ class VerboseSerialization(Check):
                                   path=where_path, span=span, suppress_lines=(span.line, span.end_line),
                                   scope=None if foreign else site.in_function, snippet=seg.note,
                                   waste_tokens_per_call=waste, waste_kind="input" if waste is not None else None,
-                                  model=site.model)
+                                  model=site.model, call_site=call_location(site))
 
     def _waste(self, seg: Segment) -> int | None:
         """tokens(pretty) - tokens(compact), when the dumped data is a literal."""

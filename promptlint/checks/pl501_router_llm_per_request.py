@@ -10,7 +10,7 @@ from promptlint.analysis.values import Dyn
 from promptlint.analysis.walk import visit
 from promptlint.checks.base import Check, FileContext
 from promptlint.cost.estimate import count_tokens
-from promptlint.model import CallSite, Finding
+from promptlint.model import CallSite, Finding, Location
 from promptlint.ruledocs import load_data
 
 
@@ -132,7 +132,7 @@ class RouterLlmPerRequest(Check):
     severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        routers: dict[int, tuple[CallSite, str]] = {}  # id(router site) -> (site, why)
+        routers: dict[int, tuple[CallSite, str, tuple]] = {}  # id(router site) -> (site, why, related)
         for site in ctx.callsites:
             req = read_request(ctx, site)
             if req is None:
@@ -143,18 +143,18 @@ class RouterLlmPerRequest(Check):
             router = next((r for r in ctx.callsites if r is not site and r.call_span == answer.origin_span), None)
             if router is not None and id(router) not in routers:
                 why = f"its answer picks the model of `{site.callee}` at line {site.span.line}"
-                routers[id(router)] = (router, why)
+                routers[id(router)] = (router, why, (Location.at(site.path, site.span, "the call whose model it picks"),))
         for site in ctx.callsites:
             if id(site) in routers or not site.billed:
                 continue
             phrase = asks_to_route(site)
             if phrase is not None:
                 quoted = phrase if len(phrase) <= 40 else phrase[:37] + "..."
-                routers[id(site)] = (site, f"its prompt asks a model to route (\"{quoted}\")")
-        for site, why in sorted(routers.values(), key=lambda r: (r[0].span.line, r[0].span.column)):
-            yield self._finding(ctx, site, why)
+                routers[id(site)] = (site, f"its prompt asks a model to route (\"{quoted}\")", ())
+        for site, why, related in sorted(routers.values(), key=lambda r: (r[0].span.line, r[0].span.column)):
+            yield self._finding(ctx, site, why, related)
 
-    def _finding(self, ctx: FileContext, site: CallSite, why: str) -> Finding:
+    def _finding(self, ctx: FileContext, site: CallSite, why: str, related: tuple = ()) -> Finding:
         tokens = static_input_tokens(site, ctx.settings.tokenizer)
         waste = None
         if tokens is not None and site.cap_value is not None:
@@ -167,6 +167,6 @@ class RouterLlmPerRequest(Check):
             cost = "a whole extra call per request (its prompt size is not visible here, so no figure is given)"
         message = (f"`{site.callee}` is a router call: {why}; it costs {cost}. Prefer a deterministic signal "
                    f"(task type, input length, a small classifier) or a cascade")
-        return self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+        return self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function, site=site, related=related,
                             snippet=site.callee, waste_tokens_per_call=waste,
                             waste_kind="extra-call" if waste is not None else None, model=site.model)

@@ -64,7 +64,7 @@ class FrontierModelForSimpleTask(Check):
                 continue
             message = (f"`{site.model}` is the top tier of {row['family']}, used for {why}; "
                        f"`{row['cheaper']}` is the cheap tier and is usually enough for it")
-            yield self.finding(ctx, site.model_span or site.span, message, call_span=site.call_span,
+            yield self.finding(ctx, site.model_span or site.span, message, call_span=site.call_span, site=site,
                                scope=site.in_function, snippet=site.model, model=site.model)
 
     @staticmethod

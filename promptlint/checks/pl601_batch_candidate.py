@@ -182,6 +182,6 @@ class BatchCandidate(Check):
             message += f": {least}~{waste:,} tokens' worth per item, counting the static prompt and the output cap"
         else:
             message += "; the call has no output cap, so no figure is given"
-        return self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function,
+        return self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function, site=site,
                             snippet=site.callee, waste_tokens_per_call=waste,
                             waste_kind="batch-discount" if waste is not None else None, model=site.model)

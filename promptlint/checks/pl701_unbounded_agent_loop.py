@@ -13,7 +13,7 @@ from promptlint.analysis.index import dotted
 from promptlint.analysis.values import Map, Num, Ref
 from promptlint.checks._structure import call_cost_tokens, walk
 from promptlint.checks.base import Check, FileContext
-from promptlint.model import TEST_FILE, Finding
+from promptlint.model import TEST_FILE, Finding, Location
 from promptlint.ruledocs import load_data
 
 DEFAULT_CEILING = 50
@@ -84,6 +84,9 @@ class UnboundedAgentLoop(Check):
                 message += "; a call in it has no output cap, so no figure is given"
             span = ctx.evaluator.span(head)
             yield self.finding(ctx, span, message, scope=sites[0].in_function, snippet=f"{keyword} {shown[:60]}",
+                               site=sites[0],
+                               related=tuple(Location.at(s.path, s.span, "another call the loop repeats")
+                                             for s in sites[1:]),
                                waste_tokens_per_call=waste, waste_kind="extra-call" if waste is not None else None,
                                model=sites[0].model)
 
@@ -166,7 +169,7 @@ class UnboundedAgentLoop(Check):
                     least = "" if cost[1] else "at least "
                     message += f"; each 10 levels cost {least}~{waste:,} tokens (static prompt plus output cap)"
                 yield self.finding(ctx, ctx.evaluator.span(info.node.func), message,
-                                   call_span=ctx.evaluator.span(info.node), scope=func.qualname,
+                                   call_span=ctx.evaluator.span(info.node), scope=func.qualname, site=site,
                                    snippet=own, waste_tokens_per_call=waste,
                                    waste_kind="extra-call" if waste is not None else None, model=site.model)
                 break

@@ -15,7 +15,7 @@ from promptlint.analysis.values import Seq
 from promptlint.checks._structure import walk
 from promptlint.checks.base import Check, FileContext
 from promptlint.cost.estimate import count_tokens
-from promptlint.model import Finding
+from promptlint.model import Finding, Location
 
 TURNS = 10
 # Callee name fragments of helpers that bound a history: trim_messages, summarize_history,
@@ -79,7 +79,9 @@ class GrowingHistory(Check):
         return self.finding(ctx, ctx.evaluator.span(arg_node), message, call_span=ctx.evaluator.span(info.node),
                             scope=info.func.qualname if info.func else None, snippet=history,
                             waste_tokens_per_call=waste, waste_kind="input" if waste is not None else None,
-                            model=site.model)
+                            model=site.model, site=site,
+                            related=(Location.at(ctx.path, ctx.evaluator.span(loop), "the loop it grows in"),
+                                     Location.at(ctx.path, ctx.evaluator.span(growth[0]), "where it grows")))
 
     def _via_helper(self, ctx, site, info, param: str, extra) -> Iterator[Finding]:
         """`def ask(messages): client...create(messages=messages)` called as `ask(history)` in a loop."""

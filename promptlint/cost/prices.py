@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,10 +40,6 @@ PROVIDER_IDS = {
     "openai": "openai", "anthropic": "anthropic", "google": "google", "google-genai": "google",
     "bedrock": "aws", "groq": "groq", "mistral": "mistral", "litellm": "litellm",
 }
-# How messages name a call: "`client.messages.create` at line 42" (same file) or
-# "`client.messages.create` (app/desk.py:31)".
-_CALL_AT_LINE = re.compile(r"`([^`]+)`(?: \([^)]*\))? at line (\d+)")
-_CALL_AT_PATH = re.compile(r"`([^`]+)` \(([^()`]+):(\d+)\)")
 
 
 @dataclass(slots=True)
@@ -243,34 +238,46 @@ def _within(span, outer) -> bool:
         (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
 
 
+def site_at(location, by_path: dict[str, list]):
+    """The call site whose callee starts at `location` (a model.Location), or None."""
+    if location is None:
+        return None
+    for site in by_path.get(location.path, ()):
+        if site.span.line == location.line and site.span.column == location.column:
+            return site
+    return None
+
+
 def named_sites(finding, by_path: dict[str, list]) -> list:
-    """The calls a finding's message names, in the order it names them."""
-    message = finding.message or ""
-    # A finding inside a template names a call of the Python file that fills it in.
-    here = finding.related["path"] if getattr(finding, "related", None) else finding.path
-    wanted = [(here, callee, int(line)) for callee, line in _CALL_AT_LINE.findall(message)]
-    wanted += [(path, callee, int(line)) for callee, path, line in _CALL_AT_PATH.findall(message)]
+    """The calls a finding refers to: `Finding.call_site`, then the calls among `Finding.related`."""
     out = []
-    for path, callee, line in wanted:
-        for s in by_path.get(path, ()):
-            if s.callee == callee and s.span.line == line and s not in out:
-                out.append(s)
+    for location in (finding.call_site, *finding.related):
+        site = site_at(location, by_path)
+        if site is not None and site not in out:
+            out.append(site)
     return out
 
 
+def containing_site(finding, by_path: dict[str, list]):
+    """The innermost call whose source holds the finding's span, or None."""
+    inside = [s for s in by_path.get(finding.path, ()) if _within(finding.span, s.call_span)]
+    if not inside:
+        return None
+    return min(inside, key=lambda s: (s.call_span.end_line - s.call_span.line, s.call_span.end_column))
+
+
 def site_of(finding, by_path: dict[str, list]):
-    """The call site a finding is about: the innermost call containing its span, else the first call its
-    message names."""
-    sites = by_path.get(finding.path, ())
-    inside = [s for s in sites if _within(finding.span, s.call_span)]
-    if inside:
-        return min(inside, key=lambda s: (s.call_span.end_line - s.call_span.line, s.call_span.end_column))
+    """The call site a finding is about: the innermost call containing its span, else the first call it
+    refers to."""
+    site = containing_site(finding, by_path)
+    if site is not None:
+        return site
     named = named_sites(finding, by_path)
     return named[0] if named else None
 
 
 def sites_of(finding, by_path: dict[str, list]) -> list:
-    """Every call a finding concerns: the one containing it and the ones its message names."""
+    """Every call a finding concerns: the one containing it and the ones it refers to."""
     first = site_of(finding, by_path)
     return ([first] if first is not None else []) + [s for s in named_sites(finding, by_path) if s is not first]
 
@@ -322,12 +329,10 @@ def usd_per_call(finding, rates: Rates) -> tuple[float | None, str | None]:
 
 def calls_of(finding, by_path: dict[str, list]) -> list:
     """The call sites an extra-call / batch-discount finding prices: the call it sits on, else
-    the calls its message names in the same function (a loop head, a recursive call)."""
-    site = site_of(finding, by_path)
-    if site is not None:
-        return [site]
-    named = set(re.findall(r"`([^`]+)`", finding.message or ""))
-    return [s for s in by_path.get(finding.path, ()) if s.callee in named and s.in_function == finding.scope]
+    every call it refers to (a loop head: the calls the loop repeats; a recursive call: the
+    call in the function)."""
+    site = containing_site(finding, by_path)
+    return [site] if site is not None else named_sites(finding, by_path)
 
 
 def price_calls(finding, sites, book: PriceBook, tokenizer: str) -> tuple[float | None, str | None, list[str]]:

@@ -89,6 +89,24 @@ def cell_position(finding: Finding, options: ReportOptions) -> tuple[int, int, i
     return cell, line, line + finding.span.end_line - finding.span.line
 
 
+def location_cell(location, options: ReportOptions) -> tuple[int, int] | None:
+    """(cell, line in the cell) of a model.Location in a notebook, else None."""
+    if not location.path.endswith(".ipynb"):
+        return None
+    notebook = options.notebook(location.path)
+    return notebook.locate(location.line) if notebook is not None else None
+
+
+def file_position(location, options: ReportOptions) -> tuple[int, int]:
+    """(line, column) in the file on disk of a model.Location (see file_span)."""
+    if location.path.endswith(".ipynb"):
+        notebook = options.notebook(location.path)
+        where = notebook.file_position(location.line, location.column) if notebook is not None else None
+        if where is not None:
+            return where
+    return location.line, location.column
+
+
 def file_span(finding: Finding, options: ReportOptions) -> tuple[int, int, int, int]:
     """(line, column, end line, end column) in the file on disk: for a notebook, where the
     code is written inside the cell's JSON string (see notebook.Notebook.file_position)."""

@@ -8,6 +8,13 @@ lines are lines of that cell; null for a Python file.
 `summary.waste` (added in schema 1): run totals of the waste estimates by rule
 and task, `prices_as_of`, and a monthly figure when traffic is configured
 (null when no finding carries an estimate; see docs/estimates.md).
+`call_site` (added in schema 1): `{path, line, column}` of the LLM call the finding
+is about (the start of its callee; for PL301/PL302 on a chat model, its
+constructor), null when the rule knows none. `related` (added in schema 1): other
+places the finding involves, `[{path, line, column, message}]`, in the order the
+message names them ([] when none). Their lines are lines of the file as the engine
+reads it: for a notebook, of its joined code cells, with `cell` added (the cell's
+number, `line` then being the line in that cell).
 """
 
 from __future__ import annotations
@@ -15,14 +22,15 @@ from __future__ import annotations
 import json
 
 from promptlint import __version__
-from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, visible
+from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, location_cell, visible
 from promptlint.state.fingerprint import stable_fingerprints
 
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f, fingerprint: str, cell: tuple[int, int, int] | None = None) -> dict:
+def finding_dict(f, fingerprint: str, options: ReportOptions) -> dict:
     span = f.span
+    cell = cell_position(f, options)
     line, end_line = (cell[1], cell[2]) if cell else (span.line, span.end_line)
     return {
         "code": f.code,
@@ -41,14 +49,26 @@ def finding_dict(f, fingerprint: str, cell: tuple[int, int, int] | None = None) 
         "usd_per_1k_calls": finite(f.usd_per_1k_calls),
         "assumptions": list(f.assumptions) if f.assumptions is not None else None,
         "suppressed": f.suppressed,
+        "call_site": _location(f.call_site, options),
+        "related": [_location(r, options) for r in f.related],
     }
+
+
+def _location(location, options: ReportOptions) -> dict | None:
+    if location is None:
+        return None
+    out = location.to_dict()
+    cell = location_cell(location, options)
+    if cell is not None:
+        out["cell"], out["line"] = cell
+    return out
 
 
 def finding_dicts(result, options: ReportOptions) -> list[dict]:
     # Fingerprints over every finding, so --show-suppressed never changes an ordinal.
     prints = stable_fingerprints(result.findings, options.lines_of)
     by_id = {id(f): fp for f, fp in zip(result.findings, prints)}
-    return [finding_dict(f, by_id[id(f)], cell_position(f, options)) for f in visible(result.findings, options)]
+    return [finding_dict(f, by_id[id(f)], options) for f in visible(result.findings, options)]
 
 
 def summary(result, options: ReportOptions | None = None) -> dict:

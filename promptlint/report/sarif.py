@@ -29,12 +29,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
 from promptlint import __version__
 from promptlint.money import money
-from promptlint.report import INFORMATION_URI, RULE_URL, ReportOptions, cell_position, file_span, finite
+from promptlint.report import (INFORMATION_URI, RULE_URL, ReportOptions, cell_position, file_position, file_span,
+                               finite)
 from promptlint.state.fingerprint import line_hashes, stable_fingerprints
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -122,6 +124,25 @@ def _message(f) -> str:
     return text
 
 
+def related_locations(f, options: ReportOptions) -> list[dict]:
+    """SARIF `relatedLocations`: the finding's related places (model.Finding.related), then the
+    call it is about when that is not where the finding is reported."""
+    places = list(f.related)
+    if f.call_site is not None and (f.call_site.path, f.call_site.line, f.call_site.column) != \
+            (f.path, f.span.line, f.span.column):
+        places.append(replace(f.call_site, message=f.call_site.message or "the LLM call this is about"))
+    out = []
+    for number, place in enumerate(places, 1):
+        line, column = file_position(place, options)
+        entry = {"id": number, "physicalLocation": {
+            "artifactLocation": artifact_location(place.path, options.srcroot),
+            "region": {"startLine": line, "startColumn": column}}}
+        if place.message:
+            entry["message"] = {"text": place.message}
+        out.append(entry)
+    return out
+
+
 def build(result, options: ReportOptions) -> dict:
     baselined = getattr(result, "baselined", None)  # None: no baseline in use
     held = {id(f) for f in baselined or []}
@@ -163,15 +184,9 @@ def build(result, options: ReportOptions) -> dict:
             "partialFingerprints": prints,
             "suppressions": [{"kind": "inSource"}] if f.suppressed else [],
         }
-        if f.related:  # a finding in a template file: the Python line that fills the placeholder in
-            item["relatedLocations"] = [{
-                "id": 1,
-                "message": {"text": "the value is filled in here"},
-                "physicalLocation": {
-                    "artifactLocation": artifact_location(f.related["path"], options.srcroot),
-                    "region": {"startLine": f.related["line"], "startColumn": f.related["column"]},
-                },
-            }]
+        related = related_locations(f, options)
+        if related:
+            item["relatedLocations"] = related
         if baselined is not None and not f.suppressed:  # baselines never hold suppressed findings
             item["baselineState"] = "unchanged" if id(f) in held else "new"
         props = {
