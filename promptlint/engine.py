@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 
 from promptlint.checks import all_codes, is_selected, load_check, selected_codes
+from promptlint.errors import UsageError
 from promptlint.model import CallSite, FileResult, Finding, Span
 from promptlint.pool import Workers
 from promptlint.prefilter import check_hints, is_mocked_test, may_hold_callsite, names_by_import, rule_codes
@@ -118,6 +119,8 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         check = load_check(code)(settings)
         try:
             result.findings += list(check.run(ctx))
+        except UsageError:
+            raise  # a bad rules/ data file (CatalogError): exit 2 naming it, not a rule's internal error
         except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
             result.errors.append(f"{path}: internal error in {code}: {type(exc).__name__}: {exc}")
     # Task tags feed the waste totals by task (only files with an estimate need them) and

@@ -13,3 +13,8 @@ class ConfigError(UsageError):
 
 class DiscoveryError(UsageError):
     """A path given on the command line cannot be used (e.g. it does not exist)."""
+
+
+class CatalogError(UsageError):
+    """promptlint's own data under rules/ (the SDK catalog, a rule's data or document) is
+    invalid: the message names the file, the key and what is wrong."""

@@ -29,9 +29,9 @@ def _import_line() -> re.Pattern[bytes]:
 @cache
 def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
     """Request-method chains (`chat.completions`) and configured markers, as plain bytes."""
-    from promptlint.analysis.catalog import sdk_data
+    from promptlint.analysis.catalog import precheck_chains
 
-    return tuple(m.encode() for m in (*sdk_data()["prefilter"]["chains"], *extra))
+    return tuple(m.encode() for m in (*precheck_chains(), *extra))
 
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
@@ -59,11 +59,11 @@ def may_hold_callsite(source: bytes, settings: Settings) -> bool:
 @cache
 def _words(extra: tuple[str, ...]) -> tuple[bytes, ...]:
     """Plain substrings at least one of which every file the pre-check accepts contains."""
-    from promptlint.analysis.catalog import sdk_data
+    from promptlint.analysis.catalog import precheck_chains, sdk_data
 
     data = sdk_data()["prefilter"]
     words = [re.sub(r"\\.*|[^\w.]", "", p) or p for p in data["packages"]]
-    return tuple(w.encode() for w in (*words, *data["chains"], *extra))
+    return tuple(w.encode() for w in (*words, *precheck_chains(), *extra))
 
 
 def rule_codes(settings: Settings) -> tuple[str, ...]:

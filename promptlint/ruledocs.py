@@ -33,13 +33,33 @@ def _loader():
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@cache
-def load_data(name: str):
-    """Load one data file from rules/ (e.g. 'sdks.yaml')."""
+def read_yaml(path: Path):
+    """A YAML file's data; CatalogError (exit 2) naming the file when it cannot be read or parsed."""
     import yaml
 
-    with open(rules_dir() / name, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_loader())
+    from promptlint.errors import CatalogError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_loader())
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise CatalogError(f"{path}: invalid YAML: {where}{getattr(exc, 'problem', None) or exc}") from None
+
+
+@cache
+def load_data(name: str):
+    """Load one data file from rules/ (e.g. 'sdks.yaml'), checked against its schema
+    (catalog_check.py): a bad file ends the run with exit 2, naming file and key."""
+    from promptlint.catalog_check import validate
+
+    path = rules_dir() / name
+    data = read_yaml(path)
+    validate(name, data, path)
+    return data
 
 
 @dataclass(slots=True)

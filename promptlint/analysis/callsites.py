@@ -413,7 +413,9 @@ def single_text(val: Val) -> str | None:
 
 
 def provider_of(client: Client, model_classes) -> str:
+    """The provider that bills a client's requests: its chat-model class's, else its kind's
+    (`kind_providers` in rules/sdks.yaml; a kind not listed there is its own provider)."""
     if client.cls in model_classes:
         return model_classes[client.cls]["provider"]
-    return client.kind.replace("-chat", "").replace("-router", "").replace("-v1", "")
+    return sdk_data().get("kind_providers", {}).get(client.kind, client.kind)
 

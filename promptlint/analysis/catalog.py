@@ -61,6 +61,14 @@ def volatile_name(name: str) -> bool:
 
 
 @cache
+def precheck_chains() -> tuple[str, ...]:
+    """The pre-check's method-chain markers, derived from the catalog (catalog_check.precheck_chains)."""
+    from promptlint.catalog_check import precheck_chains as derive
+
+    return derive(sdk_data())
+
+
+@cache
 def candidate_names(wrappers: tuple[str, ...]) -> frozenset[str]:
     """Last identifiers of every request method, function and chat-model class in the catalog."""
     sdk = sdk_data()

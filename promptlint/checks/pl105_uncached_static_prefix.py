@@ -36,7 +36,7 @@ class UncachedStaticPrefix(Check):
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         data = caching_data()
         for site in ctx.callsites:
-            if not site.billed or site.shape in ("langchain-call", "llamaindex-chat", "llamaindex-complete"):
+            if not site.billed or site.shape in data["wrapper_shapes"]:
                 continue  # chat-model wrappers cache through middleware and bindings we cannot see
             how = explicit_caching(site)
             if how is None or site.kwargs_opaque:
@@ -48,7 +48,7 @@ class UncachedStaticPrefix(Check):
                 continue  # a config object the analysis cannot see into may carry cached_content
             if any(part.cache_marker for part in site.parts):
                 continue
-            if any(m in ctx.text for m in ("cache_control", "cachePoint")) and history_hidden(site):
+            if any(m in ctx.text for m in data["file_markers"]) and history_hidden(site):
                 continue  # the file places cache markers, maybe on history messages we cannot see
             tokens = static_prefix_tokens(site, req, ctx.settings.tokenizer)
             if tokens is None:

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from promptlint.analysis.attribution import site_tags
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import Finding
+from promptlint.ruledocs import load_data
 
 
 class MissingTaskTag(Check):
@@ -28,13 +29,9 @@ class MissingTaskTag(Check):
 
 
 def where_to_tag(site) -> str:
-    if site.shape == "langchain-call":
-        return '`config={"metadata": ...}`'
-    if site.provider == "anthropic":
-        return "`extra_headers` (Anthropic's `metadata` takes only `user_id`)"
-    if site.provider == "bedrock":
-        return "`requestMetadata`"
-    if site.provider == "google-genai":
-        return "`config.labels`"
-    return "`metadata` or `extra_headers`"
+    """Where this call would carry a task tag (rules/providers.yaml)."""
+    data = load_data("providers.yaml")
+    if site.shape in data.get("task_tag_by_shape", {}):
+        return data["task_tag_by_shape"][site.shape]
+    return data["providers"].get(site.provider, {}).get("task_tag") or data["task_tag_default"]
 

@@ -35,11 +35,6 @@ from promptlint.errors import UsageError
 
 DAYS_PER_MONTH = 30
 UNTAGGED = "(untagged)"
-# promptlint provider names -> genai-prices provider ids (None: let it infer from the model id).
-PROVIDER_IDS = {
-    "openai": "openai", "anthropic": "anthropic", "google": "google", "google-genai": "google",
-    "bedrock": "aws", "groq": "groq", "mistral": "mistral", "litellm": "litellm",
-}
 
 
 @dataclass(slots=True)
@@ -205,6 +200,14 @@ def _snapshot_cost(lookup: tuple[str, str | None], input_tokens: int, cache_read
     return float(facts.remembered(key, calc, lambda known: isinstance(known, (int, float))))
 
 
+def prices_provider_id(provider: str | None) -> str | None:
+    """genai-prices' id for a promptlint provider name (rules/providers.yaml); None: let it
+    infer the provider from the model id."""
+    from promptlint.ruledocs import load_data
+
+    return load_data("providers.yaml")["providers"].get(provider or "", {}).get("prices")
+
+
 class PriceBook:
     """Rates by (model, provider), config first, then the bundled snapshot; remembers what it used."""
 
@@ -218,7 +221,7 @@ class PriceBook:
         found = _config_rates(model, self.overrides)
         if found is not None:
             return found
-        found = _snapshot_rates(model, PROVIDER_IDS.get(provider or ""))
+        found = _snapshot_rates(model, prices_provider_id(provider))
         self.used_snapshot = True
         return found
 

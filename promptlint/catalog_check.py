@@ -1,0 +1,333 @@
+"""Validation of the data files under `rules/` when they are loaded.
+
+The SDK catalog (`sdks.yaml`) and the rules' data files are edited by hand, and
+the code reads them with plain `data["key"]`: without a check, a typo ends the
+run with `internal error: KeyError: 'anthropic-completion'` and no file. Here
+every file has a schema (the keys it may hold and their types, unknown keys
+refused with the closest valid one suggested), and `sdks.yaml` has cross-checks:
+every method names an existing shape, every `returns` an existing client kind,
+every shape only keys the engine reads. A problem raises CatalogError (exit 2)
+naming the file, the key and what is wrong.
+
+The schemas are small combinators: `Str`, `Int`, `List(Str)`, `Table(value)`
+(any string keys), `Record(required={...}, optional={...})`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from promptlint.errors import CatalogError
+
+
+class Problem(Exception):
+    """A schema mismatch at `where` (a key path inside the file)."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(what)
+        self.where, self.what = where, what
+
+
+def join(where: str, key) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    key = str(key)
+    shown = key if re.fullmatch(r"[\w-]+", key) else f"'{key}'"
+    return f"{where}.{shown}" if where else shown
+
+
+def suggest(word: str, valid) -> str:
+    close = difflib.get_close_matches(str(word), sorted(map(str, valid)), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def type_name(value) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a mapping", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+class Schema:
+    expected = "a value"
+
+    def check(self, value, where: str) -> None:
+        raise NotImplementedError
+
+
+class Scalar(Schema):
+    def __init__(self, types: tuple, expected: str) -> None:
+        self.types, self.expected = types, expected
+
+    def check(self, value, where: str) -> None:
+        # bool is an int in Python; YAML's `no` / `on` silently become booleans, so say so.
+        if isinstance(value, bool) and bool not in self.types or not isinstance(value, self.types):
+            hint = " (YAML reads unquoted yes/no/on/off as booleans: quote it)" if isinstance(value, bool) \
+                and str in self.types else ""
+            raise Problem(where, f"expected {self.expected}, got {type_name(value)} ({value!r}){hint}")
+
+
+Str = Scalar((str,), "a string")
+Int = Scalar((int,), "an integer")
+Num = Scalar((int, float), "a number")
+Bool = Scalar((bool,), "true or false")
+
+
+class _Regex(Schema):
+    expected = "a regular expression"
+
+    def check(self, value, where: str) -> None:
+        Str.check(value, where)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise Problem(where, f"not a valid regular expression: {exc}") from None
+
+
+Regex = _Regex()
+
+
+class Nullable(Schema):
+    def __init__(self, inner: Schema) -> None:
+        self.inner, self.expected = inner, f"{inner.expected} or null"
+
+    def check(self, value, where: str) -> None:
+        if value is not None:
+            self.inner.check(value, where)
+
+
+class Either(Schema):
+    def __init__(self, *options: Schema) -> None:
+        self.options = options
+        self.expected = " or ".join(o.expected for o in options)
+
+    def check(self, value, where: str) -> None:
+        for option in self.options:
+            try:
+                option.check(value, where)
+                return
+            except Problem:
+                continue
+        raise Problem(where, f"expected {self.expected}, got {type_name(value)}")
+
+
+class List(Schema):
+    def __init__(self, item: Schema, min_items: int = 0) -> None:
+        self.item, self.min_items = item, min_items
+        self.expected = f"a list of {item.expected.removeprefix('a ').removeprefix('an ')}s"
+
+    def check(self, value, where: str) -> None:
+        if not isinstance(value, list):
+            raise Problem(where, f"expected {self.expected}, got {type_name(value)}")
+        if len(value) < self.min_items:
+            raise Problem(where, f"expected at least {self.min_items} item(s)")
+        for i, item in enumerate(value):
+            self.item.check(item, join(where, i))
+
+
+class Table(Schema):
+    """A mapping with any string keys (names chosen by the data) and values of one schema."""
+
+    expected = "a mapping"
+
+    def __init__(self, value: Schema, key: Schema = Str) -> None:
+        self.value, self.key = value, key
+
+    def check(self, value, where: str) -> None:
+        if not isinstance(value, dict):
+            raise Problem(where, f"expected a mapping, got {type_name(value)}")
+        for k, v in value.items():
+            self.key.check(k, join(where, k))
+            self.value.check(v, join(where, k))
+
+
+class Record(Schema):
+    """A mapping with known keys: `required` ones must be there, others are refused."""
+
+    expected = "a mapping"
+
+    def __init__(self, required: dict | None = None, optional: dict | None = None) -> None:
+        self.required, self.optional = required or {}, optional or {}
+
+    def check(self, value, where: str) -> None:
+        if not isinstance(value, dict):
+            raise Problem(where, f"expected a mapping, got {type_name(value)}")
+        known = {**self.required, **self.optional}
+        for key in self.required:
+            if key not in value:
+                raise Problem(where, f"missing key '{key}'")
+        for key, item in value.items():
+            if key not in known:
+                raise Problem(join(where, key), f"unknown key{suggest(key, known)}; known keys: "
+                                                f"{', '.join(sorted(known))}")
+            known[key].check(item, join(where, key))
+
+
+Names = List(Str)
+
+# ---------------------------------------------------------------- the files
+
+PART = Record(required={"key": Str, "role": Str}, optional={"pos": Int})
+SHAPE = Record(optional={
+    "model": Names, "parts": List(PART), "cap": Names, "cap_required": Bool, "default_cap": Int,
+    "billed": Bool, "ctor_cap": Names, "ctor_model": Names})
+METHOD = Either(Str, Record(required={"returns": Str}))
+MODEL_CLASS = Record(required={"provider": Str, "kind": Str, "model": Names}, optional={
+    "cap": Names, "cap_at_call": Bool, "default_cap": Int, "model_pos": Int, "system": Str})
+
+SCHEMAS: dict[str, Schema] = {
+    "sdks.yaml": Record(
+        required={"prefilter": Record(required={"packages": List(Regex), "chains": Names},
+                                      optional={"import_only": Names}),
+                  "clients": Table(Str), "methods": Table(Table(METHOD)), "shapes": Table(SHAPE)},
+        optional={"version": Int, "transparent_links": Names, "passthrough_calls": Names,
+                  "passthrough_methods": Names,
+                  "service_clients": Record(required={"methods": Names, "services": Table(Str)}),
+                  "functions": Table(List(Str)), "model_classes": Table(MODEL_CLASS), "derived_methods": Names,
+                  "call_methods": Table(Table(METHOD)), "kind_providers": Table(Str)}),
+    "providers.yaml": Record(required={"providers": Table(Record(optional={
+        "prices": Str, "task_tag": Str}))}, optional={"version": Int, "task_tag_default": Str,
+                                                      "task_tag_by_shape": Table(Str)}),
+    "agent_frameworks.yaml": Record(
+        required={"frameworks": List(Record(required={"framework": Str, "param": Str}, optional={
+            "calls": Names, "methods": Names, "imports": Names, "chain": Str, "pos": Int,
+            "default": Nullable(Int), "default_unbounded": Bool, "none_unbounded": Bool,
+            "calls_per_step": Num, "unit": Str}))},
+        optional={"version": Int, "input_calls": Names}),
+    "attribution.yaml": Record(required={
+        "request_containers": Names, "client_containers": Names, "rejected": Table(Names),
+        "langchain_names": Names, "langchain_client_names": Names}),
+    "batch_apis.yaml": Record(
+        required={"providers": Table(Record(required={"name": Str, "api": Str, "discount": Num})),
+                  "batch_submissions": Names, "retry_markers": Names},
+        optional={"version": Int}),
+    "caching.yaml": Record(required={
+        "explicit": List(Record(required={"provider": Str, "how": Str}, optional={"model": Regex})),
+        "request_switches": Names, "unknown_model_min_tokens": Int, "wrapper_shapes": Names,
+        "file_markers": Names},
+        optional={}),
+    "few_shot.yaml": Record(required={"templates": Names, "template_packages": Names, "constant_name": Regex}),
+    "model_tiers.yaml": Record(required={
+        "models": List(Record(required={"match": Regex, "family": Str, "tier": Str}, optional={"cheaper": Str})),
+        "simple_task_tags": Table(Regex), "simple_task_prompts": Table(Regex)}),
+    "models.yaml": Record(required={
+        "min_cacheable_tokens": Record(required={"default": Int}, optional={
+            "providers": Table(Int), "models": List(Record(required={"match": Regex, "tokens": Int}))}),
+        "max_output_tokens": List(Record(required={"match": Regex, "tokens": Int}))}),
+    "padding.yaml": Record(required={
+        "phrases": Names, "clause_initial": Names, "mention_words": Names, "quoted_line_prefixes": Names,
+        "filler_words": Names}),
+    "reasoning.yaml": Record(required={"models": List(Regex), "arguments": Names}),
+    "retrievers.yaml": Record(
+        required={"retrievers": List(Record(required={"library": Str, "k": Str}, optional={
+            "methods": Names, "classes": Names, "imports": Names, "keywords_any": Names, "k_pos": Int,
+            "default": Nullable(Int), "default_fires": Bool, "receiver_calls": Names}))},
+        optional={"version": Int, "chunking": Record(optional={
+            "character_splitters": Names, "chars_per_token": Int, "keyword": Str, "token_constructors": Names})}),
+    "routing.yaml": Record(required={"router_phrases": List(Regex)}),
+    "volatile.yaml": Table(Record(optional={"calls": Names, "names": Names, "methods": Names,
+                                            "orderers": Names})),
+}
+
+TIERS = ("cheap", "mid", "top")
+ROLES = ("tools", "system", "instructions", "user", "assistant", "developer", "prompt", "input", "messages")
+
+
+def validate(name: str, data, path) -> None:
+    """Raise CatalogError if `data` (the parsed `rules/<name>`) is not what the code expects."""
+    schema = SCHEMAS.get(name)
+    if schema is None:
+        return
+    try:
+        schema.check(data, "")
+        if name == "sdks.yaml":
+            check_sdks(data)
+        elif name == "model_tiers.yaml":
+            for i, row in enumerate(data["models"]):
+                if row["tier"] not in TIERS:
+                    raise Problem(join(join("models", i), "tier"),
+                                  f"'{row['tier']}' is not a tier{suggest(row['tier'], TIERS)}; "
+                                  f"tiers: {', '.join(TIERS)}")
+        elif name == "caching.yaml":
+            for i, shape in enumerate(data["wrapper_shapes"]):
+                known_shape(shape, join("wrapper_shapes", i))
+        elif name == "providers.yaml":
+            for shape in data.get("task_tag_by_shape", {}):
+                known_shape(shape, join("task_tag_by_shape", shape))
+    except Problem as problem:
+        where = f"{problem.where}: " if problem.where else ""
+        raise CatalogError(f"{path}: {where}{problem.what}") from None
+
+
+def known_shape(shape: str, where: str) -> None:
+    """A shape named from another file must exist in sdks.yaml."""
+    from promptlint.ruledocs import load_data
+
+    shapes = load_data("sdks.yaml")["shapes"]
+    if shape not in shapes:
+        raise Problem(where, f"names shape '{shape}', which is not in sdks.yaml 'shapes'{suggest(shape, shapes)}")
+
+
+def check_sdks(sdk: dict) -> None:
+    """Cross-references inside the SDK catalog."""
+    shapes = sdk["shapes"]
+    call_methods = sdk.get("call_methods", {})
+    for table_name, kinds in (("methods", sdk["methods"]), ("call_methods", call_methods)):
+        for kind, entries in kinds.items():
+            for method, target in entries.items():
+                where = join(join(table_name, kind), method)
+                if isinstance(target, dict):
+                    if target["returns"] not in kinds:
+                        raise Problem(join(where, "returns"), f"names client kind '{target['returns']}', which is "
+                                                              f"not in '{table_name}'{suggest(target['returns'], kinds)}")
+                elif target not in shapes:
+                    raise Problem(where, f"names shape '{target}', which is not in 'shapes'{suggest(target, shapes)}")
+    for cls, kind in sdk["clients"].items():
+        if kind not in sdk["methods"]:
+            raise Problem(join("clients", cls), f"names client kind '{kind}', which is not in "
+                                                f"'methods'{suggest(kind, sdk['methods'])}")
+    for service, kind in sdk.get("service_clients", {}).get("services", {}).items():
+        if kind not in sdk["methods"]:
+            raise Problem(join(join("service_clients", "services"), service),
+                          f"names client kind '{kind}', which is not in 'methods'{suggest(kind, sdk['methods'])}")
+    for function, entry in sdk.get("functions", {}).items():
+        where = join("functions", function)
+        if len(entry) != 2:
+            raise Problem(where, "expected [provider, shape]")
+        if entry[1] not in shapes:
+            raise Problem(join(where, 1), f"names shape '{entry[1]}', which is not in 'shapes'{suggest(entry[1], shapes)}")
+    for cls, entry in sdk.get("model_classes", {}).items():
+        if entry["kind"] not in call_methods:
+            raise Problem(join(join("model_classes", cls), "kind"), f"names kind '{entry['kind']}', which is not "
+                                                                    f"in 'call_methods'{suggest(entry['kind'], call_methods)}")
+    for name, shape in shapes.items():
+        for i, part in enumerate(shape.get("parts", [])):
+            if part["role"] not in ROLES:
+                raise Problem(join(join(join(join("shapes", name), "parts"), i), "role"),
+                              f"'{part['role']}' is not a prompt role{suggest(part['role'], ROLES)}")
+    kinds = {**sdk["methods"], **call_methods}
+    for kind in sdk.get("kind_providers", {}):
+        if kind not in kinds:
+            raise Problem(join("kind_providers", kind), f"'{kind}' is not a client kind of 'methods' or "
+                                                        f"'call_methods'{suggest(kind, kinds)}")
+    last_links = {m.split(".")[-1] for entries in sdk["methods"].values() for m in entries}
+    for i, name in enumerate(sdk["prefilter"].get("import_only", [])):
+        if name not in last_links:
+            raise Problem(join(join("prefilter", "import_only"), i),
+                          f"'{name}' is not the name of a method in 'methods'{suggest(name, last_links)}")
+
+
+def precheck_chains(sdk: dict) -> tuple[str, ...]:
+    """The byte markers that make the pre-check parse a file that imports no SDK: the
+    catalog's `prefilter.chains`, plus `.<path>(` for every client method no chain already
+    covers, so a client built in another module and called here is never skipped. Methods
+    whose name is too common to be a marker (`chat`, `generate`) are listed in
+    `prefilter.import_only`: a file calling them is parsed when it imports an SDK package."""
+    chains = list(sdk["prefilter"]["chains"])
+    exempt = set(sdk["prefilter"].get("import_only", []))
+    for entries in sdk["methods"].values():
+        for method in entries:
+            written = f".{method}("
+            if method.split(".")[-1] in exempt or any(chain in written for chain in chains):
+                continue
+            chains.append(written)
+    return tuple(chains)
