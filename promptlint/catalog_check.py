@@ -16,6 +16,7 @@ The schemas are small combinators: `Str`, `Int`, `List(Str)`, `Table(value)`
 from __future__ import annotations
 
 import difflib
+import os
 import re
 
 from promptlint.errors import CatalogError
@@ -38,8 +39,16 @@ def join(where: str, key) -> str:
 
 
 def suggest(word: str, valid) -> str:
-    close = difflib.get_close_matches(str(word), sorted(map(str, valid)), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    """` (did you mean 'x'?)` for the closest valid name; among close ones, the one that shares
+    the longest start with `word` (`anthropic-completion` -> `anthropic-messages`, not
+    `openai-completions`: a typo rarely changes the provider)."""
+    word = str(word)
+    close = difflib.get_close_matches(word, sorted(map(str, valid)), n=3, cutoff=0.5)
+    if not close:
+        return ""
+    shared = [len(os.path.commonprefix([word, c])) for c in close]
+    best = close[shared.index(max(shared))]
+    return f" (did you mean '{best}'?)"
 
 
 def type_name(value) -> str:
