@@ -15,9 +15,9 @@ The schemas are small combinators: `Str`, `Int`, `List(Str)`, `Table(value)`
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
+from dataclasses import dataclass
 
 from promptlint.errors import CatalogError
 
@@ -42,6 +42,8 @@ def suggest(word: str, valid) -> str:
     """` (did you mean 'x'?)` for the closest valid name; among close ones, the one that shares
     the longest start with `word` (`anthropic-completion` -> `anthropic-messages`, not
     `openai-completions`: a typo rarely changes the provider)."""
+    import difflib
+
     word = str(word)
     close = difflib.get_close_matches(word, sorted(map(str, valid)), n=3, cutoff=0.5)
     if not close:
@@ -241,8 +243,9 @@ TIERS = ("cheap", "mid", "top")
 ROLES = ("tools", "system", "instructions", "user", "assistant", "developer", "prompt", "input", "messages")
 
 
-def validate(name: str, data, path) -> None:
-    """Raise CatalogError if `data` (the parsed `rules/<name>`) is not what the code expects."""
+def validate(name: str, data, path, load_data) -> None:
+    """Raise CatalogError if `data` (the parsed `rules/<name>`) is not what the code expects.
+    `load_data(name)` reads a sibling file, for references across files."""
     schema = SCHEMAS.get(name)
     if schema is None:
         return
@@ -258,19 +261,17 @@ def validate(name: str, data, path) -> None:
                                   f"tiers: {', '.join(TIERS)}")
         elif name == "caching.yaml":
             for i, shape in enumerate(data["wrapper_shapes"]):
-                known_shape(shape, join("wrapper_shapes", i))
+                known_shape(shape, join("wrapper_shapes", i), load_data)
         elif name == "providers.yaml":
             for shape in data.get("task_tag_by_shape", {}):
-                known_shape(shape, join("task_tag_by_shape", shape))
+                known_shape(shape, join("task_tag_by_shape", shape), load_data)
     except Problem as problem:
         where = f"{problem.where}: " if problem.where else ""
         raise CatalogError(f"{path}: {where}{problem.what}") from None
 
 
-def known_shape(shape: str, where: str) -> None:
+def known_shape(shape: str, where: str, load_data) -> None:
     """A shape named from another file must exist in sdks.yaml."""
-    from promptlint.ruledocs import load_data
-
     shapes = load_data("sdks.yaml")["shapes"]
     if shape not in shapes:
         raise Problem(where, f"names shape '{shape}', which is not in sdks.yaml 'shapes'{suggest(shape, shapes)}")
@@ -340,3 +341,94 @@ def precheck_chains(sdk: dict) -> tuple[str, ...]:
                 continue
             chains.append(written)
     return tuple(chains)
+
+
+# ---------------------------------------------------------------- rule documents (rules/PLxxx.yaml)
+
+PARAMETER_TYPES = {  # the `type` of a declared option -> (Python types accepted, how to say it)
+    "integer": ((int,), "an integer"),
+    "number": ((int, float), "a number"),
+    "boolean": ((bool,), "true or false"),
+    "string": ((str,), "a string"),
+    "strings": ((list,), "a list of strings"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One option of a rule, declared in its document (`parameters:`), and nowhere else."""
+
+    name: str
+    type: str  # a key of PARAMETER_TYPES
+    default: object  # None: the rule works it out (e.g. from rules/models.yaml); `help` says how
+    help: str
+    min: float | None = None
+    max: float | None = None
+
+    def problem(self, value) -> str | None:
+        """Why `value` is not acceptable for this option, or None."""
+        types, expected = PARAMETER_TYPES[self.type]
+        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            return f"must be {expected}, got {_shown(value)}"
+        if self.type == "strings" and not all(isinstance(v, str) for v in value):
+            return f"must be {expected}, got {_shown(value)}"
+        if self.min is not None and value < self.min or self.max is not None and value > self.max:
+            return f"must be {self.range()}, got {value!r}"
+        return None
+
+    def range(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"between {self.min:g} and {self.max:g}"
+        return f"at least {self.min:g}" if self.min is not None else f"at most {self.max:g}"
+
+    def default_text(self) -> str:
+        if self.default is None:
+            return "see below"
+        if isinstance(self.default, list):
+            return "[" + ", ".join(f'"{v}"' for v in self.default) + "]"
+        return str(self.default).lower() if isinstance(self.default, bool) else f"{self.default}"
+
+
+def _shown(value) -> str:
+    kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+    return f"{kind} ({value!r})"
+
+
+
+DOC_SECTIONS = ("what it does", "why it costs", "example", "use instead", "cost estimate", "options",
+                "known false positives")
+PARAMETER = Record(required={"type": Str, "help": Str}, optional={
+    "default": Either(Num, Bool, Str, List(Str), Nullable(Str)), "min": Num, "max": Num})
+RULE_DOC = Record(
+    required={"code": Str, "name": Str, "severity": Str, "summary": Str},
+    optional={"tags": Names, "parameters": Table(PARAMETER), "examples": Table(List(Str)),
+              **{section: Str for section in DOC_SECTIONS}})
+SEVERITIES = ("error", "warning", "info")
+
+
+def validate_rule_doc(raw, path) -> None:
+    """A rule document declares the rule's code, name, severity and options: check them."""
+    try:
+        RULE_DOC.check(raw, "")
+        if raw["code"] != path.stem:
+            raise Problem("code", f"'{raw['code']}' in the file of {path.stem}")
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", raw["name"]):
+            raise Problem("name", f"'{raw['name']}' is not kebab-case (lower-case words joined by '-')")
+        if raw["severity"] not in SEVERITIES:
+            raise Problem("severity", f"'{raw['severity']}' is not a severity{suggest(raw['severity'], SEVERITIES)}; "
+                                      f"severities: {', '.join(SEVERITIES)}")
+        for name, spec in (raw.get("parameters") or {}).items():
+            where = join("parameters", name)
+            if spec["type"] not in PARAMETER_TYPES:
+                raise Problem(join(where, "type"), f"'{spec['type']}' is not an option type"
+                                                   f"{suggest(spec['type'], PARAMETER_TYPES)}; types: "
+                                                   f"{', '.join(PARAMETER_TYPES)}")
+            parameter = Parameter(name, spec["type"], spec.get("default"), spec["help"], spec.get("min"),
+                                  spec.get("max"))
+            problem = None if parameter.default is None else parameter.problem(parameter.default)
+            if problem:
+                raise Problem(join(where, "default"), f"the default {problem}")
+    except Problem as problem:
+        where = f"{problem.where}: " if problem.where else ""
+        raise CatalogError(f"{path}: {where}{problem.what}") from None

@@ -563,28 +563,20 @@ def init_command(
 
 
 def _rule_table() -> dict[str, dict]:
-    """code -> {code, name, severity, summary, doc}; documents where they exist, else the registry."""
-    from promptlint.checks import ENGINE_CODES, REGISTRY, all_codes
+    """code -> {code, name, severity, summary, doc}, from the rule documents (rules/<CODE>.yaml,
+    where every rule is declared; a missing or bad one is a CatalogError, exit 2)."""
+    from promptlint.checks import all_codes
+    from promptlint.ruledocs import load_all
 
-    try:
-        from promptlint.ruledocs import load_all
-
-        docs = load_all()
-    except Exception:  # docs are data; listing codes must work without them
-        docs = {}
+    docs = load_all()
     table = {}
-    for code in sorted({*all_codes(), *docs}):
-        doc = docs.get(code)
-        if doc:
-            table[code] = {"code": code, "name": doc.name, "severity": doc.severity,
-                           "summary": doc.summary, "doc": doc}
-        elif code in ENGINE_CODES:
-            name, severity = ENGINE_CODES[code]
-            table[code] = {"code": code, "name": name, "severity": severity, "summary": "", "doc": None}
-        else:
-            module = REGISTRY[code].split(":")[0]
-            name = module.split("_", 1)[1].replace("_", "-") if "_" in module else module
-            table[code] = {"code": code, "name": name, "severity": "", "summary": "", "doc": None}
+    for code in all_codes():
+        if code not in docs:
+            from promptlint.ruledocs import rule_meta
+
+            rule_meta(code)  # raises CatalogError naming the missing document
+        doc = docs[code]
+        table[code] = {"code": code, "name": doc.name, "severity": doc.severity, "summary": doc.summary, "doc": doc}
     return table
 
 

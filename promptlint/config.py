@@ -227,17 +227,10 @@ def _positive_int(key: str, value, where: str) -> int:
 
 
 def known_codes() -> list[str]:
-    """Every rule code this installation knows: the registry plus documented rules."""
+    """Every rule code this installation knows (each has its document under rules/)."""
     from promptlint.checks import all_codes
 
-    codes = set(all_codes())
-    try:
-        from promptlint.ruledocs import load_all
-
-        codes.update(load_all())
-    except Exception:  # docs are optional for validation; the registry is enough
-        pass
-    return sorted(codes)
+    return all_codes()
 
 
 def parse_code_list(values) -> list[str]:
@@ -297,8 +290,47 @@ def _rules_table(value, where: str) -> dict[str, dict]:
             raise ConfigError(f"{where}: unknown rule code '{code}' in 'rules'{_suggest(str(code).upper(), codes)}")
         if not isinstance(options, dict):
             raise _type_error(f"rules.{code}", where, "table", options)
-        out[str(code).upper()] = dict(options)
+        out[str(code).upper()] = _rule_options(str(code).upper(), options, where)
     return out
+
+
+def _rule_options(code: str, options: dict, where: str) -> dict:
+    """A rule's options checked against what its document declares (name, type, range)."""
+    from promptlint.ruledocs import rule_meta
+
+    declared = rule_meta(code).parameters
+    for key, value in options.items():
+        if key not in declared:
+            if not declared:
+                raise ConfigError(f"{where}: unknown option '{key}' in rules.{code}: {code} has no options")
+            hint = _suggest(str(key), declared) or _suggest(str(key).replace("_", "-"), declared)
+            raise ConfigError(f"{where}: unknown option '{key}' in rules.{code} (its options: "
+                              f"{', '.join(declared)}){hint}")
+        problem = declared[key].problem(value)
+        if problem:
+            raise ConfigError(f"{where}: rules.{code}.{key} {problem}")
+    return dict(options)
+
+
+PRICE_KEYS = ("input", "cache-read", "output")
+
+
+def _price_tables(value: dict, where: str) -> dict:
+    """[tool.promptlint.prices."<model or pattern>"]: input / cache-read / output, USD per million
+    tokens (cache_read is accepted for cache-read)."""
+    for pattern, entry in value.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: prices.{pattern} must be a table with {' / '.join(PRICE_KEYS)} "
+                              f"(USD per million tokens), got {type(entry).__name__}")
+        for key, price in entry.items():
+            if str(key).replace("_", "-") not in PRICE_KEYS:
+                hint = _suggest(str(key).replace("_", "-"), PRICE_KEYS)
+                raise ConfigError(f"{where}: unknown key '{key}' in prices.{pattern} (keys: "
+                                  f"{', '.join(PRICE_KEYS)}){hint}")
+            if isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0:
+                raise ConfigError(f"{where}: prices.{pattern}.{key} must be a number of USD per million "
+                                  f"tokens (0 or more), got {price!r}")
+    return dict(value)
 
 
 def _resolve(root: str, path: str) -> str:
@@ -354,7 +386,7 @@ def settings_from_table(table: dict, where: str, root: str) -> tuple[Settings, l
             if not isinstance(value, dict):
                 raise _type_error(key, where, "table", value)
             # Stored with the rule options so they feed Settings.analysis_hash (cache keys).
-            settings.rule_options[f"_{key}"] = dict(value)
+            settings.rule_options[f"_{key}"] = _price_tables(value, where) if key == "prices" else dict(value)
     if settings.output_format not in OUTPUT_FORMATS:
         raise ConfigError(f"{where}: 'output-format' must be one of {', '.join(OUTPUT_FORMATS)}, "
                           f"got '{settings.output_format}'")

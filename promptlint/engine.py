@@ -247,7 +247,10 @@ def module_outline(tree, settings: Settings):
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:
     if not is_selected("PL000", settings.select, settings.ignore):
         return
-    result.findings.append(Finding("PL000", "parse-error", message, "error", result.path,
+    from promptlint.ruledocs import rule_meta
+
+    meta = rule_meta("PL000")  # name and severity declared in rules/PL000.yaml
+    result.findings.append(Finding("PL000", meta.name, message, meta.severity, result.path,
                                    Span(max(line, 1), max(col, 1), max(line, 1), max(col, 1) + 1)))
 
 

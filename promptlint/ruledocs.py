@@ -58,8 +58,63 @@ def load_data(name: str):
 
     path = rules_dir() / name
     data = read_yaml(path)
-    validate(name, data, path)
+    validate(name, data, path, load_data)
     return data
+
+
+# ---------------------------------------------------------------- rule metadata
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """What the code needs of a rule, read from its document rules/<CODE>.yaml: the single
+    place that declares its name, default severity and options."""
+
+    code: str
+    name: str
+    severity: str
+    parameters: dict  # name -> catalog_check.Parameter
+
+    @property
+    def module(self) -> str:
+        """promptlint/checks/<module>.py, derived from code and name (scripts/add_rule.py writes it)."""
+        return f"{self.code.lower()}_{self.name.replace('-', '_')}"
+
+    @property
+    def class_name(self) -> str:
+        return "".join(word.capitalize() for word in self.name.split("-"))
+
+
+@cache
+def rule_meta(code: str) -> RuleMeta:
+    """The metadata of a rule (CatalogError when its document is missing or invalid)."""
+    from promptlint.catalog_check import validate_rule_doc
+
+    path = rules_dir() / f"{code}.yaml"
+    raw = read_yaml(path)
+    validate_rule_doc(raw, path)
+    return RuleMeta(raw["code"], raw["name"], raw["severity"], _parameters(raw))
+
+
+def _parameters(raw: dict) -> dict:
+    """name -> catalog_check.Parameter, as the document declares them (already validated)."""
+    from promptlint.catalog_check import Parameter
+
+    return {name: Parameter(name, spec["type"], spec.get("default"), spec["help"].strip(),
+                            spec.get("min"), spec.get("max"))
+            for name, spec in (raw.get("parameters") or {}).items()}
+
+
+def rule_option(settings, code: str, key: str):
+    """The value of option `key` of rule `code`: the configured one (checked when the config
+    was read), else the default its document declares. An undeclared key is a bug."""
+    configured = settings.rule_options.get(code, {}) if settings is not None else {}
+    if key in configured:
+        return configured[key]
+    default = rule_meta(code).parameters[key].default
+    return list(default) if isinstance(default, list) else default
+
+
+# ---------------------------------------------------------------- rule documents
 
 
 @dataclass(slots=True)
@@ -71,30 +126,44 @@ class RuleDoc:
     sections: dict[str, str]
     examples: dict[str, list[str]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    parameters: dict = field(default_factory=dict)  # name -> catalog_check.Parameter
+
+    def _section(self, title: str, markdown: bool) -> str:
+        body = self.sections.get(title, "").rstrip()
+        if title != "options" or not self.parameters:
+            return body
+        if markdown:  # the declared options, generated: their defaults are written nowhere else
+            rows = ["| option | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
+            rows += [f"| `{p.name}` | {p.type} | `{p.default_text()}` | "
+                     f"{p.range() if p.min is not None or p.max is not None else 'any'} | "
+                     f"{' '.join(p.help.split())} |" for p in self.parameters.values()]
+        else:
+            rows = [f"- {p.name} ({p.type}, default {p.default_text()}"
+                    f"{', ' + p.range() if p.min is not None or p.max is not None else ''}): "
+                    f"{' '.join(p.help.split())}" for p in self.parameters.values()]
+        return "\n".join(rows) + ("\n\n" + body if body else "")
 
     def markdown(self) -> str:
         out = [f"# {self.code} {self.name}", "", self.summary, ""]
         for title in SECTIONS:
-            body = self.sections.get(title, "").rstrip()
-            out += [f"## {title.capitalize()}", "", body, ""]
+            out += [f"## {title.capitalize()}", "", self._section(title, True), ""]
         return "\n".join(out).rstrip() + "\n"
 
     def text(self) -> str:
         out = [f"{self.code} {self.name} ({self.severity})", "", self.summary, ""]
         for title in SECTIONS:
-            body = self.sections.get(title, "").rstrip()
-            out += [f"{title.capitalize()}:", body, ""]
+            out += [f"{title.capitalize()}:", self._section(title, False), ""]
         return "\n".join(out).rstrip() + "\n"
 
 
 @cache
 def load_all() -> dict[str, RuleDoc]:
-    import yaml
+    from promptlint.catalog_check import validate_rule_doc
 
     docs = {}
     for path in sorted(rules_dir().glob("PL[0-9][0-9][0-9].yaml")):
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.load(fh, Loader=_loader())
+        raw = read_yaml(path)
+        validate_rule_doc(raw, path)
         docs[raw["code"]] = RuleDoc(
             code=raw["code"],
             name=raw["name"],
@@ -103,5 +172,6 @@ def load_all() -> dict[str, RuleDoc]:
             sections={k: str(raw.get(k, "") or "") for k in SECTIONS},
             examples=raw.get("examples") or {},
             tags=list(raw.get("tags") or ["cost", "llm"]),
+            parameters=_parameters(raw),
         )
     return docs

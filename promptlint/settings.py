@@ -58,9 +58,6 @@ class Settings:
     # The config file these settings came from (None: defaults / --isolated).
     config_file: str | None = None
 
-    def option(self, code: str, key: str, default):
-        return self.rule_options.get(code, {}).get(key, default)
-
     def analysis_hash(self) -> str:
         """Hash of everything that changes per-file analysis results (for the cache)."""
         relevant = {

@@ -94,6 +94,7 @@ def test_a_file_the_pre_check_skipped_is_analysed_once_the_catalog_knows_it(copy
     original = sdks.read_text()
     edit(sdks, "packages: [openai, ", "packages: [")
     edit(sdks, "chains: [chat.completions, ", "chains: [")
+    edit(sdks, "import_only: [", "import_only: [create, ")  # no marker derived for `.chat.completions.create(`
     assert run(install, project)["findings"] == []  # no marker left: skipped
     assert run(install, project)["findings"] == []  # warm: on the skip list
     sdks.write_text(original)

@@ -15,6 +15,7 @@ from promptlint.config import (
     parse_code_list,
     read_config_table,
 )
+from promptlint.ruledocs import rule_option
 from promptlint.settings import Wrapper
 
 
@@ -129,18 +130,18 @@ def test_every_key_reaches_settings(tmp_path):
     assert s.wrappers == [Wrapper(name="myapp.llm.complete", provider="openai", cap=None, task="task_name",
                                   cap_required=True)]
     assert s.rule_options["PL104"] == {"min-cacheable-tokens": 1024}
-    assert s.option("PL104", "min-cacheable-tokens", 0) == 1024
+    assert rule_option(s, "PL104", "min-cacheable-tokens") == 1024
     assert s.rule_options["_prices"]["gpt-4.1"]["input"] == 2.0
     assert s.rule_options["_traffic"] == {"default-calls-per-day": 1000}
 
 
 def test_yaml_config_has_the_same_keys(tmp_path):
     write(tmp_path / "promptlint.yaml",
-          "select: [PL3]\nwrappers:\n  - name: llm.complete\n    system: null\nrules:\n  PL301: {ceiling: 2048}\n")
+          "select: [PL3]\nwrappers:\n  - name: llm.complete\n    system: null\nrules:\n  PL302: {ceiling: 2048}\n")
     s = load_settings(start=str(tmp_path))
     assert s.select == ["PL3"]
     assert s.wrappers[0].name == "llm.complete" and s.wrappers[0].system is None
-    assert s.rule_options["PL301"] == {"ceiling": 2048}
+    assert s.rule_options["PL302"] == {"ceiling": 2048}
 
 
 def test_defaults_without_config(tmp_path, monkeypatch):

@@ -29,7 +29,7 @@ RANK = {"base": 0, "analysis": 1, "state": 1, "cost": 2, "checks": 3, "engine": 
 PACKAGES = {"analysis", "state", "cost", "checks", "report"}  # a sub-package is one layer
 TOP_LEVEL = {
     "errors": "base", "settings": "base", "model": "base", "ruledocs": "base", "money": "base",
-    "sources": "base", "notebook": "base",
+    "sources": "base", "notebook": "base", "catalog_check": "base",
     "engine": "engine", "prefilter": "engine", "timer": "engine", "pool": "engine",
     "cli": "cli", "__main__": "cli", "config": "cli", "discovery": "cli",
 }

@@ -9,7 +9,7 @@ import textwrap
 import jsonschema
 import pytest
 
-from promptlint import prices
+from promptlint.cost import prices
 from promptlint.cli import main
 from promptlint.engine import lint_paths
 from promptlint.settings import Settings

@@ -24,14 +24,8 @@ from promptlint.analysis.request import Request, hidden_path, map_keys, options
 from promptlint.analysis.values import Map, Seq, static_text
 from promptlint.analysis.walk import visit
 from promptlint.model import CallSite
-from promptlint.ruledocs import load_data
+from promptlint.ruledocs import load_data, rule_option
 
-DEFAULT_TASK_KEYS = ["task", "task_name"]
-DEFAULT_VERSION_KEYS = ["prompt_version", "promptVersion"]
-DEFAULT_DECORATORS = ["track_task", "llm_task", "traceable", "observe", "weave.op"]
-DEFAULT_CONTEXT_MANAGERS = ["track_task", "llm_task", "trace", "start_as_current_span",
-                            "start_as_current_observation"]
-DEFAULT_ARGUMENTS = ["prompt_cache_key"]
 # "classify@3", "classify/v2", "classify-v2": a version written into the task value itself.
 VERSION_IN_VALUE = re.compile(r"(?:[@:/]v?|[-_.]v)\d", re.IGNORECASE)
 
@@ -63,11 +57,11 @@ def key_matches(key: str, names: list[str]) -> bool:
 class TagFinder:
     def __init__(self, ctx: FileContext, settings) -> None:
         self.ctx = ctx
-        self.task_keys = list(settings.option("PL201", "keys", DEFAULT_TASK_KEYS))
-        self.version_keys = list(settings.option("PL202", "keys", DEFAULT_VERSION_KEYS))
-        self.decorators = list(settings.option("PL201", "decorators", DEFAULT_DECORATORS))
-        self.context_managers = list(settings.option("PL201", "context-managers", DEFAULT_CONTEXT_MANAGERS))
-        self.arguments = list(settings.option("PL201", "arguments", DEFAULT_ARGUMENTS))
+        self.task_keys = list(rule_option(settings, "PL201", "keys"))
+        self.version_keys = list(rule_option(settings, "PL202", "keys"))
+        self.decorators = list(rule_option(settings, "PL201", "decorators"))
+        self.context_managers = list(rule_option(settings, "PL201", "context-managers"))
+        self.arguments = list(rule_option(settings, "PL201", "arguments"))
         self.wrappers = {w.name: w for w in settings.wrappers}
         self._withs: dict[int, list[cst.WithItem]] | None = None
 

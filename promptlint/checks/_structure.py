@@ -189,9 +189,6 @@ def offline_functions(ctx, configured: list[str]) -> dict[str, str]:
     return reasons
 
 
-OFFLINE_DIRS = ("scripts", "jobs", "batch", "batches", "cron", "backfills", "pipelines")
-
-
 def offline_path(path: str, dirs) -> str | None:
     parts = path.lower().split("/")
     for part in parts[:-1]:

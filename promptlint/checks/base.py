@@ -7,21 +7,30 @@ from collections.abc import Iterator
 
 from promptlint.analysis.context import FileContext
 from promptlint.model import CallSite, Finding, Location, Span, TemplateSpan
+from promptlint.ruledocs import rule_meta, rule_option
 from promptlint.settings import Settings
 
 
 class Check:
-    """One rule. Subclasses set the class attributes and implement `run`."""
+    """One rule. Subclasses set `code` and implement `run`; the rule's name, default
+    severity and options are declared once, in its document rules/<code>.yaml."""
 
     code: str = ""
-    name: str = ""
-    severity: str = "warning"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def option(self, key: str, default):
-        return self.settings.option(self.code, key, default)
+    @property
+    def name(self) -> str:
+        return rule_meta(self.code).name
+
+    @property
+    def severity(self) -> str:
+        return rule_meta(self.code).severity
+
+    def option(self, key: str):
+        """The configured value of this rule's option `key`, else its declared default."""
+        return rule_option(self.settings, self.code, key)
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         raise NotImplementedError

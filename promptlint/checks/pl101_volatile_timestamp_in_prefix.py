@@ -5,8 +5,6 @@ class VolatileTimestampInPrefix(VolatileInPrefix):
     """A clock reading placed ahead of static prompt text breaks the cached prefix."""
 
     code = "PL101"
-    name = "volatile-timestamp-in-prefix"
-    severity = "error"
     volatile_kind = "timestamp"
 
     def note(self, source: str) -> str | None:

@@ -5,6 +5,4 @@ class UniqueIdInPrefix(VolatileInPrefix):
     """A per-request unique value (uuid, random, request id) ahead of static prompt text."""
 
     code = "PL102"
-    name = "unique-id-in-prefix"
-    severity = "error"
     volatile_kind = "unique-id"

@@ -5,6 +5,4 @@ class UnstablePrefixOrder(VolatileInPrefix):
     """Tools or examples in an order that can change between calls (sets, shuffle, listdir)."""
 
     code = "PL103"
-    name = "unstable-prefix-order"
-    severity = "error"
     volatile_kind = "unordered"

@@ -10,11 +10,9 @@ class DynamicBeforeStatic(Check):
     """Per-request content placed ahead of a static block that could have been cached."""
 
     code = "PL104"
-    name = "dynamic-before-static"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        min_static = self.option("min-static-tokens", 128)
+        min_static = self.option("min-static-tokens")
         seen = set()
         for site in ctx.callsites:
             if not site.billed:
@@ -25,7 +23,7 @@ class DynamicBeforeStatic(Check):
             first_dyn = next((i for i, f in enumerate(flat) if f.seg.kind != "static"), None)
             if first_dyn is None or flat[first_dyn].seg.kind != "dynamic":
                 continue
-            threshold = self.option("min-cacheable-tokens", None) or min_cacheable_tokens(site.provider, site.model)
+            threshold = self.option("min-cacheable-tokens") or min_cacheable_tokens(site.provider, site.model)
             # A token covers at least one byte: when the bytes cannot reach the
             # thresholds, the tokenizer need not even be loaded.
             if _bytes(flat[first_dyn + 1:]) < min_static or _bytes(flat) < threshold:

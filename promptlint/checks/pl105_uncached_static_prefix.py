@@ -30,8 +30,6 @@ class UncachedStaticPrefix(Check):
     """A long static prefix sent to a provider that caches only when asked, without asking."""
 
     code = "PL105"
-    name = "uncached-static-prefix"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         data = caching_data()
@@ -54,10 +52,10 @@ class UncachedStaticPrefix(Check):
             if tokens is None:
                 continue  # part of the prefix has unknown size: not known to reach the minimum
             if site.model:
-                minimum = self.option("min-cacheable-tokens", None) or min_cacheable_tokens(site.provider, site.model)
+                minimum = self.option("min-cacheable-tokens") or min_cacheable_tokens(site.provider, site.model)
                 model = site.model
             else:
-                minimum = self.option("min-cacheable-tokens", None) or data["unknown_model_min_tokens"]
+                minimum = self.option("min-cacheable-tokens") or data["unknown_model_min_tokens"]
                 model = "the model (not a literal here; the largest minimum is assumed)"
             if tokens < minimum:
                 continue

@@ -16,8 +16,6 @@ class VaryingToolChoice(Check):
     """`tool_choice` or the tool list chosen per request, so the cached tool block changes between calls."""
 
     code = "PL106"
-    name = "varying-tool-choice"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.callsites:

@@ -10,8 +10,6 @@ class MissingTaskTag(Check):
     """A billed LLM call that carries no task tag, so its spend cannot be attributed to a task."""
 
     code = "PL201"
-    name = "missing-task-tag"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site, tag in site_tags(ctx, self.settings):

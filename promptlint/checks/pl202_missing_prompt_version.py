@@ -9,8 +9,6 @@ class MissingPromptVersion(Check):
     """A task-tagged LLM call whose tag carries no prompt version."""
 
     code = "PL202"
-    name = "missing-prompt-version"
-    severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         keys = ", ".join(f"`{k}`" for k in TagFinder(ctx, self.settings).version_keys)

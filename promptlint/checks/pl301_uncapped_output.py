@@ -3,14 +3,13 @@ from collections.abc import Iterator
 from promptlint.checks.base import Check, FileContext
 from promptlint.cost.estimate import max_output_tokens
 from promptlint.model import Finding
+from promptlint.ruledocs import rule_option
 
 
 class UncappedOutput(Check):
     """A generation call with no output-token cap where the API allows leaving it out."""
 
     code = "PL301"
-    name = "uncapped-output"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.callsites:
@@ -26,7 +25,7 @@ class UncappedOutput(Check):
     def _finding(self, ctx, site, what, reason) -> Finding:
         """`site`: a CallSite, or the ConstructorSite of a chat model built without a cap."""
         model = site.model
-        ceiling = self.settings.option("PL302", "ceiling", 4096)
+        ceiling = rule_option(self.settings, "PL302", "ceiling")  # one ceiling for both rules
         most = max_output_tokens(model)
         if most is not None and most > ceiling:
             waste = most - ceiling

@@ -8,9 +8,6 @@ from promptlint.checks.base import Check, FileContext
 from promptlint.model import CallSite, Finding, Span
 from promptlint.ruledocs import load_data
 
-DEFAULT_CEILING = 4096
-DEFAULT_REASONING_CEILING = 32768
-
 
 @cache
 def reasoning_data():
@@ -29,12 +26,10 @@ class OversizedOutputCap(Check):
     """An output cap set far above what the task needs."""
 
     code = "PL302"
-    name = "oversized-output-cap"
-    severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        ceiling = self.option("ceiling", DEFAULT_CEILING)
-        reasoning_ceiling = self.option("reasoning-ceiling", DEFAULT_REASONING_CEILING)
+        ceiling = self.option("ceiling")
+        reasoning_ceiling = self.option("reasoning-ceiling")
         seen = set()
         for site in ctx.callsites:
             if site.cap_value is None or site.cap_span is None or not site.billed:

@@ -23,11 +23,9 @@ class ExcessiveFewShot(Check):
     """More few-shot examples than the configured limit, re-sent on every call."""
 
     code = "PL401"
-    name = "excessive-few-shot"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        limit = self.option("max-examples", 3)
+        limit = self.option("max-examples")
         seen: set = set()
         template_names: set[str] = set()
         yield from self._message_pairs(ctx, limit, seen)

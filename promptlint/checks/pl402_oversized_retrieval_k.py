@@ -22,9 +22,6 @@ from promptlint.checks.base import Check, FileContext
 from promptlint.model import TEST_FILE, Finding
 from promptlint.ruledocs import load_data
 
-DEFAULT_LIMIT = 5
-DEFAULT_CHUNK_TOKENS = 500
-
 
 @cache
 def retriever_data() -> dict:
@@ -33,13 +30,11 @@ def retriever_data() -> dict:
 
 class OversizedRetrievalK(Check):
     code = "PL402"
-    name = "oversized-retrieval-k"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.index is None or TEST_FILE.search(ctx.path):
             return
-        limit = self.option("max-k", DEFAULT_LIMIT)
+        limit = self.option("max-k")
         modules = {qual.lstrip(".").split(".")[0] for qual in ctx.index.imports.values()}
         chunk = None  # computed on the first finding only
         for info in ctx.index.calls:
@@ -182,7 +177,7 @@ class OversizedRetrievalK(Check):
         if found is not None:
             size, chars, where = found
             return _to_tokens(size, chars, f"`chunk_size={size}` in {where}")
-        tokens = self.option("chunk-tokens", DEFAULT_CHUNK_TOKENS)
+        tokens = self.option("chunk-tokens")
         return tokens, "the configured `chunk-tokens`; no literal chunk_size was found"
 
 

@@ -30,11 +30,9 @@ class PromptPadding(PromptTextCheck):
     """Politeness and filler in static prompt text: billed on every call, no effect on the answer."""
 
     code = "PL403"
-    name = "prompt-padding"
-    severity = "info"
 
     def site_issues(self, site: CallSite) -> Iterator[tuple[Segment, list[Issue], int | None]]:
-        threshold = self.option("threshold", 90)
+        threshold = self.option("threshold")
         for _part, seg in text_segments(site):
             issues = find_padding(seg.text, threshold)
             if issues:

@@ -29,14 +29,12 @@ class RepeatedInstruction(PromptTextCheck):
     """The same instruction written twice (or nearly so) in one prompt."""
 
     code = "PL404"
-    name = "repeated-instruction"
-    severity = "info"
 
     def site_issues(self, site: CallSite) -> Iterator[tuple[Segment, list[Issue], int | None]]:
         from rapidfuzz import fuzz
 
-        threshold = self.option("threshold", 90)
-        min_words = self.option("min-words", 6)
+        threshold = self.option("threshold")
+        min_words = self.option("min-words")
         tokenizer = self.settings.tokenizer
         earlier: list[tuple[str, str]] = []  # (normalized, as written) of every sentence so far
         for _part, seg in text_segments(site):

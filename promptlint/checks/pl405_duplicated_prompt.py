@@ -37,8 +37,6 @@ class DuplicatedPrompt(Check):
     """The same long prompt written twice: two constants, two caches, two places to edit."""
 
     code = "PL405"
-    name = "duplicated-prompt"
-    severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         """Copies whose sites and text are all in this file; the rest waits for `run_project`."""
@@ -66,7 +64,7 @@ class DuplicatedPrompt(Check):
 
     # -- finding copies ----------------------------------------------------------
     def _prompts(self, sites: list[CallSite]) -> list[Prompt]:
-        min_tokens = self.option("min-tokens", 200)
+        min_tokens = self.option("min-tokens")
         out = []
         for site in sites:
             if not site.billed:
@@ -108,7 +106,7 @@ class DuplicatedPrompt(Check):
         whose texts are both written in the file of their calls belong to that file's pass."""
         from rapidfuzz import fuzz
 
-        threshold = self.option("threshold", 90)
+        threshold = self.option("threshold")
         reported = set()
         for i, copy in enumerate(prompts):
             if copy.key in reported:

@@ -15,8 +15,6 @@ class VerboseSerialization(Check):
     """Pretty-printed data (indented JSON, pprint, block YAML) placed in a prompt."""
 
     code = "PL406"
-    name = "verbose-serialization"
-    severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         yield from self._findings(ctx.callsites, foreign=False, path=ctx.path)

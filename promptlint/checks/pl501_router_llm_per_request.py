@@ -128,8 +128,6 @@ class RouterLlmPerRequest(Check):
     """An extra LLM call on every request only to pick the model (or grade difficulty) for the next one."""
 
     code = "PL501"
-    name = "router-llm-per-request"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         routers: dict[int, tuple[CallSite, str, tuple]] = {}  # id(router site) -> (site, why, related)

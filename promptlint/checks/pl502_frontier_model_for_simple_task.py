@@ -43,14 +43,12 @@ class FrontierModelForSimpleTask(Check):
     """A top-tier model on a task a cheap model of the same family handles (classification, extraction...)."""
 
     code = "PL502"
-    name = "frontier-model-for-simple-task"
-    severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         tags = TagFinder(ctx, self.settings)
-        max_prompt = self.option("max-prompt-tokens", 300)
-        small_cap = self.option("small-output-cap", 256)
-        max_cap = self.option("max-output-tokens", 1024)
+        max_prompt = self.option("max-prompt-tokens")
+        small_cap = self.option("small-output-cap")
+        max_cap = self.option("max-output-tokens")
         for site in ctx.callsites:
             row = tier_of(site.model)
             if row is None or row["tier"] != "top" or not site.billed:

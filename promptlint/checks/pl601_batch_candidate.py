@@ -14,7 +14,7 @@ from promptlint.analysis.index import dotted
 from promptlint.analysis.segments import is_static
 from promptlint.analysis.values import Map, Num, Seq
 from promptlint.checks._structure import (
-    OFFLINE_DIRS, call_cost_tokens, enclosing_comprehensions, in_main_block, is_request_handler,
+    call_cost_tokens, enclosing_comprehensions, in_main_block, is_request_handler,
     offline_functions, offline_path,
 )
 from promptlint.checks.base import Check, FileContext
@@ -37,8 +37,6 @@ def batch_data() -> dict:
 
 class BatchCandidate(Check):
     code = "PL601"
-    name = "batch-candidate"
-    severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.index is None or not ctx.callsites:
@@ -47,9 +45,9 @@ class BatchCandidate(Check):
         sites = [s for s in ctx.callsites if s.billed and s.provider in providers and id(s) in ctx.infos]
         if not sites:
             return
-        configured = list(self.option("offline-functions", []))
+        configured = list(self.option("offline-functions"))
         offline = offline_functions(ctx, configured)
-        path_reason = offline_path(ctx.path, tuple(self.option("offline-dirs", list(OFFLINE_DIRS))))
+        path_reason = offline_path(ctx.path, tuple(self.option("offline-dirs")))
         if INTERACTIVE.search(ctx.text):  # only the configuration can make an interactive tool offline
             offline = {q: why for q, why in offline.items() if "offline-functions" in why}
             path_reason = INTERACTIVE_TOOL

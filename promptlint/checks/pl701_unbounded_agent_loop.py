@@ -16,7 +16,6 @@ from promptlint.checks.base import Check, FileContext
 from promptlint.model import TEST_FILE, Finding, Location
 from promptlint.ruledocs import load_data
 
-DEFAULT_CEILING = 50
 ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 STOPPERS = (cst.Break, cst.Return, cst.Raise)
 UNBOUNDED_REFS = {"sys.maxsize", "math.inf", "numpy.inf", "float.inf"}
@@ -29,8 +28,6 @@ def framework_data() -> dict:
 
 class UnboundedAgentLoop(Check):
     code = "PL701"
-    name = "unbounded-agent-loop"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.index is None:
@@ -38,7 +35,7 @@ class UnboundedAgentLoop(Check):
         yield from self._loops(ctx)
         yield from self._recursion(ctx)
         if not TEST_FILE.search(ctx.path):
-            yield from self._frameworks(ctx, self.option("max-iterations", DEFAULT_CEILING))
+            yield from self._frameworks(ctx, self.option("max-iterations"))
 
     # -- loops ---------------------------------------------------------------------------
     def _loops(self, ctx: FileContext) -> Iterator[Finding]:

@@ -30,13 +30,11 @@ SHRINK_METHODS = ("pop", "remove", "popleft")
 
 class GrowingHistory(Check):
     code = "PL702"
-    name = "growing-history"
-    severity = "warning"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.index is None:
             return
-        extra = tuple(self.option("trim-functions", []))
+        extra = tuple(self.option("trim-functions"))
         reported: set[tuple[int, int]] = set()
         for site in ctx.callsites:
             info = ctx.infos.get(id(site))
