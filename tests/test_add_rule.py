@@ -3,6 +3,7 @@ the repository, the toy rule it writes is registered, documented, found by the e
 its document, fires on its fire examples and stays quiet on its quiet ones."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,10 +61,11 @@ def test_scaffolded_rule_runs_end_to_end(repo, tmp_path):
     assert f"{code} missing-end-user (info)" in run(repo, "-m", "promptlint", "rule", code).stdout
 
     # its document's examples and the document checks pass, in the copy
-    done = run(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_rule_examples.py",
+    done = run(repo, "-m", "pytest", "-rA", "-p", "no:cacheprovider", "tests/test_rule_examples.py",
                "tests/test_rule_docs.py", "-k", code)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "passed" in done.stdout
+    for case in (f"{code}-fire-0", f"{code}-fire-1", f"{code}-quiet-0", f"{code}-quiet-1"):
+        assert re.search(rf"PASSED tests/test_rule_examples\.py::\w+\[{case}\]", done.stdout), done.stdout[-3000:]
 
 
 @pytest.mark.parametrize("args, expected", [
