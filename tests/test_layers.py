@@ -5,7 +5,7 @@ import each other in a circle.
 Layers, lowest first (a layer may import the layers of lower rank, never one of the
 same rank or above):
 
-  0 base      promptlint/__init__, errors, settings, model, ruledocs, money, sources, notebook
+  0 base      promptlint/__init__, errors, settings, model, ruledocs, catalog_check, money, sources, notebook
   1 analysis  analysis/   what the code does (index, evaluator, call sites, prompts, catalog)
   1 state     state/      cache, baseline, suppression comments, noqa, fingerprints
   2 cost      cost/       tokens, prefixes, prices, the facts memo (reads analysis and state)

@@ -200,12 +200,18 @@ def _snapshot_cost(lookup: tuple[str, str | None], input_tokens: int, cache_read
     return float(facts.remembered(key, calc, lambda known: isinstance(known, (int, float))))
 
 
+@cache
 def prices_provider_id(provider: str | None) -> str | None:
     """genai-prices' id for a promptlint provider name (rules/providers.yaml); None: let it
-    infer the provider from the model id."""
+    infer the provider from the model id. Remembered in the facts (keyed by the digest of
+    rules/), so a warm run neither imports PyYAML nor reads the file."""
+    from promptlint.cost import facts
     from promptlint.ruledocs import load_data
 
-    return load_data("providers.yaml")["providers"].get(provider or "", {}).get("prices")
+    def look_up() -> str:
+        return load_data("providers.yaml")["providers"].get(provider or "", {}).get("prices") or ""
+
+    return facts.remembered(f"prices-provider:{provider}", look_up, lambda known: isinstance(known, str)) or None
 
 
 class PriceBook:
