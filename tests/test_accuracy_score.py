@@ -201,3 +201,161 @@ def test_end_to_end_on_a_small_checkout(tmp_path, capsys):
     assert rc == 0
     assert "acme/app @ " in out and "call sites TP 1 FP 0 FN 0" in out
     assert "PL201: TP 1 FP 0 FN 0" in out and "PL301: TP 1 FP 0 FN 0" in out
+
+
+SPLIT_LABELS = textwrap.dedent("""\
+    repo: acme/agent
+    commit: 0123456789abcdef0123456789abcdef01234567
+    scope:
+      include: [app/, prompts/]
+      exclude: [app/vendored/]
+    callsites:
+      - {path: app/llm.py, line: 20, reason: "chat.completions.create in chat()"}
+      - {path: app/agent.py, line: 40, end_line: 42, via: "chat at app/llm.py:20", reason: "caller of the wrapper"}
+      - {path: app/agent.py, line: 60, via: "chat at app/llm.py:20", reason: "second caller"}
+    findings:
+      - {path: app/llm.py, line: 20, code: PL201, reason: "no tag can be passed"}
+      - {path: app/agent.py, line: 40, end_line: 42, code: PL301, via: chat, reason: "caller passes no cap"}
+      - {path: app/agent.py, line: 60, code: PL301, via: chat, reason: "caller passes no cap"}
+      - {path: prompts/system.j2, line: 1, code: PL101, also: [{path: app/context.py, line: 9}],
+         reason: "{{ today }} on the first line of the template"}
+      - {path: prompts/answer.txt, line: 3, code: PL104, reason: "{question} before the instructions"}
+    rejected:
+      - {path: prompts/answer.txt, line: 7, code: PL403, reason: "quoted user text"}
+    out_of_scope: []
+""")
+
+
+@pytest.fixture
+def split_labels(tmp_path):
+    path = tmp_path / "acme+agent.yaml"
+    path.write_text(SPLIT_LABELS)
+    return score.load_labels(path)
+
+
+def test_label_kinds_come_from_via_and_the_template_path(split_labels):
+    kinds = {(lab.path, lab.line, lab.code): lab.kind for lab in split_labels.callsites + split_labels.findings}
+    assert kinds[("app/llm.py", 20, score.CALLSITES)] == score.DIRECT
+    assert kinds[("app/agent.py", 40, score.CALLSITES)] == score.WRAPPER
+    assert kinds[("app/agent.py", 60, "PL301")] == score.WRAPPER
+    assert kinds[("prompts/system.j2", 1, "PL101")] == score.TEMPLATE
+    assert kinds[("app/llm.py", 20, "PL201")] == score.DIRECT
+
+
+def test_recall_and_precision_split_by_direct_wrapper_and_template(split_labels):
+    inventory = {"call_sites": [
+        site("app/llm.py", 20),                                   # direct TP
+        {"path": "app/agent.py", "line": 41, "callee": "chat", "via": "wrapper"},   # wrapper TP (in range)
+        {"path": "app/other.py", "line": 5, "callee": "chat", "wrapper": "chat"},   # unlabelled wrapper row: FP
+        site("app/other.py", 9),                                  # unlabelled direct row: FP
+        site("app/vendored/x.py", 3),                             # outside the scope: not counted
+        site("tests/test_x.py", 3),                               # outside the include list: not counted
+    ]}
+    check = {"findings": [
+        finding("app/llm.py", 20, "PL201"),        # direct TP
+        finding("app/agent.py", 60, "PL301"),      # wrapper TP
+        finding("app/agent.py", 40, "PL201"),      # unlabelled, on a wrapper-site line -> wrapper FP
+        finding("app/context.py", 9, "PL101"),     # matches the template label through `also`
+        finding("prompts/answer.txt", 7, "PL403"),  # rejected template FP
+        finding("prompts/other.md", 2, "PL104"),   # unlabelled template FP
+    ]}
+    scores = score.score_repo(split_labels, inventory, check)
+    sites = score.by_kind(scores[score.CALLSITES])
+    assert score.counts(sites[score.DIRECT]) == (1, 1, 0)
+    assert score.counts(sites[score.WRAPPER]) == (1, 1, 1)     # line 60 caller missed
+    pl301 = score.by_kind(scores["PL301"])
+    assert score.counts(pl301[score.WRAPPER]) == (1, 0, 1)
+    assert score.counts(pl301[score.DIRECT]) == (0, 0, 0)
+    assert score.counts(score.by_kind(scores["PL201"])[score.WRAPPER]) == (0, 1, 0)
+    assert score.counts(score.by_kind(scores["PL201"])[score.DIRECT]) == (1, 0, 0)
+    pl101 = score.by_kind(scores["PL101"])
+    assert score.counts(pl101[score.TEMPLATE]) == (1, 0, 0)
+    assert score.counts(score.by_kind(scores["PL104"])[score.TEMPLATE]) == (0, 1, 1)
+    assert scores["PL403"].fp[0][1].reason == "quoted user text"
+
+    md = score.markdown_report([(split_labels, scores)])
+    assert "| rule | kind | labelled (true) | reported | TP | FP | FN | precision | recall |" in md
+    assert "| call sites | wrapper | 2 | 2 | 1 | 1 | 1 | 50.0 % | 50.0 % |" in md
+    assert "| PL301 | wrapper | 2 | 1 | 1 | 0 | 1 | 100.0 % | 50.0 % |" in md
+    assert "| PL101 | template | 1 | 1 | 1 | 0 | 0 | 100.0 % | 100.0 % |" in md
+    text = score.text_report([(split_labels, scores)])
+    assert "by site kind (direct SDK calls, wrapper sites, template files):" in text
+    assert "MISS acme/agent app/agent.py:40 PL301 [wrapper]  (caller passes no cap)" in text
+    assert "FP   acme/agent prompts/other.md:2 PL104 [template]  (unlabelled)" in text
+
+
+def test_old_labels_print_no_kind_section(labels):
+    inventory = {"call_sites": [site("app/llm.py", 10), site("app/llm.py", 30)]}
+    check = {"findings": [finding("app/llm.py", 10, "PL301")]}
+    scores = score.score_repo(labels, inventory, check)
+    assert "by site kind" not in score.text_report([(labels, scores)])
+    assert "| rule | kind |" not in score.markdown_report([(labels, scores)])
+
+
+def test_an_exact_also_position_beats_a_range(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(textwrap.dedent("""\
+        repo: a/b
+        commit: c
+        findings:
+          - {path: m.py, line: 1, end_line: 50, code: PL101, reason: wide range}
+          - {path: t.j2, line: 2, code: PL101, also: [{path: m.py, line: 30}], reason: template, or its filler}
+    """))
+    labels = score.load_labels(path)
+    s = score.match([score.Reported("m.py", 30, "PL101", "")], labels.findings, [], [])
+    assert [lab.path for _, lab in s.tp] == ["t.j2"]
+    assert [lab.path for lab in s.fn] == ["m.py"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("repo: a/b\ncommit: c\ncallsites: [{path: m.py, line: 3, via: '', reason: r}]\n", "names the wrapper"),
+    ("repo: a/b\ncommit: c\nfindings: [{path: m.py, line: 3, code: PL101, also: {path: x}, reason: r}]\n",
+     "must be a list"),
+    ("repo: a/b\ncommit: c\nfindings: [{path: m.py, line: 3, code: PL101, also: [{path: x.py}], reason: r}]\n",
+     "missing .line."),
+    ("repo: a/b\ncommit: c\nscope: {include: app/}\n", "scope"),
+    ("repo: a/b\ncommit: c\nscope: {only: [app/]}\n", "scope"),
+    ("repo: a/b\ncommit: c\nscope: {include: [app/]}\ncallsites: [{path: lib/m.py, line: 3, reason: r}]\n",
+     "outside the file's own .scope."),
+])
+def test_bad_kind_and_scope_labels_are_reported(tmp_path, body, message):
+    path = tmp_path / "x.yaml"
+    path.write_text(body)
+    with pytest.raises(score.LabelError, match=message):
+        score.load_labels(path)
+
+
+def test_an_extracted_tree_is_scored_only_with_trust_checkout(tmp_path, capsys):
+    checkout = tmp_path / "repos" / "acme+app"
+    (checkout / "app").mkdir(parents=True)
+    (checkout / "app" / "llm.py").write_text("from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+                                             "def ask(q):\n    return client.chat.completions.create(\n"
+                                             "        model='gpt-4o', messages=[{'role': 'user', 'content': q}])\n")
+    labels_dir = tmp_path / "labels"
+    labels_dir.mkdir()
+    (labels_dir / "acme+app.yaml").write_text(textwrap.dedent("""\
+        repo: acme/app
+        commit: 0123456789abcdef0123456789abcdef01234567
+        callsites:
+          - {path: app/llm.py, line: 7, end_line: 8, reason: create in ask}
+    """))
+    exe = str(Path(sys.executable).parent / "promptlint")
+    argv = ["--repos-dir", str(tmp_path / "repos"), "--labels-dir", str(labels_dir), "--promptlint", exe]
+    assert score.main(argv) == 2
+    assert "skipping acme/app" in capsys.readouterr().err
+    assert score.main(argv + ["--trust-checkout"]) == 0
+    captured = capsys.readouterr()
+    assert "trusting that it holds 0123456789ab" in captured.err
+    assert "call sites TP 1 FP 0 FN 0" in captured.out
+
+
+def test_a_tree_inside_another_repository_has_no_head_of_its_own(tmp_path):
+    outer = tmp_path / "outer"
+    (outer / "inner").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(outer)], check=True)
+    git = ["git", "-C", str(outer), "-c", "user.name=t", "-c", "user.email=t@t"]
+    (outer / "f").write_text("x")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    assert score.head_commit(outer) is not None
+    assert score.head_commit(outer / "inner") is None
