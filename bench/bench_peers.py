@@ -9,7 +9,9 @@ Set-up (once, or again with --reinstall): one venv per tool under --work-dir
 promptlint from this checkout (editable) and ruff; llmdoctor, cachedrift,
 agentguard-lint, llm-promptlint (its command is also called `promptlint`, hence
 the separate venvs) and aiproof (a Python function only, driven by
-bench/aiproof_driver.py over the files promptlint checks).
+bench/aiproof_driver.py over the files promptlint checks); tokentoll, pcdlint,
+overllm and tokenlint (published since); erabot only with --tools (offline it
+cannot load its Python grammar, see TOOLS).
 
 Repositories: bench/repos.txt lists `owner/name commit`; the person running the
 benchmark clones them into DIR/<owner>+<name> and checks out that commit. A
@@ -84,8 +86,17 @@ TOOLS = {
     "agentguard-lint": Tool("agentguard-lint", "agentguard-lint", ["agentguard-lint"], "agentguard-lint", (0, 1)),
     "llm-promptlint": Tool("llm-promptlint", "llm-promptlint", ["llm-promptlint"], "llm-promptlint", (0, 1)),
     "aiproof": Tool("aiproof", "aiproof", ["aiproof"], "aiproof", (0,)),
+    # Peers published since the first bench (issue 13).
+    "tokentoll": Tool("tokentoll", "tokentoll", ["tokentoll"], "tokentoll", (0,)),
+    "pcdlint": Tool("pcdlint", "pcdlint", ["pcdlint"], "pcdlint", (0, 1, 2)),   # 2 = some path not analysable
+    "overllm": Tool("overllm", "overllm", ["overllm"], "overllm", (0,)),        # run with --exit-zero
+    "tokenlint": Tool("tokenlint", "tokenlint", ["tokenlint"], "tokenlint", (0,)),  # run with --fail-on never
+    # erabot parses with tree-sitter-language-pack >= 1.0, which downloads its grammars at run time:
+    # offline it loads no Python grammar and reports nothing, so it is not run unless asked (--tools).
+    "erabot": Tool("erabot", "erabot", ["erabot"], "erabot", (0,)),
 }
-PEERS = ["llmdoctor", "cachedrift", "agentguard-lint", "llm-promptlint", "aiproof"]
+PEERS = ["llmdoctor", "cachedrift", "agentguard-lint", "llm-promptlint", "aiproof",
+         "tokentoll", "pcdlint", "overllm", "tokenlint"]
 
 
 class Envs:
@@ -177,6 +188,33 @@ def parse_aiproof(out: str):
     return data["files"], data["findings"]
 
 
+def parse_tokentoll(out: str):
+    return None, len(json.loads(out)["calls"])   # call sites it prices; it has no rules
+
+
+def parse_pcdlint(out: str):
+    return None, len(json.loads(out))
+
+
+def parse_overllm(out: str):
+    return None, len(json.loads(out))
+
+
+def parse_tokenlint(out: str):
+    if "No cost anti-patterns found" in out:
+        return None, 0
+    match = re.search(r"(\d+) fail\s+(\d+) warn\s+(\d+) info", out)   # no JSON output: its summary line
+    return None, sum(int(n) for n in match.groups()) if match else None
+
+
+def parse_erabot(out: str):
+    if "No LLM API calls detected" in out:
+        return None, 0
+    data = json.loads(out)
+    sites = data.get("call_sites", data.get("sites", [])) if isinstance(data, dict) else data
+    return None, len(sites)
+
+
 def parse_ruff(out: str):
     return None, sum(row["count"] for row in json.loads(out or "[]"))
 
@@ -198,6 +236,15 @@ def commands(envs: Envs, file_list: Path, cache_dir: str) -> list[Command]:
                 parse_llm_promptlint),
         Command("aiproof", "aiproof",
                 [envs.bin("aiproof", "python"), str(HERE / "aiproof_driver.py"), str(file_list)], parse_aiproof),
+        Command("tokentoll", "tokentoll", [envs.bin("tokentoll", "tokentoll"), "scan", "--format", "json", "."],
+                parse_tokentoll),
+        Command("pcdlint", "pcdlint", [envs.bin("pcdlint", "pcdlint"), "--format", "json", "."], parse_pcdlint),
+        Command("overllm", "overllm",
+                [envs.bin("overllm", "overllm"), "--format", "json", "--all", "--exit-zero", "--no-color", "."],
+                parse_overllm),
+        Command("tokenlint", "tokenlint", [envs.bin("tokenlint", "tokenlint"), "--fail-on", "never", "."],
+                parse_tokenlint),
+        Command("erabot", "erabot", [envs.bin("erabot", "erabot"), "estimate", "--json", "."], parse_erabot),
         Command("ruff ALL", "ruff",
                 [envs.bin("ruff", "ruff"), "check", "--select", "ALL", "--no-cache", "--isolated",
                  "--statistics", "--output-format", "json", "."], parse_ruff),
