@@ -359,3 +359,26 @@ def test_a_tree_inside_another_repository_has_no_head_of_its_own(tmp_path):
     subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
     assert score.head_commit(outer) is not None
     assert score.head_commit(outer / "inner") is None
+
+
+_pspec = importlib.util.spec_from_file_location("accuracy_peers", ROOT / "bench" / "accuracy" / "peers.py")
+peers = importlib.util.module_from_spec(_pspec)
+sys.modules["accuracy_peers"] = peers
+_pspec.loader.exec_module(peers)
+
+
+def test_peer_items_are_sorted_into_columns_by_position_and_meaning(split_labels):
+    items = [
+        peers.PeerItem("app/agent.py", 41, "R002"),       # on a wrapper site and on its true PL301: true
+        peers.PeerItem("./app/agent.py", 60, "R001"),     # on a site and a true PL301, rule means PL502: other rule
+        peers.PeerItem("prompts/answer.txt", 7, "R002"),  # on a rejected PL403 position
+        peers.PeerItem("app/llm.py", 20, "R005"),         # on a site and a true PL201; R005 maps to nothing
+        peers.PeerItem("app/other.py", 3, "R002"),        # nothing labelled there
+        peers.PeerItem("app/vendored/x.py", 1, "R002"),   # outside the scope: not counted
+    ]
+    t = peers.tally("tokenlint", split_labels, items)
+    assert (t.reported, t.sites, t.true, t.other_rule, t.rejected, t.other) == (5, 3, 1, 2, 1, 1)
+    assert t.matched == ["app/agent.py:41 R002 = PL301"]
+    sites = peers.tally("tokentoll", split_labels, [peers.PeerItem("app/agent.py", 60, "call"),
+                                                     peers.PeerItem("app/other.py", 9, "call")])
+    assert (sites.reported, sites.sites, sites.other, sites.true) == (2, 1, 1, 0)
