@@ -180,21 +180,31 @@ Names = List(Str)
 PART = Record(required={"key": Str, "role": Str}, optional={"pos": Int})
 SHAPE = Record(optional={
     "model": Names, "parts": List(PART), "cap": Names, "cap_required": Bool, "default_cap": Int,
-    "billed": Bool, "ctor_cap": Names, "ctor_model": Names})
+    "billed": Bool, "ctor_cap": Names, "ctor_model": Names, "model_pos": Int, "positional": Table(Str, key=Int),
+    "agent": Record(required={"key": Str, "pos": Int}), "cap_set_elsewhere": Bool, "tag_hint": Str})
 METHOD = Either(Str, Record(required={"returns": Str}))
 MODEL_CLASS = Record(required={"provider": Str, "kind": Str, "model": Names}, optional={
-    "cap": Names, "cap_at_call": Bool, "default_cap": Int, "model_pos": Int, "system": Str})
+    "cap": Names, "cap_at_call": Bool, "default_cap": Int, "model_pos": Int, "system": Either(Str, Names),
+    "billed": Bool, "model_prefix": Table(Str), "model_object": Str, "sends_cap": Bool})
+CHAIN_SHAPE = Record(required={"chain": Str, "provider": Str, "shape": Str, "requires": Names},
+                     optional={"any_of": Names})
+ENDPOINT = Record(required={"pattern": Regex, "api": Str, "provider": Str, "shape": Str})
 
 SCHEMAS: dict[str, Schema] = {
     "sdks.yaml": Record(
         required={"prefilter": Record(required={"packages": List(Regex), "chains": Names},
-                                      optional={"import_only": Names}),
+                                      optional={"import_only": Names, "names_by_import": Table(Names)}),
                   "clients": Table(Str), "methods": Table(Table(METHOD)), "shapes": Table(SHAPE)},
         optional={"version": Int, "transparent_links": Names, "passthrough_calls": Names,
                   "passthrough_methods": Names,
                   "service_clients": Record(required={"methods": Names, "services": Table(Str)}),
                   "functions": Table(List(Str)), "model_classes": Table(MODEL_CLASS), "derived_methods": Names,
-                  "call_methods": Table(Table(METHOD)), "kind_providers": Table(Str)}),
+                  "call_methods": Table(Table(METHOD)), "kind_providers": Table(Str),
+                  "chain_shapes": List(CHAIN_SHAPE), "model_object_providers": Table(Str),
+                  "http": Record(required={"endpoints": List(ENDPOINT)}, optional={"tag_hint": Str})}),
+    "hosts.yaml": Record(required={"hosts": List(Record(required={"host": Str},
+                                                        optional={"provider": Str, "local": Bool}))},
+                         optional={"version": Int}),
     "providers.yaml": Record(required={"providers": Table(Record(optional={
         "prices": Str, "task_tag": Str}))}, optional={"version": Int, "task_tag_default": Str,
                                                       "task_tag_by_shape": Table(Str)}),
@@ -314,6 +324,14 @@ def check_sdks(sdk: dict) -> None:
             if part["role"] not in ROLES:
                 raise Problem(join(join(join(join("shapes", name), "parts"), i), "role"),
                               f"'{part['role']}' is not a prompt role{suggest(part['role'], ROLES)}")
+    for i, entry in enumerate(sdk.get("chain_shapes", [])):
+        if entry["shape"] not in shapes:
+            raise Problem(join(join("chain_shapes", i), "shape"),
+                          f"names shape '{entry['shape']}', which is not in 'shapes'{suggest(entry['shape'], shapes)}")
+    for i, entry in enumerate(sdk.get("http", {}).get("endpoints", [])):
+        if entry["shape"] not in shapes:
+            raise Problem(join(join(join("http", "endpoints"), i), "shape"),
+                          f"names shape '{entry['shape']}', which is not in 'shapes'{suggest(entry['shape'], shapes)}")
     kinds = {**sdk["methods"], **call_methods}
     for kind in sdk.get("kind_providers", {}):
         if kind not in kinds:

@@ -144,6 +144,7 @@ class CallSite:
     cap_unknown: bool = False  # the cap would sit in a value the analysis cannot see (`config=cfg`)
     default_cap: int | None = None  # the server default when no cap is sent (small, not unbounded)
     billed: bool = True  # False for local runtimes (Ollama)
+    output: str = "text"  # "image" / "audio": no text output to cap (image models, response_modalities)
     keywords: list[str] = field(default_factory=list)  # keyword names seen (resolved kwargs included)
     in_function: str | None = None  # qualified name of the enclosing function
     via: str | None = None  # how it was reached: "bound-method", "retry-helper", "wrapper"

@@ -12,7 +12,9 @@ notebook file itself with `Notebook.file_position` (SARIF, GitHub annotations).
 - Cells are numbered from 1 over every cell of the notebook, markdown and raw
   ones included (ruff's numbering: the n-th cell as you scroll).
 - Skipped: markdown and raw cells, cells whose VS Code language is not Python,
-  every cell of a notebook whose kernel language is not Python, and cells
+  every cell of a notebook whose kernel language is not Python (a superset such
+  as Coconut is read as Python where its cells parse, the others are left out
+  without a PL000), and cells
   starting with a cell magic whose body is not Python (`%%bash`, `%%sql`, ...);
   `%%time`, `%%timeit`, `%%capture`, `%%debug`, `%%prun`, `%%python` keep their
   body (ruff's list).
@@ -83,6 +85,9 @@ class Notebook:
     # (line in `source`, column, message) for cells left out because they do not parse
     problems: list[tuple[int, int, str]] = field(default_factory=list)
     python: bool = True  # False: the kernel's language is not Python (nothing is analysed)
+    # The kernel's language extends Python (Coconut): cells that parse as Python are
+    # analysed, the others are that language's own syntax, left out without a PL000.
+    superset: bool = False
     _starts: list[int] = field(default_factory=list)
     _located: list | None = None  # the cells' JSON strings with their offsets in `raw`
 
@@ -176,7 +181,9 @@ def parse(data: bytes | str, analyse: bool = True) -> Notebook:
     except RecursionError:
         raise NotebookError("invalid JSON: nested too deeply") from None
     cells = _cells(doc)
-    notebook = Notebook(raw=raw, python=_is_python(doc))
+    language = _language(doc)
+    notebook = Notebook(raw=raw, python=language in PYTHON_LANGUAGES | PYTHON_SUPERSETS,
+                        superset=language in PYTHON_SUPERSETS)
     if not notebook.python:
         return notebook
     out: list[str] = []
@@ -195,7 +202,8 @@ def parse(data: bytes | str, analyse: bool = True) -> Notebook:
         error = _syntax_error("\n".join(code) + "\n") if analyse else None
         if error is not None:
             line, column, message = error
-            notebook.problems.append((start + line - 1, column, f"cannot parse: {message}"))
+            if not notebook.superset:
+                notebook.problems.append((start + line - 1, column, f"cannot parse: {message}"))
             code = [""] * len(code)
         starts = [m.end() for m in _NEWLINE.finditer(text)]
         notebook.cells.append(Cell(number, start, text, [0, *starts][:len(lines)]))
@@ -250,15 +258,21 @@ def _kind(value) -> str:
         type(value), "number")
 
 
-def _is_python(doc: dict) -> bool:
+# Kernel languages read as Python; supersets are read where their cells parse as Python.
+PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3"})
+PYTHON_SUPERSETS = frozenset({"coconut"})
+
+
+def _language(doc: dict) -> str:
+    """The kernel's language, lower case; "python" when the notebook does not say."""
     meta = doc.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     for outer, key in (("kernelspec", "language"), ("language_info", "name")):
         value = meta.get(outer, {}).get(key) if isinstance(meta.get(outer), dict) else None
         if isinstance(value, str) and value:
-            return value.lower() == "python"
+            return value.lower()
     language = doc.get("language")  # nbformat 3 worksheets carry it per cell; some tools at the top
-    return not isinstance(language, str) or language.lower() == "python"
+    return language.lower() if isinstance(language, str) and language else "python"
 
 
 def _is_python_cell(cell: dict) -> bool:
@@ -267,7 +281,7 @@ def _is_python_cell(cell: dict) -> bool:
     meta = cell.get("metadata")
     vscode = meta.get("vscode") if isinstance(meta, dict) else None
     language = vscode.get("languageId") if isinstance(vscode, dict) else cell.get("language")
-    return not isinstance(language, str) or language.lower() == "python"
+    return not isinstance(language, str) or language.lower() in PYTHON_LANGUAGES | PYTHON_SUPERSETS
 
 
 # ---------------------------------------------------------------- IPython syntax

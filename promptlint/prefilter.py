@@ -95,10 +95,11 @@ def check_hints(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]
 
 @cache
 def names_by_import(codes: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    """Call names that selected checks need only in modules importing certain libraries."""
-    from promptlint.analysis.catalog import NAMES_BY_IMPORT
+    """Call names that selected checks, and the SDK catalog (`post`, `run`), need only in
+    modules importing certain libraries."""
+    from promptlint.analysis.catalog import NAMES_BY_IMPORT, sdk_names_by_import
 
-    found: dict[str, frozenset[str]] = {}
+    found: dict[str, frozenset[str]] = dict(sdk_names_by_import())
     for code in codes:
         if code in NAMES_BY_IMPORT:
             for name, modules in NAMES_BY_IMPORT[code]().items():

@@ -14,7 +14,7 @@ from functools import cache
 
 import libcst as cst
 
-from promptlint.analysis.catalog import candidate_names, sdk_data
+from promptlint.analysis.catalog import candidate_names, sdk_data, sdk_names_by_import
 from promptlint.analysis.context import ConstructorSite
 from promptlint.analysis.evaluator import EvalContext, Evaluator
 from promptlint.analysis.index import CallInfo, ModuleIndex, dotted
@@ -34,6 +34,9 @@ class Match:
     via: str | None = None
     wrapper: Wrapper | None = None
     callee_node: cst.CSTNode | None = None  # the SDK method when handed to a helper
+    body: Map | None = None  # raw HTTP: the JSON body, read in place of the arguments
+    model: str | None = None  # raw HTTP: the model named in the URL
+    billed: bool | None = None  # None: the shape's; False: a server on this machine (hosts.yaml)
 
 
 # -- matching ----------------------------------------------------------------
@@ -54,7 +57,9 @@ class CallSiteFinder:
 
     def run(self) -> tuple[list[CallSite], list[ConstructorSite]]:
         sites, ctors = [], []
-        names = candidate_names(tuple(self.wrappers))
+        imported = {qual.split(".")[0] for qual in self.index.imports.values()}
+        names = candidate_names(tuple(self.wrappers)) | {
+            name for name, modules in sdk_names_by_import().items() if modules & imported}
         aliases = self._aliases(names)
         for info in self.index.calls:
             if not self._may_match(info.node, names, aliases):
@@ -100,6 +105,8 @@ class CallSiteFinder:
     def match(self, node: cst.Call, ctx) -> Match | None:
         callee = self.evaluator.evaluate(node.func, ctx)
         found = self._match_callee(callee, list(node.args))
+        if found is not None and found.shape == "http-post":
+            return self._http_endpoint(found, ctx)
         if found is not None:
             return found
         wrapper = self._wrapper(node, callee)
@@ -143,6 +150,28 @@ class CallSiteFinder:
             return Match(provider, api, shape, None, args)
         return None
 
+    def _http_endpoint(self, found: Match, ctx) -> Match | None:
+        """A POST to a provider endpoint (sdks.yaml `http`), with its JSON body; None for any other URL."""
+        url_arg = next((a.value for a in found.args if a.keyword is not None and a.keyword.value == "url"), None)
+        if url_arg is None:
+            url_arg = next((a.value for a in found.args if a.keyword is None and not a.star), None)
+        body_arg = next((a.value for a in found.args if a.keyword is not None and a.keyword.value == "json"), None)
+        if url_arg is None:
+            return None
+        url = url_text(self.evaluator.evaluate(url_arg, ctx))
+        if url is None:
+            return None
+        endpoint, model = http_endpoint(url)
+        if endpoint is None:
+            return None
+        body = self.evaluator.evaluate(body_arg, ctx) if body_arg is not None else None
+        if not isinstance(body, Map):
+            body = Map({}, opaque=True)
+        host = host_facts(url)
+        provider = host.get("provider") or endpoint["provider"]
+        return Match(provider, endpoint["api"], endpoint["shape"], None, found.args, "http",
+                     body=body, model=model, billed=False if host.get("local") else None)
+
     def _wrapper(self, node: cst.Call, callee: Val) -> Wrapper | None:
         if not self.wrappers:
             return None
@@ -160,23 +189,21 @@ class CallSiteFinder:
         return None
 
     def _match_chain_shape(self, node: cst.Call, callee: Val, ctx) -> Match | None:
-        """An untyped client (a parameter, an attribute of an unknown object):
-        accept only chains that no other library uses, with matching keywords."""
+        """An untyped client (a parameter, an attribute of an unknown object, a dict
+        lookup): accept only the chains of `chain_shapes` that no other library uses,
+        with their keywords present."""
         if isinstance(callee, (Client, Ref)):
             return None
-        written = dotted(node.func)
-        if not written.endswith(CHAIN_SHAPES):
+        links = written_links(node.func)
+        entry = chain_shape_for(tuple(links))
+        if entry is None:
             return None
         keywords = set(self.kwargs(list(node.args), ctx).values)
-        if written.endswith(".chat.completions.create") and "messages" in keywords:
-            return Match("openai", "chat.completions.create", "openai-chat", None, list(node.args), "chain-shape")
-        if written.endswith(".responses.create") and "model" in keywords and ("input" in keywords or "instructions" in keywords):
-            return Match("openai", "responses.create", "openai-responses", None, list(node.args), "chain-shape")
-        if written.endswith(".messages.create") and {"model", "max_tokens", "messages"} <= keywords:
-            return Match("anthropic", "messages.create", "anthropic-messages", None, list(node.args), "chain-shape")
-        if written.endswith(".models.generate_content") and {"model", "contents"} <= keywords:
-            return Match("google-genai", "models.generate_content", "genai", None, list(node.args), "chain-shape")
-        return None
+        if not set(entry.get("requires", ())) <= keywords:
+            return None
+        if entry.get("any_of") and not keywords & set(entry["any_of"]):
+            return None
+        return Match(entry["provider"], entry["chain"], entry["shape"], None, list(node.args), "chain-shape")
 
     def _constructor(self, info: CallInfo, ctx) -> ConstructorSite | None:
         callee = self.evaluator.evaluate(info.node.func, ctx)
@@ -195,8 +222,23 @@ class CallSiteFinder:
             cap_kw = f"(default {entry['default_cap']})"
         if entry.get("cap_at_call"):
             cap_kw = cap_kw or "(checked at the call)"
+        provider = model_object_provider(entry, kwargs.values) or entry["provider"]
+        if provider == "ollama":
+            cap_kw = cap_kw or "(local runtime, not billed)"
+        for key in BASE_URL_KEYS:
+            url = url_text(kwargs.values[key]) if key in kwargs.values else None
+            if url is not None:
+                host = host_facts(url)
+                provider = host.get("provider") or provider
+                if host.get("local"):
+                    cap_kw = cap_kw or "(local server, not billed)"
+                break
+        if entry.get("billed") is False:
+            cap_kw = cap_kw or "(local runtime, not billed)"
+        if output_kind(model, kwargs.values) != "text":
+            cap_kw = cap_kw or "(not a text model)"
         return ConstructorSite(self.path, self.evaluator.span(info.node.func), self.evaluator.span(info.node),
-                               self.evaluator.code(info.node.func), entry["provider"], model, cap_kw,
+                               self.evaluator.code(info.node.func), provider, model, cap_kw,
                                kwargs.opaque, info.func.qualname if info.func else None, node=info.node)
 
     # -- reading arguments -------------------------------------------------
@@ -229,8 +271,9 @@ class CallSiteFinder:
 
     def _model(self, kwargs: "Kwargs", keys, args, model_pos, ctx) -> str | None:
         for key in keys:
-            if key in kwargs.values:
-                return single_text(kwargs.values[key])
+            val = dig(kwargs.values, key)
+            if val is not None:
+                return single_text(val)
         if model_pos is not None:
             positional = [a for a in args if a.keyword is None and not a.star]
             if len(positional) > model_pos:
@@ -243,14 +286,24 @@ class CallSiteFinder:
             return self._build_wrapper(info, m, ctx)
         shape = self.shapes[m.shape]
         positional = {p["pos"]: p["key"] for p in shape.get("parts", []) if "pos" in p}
-        kwargs = self.kwargs(m.args, ctx, positional)
+        positional.update(shape.get("positional", {}))  # other arguments passed by position
+        if "agent" in shape:
+            positional[shape["agent"]["pos"]] = shape["agent"]["key"]
+        if m.body is not None:  # raw HTTP: the JSON body is the request
+            kwargs = Kwargs(dict(m.body.items), dict(m.body.spans), m.body.opaque)
+        else:
+            kwargs = self.kwargs(m.args, ctx, positional)
+        if "agent" in shape and m.client is None:  # Runner.run(agent, ...): the agent's constructor
+            agent = kwargs.values.get(shape["agent"]["key"])
+            if isinstance(agent, Client) and agent.ctor is not None:
+                m.client = agent
         callee_node = m.callee_node or node.func
         site = CallSite(
             path=self.path, span=self.evaluator.span(callee_node), call_span=self.evaluator.span(node),
             callee=self.evaluator.code(callee_node).strip(), provider=m.provider, api=m.api, shape=m.shape,
             in_function=info.func.qualname if info.func else None, via=m.via,
             cap_required=bool(shape.get("cap_required")), default_cap=shape.get("default_cap"),
-            billed=shape.get("billed", True), kwargs_opaque=kwargs.opaque,
+            billed=shape.get("billed", True) if m.billed is None else m.billed, kwargs_opaque=kwargs.opaque,
             keywords=sorted(kwargs.values),
         )
         ctor_kwargs = None
@@ -259,21 +312,30 @@ class CallSiteFinder:
             ctor_ctx = m.client.ctor_ctx or ctx
             ctor_kwargs = self.kwargs(list(m.client.ctor.args), ctor_ctx)
             entry = self.model_classes.get(m.client.cls)
+        if entry is not None and entry.get("billed") is False:
+            site.billed = False
+        prefixes = (entry or {}).get("model_prefix")
         # model
-        site.model = self._model(kwargs, shape.get("model", []), m.args, None, ctx)
+        site.model = m.model or self._model(kwargs, shape.get("model", []), m.args, shape.get("model_pos"), ctx)
         if site.model is None and ctor_kwargs is not None:
             keys = (entry or {}).get("model", shape.get("ctor_model", ["model"]))
             site.model = self._model(ctor_kwargs, keys, list(m.client.ctor.args), (entry or {}).get("model_pos"),
                                      m.client.ctor_ctx or ctx)
+        if prefixes and site.model and ":" in site.model:  # pydantic-ai: "openai:gpt-4o"
+            prefix, _, name = site.model.partition(":")
+            if prefix in prefixes:
+                site.provider, site.model = prefixes[prefix], name
         for key in shape.get("model", []):
             if key in kwargs.spans:
                 site.model_span = kwargs.spans[key]
                 break
         # prompt parts, in provider order
         if entry is not None and entry.get("system") and ctor_kwargs is not None:
-            sys_val = ctor_kwargs.values.get(entry["system"])
-            if sys_val is not None:
-                site.parts.append(content_parts("system", sys_val))
+            keys = entry["system"] if isinstance(entry["system"], list) else [entry["system"]]
+            for key in keys:
+                sys_val = ctor_kwargs.values.get(key)
+                if sys_val is not None:
+                    site.parts.append(content_parts("system", sys_val))
         if m.client is not None and m.client.prompt is not None:
             site.parts += message_parts(m.client.prompt, template=True)
         else:
@@ -299,7 +361,31 @@ class CallSiteFinder:
                 site.cap_unknown = site.cap_unknown or ctor_kwargs.opaque
         if m.client is not None and m.client.kind in ("langchain", "llamaindex") and m.client.ctor is None:
             site.cap_unknown = True  # the model object came from somewhere we cannot see
+        if shape.get("cap_set_elsewhere") and site.cap_keyword is None:
+            site.cap_unknown = True  # an omitted cap is decided where the analysis cannot see
+        if ctor_kwargs is not None:
+            self._served_by(site, ctor_kwargs)
+            served = model_object_provider(entry, ctor_kwargs.values)
+            if served is not None:
+                site.provider = served
+                site.billed = site.billed and served != "ollama"
+        site.output = output_kind(site.model, kwargs.values)
         return site
+
+    def _served_by(self, site: CallSite, ctor_kwargs: "Kwargs") -> None:
+        """An OpenAI-compatible client pointed at another provider (`base_url=`): the
+        provider, and its prices, are the host's; a server on this machine is not billed."""
+        for key in BASE_URL_KEYS:
+            val = ctor_kwargs.values.get(key)
+            url = url_text(val) if val is not None else None
+            if url is None:
+                continue
+            host = host_facts(url)
+            if host.get("provider"):
+                site.provider = host["provider"]
+            if host.get("local"):
+                site.billed = False
+            return
 
     def _read_cap(self, site: CallSite, kwargs: "Kwargs", keys) -> None:
         for key in keys:
@@ -343,7 +429,122 @@ class CallSiteFinder:
 
 NON_GENERATING = re.compile(r"embed|rerank", re.IGNORECASE)
 GENERIC_ENDPOINTS = ("invoke_model", "invoke_model_with_response_stream")  # any model, any task
-CHAIN_SHAPES = (".chat.completions.create", ".responses.create", ".messages.create", ".models.generate_content")
+
+
+def written_links(func: cst.BaseExpression) -> list[str]:
+    """The attribute names written at the end of a callee, whatever the receiver
+    (`clients[key].beta.messages.stream` gives [beta, messages, stream]), without
+    the links that keep the client (`with_raw_response`, `aio`)."""
+    transparent = set(sdk_data()["transparent_links"])
+    links: list[str] = []
+    node = func
+    while isinstance(node, cst.Attribute):
+        if node.attr.value not in transparent:
+            links.append(node.attr.value)
+        node = node.value
+    return links[::-1]
+
+
+@cache
+def _chain_shapes() -> dict[tuple[str, ...], dict]:
+    return {tuple(e["chain"].split(".")): e for e in sdk_data()["chain_shapes"]}
+
+
+@cache
+def chain_shape_for(links: tuple[str, ...]) -> dict | None:
+    """The longest catalog chain the written links end with, if any."""
+    table = _chain_shapes()
+    for start in range(len(links)):
+        entry = table.get(links[start:])
+        if entry is not None:
+            return entry
+    return None
+
+
+# Constructor keywords that point an OpenAI-compatible client at a server.
+BASE_URL_KEYS = ("base_url", "api_base", "openai_api_base", "azure_endpoint", "endpoint", "host")
+# What a model produces when it is not text (no text output to run away: not a PL301 case).
+NON_TEXT_MODELS = re.compile(r"dall-e|gpt-image|imagen|[-/_]image(?![a-z])|image-(preview|generation)|"
+                             r"tts|whisper|transcribe|-audio(?![a-z])|embed|rerank|veo-|sora|"
+                             r"stable-diffusion|sdxl|flux", re.IGNORECASE)
+
+
+def model_object_provider(entry: dict | None, values: dict[str, Val]) -> str | None:
+    """The provider named by the class of a model object (`Agent(model=OpenAIChat(...))`)."""
+    key = (entry or {}).get("model_object")
+    held = values.get(key) if key else None
+    if isinstance(held, Map) and held.obj:
+        return sdk_data().get("model_object_providers", {}).get(held.obj)
+    return None
+
+
+def output_kind(model: str | None, values: dict[str, Val]) -> str:
+    """"text", or what the request produces instead: an image model, or a Gemini request
+    whose response modalities are images or audio only (`response_modalities=["IMAGE"]`)."""
+    modalities = None
+    for key in ("config.response_modalities", "generation_config.response_modalities",
+                "generationConfig.responseModalities", "response_modalities"):
+        modalities = dig(values, key)
+        if modalities is not None:
+            break
+    if isinstance(modalities, Seq) and modalities.items:
+        kinds = {(static_text(v) or "").upper() for v in modalities.items}
+        if "" not in kinds and "TEXT" not in kinds:
+            return "image" if "IMAGE" in kinds else "audio"
+    if model and NON_TEXT_MODELS.search(model):
+        return "image"
+    return "text"
+
+
+def url_text(val: Val) -> str | None:
+    """A URL's text with per-request parts as `*` (`f"{BASE}/v1/messages"` gives
+    `*/v1/messages`); None when nothing of it is known."""
+    if isinstance(val, Alt):
+        for option in val.options:
+            text = url_text(option)
+            if text is not None:
+                return text
+        return None
+    if not isinstance(val, Text):
+        return None
+    out = "".join(seg.text if seg.kind == "static" and seg.text is not None else "*" for seg in val.segs)
+    return out if out.strip("*") else None
+
+
+@cache
+def _endpoints() -> list[tuple[re.Pattern, dict]]:
+    return [(re.compile(e["pattern"]), e) for e in sdk_data()["http"]["endpoints"]]
+
+
+def http_endpoint(url: str) -> tuple[dict | None, str | None]:
+    """(catalog endpoint, model named in the URL) for a provider endpoint, else (None, None)."""
+    path = url.split("?", 1)[0].rstrip("/")
+    for pattern, entry in _endpoints():
+        found = pattern.search(path)
+        if found is not None:
+            model = found.groupdict().get("model")
+            return entry, model if model and "*" not in model else None
+    return None, None
+
+
+@cache
+def _hosts() -> list[dict]:
+    from promptlint.ruledocs import load_data
+
+    return load_data("hosts.yaml")["hosts"]
+
+
+def host_facts(url: str) -> dict:
+    """The hosts.yaml entry of a URL's host ({} when the host is not written or not listed)."""
+    found = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/:?*]+)", url)
+    if found is None:
+        return {}
+    host = found.group(1).lower()
+    for entry in _hosts():
+        name = entry["host"]
+        if host == name or (name.startswith(".") and host.endswith(name)):
+            return entry
+    return {}
 
 
 @cache

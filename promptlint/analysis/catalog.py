@@ -78,7 +78,15 @@ def candidate_names(wrappers: tuple[str, ...]) -> frozenset[str]:
             names |= {path.split(".")[-1] for path in entries}
     names |= {q.split(".")[-1] for q in [*sdk["functions"], *sdk["model_classes"]]}
     names |= {w.split(".")[-1] for w in wrappers}
-    return frozenset(names)
+    return frozenset(names - set(sdk.get("prefilter", {}).get("names_by_import", {})))
+
+
+@cache
+def sdk_names_by_import() -> dict[str, frozenset[str]]:
+    """Request-method names too common to count on their own (`post`, `run`, `query`):
+    name -> the packages one of which the module must import for it to be a candidate."""
+    table = sdk_data().get("prefilter", {}).get("names_by_import", {})
+    return {name: frozenset(modules) for name, modules in table.items()}
 
 
 def retrieval_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -31,7 +31,7 @@ from promptlint.analysis.segments import (
     STR_METHODS, concat, dedent, format_fields, is_static, join_text, merge, percent_format, segments, str_method,
 )
 from promptlint.analysis.values import (
-    MISSING, NONE, Alt, Client, Det, Dyn, Factory, LocalFunc, Many, Map, Num, Ref, Seq, Text, Unk, Val, Vol,
+    MISSING, NONE, Alt, Client, Det, Dyn, Factory, Items, LocalFunc, Many, Map, Num, Ref, Seq, Text, Unk, Val, Vol,
     find_unordered, python_value, static_text,
 )
 from promptlint.model import LazySpan, Segment, Span, TemplateSpan
@@ -41,6 +41,9 @@ MAX_STEPS = 200_000
 
 # Calls that run a function given as their first argument (after `None` for run_in_executor).
 RUNNERS = frozenset({"to_thread", "run_in_executor", "submit", "partial", "run_sync"})
+# Annotations whose last argument is the type of every item taken out: `dict[str, Anthropic]`.
+CLIENT_CONTAINERS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "defaultdict", "OrderedDict",
+                               "list", "List", "Sequence", "MutableSequence", "tuple", "Tuple"})
 
 
 @dataclass(slots=True)
@@ -252,14 +255,15 @@ class Evaluator:
         while func is not None:
             events = [e for e in self._by_name(func).get(name, ()) if e.pos < use_pos]
             if events:
-                return self._from_events(events, func, use_path, ctx)
+                return self._annotated(self._from_events(events, func, use_path, ctx), func, name, ctx)
             if name in func.params:
                 return self._param(func, name, node, ctx)
             func, use_pos, use_path = func.parent, END, ()
         limit = ctx.pos if ctx.func is None else END
         events = [e for e in self._by_name(None).get(name, ()) if e.pos < limit]
         if events:
-            val = self._from_events(events, None, ctx.path if ctx.func is None else (), ctx)
+            val = self._annotated(self._from_events(events, None, ctx.path if ctx.func is None else (), ctx),
+                                  None, name, ctx)
             if not (name in self.index.imports and val == NONE):
                 return val
             # `if TYPE_CHECKING: import x / else: x = None` and `except ImportError: x = None`:
@@ -278,6 +282,16 @@ class Evaluator:
 
             return file_of_module(self)
         return Ref("builtins." + name)
+
+    def _annotated(self, val: Val, func: FunctionInfo | None, name: str, ctx: EvalContext) -> Val:
+        """A name declared with a client type (`clients: dict[str, Anthropic] = {}`,
+        `client: OpenAI | None = None`) when its value alone does not show the client."""
+        ann = self.index.annotations.get((id(func.node) if func else 0, name))
+        if ann is None or isinstance(val, (Client, Items)):
+            return val
+        if isinstance(val, Alt) and any(isinstance(o, Client) for o in val.options):
+            return val
+        return self._client_from_annotation(ann, ctx) or val
 
     def _from_events(self, events, func, use_path, ctx) -> Val:
         defs = [i for i, e in enumerate(events) if e.kind in ("assign", "loop", "with")]
@@ -341,6 +355,11 @@ class Evaluator:
             if is_static(it):
                 return Det(event.name)
             return Dyn(event.name, self.span(event.node))
+        if event.kind == "with" and event.node is not None:
+            # `async with httpx.AsyncClient() as http`: a client's context gives the client.
+            val = self.evaluate(event.node, sub)
+            if isinstance(val, Client):
+                return val
         return Dyn(event.name)
 
     def _param(self, func: FunctionInfo, name: str, node, ctx) -> Val:
@@ -443,12 +462,30 @@ class Evaluator:
             return self._callers_memo.get(func.class_name, [])
         return self._callers_memo.get("self." + func.name, [])
 
-    def _client_from_annotation(self, ann, ctx) -> Client | None:
-        if isinstance(ann, cst.Subscript):  # Optional[OpenAI]
-            ann = ann.slice[0].slice.value if isinstance(ann.slice[0].slice, cst.Index) else ann
-        if isinstance(ann, cst.BinaryOperation):  # OpenAI | None
-            return self._client_from_annotation(ann.left, ctx)
-        if isinstance(ann, cst.SimpleString):
+    def _client_from_annotation(self, ann, ctx) -> Client | Items | None:
+        """The client an annotation names: `OpenAI`, `Optional[OpenAI]`, `OpenAI | None`,
+        `Union[None, OpenAI]`, `"OpenAI"`, or a container of clients (`dict[str, Anthropic]`)."""
+        if isinstance(ann, cst.SimpleString):  # a forward reference
+            try:
+                ann = cst.parse_expression(ann.evaluated_value)
+            except Exception:  # noqa: BLE001 - not an expression: no client
+                return None
+        if isinstance(ann, cst.BinaryOperation):  # OpenAI | None, None | OpenAI
+            return self._client_from_annotation(ann.left, ctx) or self._client_from_annotation(ann.right, ctx)
+        if isinstance(ann, cst.Subscript):
+            head = dotted(ann.value).split(".")[-1]
+            inner = [s.slice.value for s in ann.slice if isinstance(s.slice, cst.Index)]
+            if not inner:
+                return None
+            if head in ("Optional", "Union", "Annotated", "Final", "ClassVar"):
+                for option in inner[:1] if head in ("Annotated", "Final", "ClassVar") else inner:
+                    found = self._client_from_annotation(option, ctx)
+                    if found is not None:
+                        return found
+                return None
+            if head in CLIENT_CONTAINERS:
+                item = self._client_from_annotation(inner[-1], ctx)
+                return Items(item) if isinstance(item, Client) else None
             return None
         val = self.evaluate(ann, EvalContext(None, END, ()))
         if isinstance(val, Ref):
@@ -539,6 +576,11 @@ class Evaluator:
                 return found
         if isinstance(base, Map) and base.obj and attr in base.items:
             return base.items[attr]
+        if isinstance(base, Map) and base.obj in self.index.classes and not base.opaque:
+            # `settings = Settings()` then `settings.api_url`: the field's default in the class body
+            declared = self.index.classes[base.obj].attrs.get(attr)
+            if declared is not None:
+                return self.evaluate(declared, EvalContext(None, END, (), None, ctx.depth + 1))
         if isinstance(base, Vol):
             return base
         if isinstance(base, Alt):
@@ -593,9 +635,13 @@ class Evaluator:
             for value, method in cls.self_attrs[attr]:
                 sub = EvalContext(method, self.pos(value), (), None, ctx.depth + 1, self_class)
                 opts.append(self.evaluate(value, sub))
-            clients = [o for o in opts if isinstance(o, Client)]
+            clients = [o for o in opts if isinstance(o, (Client, Items))]
             if clients:  # `self.client = client or OpenAI()`: the client wins
                 return clients[0]
+            if attr in cls.self_annotations:  # `self.clients: dict[str, Anthropic] = {}`
+                declared = self._client_from_annotation(cls.self_annotations[attr], ctx)
+                if declared is not None:
+                    return declared
             return opts[0] if len(opts) == 1 else Alt(opts)
         if attr in cls.attrs:
             return self.evaluate(cls.attrs[attr], EvalContext(None, END, (), None, ctx.depth + 1))
@@ -614,6 +660,8 @@ class Evaluator:
     # -- subscripts, comprehensions, operators ----------------------------
     def _subscript(self, node: cst.Subscript, ctx) -> Val:
         base = self.evaluate(node.value, ctx)
+        if isinstance(base, Items):
+            return base.item
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = self.evaluate(node.slice[0].slice.value, ctx)
             if isinstance(base, Map):
@@ -777,6 +825,8 @@ class Evaluator:
             return fn_val
         if method in ("read_text",) and isinstance(recv, Dyn):
             return recv
+        if isinstance(recv, Items) and method in ("get", "pop", "setdefault", "__getitem__"):
+            return recv.item
         if isinstance(recv, Map) and method in ("copy",):
             return recv
         if isinstance(recv, Map) and method == "get" and args:
@@ -991,6 +1041,9 @@ def client_call_result(evaluator: Evaluator, client: Client, node: cst.Call, ctx
     if entry is None:
         entry = sdk["call_methods"].get(client.kind, {}).get(path)
     if isinstance(entry, dict) and "returns" in entry:
+        if client.cls in sdk["model_classes"] and client.ctor is not None:
+            # model.start_chat(): the session sends what the model was built with
+            return Client(entry["returns"], client.cls, (), client.ctor, client.ctor_ctx)
         return Client(entry["returns"], client.cls, (), node, ctx)
     if isinstance(entry, str):
         return Dyn(evaluator._short(node), evaluator.span(node), origin="llm", origin_span=evaluator.span(node))

@@ -93,6 +93,10 @@ class ModuleIndex(cst.CSTVisitor):
         self.classes: dict[str, ClassInfo] = {}
         self.module_events: list[Event] = []
         self.calls: list[CallInfo] = []
+        # Annotations of plain names (`clients: dict[str, Anthropic] = {}`), by
+        # (id of the enclosing FunctionDef or 0 at module level, name): a client
+        # type the value alone does not show.
+        self.annotations: dict[tuple[int, str], cst.BaseExpression] = {}
         self.func_of: dict[int, FunctionInfo] = {}  # id(FunctionDef) -> info
         self._func_stack: list[FunctionInfo] = []
         self._class_stack: list[ClassInfo] = []
@@ -248,8 +252,11 @@ class ModuleIndex(cst.CSTVisitor):
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._bind_target(node.target, node.value, node)
-        elif isinstance(node.target, cst.Attribute) and _is_self(node.target.value) and self._class_stack:
-            self._class_stack[-1].self_annotations[node.target.attr.value] = node.annotation.annotation
+        if isinstance(node.target, cst.Attribute) and _is_self(node.target.value) and self._class_stack:
+            self._class_stack[-1].self_annotations.setdefault(node.target.attr.value, node.annotation.annotation)
+        elif isinstance(node.target, cst.Name):
+            key = (id(self.func.node) if self.func else 0, node.target.value)
+            self.annotations.setdefault(key, node.annotation.annotation)
 
     def leave_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name):
@@ -279,6 +286,13 @@ class ModuleIndex(cst.CSTVisitor):
             if cls is not None and self.func is not None:
                 cls.self_attrs.setdefault(target.attr.value, []).append((value, self.func))
                 self.order[id(value)] = pos
+        elif (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and self.func is None
+              and target.value.value in self.classes):
+            # `Service.client = Anthropic()` after the class body: a class attribute like any other.
+            attrs = self.classes[target.value.value].attrs
+            held = attrs.get(target.attr.value)
+            if held is None or (isinstance(held, cst.Name) and held.value == "None"):  # `client = None` in the body
+                attrs[target.attr.value] = value
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             key = _literal_key(target)
             self._event(target.value.value, pos, "setitem", value, key=key)

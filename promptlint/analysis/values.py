@@ -145,6 +145,14 @@ class Client(Val):
         return Client(self.kind, self.cls, path, self.ctor, self.ctor_ctx, self.prompt)
 
 
+@dataclass(slots=True)
+class Items(Val):
+    """A container of clients known from its annotation (`dict[str, Anthropic]`):
+    any item taken out of it is `item`."""
+
+    item: Client
+
+
 NONE = Ref("builtins.None")
 
 # python_value's answer for a value that is not fully literal (None is a literal value).

@@ -17,6 +17,8 @@ class MissingTaskTag(Check):
                 continue
             if tag.state != "untagged":
                 continue  # tagged, or the analysis cannot see every place a tag could be
+            if tag_hint(site) == "none":
+                continue  # the SDK has no way to carry a tag (rules/sdks.yaml `tag_hint`)
             message = (f"`{site.callee}` carries no task tag, so its spend cannot be attributed to a task "
                        f"(put a `task` key in {where_to_tag(site)}, or wrap the call in a configured decorator "
                        f"or `with` block)")
@@ -26,8 +28,21 @@ class MissingTaskTag(Check):
                                snippet=site.callee, model=site.model)
 
 
+def tag_hint(site) -> str | None:
+    """Where the catalog says a call of this shape carries a tag, if it says so."""
+    from promptlint.analysis.catalog import sdk_data
+
+    if site.via == "http":
+        return sdk_data()["http"].get("tag_hint")
+    return sdk_data()["shapes"].get(site.shape, {}).get("tag_hint")
+
+
 def where_to_tag(site) -> str:
-    """Where this call would carry a task tag (rules/providers.yaml)."""
+    """Where this call would carry a task tag (the shape's `tag_hint` in rules/sdks.yaml,
+    else rules/providers.yaml)."""
+    hint = tag_hint(site)
+    if hint:
+        return hint
     data = load_data("providers.yaml")
     if site.shape in data.get("task_tag_by_shape", {}):
         return data["task_tag_by_shape"][site.shape]

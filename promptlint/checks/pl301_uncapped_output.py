@@ -14,7 +14,8 @@ class UncappedOutput(Check):
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.callsites:
             if (site.cap_required or site.cap_keyword or site.kwargs_opaque or site.cap_unknown
-                    or site.default_cap or not site.billed or site.cap_location != "call"):
+                    or site.default_cap or not site.billed or site.cap_location != "call"
+                    or site.output != "text"):
                 continue
             yield self._finding(ctx, site, f"`{site.callee}`", "the call sets no output cap")
         for ctor in ctx.constructors:

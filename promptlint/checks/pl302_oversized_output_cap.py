@@ -32,7 +32,7 @@ class OversizedOutputCap(Check):
         reasoning_ceiling = self.option("reasoning-ceiling")
         seen = set()
         for site in ctx.callsites:
-            if site.cap_value is None or site.cap_span is None or not site.billed:
+            if site.cap_value is None or site.cap_span is None or not site.billed or site.output != "text":
                 continue
             limit, what = (reasoning_ceiling, "reasoning ceiling") if reasons(site) else (ceiling, "ceiling")
             if site.cap_value <= limit:

@@ -1,0 +1,132 @@
+"""Agent SDKs: OpenAI Agents, pydantic-ai, Claude Agent SDK, Google ADK, agno."""
+
+from sdk_helpers import codes, one, sites
+
+
+def test_openai_agents_runner_reads_the_agent():
+    code = """
+        from agents import Agent, Runner, ModelSettings
+        triage = Agent(name="triage", instructions="Route the ticket.", model="gpt-4.1",
+                       model_settings=ModelSettings(max_tokens=200))
+        async def handle(q):
+            return await Runner.run(triage, q, max_turns=3)
+        """
+    site = one(code)
+    assert (site.provider, site.api, site.model) == ("openai", "Runner.run", "gpt-4.1")
+    assert [p.role for p in site.parts] == ["system", "user"]
+    assert (site.cap_keyword, site.cap_value, site.cap_location) == ("model_settings.max_tokens", 200, "constructor")
+    assert codes(code, "PL301") == []
+
+
+def test_openai_agents_without_a_cap_is_reported_on_the_agent():
+    code = """
+        from agents import Agent, Runner
+        agent = Agent(name="a", instructions="x", model="gpt-4.1")
+        def go(q):
+            return Runner.run_sync(agent, q)
+        """
+    assert one(code).api == "Runner.run_sync"
+    assert codes(code, "PL301") == [3]
+
+
+def test_pydantic_ai_agent_run_sync_provider_from_the_model_string():
+    code = """
+        from pydantic_ai import Agent
+        agent = Agent("anthropic:claude-sonnet-4-5", system_prompt="Be brief.")
+        def go(q):
+            return agent.run_sync(q, model_settings={"max_tokens": 100})
+        """
+    site = one(code)
+    assert (site.provider, site.model, site.cap_value) == ("anthropic", "claude-sonnet-4-5", 100)
+    assert [p.role for p in site.parts] == ["system", "user"]
+
+
+def test_pydantic_ai_run_without_cap_is_flagged_at_the_call():
+    code = """
+        from pydantic_ai import Agent
+        agent = Agent("openai:gpt-4o", instructions="x")
+        async def go(q):
+            return await agent.run(q)
+        """
+    assert codes(code, "PL301") == [5]
+
+
+def test_a_run_method_outside_agent_sdks_is_not_a_call():
+    assert sites("""
+        import subprocess
+        from openai import OpenAI
+        subprocess.run(["ls"])
+        class Job:
+            def run(self, q):
+                return q
+        Job().run("x")
+        """) == []
+
+
+def test_claude_agent_sdk_query_has_no_output_cap_to_flag():
+    code = """
+        from claude_agent_sdk import query, ClaudeAgentOptions
+        async def go(q):
+            async for m in query(prompt=q, options=ClaudeAgentOptions(model="claude-sonnet-4-5",
+                                                                     system_prompt="Fix bugs.", max_turns=5)):
+                print(m)
+        """
+    site = one(code)
+    assert (site.provider, site.model) == ("anthropic", "claude-sonnet-4-5")
+    assert [p.role for p in site.parts] == ["system", "user"]
+    assert codes(code, "PL301") == []
+
+
+def test_claude_sdk_client_query():
+    site = one("""
+        from claude_agent_sdk import ClaudeSDKClient, ClaudeAgentOptions
+        async def go(q):
+            async with ClaudeSDKClient(options=ClaudeAgentOptions(model="claude-opus-4-1")) as client:
+                await client.query(q)
+        """)
+    assert (site.provider, site.api, site.model) == ("anthropic", "query", "claude-opus-4-1")
+
+
+def test_google_adk_agent_cap_in_generate_content_config():
+    code = """
+        from google.adk.agents import LlmAgent
+        from google.genai import types
+        capped = LlmAgent(model="gemini-2.5-flash", instruction="x",
+                          generate_content_config=types.GenerateContentConfig(max_output_tokens=300))
+        uncapped = LlmAgent(model="gemini-2.5-flash", instruction="x")
+        """
+    assert codes(code, "PL301") == [6]
+
+
+def test_agno_agent_model_object():
+    code = """
+        from agno.agent import Agent
+        from agno.models.openai import OpenAIChat
+        agent = Agent(model=OpenAIChat(id="gpt-4o", max_tokens=500), instructions="Be terse.")
+        agent.run("hello")
+        """
+    site = one(code)
+    assert (site.model, site.cap_value) == ("gpt-4o", 500)
+    assert codes(code, "PL301") == []
+
+
+def test_agno_provider_from_the_model_class():
+    found = sites("""
+        from agno.agent import Agent
+        from agno.models.anthropic import Claude
+        from agno.models.ollama import Ollama
+        a = Agent(model=Claude(id="claude-sonnet-4-5"))
+        a.run("x")
+        b = Agent(model=Ollama(id="llama3"))
+        b.run("x")
+        """)
+    assert [(s.provider, s.billed) for s in found] == [("anthropic", True), ("ollama", False)]
+
+
+def test_claude_agent_sdk_has_no_tag_to_ask_for():
+    assert codes("""
+        from claude_agent_sdk import query
+        async def go(q):
+            async for m in query(prompt=q):
+                pass
+        """, "PL201") == []

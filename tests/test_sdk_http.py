@@ -1,0 +1,153 @@
+"""Raw HTTP to provider endpoints (requests, httpx, aiohttp), and OpenAI-compatible
+providers behind `base_url`: the provider comes from the host, localhost is not billed."""
+
+import pytest
+
+from sdk_helpers import codes, one, sites
+
+
+def test_requests_post_to_openrouter_from_a_module_constant_and_fstring():
+    site = one("""
+        import requests
+        BASE = "https://openrouter.ai/api/v1"
+        def ask(q):
+            body = {"model": "openai/gpt-4o", "messages": [{"role": "system", "content": "Be brief."},
+                                                           {"role": "user", "content": q}]}
+            return requests.post(f"{BASE}/chat/completions", json=body, timeout=30)
+        """)
+    assert (site.provider, site.api, site.model, site.via) == ("openrouter", "POST /chat/completions",
+                                                               "openai/gpt-4o", "http")
+    assert [p.role for p in site.parts] == ["system", "user"]
+    assert site.cap_keyword is None and site.billed
+
+
+def test_httpx_post_to_anthropic_reads_system_and_cap():
+    site = one("""
+        import httpx
+        URL = "https://api.anthropic.com/v1/messages"
+        def ask(q):
+            return httpx.post(URL, json={"model": "claude-sonnet-4-5", "max_tokens": 300,
+                                         "system": "You summarise.", "messages": [{"role": "user", "content": q}]})
+        """)
+    assert (site.provider, site.shape, site.cap_keyword, site.cap_value) == (
+        "anthropic", "anthropic-messages", "max_tokens", 300)
+    assert site.parts[0].role == "system"
+
+
+def test_aiohttp_session_to_gemini_reads_the_model_from_the_url():
+    site = one("""
+        import aiohttp
+        async def ask(q):
+            async with aiohttp.ClientSession() as session:
+                url = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+                async with session.post(url, json={"contents": [{"parts": [{"text": q}]}],
+                                                   "generationConfig": {"maxOutputTokens": 256}}) as r:
+                    return await r.json()
+        """)
+    assert (site.provider, site.model, site.cap_keyword, site.cap_value) == (
+        "google-genai", "gemini-2.5-flash", "generationConfig.maxOutputTokens", 256)
+
+
+def test_httpx_client_instance_to_local_ollama_is_not_billed():
+    site = one("""
+        import httpx
+        async def ask(q):
+            async with httpx.AsyncClient(timeout=60) as http:
+                r = await http.post("http://localhost:11434/api/generate",
+                                    json={"model": "llama3", "prompt": q, "options": {"num_predict": 64}})
+        """)
+    assert (site.provider, site.billed, site.cap_keyword) == ("ollama", False, "options.num_predict")
+
+
+def test_responses_endpoint_from_a_settings_class_default():
+    site = one("""
+        import requests
+        class Settings:
+            api_url = "https://api.openai.com/v1/responses"
+        settings = Settings()
+        def ask(q):
+            return requests.post(settings.api_url, json={"model": "gpt-5", "input": q, "max_output_tokens": 50})
+        """)
+    assert (site.provider, site.shape, site.cap_value) == ("openai", "openai-responses", 50)
+
+
+@pytest.mark.parametrize("url", [
+    "https://hooks.slack.com/services/T000/B000",  # a webhook with a messages key
+    "https://example.com/api/v1/messages/send",
+    "https://api.example.com/chat",
+])
+def test_a_post_to_any_other_url_is_never_a_call_site(url):
+    assert sites(f"""
+        import requests
+        def notify(text):
+            return requests.post("{url}", json={{"model": "gpt-4o", "messages": [text]}})
+        """) == []
+
+
+def test_a_post_whose_url_is_unknown_is_not_a_call_site():
+    assert sites("""
+        import requests
+        def send(url, q):
+            return requests.post(url, json={"model": "gpt-4o", "messages": [q]})
+        """) == []
+
+
+def test_unknown_host_openai_path_is_openai_compatible_and_uncapped_is_flagged():
+    code = """
+        import requests
+        def ask(base, q):
+            return requests.post(f"{base}/v1/chat/completions", json={"model": "gpt-4o", "messages": [q]})
+        """
+    site = one(code)
+    assert site.provider == "openai-compatible" and site.billed
+    assert codes(code, "PL301") == [4]
+
+
+@pytest.mark.parametrize("base_url,provider", [
+    ("https://api.deepseek.com", "deepseek"),
+    ("https://openrouter.ai/api/v1", "openrouter"),
+    ("https://api.groq.com/openai/v1", "groq"),
+    ("https://api.together.xyz/v1", "together"),
+    ("https://api.fireworks.ai/inference/v1", "fireworks"),
+    ("https://api.x.ai/v1", "xai"),
+])
+def test_openai_client_behind_base_url_takes_the_hosts_provider(base_url, provider):
+    site = one(f"""
+        from openai import OpenAI
+        client = OpenAI(base_url="{base_url}", api_key="k")
+        client.chat.completions.create(model="some-model", messages=[], max_tokens=10)
+        """)
+    assert site.provider == provider and site.billed
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost:11434/v1", "http://127.0.0.1:8000/v1"])
+def test_localhost_server_is_not_billed_and_not_flagged(base_url):
+    code = f"""
+        from openai import OpenAI
+        client = OpenAI(base_url="{base_url}")
+        client.chat.completions.create(model="llama3", messages=[])
+        """
+    assert one(code).billed is False
+    assert codes(code, "PL301") == []
+
+
+def test_langchain_chat_model_behind_base_url():
+    code = """
+        from langchain_openai import ChatOpenAI
+        llm = ChatOpenAI(model="deepseek-chat", base_url="https://api.deepseek.com", max_tokens=100)
+        llm.invoke("hi")
+        """
+    assert one(code).provider == "deepseek"
+
+
+def test_task_tag_advice_for_raw_http_names_a_header():
+    from sdk_helpers import analyse
+
+    result = analyse("""
+        import requests
+        def ask(q):
+            return requests.post("https://api.openai.com/v1/chat/completions",
+                                 json={"model": "gpt-4o", "messages": [q], "max_tokens": 5})
+        """)
+    [finding] = [f for f in result.findings if f.code == "PL201"]
+    assert "X-Task" in finding.message
