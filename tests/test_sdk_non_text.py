@@ -46,3 +46,18 @@ def test_image_model_chat_class_is_not_flagged():
         llm.invoke("a cat")
         """
     assert codes(code, "PL301") == []
+
+
+def test_image_requests_stay_in_the_inventory_with_a_note(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "draw.py").write_text(
+        "from google import genai\n"
+        "client = genai.Client()\n"
+        "client.models.generate_content(model='gemini-2.5-flash-image', contents='a cat')\n")
+    out = subprocess.run([sys.executable, "-m", "promptlint", "inventory", "--isolated", "--no-cache",
+                          "--output-format", "json", str(tmp_path)], capture_output=True, text=True, check=True)
+    [row] = json.loads(out.stdout)["call_sites"]
+    assert "image output" in row["note"]

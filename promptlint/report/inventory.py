@@ -64,6 +64,8 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
         partial = prompt_is_partial(site)
         notes = ["prompt partly unknown"] if partial else []
         usd = None
+        if site.output != "text":
+            notes.append(f"{site.output} output")  # an image or audio request: billed, but no text to cap
         if not site.billed:
             notes.append("local runtime, not billed")
         elif not site.model:
