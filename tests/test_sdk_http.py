@@ -151,3 +151,14 @@ def test_task_tag_advice_for_raw_http_names_a_header():
         """)
     [finding] = [f for f in result.findings if f.code == "PL201"]
     assert "X-Task" in finding.message
+
+
+def test_httpx_client_base_url_names_the_host_of_a_relative_post():
+    site = one("""
+        import httpx
+        client = httpx.Client(base_url="https://api.groq.com/openai")
+        def ask(q):
+            return client.post("/v1/chat/completions", json={"model": "llama-3.1-8b-instant", "messages": [q],
+                                                             "max_tokens": 10})
+        """)
+    assert (site.provider, site.model) == ("groq", "llama-3.1-8b-instant")

@@ -168,6 +168,12 @@ class CallSiteFinder:
         if not isinstance(body, Map):
             body = Map({}, opaque=True)
         host = host_facts(url)
+        if not host and found.client is not None and found.client.ctor is not None:
+            # `httpx.Client(base_url="https://api.openai.com")` then `.post("/v1/chat/completions")`
+            ctor_kwargs = self.kwargs(list(found.client.ctor.args), found.client.ctor_ctx or ctx)
+            base = ctor_kwargs.values.get("base_url")
+            base_url = url_text(base) if base is not None else None
+            host = host_facts(base_url) if base_url else {}
         provider = host.get("provider") or endpoint["provider"]
         return Match(provider, endpoint["api"], endpoint["shape"], None, found.args, "http",
                      body=body, model=model, billed=False if host.get("local") else None)
