@@ -31,3 +31,12 @@ def test_dspy_lm_assumes_no_default_cap():
         dspy.configure(lm=lm)
         """
     assert codes(code, "PL301") == [3]
+
+
+def test_haystack_anthropic_generator_always_sends_a_cap():
+    code = """
+        from haystack_integrations.components.generators.anthropic import AnthropicChatGenerator
+        gen = AnthropicChatGenerator(model="claude-sonnet-4-5")
+        gen.run(messages=[])
+        """
+    assert codes(code, "PL301") == []

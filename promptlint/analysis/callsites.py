@@ -228,6 +228,8 @@ class CallSiteFinder:
             cap_kw = f"(default {entry['default_cap']})"
         if entry.get("cap_at_call"):
             cap_kw = cap_kw or "(checked at the call)"
+        if entry.get("sends_cap"):
+            cap_kw = cap_kw or "(the class always sends one)"
         provider = model_object_provider(entry, kwargs.values) or entry["provider"]
         if provider == "ollama":
             cap_kw = cap_kw or "(local runtime, not billed)"
@@ -363,6 +365,8 @@ class CallSiteFinder:
                 site.cap_location = "constructor" if not entry.get("cap_at_call") else "call"
                 if entry.get("default_cap"):
                     site.default_cap = entry["default_cap"]
+                if entry.get("sends_cap") and site.cap_keyword is None:
+                    site.cap_unknown = True  # sent, but its value is not known
             elif shape.get("ctor_cap"):
                 site.cap_unknown = site.cap_unknown or ctor_kwargs.opaque
         if m.client is not None and m.client.kind in ("langchain", "llamaindex") and m.client.ctor is None:
