@@ -5,6 +5,7 @@
     promptlint rules                   list rules
     promptlint rule CODE               show one rule's document
     promptlint init                    write a starter [tool.promptlint] into ./pyproject.toml
+    promptlint server                  language server for editors (LSP over stdio; the `server` extra)
 
 Exit codes: 0 no unsuppressed findings, 1 findings, 2 usage / config /
 internal error (one line on stderr; a traceback only with --debug).
@@ -557,6 +558,21 @@ def init_command(
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         sys.stderr.write(f"{'Added [tool.promptlint] to' if old else 'Created'} {path}.\n")
+
+
+# ---------------------------------------------------------------- server
+
+
+@app.command("server")
+def server_command(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
+) -> None:
+    """Run the language server for editors (LSP over stdin/stdout); needs the `server` extra."""
+    with _Guard(debug):
+        from promptlint.server import serve  # pygls is imported here only: other commands never load it
+
+        code = serve()
+    raise typer.Exit(code)
 
 
 # ---------------------------------------------------------------- rules / rule
