@@ -46,12 +46,16 @@ class Session:
         @self.client.feature(types.CLIENT_REGISTER_CAPABILITY)
         def register(params: types.RegistrationParams) -> None:
             self.registrations += params.registrations
+            self.changed.set()
 
         @self.client.feature(types.WORKSPACE_CONFIGURATION)
         def configuration(params: types.ConfigurationParams):
             return [self.workspace_configuration or {} for _ in params.items]
 
-    async def start(self) -> types.InitializeResult:
+    async def start_with_notebooks(self) -> types.InitializeResult:
+        return await self.start(notebooks=True)
+
+    async def start(self, notebooks: bool = False) -> types.InitializeResult:
         await self.client.start_io(*self.command, cwd=str(self.root))
         capabilities = types.ClientCapabilities(
             workspace=types.WorkspaceClientCapabilities(
@@ -59,6 +63,8 @@ class Session:
                 did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)),
             text_document=types.TextDocumentClientCapabilities(
                 publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)),
+            notebook_document=types.NotebookDocumentClientCapabilities(
+                synchronization=types.NotebookDocumentSyncClientCapabilities()) if notebooks else None,
         )
         result = await asyncio.wait_for(self.client.initialize_async(types.InitializeParams(
             process_id=None, root_uri=self.root.as_uri(), capabilities=capabilities,

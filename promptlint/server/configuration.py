@@ -87,14 +87,19 @@ class SettingsStore:
 
         overrides = cfg.Overrides(select=cfg.parse_code_list(self.client.select) if self.client.select else None,
                                   ignore=cfg.parse_code_list(self.client.ignore), no_cache=True)
-        try:
-            settings = cfg.load_settings(config_file=config, isolated=config is None, overrides=overrides)
-        except UsageError as exc:
-            self._error(f"{exc}; linting with the default settings")
+        plain = cfg.Overrides(no_cache=True)
+        # Each failure is told once; the next attempt drops the client settings, then the config file.
+        attempts = [(config, overrides), (config, plain)] if config else []
+        attempts += [(None, overrides), (None, plain)]
+        settings = None
+        for config_file, given in attempts:
             try:
-                settings = cfg.load_settings(isolated=True, overrides=overrides)
-            except UsageError:
-                settings = cfg.load_settings(isolated=True, overrides=cfg.Overrides(no_cache=True))
+                settings = cfg.load_settings(config_file=config_file, isolated=config_file is None, overrides=given)
+                break
+            except UsageError as exc:
+                self._error(f"{exc} (linting {'without the client settings' if given is overrides else 'with the defaults'})")
+        if settings is None:
+            settings = Settings(root=directory)
         if config is None:
             settings.root = directory  # per-file-ignores have no config to be relative to
         _resolve_tokenizer(settings)
