@@ -396,3 +396,58 @@ def test_other_commands_never_import_pygls(tmp_path: Path):
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "NO_COLOR": "1"})
     assert done.stderr.strip().endswith("[]"), done.stderr
+
+
+TEMPLATE_READER = textwrap.dedent('''\
+    import datetime
+    from pathlib import Path
+
+    from openai import OpenAI
+
+    client = OpenAI()
+    PROMPTS = Path(__file__).parent / "prompts"
+
+
+    def answer(question):
+        text = (PROMPTS / "answer.txt").read_text().format(today=datetime.datetime.now(), question=question)
+        return client.chat.completions.create(
+            model="gpt-4o",
+            max_tokens=300,
+            messages=[{"role": "user", "content": text}],
+        )
+''')
+GUIDE = " ".join(f"Rule {i}: answer questions about invoices, refunds and billing periods with care."
+                 for i in range(60))
+
+
+def test_findings_in_a_prompt_template_are_published_to_the_template(tmp_path: Path):
+    (tmp_path / "prompts").mkdir()
+    template = tmp_path / "prompts" / "answer.txt"
+    template.write_text("Today is {today}. " + GUIDE + "\nQuestion: {question}\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(TEMPLATE_READER, encoding="utf-8")
+
+    async def scenario():
+        session = Session(tmp_path)
+        await session.start()
+        await session.wait_for(lambda: session.registrations)
+        globs = [w["globPattern"] for w in session.registrations[0].register_options["watchers"]]
+        assert any(".txt" in g or "txt," in g for g in globs)  # template files are watched too
+        uri = session.open(tmp_path / "app.py")
+        assert codes(await session.diagnostics_for(uri, 1)) == ["PL201"]
+        found = await session.wait_for(lambda: session.diagnostics.get(template.as_uri())
+                                       and session.diagnostics[template.as_uri()].diagnostics)
+        (pl101,) = found
+        assert pl101.code == "PL101" and (pl101.range.start.line, pl101.range.start.character) == (0, 9)
+        (related,) = pl101.related_information
+        assert related.location.uri == (tmp_path / "app.py").as_uri() and related.location.range.start.line == 10
+
+        # The template is edited on disk: the placeholder moves to line 2, and so does the finding.
+        template.write_text(GUIDE + "\nToday is {today}. Question: {question}\n", encoding="utf-8")
+        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=template.as_uri(), type=types.FileChangeType.Changed)]))
+        moved = await session.wait_for(lambda: [d for d in session.diagnostics[template.as_uri()].diagnostics
+                                                if d.range.start.line == 1])
+        assert codes(moved) == ["PL101"]
+        await session.stop()
+
+    run(scenario())

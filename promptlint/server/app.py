@@ -44,9 +44,16 @@ DEBOUNCE_SECONDS = 0.15
 PARENT_POLL_SECONDS = 1.0
 PROJECT = "<project>"  # the origin of project-phase findings
 CONFIG_FILES = ("pyproject.toml", "promptlint.yaml")
-# Files whose change can change findings in an open document. The template-file work
-# adds its template globs here; the handler re-lints whichever documents read the file.
-WATCHED_GLOBS = ["**/*.py", "**/*.ipynb", "**/pyproject.toml", "**/promptlint.yaml"]
+
+def watched_globs() -> list[str]:
+    """Files whose change can change findings in an open document: Python modules (constants,
+    reader helpers), notebooks, config files, and prompt template files (analysis/templates.py).
+    The handler re-lints whichever open documents read the file that changed."""
+    from promptlint.analysis.templates import TEMPLATE_SUFFIXES
+
+    suffixes = ",".join(s.lstrip(".") for s in ("py", "ipynb", *TEMPLATE_SUFFIXES))
+    return [f"**/*.{{{suffixes}}}", "**/pyproject.toml", "**/promptlint.yaml"]
+
 
 log = logging.getLogger("promptlint.server")
 
@@ -306,7 +313,7 @@ def build() -> PromptlintServer:
         watched = caps.did_change_watched_files if caps else None
         if watched and watched.dynamic_registration:
             options = types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED_GLOBS])
+                watchers=[types.FileSystemWatcher(glob_pattern=g) for g in watched_globs()])
             await ls.client_register_capability_async(types.RegistrationParams(registrations=[
                 types.Registration(id="promptlint-watched-files",
                                    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)]))

@@ -100,6 +100,7 @@ class SettingsStore:
                 self._error(f"{exc} (linting {'without the client settings' if given is overrides else 'with the defaults'})")
         if settings is None:
             settings = Settings(root=directory)
+        settings.rule_options["_task-tags"] = "all"  # every call's task, for the hover (as `inventory` does)
         if config is None:
             settings.root = directory  # per-file-ignores have no config to be relative to
         _resolve_tokenizer(settings)

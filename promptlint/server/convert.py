@@ -66,9 +66,25 @@ def message(finding: Finding) -> str:
     return f"{finding.message} {extra}" if extra else finding.message
 
 
+def related(finding: Finding) -> list[types.DiagnosticRelatedInformation] | None:
+    """For a finding in a prompt template: the Python line that fills the placeholder in."""
+    where = getattr(finding, "related", None)
+    if not where:
+        return None
+    from promptlint.server.documents import path_to_uri
+
+    line = max(where["line"] - 1, 0)
+    column = max(where.get("column", 1) - 1, 0)  # code points: exact for ASCII lines
+    position = types.Position(line=line, character=column)
+    return [types.DiagnosticRelatedInformation(
+        location=types.Location(uri=path_to_uri(where["path"]), range=types.Range(start=position, end=position)),
+        message="filled in here")]
+
+
 def diagnostic(finding: Finding, lines: list[str], encoding: str, line_shift: int = 0) -> types.Diagnostic:
     data = {"code": finding.code, "line": finding.span.line, "column": finding.span.column}
     return types.Diagnostic(
+        related_information=related(finding),
         range=to_range(finding.span, lines, encoding, line_shift),
         message=message(finding),
         severity=_SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),

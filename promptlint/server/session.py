@@ -5,8 +5,8 @@ Everything here runs on the server's single lint thread (the analysis keeps
 per-process memos that are not thread-safe); nothing here knows LSP.
 
 Findings may land in files other than the one linted: a constant imported from
-a sibling module (PL403-PL406 point at the constant), and, as the whole-program
-and template-file work lands, wrapper sites and template files. Each finding
+a sibling module (PL403-PL406 point at the constant), a placeholder in a prompt
+template file (PL101-PL104), and, as the whole-program work lands, wrapper sites. Each finding
 is filed under the file it points into; the server publishes per target file,
 merging what every origin (each open document, the project phase) put there.
 """
@@ -51,17 +51,19 @@ def shown_findings(findings: list[Finding], settings: Settings) -> list[Finding]
 
 def lint(snapshot: Snapshot, settings: Settings) -> Outcome:
     """Lint one snapshot; never raises (an engine failure is an error of the outcome)."""
-    from promptlint.analysis import project
+    from promptlint.analysis import loading, project
     from promptlint.engine import lint_source
 
     project.DEPENDENCIES.clear()
+    loading.take_files_read()
     try:
         result = lint_source(snapshot.shown, snapshot.data, settings)
     except Exception as exc:  # noqa: BLE001 - a bug in the analysis must not take the server down
         result = FileResult(snapshot.shown)
         detail = "".join(traceback.format_exception(exc)[-3:]).strip()
         result.errors.append(f"{snapshot.shown}: internal error: {type(exc).__name__}: {exc}\n{detail}")
-    deps = {os.path.abspath(p) for p in project.DEPENDENCIES}
+    # Sibling modules and prompt template files it read: a change to one re-lints this document.
+    deps = {os.path.abspath(p) for p in project.DEPENDENCIES | loading.take_files_read()}
     project.DEPENDENCIES.clear()
     deps.discard(snapshot.path)
     return Outcome(snapshot, settings, result, shown_findings(result.findings, settings), deps,
