@@ -451,3 +451,32 @@ def test_findings_in_a_prompt_template_are_published_to_the_template(tmp_path: P
         await session.stop()
 
     run(scenario())
+
+
+def test_disable_in_a_module_that_another_document_sends(tmp_path: Path):
+    (tmp_path / "prompts.py").write_text(PROMPTS, encoding="utf-8")
+    (tmp_path / "app.py").write_text(USES_PROMPTS, encoding="utf-8")
+    prompts = tmp_path / "prompts.py"
+
+    async def scenario():
+        session = Session(tmp_path)
+        await session.start()
+        session.open(tmp_path / "app.py")
+        prompts_uri = session.open(prompts)
+        padding = await session.wait_for(lambda: [d for d in (session.diagnostics.get(prompts_uri).diagnostics
+                                                              if prompts_uri in session.diagnostics else ())
+                                                  if d.code == "PL403"])
+        found = await code_actions(session, prompts_uri, padding)
+        action = next(a for a in found if a.title == "Disable PL403 for this line")
+        text = apply_edits(PROMPTS, action.edit.changes[prompts_uri])
+        assert text.endswith('briefly."  # promptlint: disable=PL403\n')
+        # The editor applies the edit and saves: app.py, which reads prompts.py, is linted again.
+        session.replace(prompts_uri, text, 2)
+        prompts.write_text(text, encoding="utf-8")
+        session.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=prompts_uri)))
+        await session.wait_for(lambda: not [d for d in session.diagnostics[prompts_uri].diagnostics
+                                            if d.code == "PL403"])
+        await session.stop()
+
+    run(scenario())

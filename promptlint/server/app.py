@@ -441,10 +441,10 @@ def code_actions(ls: PromptlintServer, params: types.CodeActionParams):
     snap = outcome.snapshot
     only = list(params.context.only or [])
     found = []
-    findings = [*outcome.findings, *(f for f in ls.project_findings if f.path == snap.shown)]
-
-    def target(line: int):
-        return (uri, shift) if cell is not None else None
+    # Its own findings, and those that other documents' lints and the project phase placed in it
+    # (a padded constant another module sends).
+    findings = [f for o in ls.outcomes.values() for f in o.findings if f.path == snap.shown]
+    findings += [f for f in ls.project_findings if f.path == snap.shown]
 
     if actions._wanted(types.CodeActionKind.QuickFix, only):
         for diag in params.context.diagnostics:
@@ -458,7 +458,7 @@ def code_actions(ls: PromptlintServer, params: types.CodeActionParams):
             fix = actions.fix_action(snap, finding, diag, ls.encoding)
             if fix is not None:
                 found.append(fix)
-            disable = actions.disable_action(snap, finding, diag, ls.encoding, target(finding.span.line))
+            disable = actions.disable_action(snap, finding, diag, ls.encoding, (uri, shift) if cell is not None else None)
             if disable is not None:
                 found.append(disable)
     if actions._wanted(actions.FIX_ALL, only):
