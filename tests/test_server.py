@@ -480,3 +480,12 @@ def test_disable_in_a_module_that_another_document_sends(tmp_path: Path):
         await session.stop()
 
     run(scenario())
+
+
+def test_without_pygls_the_command_says_how_to_install_it(tmp_path: Path):
+    code = ("import sys\nsys.modules['pygls'] = None  # as if not installed\n"
+            "from promptlint.cli import main\nsys.exit(main(['server']))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("promptlint: error: the language server needs pygls, which is not installed: "
+                                   "pip install 'promptlint-cost[server]'")

@@ -149,6 +149,12 @@ class PromptlintServer(LanguageServer):
         self.timers[uri] = self.loop.call_later(delay, lambda: asyncio.ensure_future(self.lint_uri(uri)))
 
     async def lint_uri(self, uri: str) -> None:
+        try:
+            await self._lint_uri(uri)
+        except Exception as exc:  # noqa: BLE001 - log it and keep serving the other documents
+            self.log_to_client(f"promptlint: internal error while linting {uri}: {type(exc).__name__}: {exc}")
+
+    async def _lint_uri(self, uri: str) -> None:
         self.timers.pop(uri, None)
         snap = self.snapshot(uri)
         if snap is None:
@@ -176,6 +182,12 @@ class PromptlintServer(LanguageServer):
             asyncio.ensure_future(self.run_project_phase())
 
     async def run_project_phase(self) -> None:
+        try:
+            await self._run_project_phase()
+        except Exception as exc:  # noqa: BLE001
+            self.log_to_client(f"promptlint: internal error in the project phase: {type(exc).__name__}: {exc}")
+
+    async def _run_project_phase(self) -> None:
         from promptlint.server.session import project_phase
 
         self.project_due = False
