@@ -321,6 +321,19 @@ def test_notebook_document_diagnostics_land_in_their_cells(tmp_path: Path):
         disable = next(a for a in actions if a.title == "Disable PL301 for this line")
         (edit,) = disable.edit.changes[cell_uris[2]]
         assert edit.range.start.line == 0 and edit.new_text == "  # promptlint: disable=PL301"
+
+        # A cell edited: the notebook is linted again and the cell's diagnostics follow.
+        session.client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=2),
+            change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(text_content=[
+                types.NotebookDocumentCellContentChanges(
+                    document=types.VersionedTextDocumentIdentifier(uri=cell_uris[2], version=2),
+                    changes=[types.TextDocumentContentChangePartial(
+                        range=types.Range(start=types.Position(line=1, character=19),
+                                          end=types.Position(line=1, character=19)),
+                        text=" max_tokens=200,")])]))))
+        await session.wait_for(lambda: "PL301" not in codes(session.diagnostics[cell_uris[2]].diagnostics))
+        assert "PL201" in codes(session.diagnostics[cell_uris[2]].diagnostics)
         await session.stop()
 
     run(scenario())
