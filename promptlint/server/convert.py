@@ -67,18 +67,21 @@ def message(finding: Finding) -> str:
 
 
 def related(finding: Finding) -> list[types.DiagnosticRelatedInformation] | None:
-    """For a finding in a prompt template: the Python line that fills the placeholder in."""
-    where = getattr(finding, "related", None)
-    if not where:
+    """The other places the finding names (model.Finding.related): the Python line that fills a
+    template's placeholder in, the other copy of a duplicated prompt, the loop a call repeats in."""
+    places = getattr(finding, "related", None) or ()
+    if not places:
         return None
     from promptlint.server.documents import path_to_uri
 
-    line = max(where["line"] - 1, 0)
-    column = max(where.get("column", 1) - 1, 0)  # code points: exact for ASCII lines
-    position = types.Position(line=line, character=column)
-    return [types.DiagnosticRelatedInformation(
-        location=types.Location(uri=path_to_uri(where["path"]), range=types.Range(start=position, end=position)),
-        message="filled in here")]
+    out = []
+    for place in places:
+        # Columns are code points here (exact on ASCII lines); a notebook's lines are those of its joined cells.
+        position = types.Position(line=max(place.line - 1, 0), character=max(place.column - 1, 0))
+        out.append(types.DiagnosticRelatedInformation(
+            location=types.Location(uri=path_to_uri(place.path), range=types.Range(start=position, end=position)),
+            message=place.message or "related place"))
+    return out
 
 
 def diagnostic(finding: Finding, lines: list[str], encoding: str, line_shift: int = 0) -> types.Diagnostic:
