@@ -418,7 +418,9 @@ async def files_changed(ls: PromptlintServer, paths: list[str], skip: str | None
         if outcome.snapshot.uri == skip:
             return False
         placed = {uri_to_path(u) for u, origins in ls.published.items() if outcome.snapshot.uri in origins}
-        return bool(outcome.dependencies & paths or placed & paths - {outcome.snapshot.path})
+        # A folder read whole (a dict of its prompt files) depends on every file in it.
+        folders = {os.path.dirname(p) for p in paths}
+        return bool(outcome.dependencies & (paths | folders) or placed & paths - {outcome.snapshot.path})
 
     ls.relint_open(affected)
     if targets & paths:
