@@ -83,7 +83,12 @@ def project_phase(outcomes: list[Outcome]) -> tuple[list[Finding], list[str]]:
     for settings, callsites in groups.values():
         callsites.sort(key=lambda c: (c.path, c.span.line, c.span.column))
         try:
-            found += shown_findings(project_findings(callsites, settings), settings)
+            shown = shown_findings(project_findings(callsites, settings), settings)
+            if any(f.waste_kind or f.waste_tokens_per_call is not None for f in shown):
+                from promptlint.cost.prices import price_findings
+
+                price_findings(shown, settings, callsites)  # dollar figures, as `check` prints them
+            found += shown
         except Exception as exc:  # noqa: BLE001
             errors.append(f"project phase: internal error: {type(exc).__name__}: {exc}")
     found.sort(key=Finding.sort_key)
