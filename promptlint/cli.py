@@ -480,6 +480,8 @@ def inventory_command(
     isolated: bool = typer.Option(False, "--isolated", help="Ignore all configuration files."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
+    wrappers: bool = typer.Option(False, "--wrappers",
+                                  help="List the project's own functions that send LLM requests instead."),
 ) -> None:
     """List every LLM call site: task, model, static prompt size, output cap, cost per 1k calls, findings."""
     with _Guard(debug):
@@ -502,6 +504,18 @@ def inventory_command(
         notices: list[str] = []
         files = discover(paths, settings, notices)
         result = _finalize(engine.lint_paths(files, settings) if files else engine.RunResult(), settings)
+        if wrappers:
+            from promptlint.inventory import render_wrappers, wrapper_rows
+
+            if output_format not in ("table", "json"):
+                raise UsageError("--wrappers supports --output-format table or json")
+            stream = sys.stdout if output_file is None else open(output_file, "w", encoding="utf-8", newline="\n")
+            try:
+                render_wrappers(wrapper_rows(result), output_format, stream)
+            finally:
+                if output_file is not None:
+                    stream.close()
+            raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
         book = PriceBook(settings)
         rows = build_rows(result, settings, book)
         as_of = prices_as_of() if book.used_snapshot else None

@@ -11,7 +11,9 @@ from promptlint.checks import all_codes, is_selected, load_check, selected_codes
 from promptlint.errors import UsageError
 from promptlint.model import CallSite, FileResult, Finding, Span
 from promptlint.pool import Workers
-from promptlint.prefilter import check_hints, is_mocked_test, may_hold_callsite, names_by_import, rule_codes
+from promptlint.prefilter import (
+    check_hints, is_mocked_test, may_hold_callsite, names_by_import, rule_codes, without_wrappers,
+)
 from promptlint.settings import Settings
 
 
@@ -56,6 +58,9 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         result.skipped = True
         return result
     tree, syntax_error = _ast_parse(source)
+    if tree is None and settings.project_wrappers and not may_hold_callsite(source, without_wrappers(settings)):
+        result.skipped = True  # let in only for a wrapper's name: a file that does not parse calls none
+        return result
     if tree is not None and is_mocked_test(path, source):
         result.prefiltered = True  # a test that mocks the SDK: its calls are never billed
         return result
@@ -125,6 +130,13 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
             result.errors.append(f"{path}: internal error in {code}: {type(exc).__name__}: {exc}")
     # Task tags feed the waste totals by task (only files with an estimate need them) and
     # `inventory` (which asks for all; "_task-tags" is part of the settings hash, so of the cache key).
+    if settings.project_wrappers:  # calls of the project's own wrappers (wholeprogram.py)
+        from promptlint.wholeprogram import check_wrapper_sites
+
+        try:
+            check_wrapper_sites(ctx, [c for c in codes], result)
+        except RecursionError:
+            result.warnings.append(f"{path}: wrapper calls nest too deeply to analyse")
     if settings.rule_options.get("_task-tags") == "all" or any(
             f.waste_kind is not None or f.waste_tokens_per_call is not None for f in result.findings):
         attach_task_tags(ctx, settings)
@@ -166,12 +178,12 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None):
     from promptlint.analysis.evaluator import Evaluator
     from promptlint.analysis.index import ModuleIndex
     from promptlint.analysis.positions import LazyPositions
-    from promptlint.analysis.project import imported_constant, reader_helper
+    from promptlint.analysis.project import class_member, imported_constant, reader_helper
     from promptlint.analysis.walk import visit
 
     index = ModuleIndex(LazyPositions(module, tree))
     visit(module, index)
-    evaluator = Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper)
+    from promptlint.analysis.project import class_member, imported_constant, reader_helper
     finder = CallSiteFinder(evaluator, index, path, settings)
     sites, ctors = finder.run()
     ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=evaluator, infos=finder.infos)
@@ -240,7 +252,8 @@ def module_outline(tree, settings: Settings):
     from promptlint.analysis.slicing import outline
 
     codes = rule_codes(settings)
-    return outline(tree, candidate_names(tuple(w.name for w in settings.wrappers)) | check_hints(codes)[1],
+    wrappers = tuple(w.name for w in settings.wrappers) + tuple(row[0] for row in settings.project_wrappers)
+    return outline(tree, candidate_names(wrappers) | check_hints(codes)[1],
                    names_by_import(codes))
 
 
@@ -373,6 +386,7 @@ def _cache(settings: Settings):
 def lint_paths(files: list[str], settings: Settings, progress=None) -> RunResult:
     """Analyse files (already discovered); results sorted and deterministic."""
     run = RunResult()
+    settings = with_project_index(files, settings)
     for result in lint_many(files, settings, progress):
         run.findings += result.findings
         run.callsites += result.callsites
@@ -388,6 +402,24 @@ def lint_paths(files: list[str], settings: Settings, progress=None) -> RunResult
     run.findings.sort(key=Finding.sort_key)
     run.callsites.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return run
+
+
+def with_project_index(files: list[str], settings: Settings) -> Settings:
+    """The settings with the project's inferred wrappers (project_index.py): every Python
+    file under the project root is indexed, not only `files`, so a one-file run sees them."""
+    if not settings.whole_program or settings.project_wrappers:
+        return settings
+    from dataclasses import replace
+
+    from promptlint.discovery import DiscoveryError, discover
+    from promptlint.project_index import build
+
+    try:
+        everything = discover([settings.root], settings)
+    except (DiscoveryError, OSError):
+        everything = files
+    table = build(sorted(set(everything) | {f for f in files if f.endswith(".py")}), settings).wrapper_table()
+    return replace(settings, project_wrappers=table) if table else settings
 
 
 def _project_phase(callsites: list[CallSite], settings: Settings) -> list[Finding]:

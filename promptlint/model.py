@@ -149,6 +149,16 @@ class CallSite:
     in_function: str | None = None  # qualified name of the enclosing function
     via: str | None = None  # how it was reached: "bound-method", "retry-helper", "wrapper"
     task: str | None = None  # the literal task tag the call carries, when it has one
+    # A wrapper site (via "wrapper", inferred by wholeprogram.py): the project function called
+    # here, and each layer down to the SDK call as "name (path:line)", the SDK callee last.
+    wrapper: str | None = None
+    through: list[str] | None = None
+    leaves: list[str] | None = None  # what the wrapper leaves to its callers: "cap", "model", "prompt"
+
+
+# The message prefix of a Finding.related place that is a wrapper layer the request goes through
+# (wholeprogram.py); SARIF draws those as a code flow.
+WRAPPER_LAYER = "wrapper layer: "
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ This module must stay cheap to import: no libcst, no rule modules.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 
@@ -36,6 +37,8 @@ def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK."""
+    if settings.project_wrappers and _calls_wrapper(source, settings.project_wrappers):
+        return True
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(rule_codes(settings))[0])
     if not any(word in source for word in _words(extra)):
@@ -54,6 +57,36 @@ def may_hold_callsite(source: bytes, settings: Settings) -> bool:
             return True
         at = source.find(b"import", end)
     return False
+
+
+def without_wrappers(settings: Settings) -> Settings:
+    """The settings as the SDK pre-check alone sees them (no inferred wrappers)."""
+    from dataclasses import replace
+
+    return replace(settings, project_wrappers=()) if settings.project_wrappers else settings
+
+
+def _calls_wrapper(source: bytes, table: tuple) -> bool:
+    """A call of one of the project's own wrappers (project_index.py), written `name(`, in a
+    file that names the wrapper's module (an import of it, or the module itself): one regular
+    expression over the file, then plain substring tests."""
+    pattern, tails = _wrapper_pattern(table)
+    for match in pattern.finditer(source):
+        if any(tail in source for tail in tails[match.group(1)]):
+            return True
+    return False
+
+
+@cache
+def _wrapper_pattern(table: tuple) -> tuple[re.Pattern[bytes], dict[bytes, tuple[bytes, ...]]]:
+    tails: dict[bytes, set[bytes]] = {}
+    for row in table:
+        path = row[1]
+        stem = os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
+        for name in {row[0], row[2].split(".")[-1]}:
+            tails.setdefault(name.encode(), set()).add(stem.encode())
+    names = b"|".join(re.escape(n) for n in sorted(tails, key=lambda n: (-len(n), n)))
+    return re.compile(rb"\b(" + names + rb")\s*\("), {n: tuple(sorted(t)) for n, t in tails.items()}
 
 
 @cache

@@ -57,6 +57,11 @@ class Settings:
     root: str = "."
     # The config file these settings came from (None: defaults / --isolated).
     config_file: str | None = None
+    # The project's own functions that send an LLM request, inferred by the project index
+    # (project_index.py) at the start of a run: (last name, path, qualname, target path,
+    # target qualname). False: whole-program analysis off (set by the engine, not by config).
+    project_wrappers: tuple = ()
+    whole_program: bool = True
 
     def analysis_hash(self) -> str:
         """Hash of everything that changes per-file analysis results (for the cache)."""
@@ -67,5 +72,7 @@ class Settings:
             "tokenizer": self.tokenizer,
             "max_file_bytes": self.max_file_bytes,
         }
+        if self.project_wrappers:  # adding or removing a wrapper re-analyses every file
+            relevant["project_wrappers"] = [list(row) for row in self.project_wrappers]
         blob = json.dumps(relevant, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

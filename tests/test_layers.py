@@ -10,7 +10,7 @@ same rank or above):
   1 state     state/      cache, baseline, suppression comments, noqa, fingerprints
   2 cost      cost/       tokens, prefixes, prices, the facts memo (reads analysis and state)
   3 checks    checks/     the rules (read analysis, cost and state)
-  4 engine    engine, prefilter, timer, pool
+  4 engine    engine, prefilter, timer, pool, project_index, wholeprogram
   5 report    report/     renderers and inventory
   6 cli       cli, __main__, config, discovery
   7 server    server/     the language server (cli imports it only inside the `server` command)
@@ -37,6 +37,7 @@ TOP_LEVEL = {
     "errors": "base", "settings": "base", "model": "base", "ruledocs": "base", "money": "base",
     "sources": "base", "notebook": "base", "catalog_check": "base",
     "engine": "engine", "prefilter": "engine", "timer": "engine", "pool": "engine",
+    "project_index": "engine", "wholeprogram": "engine",
     "cli": "cli", "__main__": "cli", "config": "cli", "discovery": "cli",
 }
 

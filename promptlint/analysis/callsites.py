@@ -18,8 +18,8 @@ from promptlint.analysis.catalog import candidate_names, sdk_data, sdk_names_by_
 from promptlint.analysis.context import ConstructorSite
 from promptlint.analysis.evaluator import EvalContext, Evaluator
 from promptlint.analysis.index import CallInfo, ModuleIndex, dotted
-from promptlint.analysis.prompts import content_parts, message_parts
-from promptlint.analysis.values import Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
+from promptlint.analysis.prompts import content_parts, fill_placeholders, message_parts
+from promptlint.analysis.values import DEFAULT_NONE, Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
 from promptlint.model import CallSite
 from promptlint.settings import Settings, Wrapper
 
@@ -345,7 +345,12 @@ class CallSiteFinder:
                 if sys_val is not None:
                     site.parts.append(content_parts("system", sys_val))
         if m.client is not None and m.client.prompt is not None:
-            site.parts += message_parts(m.client.prompt, template=True)
+            prompt = m.client.prompt
+            first = next((a for a in m.args if a.keyword is None and not a.star), None)
+            given = self.ev.ev(first.value, ctx) if first is not None else None
+            if isinstance(given, Map):  # chain.invoke({"now": ...}): the values of its placeholders
+                prompt = fill_placeholders(prompt, given)
+            site.parts += message_parts(prompt, template=True)
         else:
             for spec in shape.get("parts", []):
                 val = dig(kwargs.values, spec["key"])
@@ -400,6 +405,8 @@ class CallSiteFinder:
     def _read_cap(self, site: CallSite, kwargs: "Kwargs", keys) -> None:
         for key in keys:
             val = dig(kwargs.values, key)
+            if val is DEFAULT_NONE:  # a config object's default of None: the SDK sends no cap
+                continue
             if val is None:
                 head = key.split(".")[0]
                 container = kwargs.values.get(head)

@@ -28,10 +28,11 @@ from promptlint.analysis.catalog import (
 from promptlint.analysis.index import END, FunctionInfo, ModuleIndex, Pos, dotted
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.segments import (
-    STR_METHODS, concat, dedent, format_fields, is_static, join_text, merge, percent_format, segments, str_method,
+    STR_METHODS, concat, dedent, dollar_to_braces, format_fields, is_static, join_text, merge, percent_format, segments, str_method,
 )
 from promptlint.analysis.values import (
-    MISSING, NONE, Alt, Client, Det, Dyn, Factory, Items, LocalFunc, Many, Map, Num, Ref, Seq, Text, Unk, Val, Vol,
+    DEFAULT_NONE, MISSING, NONE, Alt, Client, Det, Dyn, Factory, Items, LocalFunc, Many, Map, Num, Ref, Returns, Seq,
+    Text, Unk, Val, Vol,
     find_unordered, python_value, static_text,
 )
 from promptlint.model import LazySpan, Segment, Span, TemplateSpan
@@ -64,7 +65,7 @@ class Evaluator:
     """Evaluates the expressions of one module (memoized, within a budget of steps)."""
 
     def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None,
-                 read_import=None, read_helper=None) -> None:
+                 read_import=None, read_helper=None, read_member=None) -> None:
         self.index = index
         self.importer = importer  # path of this module, to read constants it imports
         # read_import(importer, qual, hops): the value of a constant or client factory of a
@@ -73,6 +74,9 @@ class Evaluator:
         # read_helper(evaluator, qual, call, ctx): what a reader helper of another module returns
         # (project.reader_helper); loading.py keeps it only when it is text read from a file.
         self.read_helper = read_helper
+        # read_member(importer, qual of a class, attr, hops, defaults): a class default or a client
+        # assigned in a method, of a project class defined in another module (project.class_member).
+        self.read_member = read_member
         self.hops = 0  # how many imports away from the checked file this module is
         self.positions = index.positions
         self.module_code = module  # for the source text of nodes (code_for_node)
@@ -99,6 +103,22 @@ class Evaluator:
         being `hops` imports away from the checked file."""
         self.hops = hops
         return self.lookup(name, EvalContext(None, END, ()))
+
+    def class_default(self, cls: str, attr: str, hops: int) -> Val | None:
+        """The class-level value of `cls.attr` (or of a base class in this module) when it is a
+        literal or None (`top_k: int = 20`), else None."""
+        self.hops = hops
+        for info in self._class_chain(cls):
+            if attr in info.attrs:
+                val = self.ev(info.attrs[attr], EvalContext(None, END, ()))
+                return val if isinstance(val, (Num, Text)) or val == NONE else None
+        return None
+
+    def assigned_client(self, cls: str, attr: str, hops: int) -> Val | None:
+        """The SDK client or chat model the methods of `cls` assign to `self.attr`, if any."""
+        self.hops = hops
+        found = self._attr_in_class(self.index.classes[cls], attr, EvalContext(None, END, ()), cls)
+        return found if isinstance(found, Client) else None
 
     def function_result(self, name: str, hops: int) -> Val:
         """What the module function `name` returns when called without arguments (a client
@@ -374,6 +394,10 @@ class Evaluator:
             return client
         if volatile_name(name):
             return Vol(name, "unique-id", self.span(node) if node is not None else None)
+        if param.annotation is not None:  # `backend: Backend`, a project class: only its clients are read
+            ann = self.ev(param.annotation.annotation, EvalContext(None, END, ()))
+            if isinstance(ann, Ref) and "." in ann.qual and ann.qual.split(".")[-1][:1].isupper():
+                return Map({}, opaque=True, obj=ann.qual)
         return Dyn(name, self.span(node) if node is not None else None)
 
     def _imported(self, qual: str) -> Val | None:
@@ -389,9 +413,29 @@ class Evaluator:
 
         if isinstance(val, PathVal):  # a module constant naming the prompts folder
             return val
+        if isinstance(val, Returns):
+            return val if val.value is not None else None
+        if isinstance(val, Map) and val.obj and "." in val.obj and not val.opaque and reexported(qual) == qual:
+            return val  # an instance of a project class: its attributes are read from the class (_member)
         if val is not None and is_static(val) and not (isinstance(val, Map) and val.obj):
             return val  # a constant; an object of the project's own class is not one
         return None
+
+    def _member(self, base: Map, attr: str, ctx) -> Val | None:
+        """An attribute an instance of a project class does not set itself: the class-level
+        default, or an SDK client its methods assign (another module's class: read_member)."""
+        local = self.index.classes.get(base.obj)
+        if local is not None:
+            for cls in self._class_chain(base.obj):
+                if attr in cls.attrs and not base.opaque:
+                    val = self.ev(cls.attrs[attr], EvalContext(None, END, (), None, ctx.depth + 1))
+                    return DEFAULT_NONE if val == NONE else val if isinstance(val, (Num, Text)) else None
+            return None
+        if ("." not in base.obj or self.importer is None or self.read_member is None
+                or base.obj.split(".")[0] in sdk_roots()):
+            return None
+        found = self.read_member(self.importer, base.obj, attr, self.hops, not base.opaque)
+        return DEFAULT_NONE if found == NONE else found
 
     def _client_from_isinstance(self, func: FunctionInfo | None, node: cst.BaseExpression, ctx) -> Client | None:
         """A value the function checks: `if not isinstance(model, BaseChatModel): raise ...`."""
@@ -581,6 +625,10 @@ class Evaluator:
             declared = self.index.classes[base.obj].attrs.get(attr)
             if declared is not None:
                 return self.evaluate(declared, EvalContext(None, END, (), None, ctx.depth + 1))
+        if isinstance(base, Map) and base.obj:
+            found = self._member(base, attr, ctx)
+            if found is not None:
+                return found
         if isinstance(base, Vol):
             return base
         if isinstance(base, Alt):
@@ -763,6 +811,8 @@ class Evaluator:
             return self._call_local(callee.info, node, ctx)
         if isinstance(callee, Factory):
             return callee.client
+        if isinstance(callee, Returns):
+            return callee.value
         if isinstance(callee, Client):
             if isinstance(fn, cst.Attribute) and fn.attr.value in self.transparent:
                 return callee  # client.with_options(timeout=5) is the same client
@@ -812,6 +862,8 @@ class Evaluator:
                         return filled
                 return str_method(recv, method, values)
             return None
+        if isinstance(recv, Vol) and recv.kind == "unordered" and method == "pop":
+            return Dyn(self._short(node), self.span(node))  # one item: an item has no order
         if isinstance(recv, Vol):
             return recv
         if method in volatile_data()["unordered"]["methods"] and not isinstance(recv, (Client, Map, Seq)):
@@ -829,6 +881,11 @@ class Evaluator:
             return recv.item
         if isinstance(recv, Map) and method in ("copy",):
             return recv
+        if (isinstance(recv, Map) and recv.obj == "string.Template" and method in ("substitute", "safe_substitute")
+                and isinstance(recv.items.get("_arg0"), Text)):
+            mapping = self.ev(args[0].value, ctx) if args and args[0].keyword is None else None
+            return self._format(dollar_to_braces(recv.items["_arg0"]), [a for a in args if a.keyword is not None],
+                                ctx, mapping)
         if isinstance(recv, Map) and method == "get" and args:
             key = static_text(self.evaluate(args[0].value, ctx))
             if key is not None and key in recv.items:

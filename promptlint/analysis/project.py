@@ -82,7 +82,7 @@ def _defines(path: str, name: str) -> bool:
 
 
 @lru_cache(maxsize=4)  # parsed modules are large: a worker keeps only the recent ones
-def _analysed_at(path: str, stamp: tuple):
+def _analysed_at(path: str, stamp: tuple, whole: bool = False):
     """Parse a module once and return (index, evaluator), or None."""
     try:
         if os.path.getsize(path) > MAX_BYTES:
@@ -99,11 +99,14 @@ def _analysed_at(path: str, stamp: tuple):
         from promptlint.analysis.slicing import constants_source
         from promptlint.analysis.walk import visit
 
-        source, tree = constants_source(source, ast.parse(source))  # methods blanked: libcst parses less
+        tree = ast.parse(source)
+        if not whole:
+            source, tree = constants_source(source, tree)  # methods blanked: libcst parses less
         module = cst.parse_module(source)
         index = ModuleIndex(LazyPositions(module, tree))
         visit(module, index)
-        return Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper)
+        return Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
+                         read_member=class_member)
     except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
         return None
 
@@ -122,15 +125,78 @@ def imported_constant(importer: str, qual: str, hops: int):
     evaluator = _analysed(path)
     if evaluator is None:
         return None
-    from promptlint.analysis.values import Client, Factory
+    from promptlint.analysis.values import Client, Factory, Map, Returns
 
     if name in evaluator.index.functions:
         found = evaluator.function_result(name, hops + 1)
-        return Factory(_foreign(found)) if isinstance(found, Client) else None
+        if isinstance(found, Client):
+            return Factory(_foreign(found))
+        return Returns(_far(with_origin(found, _relative(path)), _relative(path)))
     if not any(event.name == name for event in evaluator.index.module_events):
         return None
     val = evaluator.module_value(name, hops + 1)
+    if isinstance(val, Map) and val.obj in evaluator.index.classes:  # `settings = Settings()`: its class, absolutely
+        val = Map(val.items, val.opaque, f"{_dotted_module(path)}.{val.obj}", None, dict(val.spans))
     return _foreign(val) if isinstance(val, Client) else with_origin(val, _relative(path))
+
+
+def _dotted_module(path: str) -> str:
+    """The module a file is, named from the working directory (module_file finds it again)."""
+    rel = _relative(path).replace(os.sep, "/").removesuffix(".py").removesuffix("/__init__")
+    return rel.replace("/", ".")
+
+
+def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool = True):
+    """`Class.attr` of a class defined in a project module, for an instance of it: a class-level
+    default (`top_k: int = 20`, pydantic and dataclass fields) when `defaults`, or the SDK client
+    or chat model its methods assign to `self.attr` (`self.chat_model = ChatOpenAI(...)`)."""
+    from promptlint.analysis.values import Client
+
+    if hops >= MAX_HOPS or "." not in qual:
+        return None
+    module, _, cls = qual.rpartition(".")
+    path = module_file(importer, module)
+    if path is None or not re.search(rf"^\s*class\s+{re.escape(cls)}\b", _text(path), re.MULTILINE):
+        return None
+    DEPENDENCIES.add(path)
+    evaluator = _analysed(path)
+    if evaluator is None or cls not in evaluator.index.classes:
+        return None
+    found = evaluator.class_default(cls, attr, hops + 1)
+    if found is not None:
+        return with_origin(found, _relative(path)) if defaults else None
+    whole = _analysed_whole(path)  # `self.x = ...` sits in methods, which the constants pass blanks
+    if whole is None or cls not in whole.index.classes:
+        return None
+    found = whole.assigned_client(cls, attr, hops + 1)
+    return _foreign(found) if isinstance(found, Client) else None
+
+
+def _analysed_whole(path: str):
+    """A module parsed with its methods (the `self.x = ...` they assign), or None."""
+    return _analysed_at(path, _stamp(path), True)
+
+
+def _far(val, path: str):
+    """A value computed in another module: a clock reading there is reported at the use, naming it."""
+    from dataclasses import replace
+
+    from promptlint.analysis.values import Text
+
+    if not isinstance(val, Text):
+        return val if is_plain(val) else None
+    segs = []
+    for seg in val.segs:
+        if seg.kind != "static" and seg.span is not None:
+            seg = replace(seg, source=f"{seg.source} ({path}:{seg.span.line})", span=None)
+        segs.append(seg)
+    return Text(segs)
+
+
+def is_plain(val) -> bool:
+    from promptlint.analysis.segments import is_static
+
+    return is_static(val)
 
 
 def _relative(path: str) -> str:

@@ -68,6 +68,33 @@ def template_segments(segs: list[Segment]) -> list[Segment]:
     return merge(out)
 
 
+def fill_placeholders(val: Val, mapping: Map, depth: int = 0) -> Val:
+    """A LangChain template with the values its `invoke({...})` call gives some placeholders:
+    `{now}` filled with `datetime.now()` is a clock reading, not per-request data. Only such
+    volatile values are filled in; other placeholders stay per-request data, as they are by
+    convention (a literal in one `invoke` says little about the others)."""
+    if depth > 20:
+        return val
+    if isinstance(val, Text):
+        out: list[Segment] = []
+        for seg, field in format_fields(val.segs):
+            if field is None:
+                out.append(seg)
+            elif field in mapping.items and any(x.kind == "volatile" for x in segments(mapping.items[field])):
+                out += segments(mapping.items[field])
+            else:
+                out.append(Segment("static", "{" + field + "}", span=seg.span))
+        return Text(out)
+    if isinstance(val, Seq):
+        return Seq([fill_placeholders(i, mapping, depth + 1) for i in val.items], val.unordered, val.node)
+    if isinstance(val, Map):
+        return Map({k: fill_placeholders(v, mapping, depth + 1) for k, v in val.items.items()}, val.opaque, val.obj,
+                   val.node, dict(val.spans))
+    if isinstance(val, Alt):
+        return Alt([fill_placeholders(o, mapping, depth + 1) for o in val.options])
+    return val
+
+
 def message_parts(val: Val, template: bool = False) -> list[PromptPart]:
     """A messages argument -> one part per message, in order."""
     if isinstance(val, Alt):

@@ -19,6 +19,21 @@ STR_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "capitali
                "removesuffix", "expandtabs"}
 
 
+_DOLLAR = re.compile(r"\$(?:(\$)|(\w+)|\{(\w+)\})")
+
+
+def dollar_to_braces(template: Text) -> Text:
+    """A `string.Template` text as a str.format one: `$name` / `${name}` -> `{name}`, `$$` -> `$`."""
+    out = []
+    for seg in template.segs:
+        if seg.kind == "static" and seg.text:
+            text = seg.text.replace("{", "{{").replace("}", "}}")
+            text = _DOLLAR.sub(lambda m: "$" if m.group(1) else "{" + (m.group(2) or m.group(3)) + "}", text)
+            seg = Segment("static", text, span=seg.span, origin=seg.origin)
+        out.append(seg)
+    return Text(out)
+
+
 def format_fields(segs: list[Segment]):
     """Split static text on `{field}` placeholders (str.format / LangChain templates).
 

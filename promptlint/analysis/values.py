@@ -123,6 +123,13 @@ class Factory(Val):
 
 
 @dataclass(slots=True)
+class Returns(Val):
+    """A function of another module, called: what it returns (its parameters unbound)."""
+
+    value: Val
+
+
+@dataclass(slots=True)
 class LocalFunc(Val):
     """A function defined in the analysed module (calling it evaluates its return statements)."""
 
@@ -154,6 +161,10 @@ class Items(Val):
 
 
 NONE = Ref("builtins.None")
+# The None a settings object holds when it is built without arguments (`LLMConfig()` whose
+# `max_tokens` defaults to None): a value that is really sent, unlike `self.max_tokens`, which
+# a constructor may have set. Equal to NONE; told apart by identity.
+DEFAULT_NONE = Ref("builtins.None")
 
 # python_value's answer for a value that is not fully literal (None is a literal value).
 MISSING = object()

@@ -3,6 +3,8 @@ recursion without a depth limit), or an agent framework configured without one."
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from functools import cache
 
@@ -111,6 +113,8 @@ class UnboundedAgentLoop(Check):
         for node in walk(loop.body):
             if isinstance(node, cst.If) and _has_ordering(node.test) and _stops(node.body):
                 return False  # if step >= MAX_STEPS: break
+            if isinstance(node, cst.If) and _names_a_limit(node.test) and _stops(node.body):
+                return False  # if has_reached_max_iterations(self.iterations, self.max_iter): break
             if isinstance(node, cst.Assert) and _has_ordering(node.test):
                 return False
             if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.SubtractAssign):
@@ -283,6 +287,14 @@ def _targets(node) -> list:
     if isinstance(node, cst.Assign):
         return [t.target for t in node.targets]
     return [node.target]
+
+
+LIMIT_NAME = re.compile(r"(^|_)(max|limit)(_|$)|^max[A-Z]", re.IGNORECASE)
+
+
+def _names_a_limit(test) -> bool:
+    """A test that reads a limit by name (`self.max_iter`, `step_limit`), e.g. through a helper call."""
+    return any(LIMIT_NAME.search(name.split(".")[-1]) for name in _names(test))
 
 
 def _has_ordering(expr) -> bool:

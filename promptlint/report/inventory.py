@@ -80,6 +80,8 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
                     usd = round(usd * 1000, 6)
                 elif why:
                     notes.append("no output cap" if "sets no" in why else "output cap not visible")
+        if site.through:  # a wrapper site: the project function it goes through
+            notes.append(f"through {' -> '.join(site.through)}")
         rows.append(Row(
             path=site.path, line=site.span.line, column=site.span.column, provider=site.provider, api=site.api,
             callee=site.callee, task=site.task or UNTAGGED, model=site.model,
@@ -93,6 +95,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
     return rows
 
 
+<<<<<<< HEAD
 def template_files(site) -> list[str]:
     """The prompt template files (not Python modules) whose text this call sends."""
     from promptlint.analysis.templates import is_template_path
@@ -106,6 +109,48 @@ def template_files(site) -> list[str]:
                 origins.append(span.path)
             found.update(o for o in origins if is_template_path(o))
     return sorted(found)
+=======
+@dataclass(slots=True)
+class WrapperRow:
+    """A project function inferred to send LLM requests (`inventory --wrappers`)."""
+
+    wrapper: str  # "name (path:line of the request it sends)"
+    calls: int  # wrapper sites that go through it
+    files: int  # files those calls are in
+    sends: str  # the SDK call(s) it reaches
+    leaves: list[str]  # what it leaves to its callers: cap, model, prompt
+
+
+def wrapper_rows(result) -> list[WrapperRow]:
+    """One row per wrapper a call goes through first, most called first."""
+    groups: dict[str, list] = {}
+    for site in result.callsites:
+        if site.through:
+            groups.setdefault(site.through[0], []).append(site)
+    rows = []
+    for name, sites in groups.items():
+        calls = {(s.path, s.span.line, s.span.column) for s in sites}
+        rows.append(WrapperRow(name, len(calls), len({s.path for s in sites}),
+                               ", ".join(sorted({s.through[-1] for s in sites})),
+                               sorted({x for s in sites for x in (s.leaves or [])})))
+    rows.sort(key=lambda r: (-r.calls, r.wrapper))
+    return rows
+
+
+def render_wrappers(rows: list[WrapperRow], fmt: str, stream) -> None:
+    if fmt == "json":
+        json.dump({"wrappers": [asdict(r) for r in rows]}, stream, indent=2, sort_keys=True, ensure_ascii=False)
+        stream.write("\n")
+        return
+    if not rows:
+        stream.write("No wrappers found: no call reaches an LLM request through a project function.\n")
+        return
+    header = ("WRAPPER", "CALLS", "FILES", "LEAVES TO CALLERS", "SENDS")
+    table = [header] + [(r.wrapper, str(r.calls), str(r.files), ", ".join(r.leaves) or "-", r.sends) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        stream.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+>>>>>>> 7198480 (Whole-program analysis (issue 13): project index of wrappers, wrapper sites, cross-module values, inventory --wrappers, SARIF code flows)
 
 
 def by_task(rows: list[Row]) -> list[tuple[str, list[Row]]]:

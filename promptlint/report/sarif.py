@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from promptlint import __version__
+from promptlint.model import WRAPPER_LAYER
 from promptlint.money import money
 from promptlint.report import (INFORMATION_URI, RULE_URL, ReportOptions, cell_position, file_position, file_span,
                                finite)
@@ -143,6 +144,23 @@ def related_locations(f, options: ReportOptions) -> list[dict]:
     return out
 
 
+def code_flow(f, region: dict, options: ReportOptions) -> list[dict]:
+    """One codeFlows thread from the call where a value is decided (the finding) through each
+    wrapper layer to the SDK request, as code scanning shows data-flow alerts; [] when the
+    finding has no such layers."""
+    layers = [place for place in f.related if (place.message or "").startswith(WRAPPER_LAYER)]
+    if not layers:
+        return []
+    steps = [{"physicalLocation": {"artifactLocation": artifact_location(f.path, options.srcroot), "region": region},
+              "message": {"text": "the request is decided here"}}]
+    for place in layers:
+        line, column = file_position(place, options)
+        steps.append({"physicalLocation": {"artifactLocation": artifact_location(place.path, options.srcroot),
+                                           "region": {"startLine": line, "startColumn": column}},
+                      "message": {"text": place.message[len(WRAPPER_LAYER):]}})
+    return [{"threadFlows": [{"locations": [{"location": step} for step in steps]}]}]
+
+
 def build(result, options: ReportOptions) -> dict:
     baselined = getattr(result, "baselined", None)  # None: no baseline in use
     held = {id(f) for f in baselined or []}
@@ -187,6 +205,9 @@ def build(result, options: ReportOptions) -> dict:
         related = related_locations(f, options)
         if related:
             item["relatedLocations"] = related
+        flow = code_flow(f, region, options)
+        if flow:
+            item["codeFlows"] = flow
         if baselined is not None and not f.suppressed:  # baselines never hold suppressed findings
             item["baselineState"] = "unchanged" if id(f) in held else "new"
         props = {

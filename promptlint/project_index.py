@@ -1,0 +1,274 @@
+"""The project index: which of the project's own functions send an LLM request.
+
+One cheap `ast` pass per Python file under the project root (not only the paths
+given: a one-file pre-commit run must still know the project's wrappers),
+cached by content hash. It records each module's imports (relative imports
+resolved against its package), its functions and methods with their
+parameters, and the calls each one makes. A function is a *wrapper* when its
+body calls a catalog request name in a file the SDK pre-check accepts, or
+calls another wrapper, resolved through imports (`from app.llm import chat`,
+`llm.chat`, `self.generate`, or a method of a class the calling module
+imports); layers are followed up to MAX_LAYERS.
+
+The result is only a list of candidates, by name and module. What a wrapper
+actually sends, and what it leaves to its callers, is worked out by the
+evaluator at each call (wholeprogram.py), which never trusts a name alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import warnings
+
+INDEX_VERSION = 1
+MAX_LAYERS = 3  # wrapper of a wrapper of a wrapper: deeper chains are not followed
+MAX_FILE_BYTES = 1_000_000
+# Names too generic to follow through an unknown receiver (`obj.run(...)`): only a resolved
+# import or `self.` call counts for these.
+GENERIC = frozenset({"run", "__call__", "call", "invoke", "ainvoke", "execute", "process", "main", "get", "create"})
+
+
+def module_name(rel_path: str) -> str:
+    """`app/llm/client.py` -> `app.llm.client`; `app/llm/__init__.py` -> `app.llm`."""
+    parts = rel_path.replace(os.sep, "/").removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(p for p in parts if p not in ("", "."))
+
+
+def index_file(rel_path: str, source: bytes) -> dict | None:
+    """The index entry of one module (plain JSON data), or None if it does not parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    module = module_name(rel_path)
+    package = module if rel_path.endswith("__init__.py") else module.rpartition(".")[0]
+    imports: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                imports[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".") if package else []
+                anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
+                base = ".".join([*anchor, *([base] if base else [])])
+            for alias in node.names:
+                if alias.name != "*":
+                    imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+    functions: list[dict] = []
+    classes: dict[str, list[str]] = {}
+
+    def add_function(node, prefix: str, cls: str | None) -> None:
+        args = node.args
+        params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        calls = sorted({_dotted(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)} - {""})
+        functions.append({"name": prefix + node.name, "line": node.lineno, "class": cls, "params": params,
+                          "kwargs": args.kwarg.arg if args.kwarg else None, "calls": calls})
+
+    for top in tree.body:
+        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            add_function(top, "", None)
+        elif isinstance(top, ast.ClassDef):
+            classes[top.name] = [_dotted(b) for b in top.bases]
+            for member in top.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    add_function(member, top.name + ".", top.name)
+    return {"module": module, "imports": imports, "functions": functions, "classes": classes}
+
+
+def _dotted(node) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else "?." + node.attr
+    if isinstance(node, ast.Call):  # get_client().responses.create
+        inner = _dotted(node.func)
+        return f"{inner}()" if inner else ""
+    return ""
+
+
+class ProjectIndex:
+    """The index of every module, and the wrappers found in it."""
+
+    def __init__(self, entries: dict[str, dict], seeds: dict[str, bool]) -> None:
+        self.entries = entries  # display path -> entry
+        self.seeds = seeds  # display path -> the SDK pre-check accepts the file
+        self.by_module: dict[str, str] = {}  # dotted module name (and its suffixes) -> path
+        for path in sorted(entries, key=lambda p: (p.count("/"), p)):
+            parts = entries[path]["module"].split(".")
+            for i in range(len(parts)):  # `src.app.llm` is imported as `app.llm`
+                self.by_module.setdefault(".".join(parts[i:]), path)
+        self.wrappers: dict[tuple[str, str], int] = {}  # (path, qualname) -> layer (0: calls the SDK)
+        self._find_wrappers()
+
+    def resolve(self, qual: str, depth: int = 0) -> tuple[str, str] | None:
+        """`app.llm.chat` -> (path of app/llm.py or app/llm/__init__.py, "chat"), following
+        `__init__` re-exports; `app.gateway.ModelGateway.generate` -> (path, "ModelGateway.generate")."""
+        parts = qual.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            path = self.by_module.get(".".join(parts[:i]))
+            if path is None:
+                continue
+            rest = parts[i:]
+            entry = self.entries[path]
+            if depth < 3 and rest[0] in entry["imports"] and rest[0] not in entry["classes"]:
+                again = self.resolve(".".join([entry["imports"][rest[0]], *rest[1:]]), depth + 1)
+                if again is not None:
+                    return again
+            return path, ".".join(rest)
+        return None
+
+    def _find_wrappers(self) -> None:
+        from promptlint.analysis.catalog import candidate_names
+
+        catalog = candidate_names(())
+        functions = {(path, f["name"]): f for path, e in self.entries.items() for f in e["functions"]}
+        for (path, name), f in functions.items():
+            if self.seeds.get(path) and any(c.split(".")[-1] in catalog for c in f["calls"]):
+                self.wrappers[(path, name)] = 0
+        for layer in range(1, MAX_LAYERS + 1):
+            names = {n.split(".")[-1] for _, n in self.wrappers}
+            added = {}
+            for (path, name), f in functions.items():
+                if (path, name) in self.wrappers:
+                    continue
+                for call in f["calls"]:
+                    if call.split(".")[-1] in names and self._calls_wrapper(path, f, call):
+                        added[(path, name)] = layer
+                        break
+            if not added:
+                break
+            self.wrappers.update(added)
+
+    def _calls_wrapper(self, path: str, f: dict, call: str) -> bool:
+        return any(target in self.wrappers for target in self.targets(path, f.get("class"), call))
+
+    def targets(self, path: str, cls: str | None, call: str) -> list[tuple[str, str]]:
+        """The project functions a call written `call` in module `path` may reach."""
+        entry = self.entries[path]
+        head, _, rest = call.partition(".")
+        last = call.split(".")[-1]
+        if head in ("self", "cls") and cls and "." not in rest:
+            return [(path, f"{c}.{rest}") for c in self._class_chain(path, cls)]
+        if not rest:
+            if head in entry["imports"]:
+                found = self.resolve(entry["imports"][head])
+                return [found] if found else []
+            return [(path, head)]
+        if head in entry["imports"]:  # module.function or Class.method
+            found = self.resolve(entry["imports"][head] + "." + rest)
+            if found:
+                return [found]
+        if last in GENERIC:
+            return []
+        # obj.method(...): a method of that name on a class this module defines or imports.
+        out = []
+        imported = {self.resolve(q) for q in entry["imports"].values()}
+        for (wpath, wname) in self.wrappers:
+            owner, _, meth = wname.rpartition(".")
+            if meth == last and owner and ((wpath, owner) in imported or wpath == path):
+                out.append((wpath, wname))
+        return out
+
+    def _class_chain(self, path: str, cls: str) -> list[str]:
+        chain, todo = [], [cls]
+        while todo and len(chain) < 10:
+            name = todo.pop(0)
+            if name in chain:
+                continue
+            chain.append(name)
+            todo += [b.split(".")[-1] for b in self.entries[path]["classes"].get(name, [])]
+        return chain
+
+    def wrapper_table(self) -> tuple[tuple[str, str, str, str, str], ...]:
+        """What the workers receive, sorted: (last name, path, qualname) of every wrapper, and
+        the names packages re-export one under (`app/llm/__init__.py: from .client import chat`),
+        each with the (path, qualname) it stands for."""
+        rows = {(name.split(".")[-1], path, name, path, name) for path, name in self.wrappers}
+        for path, entry in self.entries.items():
+            if not path.endswith("__init__.py"):
+                continue
+            for local, qual in entry["imports"].items():
+                found = self.resolve(qual)
+                if found in self.wrappers and found[0] != path:
+                    rows.add((local, path, local, *found))
+        return tuple(sorted(rows))
+
+
+# -- building it, with the cache ----------------------------------------------
+def build(files: list[str], settings) -> ProjectIndex:
+    """Index `files` (display paths); entries come from the cache when the bytes are known."""
+    from promptlint.prefilter import may_hold_callsite
+
+    cached = _load(settings)
+    fresh: dict[str, dict] = {}
+    entries: dict[str, dict] = {}
+    seeds: dict[str, bool] = {}
+    base = _base_settings(settings)
+    for path in files:
+        if not path.endswith(".py"):
+            continue
+        try:
+            if os.path.getsize(path) > MAX_FILE_BYTES:
+                continue
+            with open(path, "rb") as fh:
+                source = fh.read()
+        except OSError:
+            continue
+        digest = hashlib.sha256(source).hexdigest() + "|" + path
+        entry = cached.get(digest)
+        if entry is None:
+            entry = {"seed": may_hold_callsite(source, base), "index": index_file(path, source)}
+        fresh[digest] = entry
+        if entry["index"] is not None:
+            entries[path] = entry["index"]
+            seeds[path] = entry["seed"]
+    if fresh.keys() != cached.keys():
+        _store(settings, fresh)
+    return ProjectIndex(entries, seeds)
+
+
+def _base_settings(settings):
+    """The settings without inferred wrappers: the SDK pre-check alone decides what a seed file is."""
+    from dataclasses import replace
+
+    return replace(settings, project_wrappers=()) if getattr(settings, "project_wrappers", ()) else settings
+
+
+def _index_file(settings) -> str | None:
+    if not settings.cache_dir:
+        return None
+    from promptlint import __version__
+
+    # Per settings: what the SDK pre-check accepts (a seed file) depends on markers and wrappers.
+    return os.path.join(settings.cache_dir, __version__,
+                        f"index-v{INDEX_VERSION}-{_base_settings(settings).analysis_hash()}.json")
+
+
+def _load(settings) -> dict:
+    target = _index_file(settings)
+    if target is None:
+        return {}
+    try:
+        with open(target, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _store(settings, data: dict) -> None:
+    target = _index_file(settings)
+    if target is not None:
+        from promptlint.state.cache import write_atomically
+
+        write_atomically(target, data)

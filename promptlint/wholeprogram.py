@@ -1,0 +1,497 @@
+"""Wrapper sites: every call of a project function that sends an LLM request is a
+call site in its own right.
+
+The project index (project_index.py) names the candidate wrappers. Here, at a
+call of one, the callee is resolved by value (the evaluator: a local function,
+an import, a method of an object whose class is known, or of a class the module
+imports), the wrapper's module is parsed, and its *summary* is applied: the
+request its body sends is rebuilt with the wrapper's parameters bound to the
+caller's arguments (`**kwargs` holds the caller's extra keywords), following
+wrapper-of-wrapper calls up to MAX_CHAIN layers. The request is rebuilt by the
+same catalog-driven code as a direct call (CallSiteFinder.build), so a new SDK
+shape or a new kind of template value flows through without changes here.
+
+Every rule then runs on the wrapper site, reported at the caller. A rule that
+already fires on the wrapper's body with its parameters unbound (the body
+decides: `ask_llm` never sets a cap) is reported there, once, not again at
+every caller. Prompt text from the wrapper's module keeps its file (`origin`);
+other values from it have no position in the caller's file, so rules fall back
+to the call. The wrapper's modules are dependencies of the caller's cached result.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field, replace
+
+import libcst as cst
+
+from promptlint.analysis import project
+from promptlint.analysis.evaluator import EvalContext, Evaluator
+from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex
+from promptlint.analysis.positions import exact_span
+from promptlint.model import CallSite, Finding, LazySpan, PromptPart
+from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Seq, Unk, Val
+
+MAX_CHAIN = 4  # caller -> wrapper -> wrapper -> wrapper -> SDK call
+MAX_MODULES = 16  # parsed wrapper modules kept per process
+# Rules not run at wrapper sites yet. PL601 (batch candidate) would report every request a
+# per-row loop makes through the project's wrappers in another module: true findings, but they
+# change the output on fixtures/batch_job that other work compares byte for byte. One line to lift.
+HELD_BACK = frozenset({"PL601"})
+
+
+class ForeignSpan(LazySpan):
+    """A span in another module than the checked one (`origin`, its display path)."""
+
+    __slots__ = ("origin",)
+
+    def __init__(self, compute, origin: str) -> None:
+        super().__init__(compute)
+        object.__setattr__(self, "origin", origin)
+
+
+@dataclass
+class Module:
+    """One analysed module: its index, evaluator and direct call sites."""
+
+    path: str
+    text: str
+    index: ModuleIndex
+    ev: Evaluator
+    finder: object  # callsites.CallSiteFinder
+    sites: list[CallSite]
+    infos: dict[int, CallInfo]
+    by_qualname: dict[str, FunctionInfo] = field(default_factory=dict)
+    foreign: bool = True
+
+    def __post_init__(self) -> None:
+        for info in self.index.all_functions:
+            self.by_qualname.setdefault(info.qualname, info)
+
+
+@dataclass
+class Hop:
+    """One layer a wrapper site goes through: the function, and where its request is sent."""
+
+    name: str
+    path: str
+    line: int
+
+
+_MODULES: dict[tuple, Module | None] = {}
+
+
+def load(path: str, settings) -> Module | None:
+    """Parse another module of the project in full (cached per process while its bytes are unchanged)."""
+    shown = project._relative(path).replace(os.sep, "/")
+    key = (shown, project._stamp(path), settings.analysis_hash())
+    if key in _MODULES:
+        return _MODULES[key]
+    found = None
+    try:
+        if os.path.getsize(path) <= project.MAX_BYTES:
+            with open(path, "rb") as fh:
+                source = fh.read()
+            found = _analyse(shown, source, settings)
+    except Exception:  # noqa: BLE001 - an unreadable wrapper module only costs precision
+        found = None
+    if len(_MODULES) >= MAX_MODULES:
+        _MODULES.pop(next(iter(_MODULES)))
+    _MODULES[key] = found
+    return found
+
+
+def _analyse(shown: str, source: bytes, settings) -> Module:
+    from promptlint.analysis.callsites import CallSiteFinder
+    from promptlint.analysis.positions import LazyPositions
+    from promptlint.analysis.walk import visit
+
+    tree = ast.parse(source)
+    module = cst.parse_module(source)
+    index = ModuleIndex(LazyPositions(module, tree))
+    visit(module, index)
+    ev = Evaluator(index, module, importer=shown, read_import=project.imported_constant,
+                   read_member=project.class_member)
+    positions = index.positions
+    ev.span = lambda node: ForeignSpan(lambda: exact_span(positions, node), shown)
+    finder = CallSiteFinder(ev, index, shown, settings)
+    sites, _ = finder.run()
+    text = source.decode(module.encoding, errors="replace")
+    return Module(shown, text, index, ev, finder, sites, finder.infos)
+
+
+# -- resolving a call to a project function ------------------------------------
+class Resolver:
+    def __init__(self, here: Module, settings) -> None:
+        self.here = here
+        self.settings = settings
+        table = settings.project_wrappers
+        self.names = frozenset(t[0] for t in table)
+        self.wrappers = {(t[1], t[2]) for t in table if (t[1], t[2]) == (t[3], t[4])}
+        self.aliases = {(t[1], t[2]): (t[3], t[4]) for t in table if (t[1], t[2]) != (t[3], t[4])}
+        self.memo: dict = {}
+
+    def module(self, path: str) -> Module | None:
+        if path == self.here.path:
+            return self.here
+        return load(path, self.settings)
+
+    def callee(self, mod: Module, info: CallInfo, ctx: EvalContext) -> tuple[Module, FunctionInfo] | None:
+        """The wrapper a call in `mod` reaches, or None."""
+        fn = info.node.func
+        last = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
+        if last not in self.names:
+            return None
+        val = mod.ev.ev(fn, ctx)
+        if isinstance(val, LocalFunc):
+            return self._wrapper(mod, val.info.qualname)
+        if isinstance(val, Ref):
+            return self._qual(mod, val.qual)
+        if isinstance(fn, cst.Attribute):
+            recv = mod.ev.ev(fn.value, ctx)
+            cls = recv.obj if isinstance(recv, Map) and recv.obj else recv.qual if isinstance(recv, Ref) else None
+            if cls is not None:
+                if cls.startswith("builtins."):
+                    cls = cls[len("builtins."):]
+                if "." not in cls and cls in mod.index.classes:
+                    return self._wrapper(mod, f"{cls}.{last}")
+                return self._qual(mod, f"{cls}.{last}")
+            if isinstance(recv, (Dyn, Unk)):
+                return self._by_import(mod, last)
+        return None
+
+    def _wrapper(self, mod: Module, qualname: str) -> tuple[Module, FunctionInfo] | None:
+        if (mod.path, qualname) not in self.wrappers:
+            return None
+        info = mod.by_qualname.get(qualname)
+        return (mod, info) if info is not None else None
+
+    def _qual(self, mod: Module, qual: str, hops: int = 0) -> tuple[Module, FunctionInfo] | None:
+        """`app.llm.chat` or `.gateway.ModelGateway.generate` as imported in `mod`, through
+        `__init__` re-exports."""
+        parts = qual.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            name = ".".join(parts[:i])
+            if not name.strip("."):
+                continue
+            path = project.module_file(mod.path, name)
+            if path is None:
+                continue
+            shown = project._relative(path).replace(os.sep, "/")
+            rest = parts[i:]
+            shown, rest = self.aliases.get((shown, ".".join(rest)), (shown, ".".join(rest)))
+            if (shown, rest) in self.wrappers:
+                path = shown
+                target = self.module(path)
+                if target is None:
+                    return None
+                project.DEPENDENCIES.add(path)
+                return self._wrapper(target, rest)
+            return None
+        return None
+
+    def _by_import(self, mod: Module, method: str) -> tuple[Module, FunctionInfo] | None:
+        """`backend.generate(...)` on a value of unknown type: a wrapper method of that name on a
+        class this module imports, when exactly one such class exists."""
+        from promptlint.project_index import GENERIC
+
+        if method in GENERIC:
+            return None
+        found = []
+        for path, qualname in self.wrappers:
+            owner, _, name = qualname.rpartition(".")
+            if name != method or not owner:
+                continue
+            for local, qual in mod.index.imports.items():
+                if qual.split(".")[-1] == owner and local == owner:
+                    target = self._qual(mod, f"{qual}.{method}")
+                    if target is not None:
+                        found.append(target)
+        return found[0] if len(found) == 1 else None
+
+
+# -- binding a call's arguments to a wrapper's parameters ------------------------
+def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func: FunctionInfo, bound_self: bool) -> dict:
+    params = [*func.node.params.posonly_params, *func.node.params.params]
+    if bound_self and params and params[0].name.value in ("self", "cls"):
+        params = params[1:]
+    kwonly = list(func.node.params.kwonly_params)
+    named = {p.name.value for p in (*params, *kwonly)}
+    star_kwarg = func.node.params.star_kwarg
+    bindings: dict[str, Val] = {}
+    extra = Map({})
+    unknown_rest = False
+    positional = 0
+    for arg in node.args:
+        if arg.star == "*":
+            unknown_rest = True
+        elif arg.star == "**":
+            val = caller.ev.ev(arg.value, ctx)
+            if isinstance(val, Map):
+                for key, item in val.items.items():
+                    if key in named:
+                        bindings.setdefault(key, item)
+                    else:
+                        extra.items[key] = item
+                extra.opaque = extra.opaque or val.opaque
+            else:
+                extra.opaque = True
+            unknown_rest = unknown_rest or not isinstance(val, Map) or val.opaque
+        elif arg.keyword is not None:
+            val = caller.ev.ev(arg.value, ctx)
+            if arg.keyword.value in named:
+                bindings[arg.keyword.value] = val
+            else:
+                extra.items[arg.keyword.value] = val
+                extra.spans[arg.keyword.value] = caller.ev.span(arg.value)
+        else:
+            if positional < len(params):
+                bindings[params[positional].name.value] = caller.ev.ev(arg.value, ctx)
+            positional += 1
+    for p in (*params, *kwonly):
+        name = p.name.value
+        if name in bindings:
+            continue
+        if unknown_rest:
+            bindings[name] = Unk(f"{name} (from *args/**kwargs)")
+        elif p.default is not None:
+            bindings[name] = target.ev.ev(p.default, EvalContext(None, END, ()))
+        else:
+            bindings[name] = Unk(f"{name} not passed")
+    if isinstance(star_kwarg, cst.Param):
+        bindings[star_kwarg.name.value] = extra
+    if isinstance(func.node.params.star_arg, cst.Param):
+        bindings[func.node.params.star_arg.name.value] = Seq([], node=None) if not unknown_rest else Unk("*args")
+    return bindings
+
+
+# -- expanding a wrapper call into the requests it sends ---------------------------
+@dataclass
+class Expanded:
+    site: CallSite
+    hops: list[Hop]
+    first: CallInfo  # the call in the expanded function's own body (the SDK call, or the next wrapper's)
+
+
+class Expander:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.keep: list = []  # bindings stay alive: the evaluator's memo is keyed by their ids
+        self._sdk: dict[int, list] = {}
+
+    def expand(self, mod: Module, func: FunctionInfo, bindings: dict | None, depth: int = 0,
+               active: frozenset = frozenset()) -> list[Expanded]:
+        """The requests `func` sends, with its parameters bound (None: left unbound)."""
+        key = (mod.path, func.qualname)
+        if depth >= MAX_CHAIN or key in active:
+            return []  # recursion: a documented depth limit, not a fixpoint
+        active = active | {key}
+        if bindings is not None:
+            self.keep.append(bindings)
+        out: list[Expanded] = []
+        for site0, info, match in self._sdk_calls(mod, func):
+            ctx = EvalContext(func, info.pos, info.path, bindings)
+            site = mod.finder.build(info, match, ctx) if bindings is not None else site0
+            out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line)], info))
+        for info in mod.index.calls:
+            if info.func is not func:
+                continue
+            ctx = EvalContext(func, info.pos, info.path, bindings)
+            target = self.resolver.callee(mod, info, ctx)
+            if target is None:
+                continue
+            tmod, tfunc = target
+            inner = bind(mod, info.node, ctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
+            line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
+            for found in self.expand(tmod, tfunc, inner, depth + 1, active):
+                out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *found.hops], info))
+        return out
+
+    def _sdk_calls(self, mod: Module, func: FunctionInfo) -> list:
+        """The direct LLM calls in `func`'s body, with their catalog match."""
+        key = id(func)
+        if key not in self._sdk:
+            found = []
+            for site in mod.sites:
+                info = mod.infos.get(id(site))
+                if info is None or info.func is not func or site.via == "wrapper":
+                    continue
+                ctx = EvalContext(info.func, info.pos, info.path)
+                match = mod.finder.match(info.node, ctx)
+                if match is not None and match.wrapper is None:
+                    found.append((site, info, match))
+            self._sdk[key] = found
+        return self._sdk[key]
+
+
+def _line(mod: Module, node) -> int:
+    return exact_span(mod.index.positions, node).line
+
+
+# -- the sites of the checked file ---------------------------------------------------
+def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], set[str]]]:
+    """(site at the caller, the call, the layers it goes through, the body's own codes)."""
+    if not settings.project_wrappers or ctx.index is None:
+        return []
+    here = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, None, ctx.callsites, ctx.infos, foreign=False)
+    resolver = Resolver(here, settings)
+    direct = {id(info.node) for info in ctx.infos.values()}
+    expander = Expander(resolver)
+    out = []
+    for info in ctx.index.calls:
+        if id(info.node) in direct:
+            continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
+        cctx = EvalContext(info.func, info.pos, info.path)
+        target = resolver.callee(here, info, cctx)
+        if target is None:
+            continue
+        tmod, tfunc = target
+        if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
+            tmod = _self_module(ctx, settings)
+            if tmod is None:
+                continue
+            tfunc = tmod.by_qualname.get(tfunc.qualname)
+            if tfunc is None:
+                continue
+        bindings = bind(here, info.node, cctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
+        key = (tmod.path, tfunc.qualname)
+        if key not in resolver.memo:
+            body = expander.expand(tmod, tfunc, None)
+            resolver.memo[key] = (_codes_at(tmod, body, settings), leaves(body))
+        body_codes, left = resolver.memo[key]
+        for found in expander.expand(tmod, tfunc, bindings):
+            site = relocate(found.site, ctx, info, found.hops)
+            site.leaves = left
+            out.append((site, info, found.hops, body_codes))
+    for mod in {id(m): m for m in _MODULES.values() if m is not None}.values():
+        mod.ev._memo.clear()  # memo keys hold ids of this file's bindings, which die with it
+        mod.ev._def_memo.clear()
+    return out
+
+
+def _self_module(ctx, settings) -> Module | None:
+    """The checked file as a wrapper module: its own evaluator, so positions stay its own."""
+    from promptlint.analysis.callsites import CallSiteFinder
+
+    finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, settings)
+    sites, _ = finder.run()
+    return Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, finder, sites, finder.infos, foreign=False)
+
+
+def _codes_at(mod: Module, body: list[Expanded], settings) -> set[str]:
+    """The codes the rules report on the wrapper's own requests, parameters left unbound:
+    what the analysis of the wrapper's module reports at the calls in its body."""
+    if not body:
+        return set()
+    from promptlint.checks import load_check
+    from promptlint.analysis.context import FileContext
+    from promptlint.prefilter import rule_codes
+
+    fake = _Where(mod)
+    sites, infos = [], {}
+    for found in body:
+        site = relocate(found.site, fake, found.first, found.hops) if len(found.hops) > 1 else found.site
+        sites.append(site)
+        infos[id(site)] = found.first
+    fctx = FileContext(mod.path, mod.text, settings, sites, [], index=mod.index, evaluator=mod.ev, infos=infos)
+    codes = set()
+    for code in rule_codes(settings):
+        try:
+            if any(True for _ in load_check(code)(settings).run(fctx)):
+                codes.add(code)
+        except Exception:  # noqa: BLE001 - a rule failing here only costs the de-duplication
+            continue
+    return codes
+
+
+def leaves(body: list[Expanded]) -> list[str]:
+    """What a wrapper leaves to its callers, read from its requests with the parameters unbound:
+    the output cap (not set, but `**kwargs` or a parameter may carry one), the model, prompt text."""
+    out = set()
+    for found in body:
+        site = found.site
+        if site.cap_keyword is None and (site.kwargs_opaque or site.cap_unknown):
+            out.add("cap")
+        elif site.cap_keyword is not None and site.cap_value is None:
+            out.add("cap")
+        if site.model is None:
+            out.add("model")
+        if any(seg.kind in ("dynamic", "unknown") for part in site.parts for seg in part.segments):
+            out.add("prompt")
+    return sorted(out)
+
+
+class _Where:
+    """A module seen as the checked file, for relocate()."""
+
+    def __init__(self, mod: Module) -> None:
+        self.path, self.evaluator = mod.path, mod.ev
+
+
+def relocate(site: CallSite, ctx, info: CallInfo, hops: list[Hop]) -> CallSite:
+    """The wrapper's request as a site at the caller: the caller's position and scope; prompt
+    text written in another module keeps that file; other positions there are dropped."""
+    ev = ctx.evaluator
+    parts = [PromptPart(p.role, [_home(seg, ctx.path) for seg in p.segments],
+                        None if _foreign(p.span, ctx.path) else p.span, p.opaque, p.cache_marker)
+             for p in site.parts]
+    return replace(
+        site, path=ctx.path, span=ev.span(info.node.func), call_span=ev.span(info.node),
+        callee=ev.code(info.node.func).strip(), in_function=info.func.qualname if info.func else None,
+        via="wrapper", parts=parts,
+        model_span=None if _foreign(site.model_span, ctx.path) else site.model_span,
+        cap_span=None if _foreign(site.cap_span, ctx.path) else site.cap_span,
+        wrapper=hops[0].name, through=[f"{h.name} ({h.path}:{h.line})" for h in hops] + [site.callee],
+    )
+
+
+def _foreign(span, here: str) -> bool:
+    return isinstance(span, ForeignSpan) and span.origin != here
+
+
+def _home(seg, here: str):
+    if not _foreign(seg.span, here):
+        return seg
+    if seg.kind == "static":
+        pieces = seg.pieces and tuple((o, sp, og or seg.span.origin) for o, sp, og in seg.pieces)
+        return replace(seg, origin=seg.origin or seg.span.origin, pieces=pieces)
+    return replace(seg, span=None, source=f"{seg.source} ({seg.span.origin}:{seg.span.line})" if seg.source else None)
+
+
+def check_wrapper_sites(ctx, codes, result) -> None:
+    """Run every selected rule on each wrapper site of the checked file; add sites and findings."""
+    from promptlint.checks import load_check
+    from promptlint.analysis.context import FileContext
+
+    for site, info, hops, body_codes in wrapper_sites(ctx, ctx.settings):
+        body_codes = body_codes | HELD_BACK
+        result.callsites.append(site)
+        wctx = FileContext(ctx.path, ctx.text, ctx.settings, [site], [], index=ctx.index,
+                           evaluator=ctx.evaluator, infos={id(site): info})
+        for code in codes:
+            if code in body_codes:
+                continue  # the wrapper's body decides this one: reported there, once
+            try:
+                found = list(load_check(code)(ctx.settings).run(wctx))
+            except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
+                result.errors.append(f"{ctx.path}: internal error in {code} at a wrapper site: "
+                                     f"{type(exc).__name__}: {exc}")
+                continue
+            for finding in found:
+                result.findings.append(_name_path(finding, site, hops))
+
+
+def _name_path(finding: Finding, site: CallSite, hops: list[Hop]) -> Finding:
+    """Name both ends: the wrapper(s) the request goes through and the SDK call it reaches."""
+    chain = " -> ".join(f"`{h.name}` ({h.path}:{h.line})" for h in hops)
+    finding.message += f" [sent through {chain}, which calls `{site.through[-1]}`]"
+    from promptlint.model import WRAPPER_LAYER, Location
+
+    layers = [Location(h.path, h.line, 1, f"{WRAPPER_LAYER}`{h.name}` passes the request on to `{nxt.name}`")
+              for h, nxt in zip(hops, hops[1:])]
+    last = hops[-1]
+    layers.append(Location(last.path, last.line, 1, f"{WRAPPER_LAYER}`{last.name}` calls `{site.through[-1]}`"))
+    finding.related = (*finding.related, *layers)
+    return finding

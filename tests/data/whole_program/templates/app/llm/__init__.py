@@ -1,0 +1,3 @@
+from .client import chat
+
+__all__ = ["chat"]

@@ -1,0 +1,157 @@
+"""Whole-program analysis (issue 13): multi-module fixture projects under
+tests/data/whole_program/, one per pattern, each with an EXPECTED.txt written
+before the code. Every expected finding is reported, at the expected place,
+and nothing else from the rules the projects exercise."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from promptlint.engine import lint_paths
+from promptlint.settings import Settings
+
+DATA = Path(__file__).resolve().parent / "data" / "whole_program"
+PROJECTS = sorted(p.name for p in DATA.iterdir() if (p / "EXPECTED.txt").is_file())
+SELECT = ["PL1", "PL3", "PL4"]
+
+
+def expected(project: str, name: str = "EXPECTED.txt") -> set[tuple]:
+    rows = set()
+    for line in (DATA / project / name).read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        head = line.split()[0] if name != "EXPECTED.txt" else " ".join(line.split()[:2])
+        if name == "EXPECTED.txt":
+            location, code = head.split()
+            path, lineno, col = location.rstrip(":").split(":")
+            rows.add((path, int(lineno), int(col), code))
+        else:
+            path, lineno = head.split(":")
+            rows.add((path, int(lineno)))
+    return rows
+
+
+def python_files(root: Path) -> list[str]:
+    files = []
+    for d, dirs, names in os.walk(root):
+        dirs.sort()
+        files += [os.path.join(d, n).removeprefix("./") for n in sorted(names) if n.endswith(".py")]
+    return files
+
+
+def run(project, monkeypatch, files=None, **kw):
+    monkeypatch.chdir(DATA / project)
+    return lint_paths(files or python_files(Path(".")), Settings(jobs=1, select=list(SELECT), **kw))
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_fixture_project(project, monkeypatch):
+    result = run(project, monkeypatch)
+    assert not result.errors
+    got = {(f.path, f.span.line, f.span.column, f.code) for f in result.findings if not f.suppressed}
+    want = expected(project)
+    missing, extra = sorted(want - got), sorted(got - want)
+    assert (missing, extra) == ([], []), f"missing={missing} extra={extra}"
+
+
+@pytest.mark.parametrize("project", [p for p in PROJECTS if (DATA / p / "INVENTORY.txt").is_file()])
+def test_fixture_inventory(project, monkeypatch):
+    result = run(project, monkeypatch)
+    got = {(s.path, s.span.line) for s in result.callsites}
+    assert expected(project, "INVENTORY.txt") <= got
+
+
+def test_projects_exist():
+    assert set(PROJECTS) >= {"templates", "wrappers", "factory", "settings", "kwargs"}
+
+
+# -- the cache: editing one module re-analyses exactly the files that depend on it ----------
+def _copy(project, tmp_path):
+    import shutil
+
+    target = tmp_path / project
+    shutil.copytree(DATA / project, target)
+    return target
+
+
+def _analysed(monkeypatch, root, settings):
+    import promptlint.engine as engine
+
+    seen = []
+    real = engine._compute
+
+    def spy(shown, source, s):
+        seen.append(shown)
+        return real(shown, source, s)
+
+    monkeypatch.setattr(engine, "_compute", spy)
+    result = lint_paths(python_files(Path(".")), settings)
+    return sorted(seen), result
+
+
+def test_editing_a_wrapper_reanalyses_its_callers_only(tmp_path, monkeypatch):
+    root = _copy("wrappers", tmp_path)
+    monkeypatch.chdir(root)
+    settings = Settings(jobs=1, select=list(SELECT), cache_dir=str(tmp_path / "cache"))
+    first, result = _analysed(monkeypatch, root, settings)
+    assert "app/newsletter.py" in first and "app/events.py" in first
+    assert _analysed(monkeypatch, root, settings)[0] == []  # warm: nothing recomputed
+
+    # The body of `chat` changes (it now caps every request): its callers are re-analysed.
+    llm = root / "app" / "llm.py"
+    llm.write_text(llm.read_text().replace("temperature=temperature, **kwargs)",
+                                           "temperature=temperature, max_tokens=256, **kwargs)"))
+    again, result = _analysed(monkeypatch, root, settings)
+    assert again == ["app/events.py", "app/llm.py", "app/newsletter.py"]  # events.py calls llm.ask_llm
+    assert ("app/newsletter.py", 5) not in {(f.path, f.span.line) for f in result.findings}
+
+    # gateway.py changes: only it and events.py, which calls ModelGateway.generate.
+    gateway = root / "app" / "gateway.py"
+    gateway.write_text(gateway.read_text().replace("messages=messages, **kwargs)", "messages=messages, **kwargs)\n"))
+    assert _analysed(monkeypatch, root, settings)[0] == ["app/events.py", "app/gateway.py"]
+
+
+def test_one_file_run_still_sees_the_wrappers(monkeypatch):
+    """Pre-commit checks one file: the project index covers the whole project anyway."""
+    result = run("kwargs", monkeypatch, files=["app/jobs.py"])
+    assert {(f.path, f.span.line, f.code) for f in result.findings} == {("app/jobs.py", 6, "PL301")}
+
+
+def test_wrapper_site_names_both_ends_and_sarif_flow(monkeypatch):
+    from promptlint.report import ReportOptions
+    from promptlint.report.sarif import build
+
+    result = run("kwargs", monkeypatch)
+    (finding,) = result.findings
+    assert "`complete_json` (app/llm/helpers.py:5) -> `complete` (app/llm/base.py:7)" in finding.message
+    assert "`_client.chat.completions.create`" in finding.message
+    options = ReportOptions()
+    sarif = build(result, options)["runs"][0]["results"][0]
+    assert [r["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["relatedLocations"]] == [
+        "app/llm/helpers.py", "app/llm/base.py"]
+    steps = sarif["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert [s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in steps] == [
+        "app/jobs.py", "app/llm/helpers.py", "app/llm/base.py"]
+
+
+def test_wrapper_sites_in_inventory_and_wrapper_list(monkeypatch):
+    from promptlint.inventory import wrapper_rows
+
+    result = run("wrappers", monkeypatch)
+    rows = {r.wrapper: r for r in wrapper_rows(result)}
+    assert rows["chat (app/llm.py:13)"].calls == 2 and "cap" in rows["chat (app/llm.py:13)"].leaves
+    assert rows["ask_llm (app/llm.py:18)"].calls == 2 and "cap" not in rows["ask_llm (app/llm.py:18)"].leaves
+    assert rows["ModelGateway.generate (app/gateway.py:10)"].calls == 3
+    through = {(s.path, s.span.line): s.wrapper for s in result.callsites if s.via == "wrapper"}
+    assert through[("app/events.py", 24)] == "ModelGateway.generate"
+
+
+def test_configured_wrapper_still_overrides(monkeypatch):
+    """The `wrappers` config key wins over the inferred summary for the functions it names."""
+    from promptlint.settings import Wrapper
+
+    result = run("kwargs", monkeypatch, wrappers=[Wrapper("complete_json", provider="openai", cap_required=False)])
+    sites = [s for s in result.callsites if s.path == "app/jobs.py" and s.span.line == 6]
+    assert [s.shape for s in sites] == ["wrapper"] and sites[0].through is None
