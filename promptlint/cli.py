@@ -319,7 +319,8 @@ def _check(**o) -> int:
         files = discover(paths, settings, notices)
         progress = _Progress() if files and not quiet and sys.stderr.isatty() else None
         try:  # the keyword only when there is a bar, so stand-in engines in tests keep working
-            result = (engine.lint_paths(files, settings, **({"progress": progress} if progress else {}))
+            result = (engine.lint_paths(files, settings, **({"progress": progress} if progress else {}),
+                                        **_project(files, settings))
                       if files else engine.RunResult())
         finally:
             if progress:
@@ -385,6 +386,18 @@ def _check(**o) -> int:
 
 
 COLOR_CHOICES = ("auto", "always", "never")
+
+
+def _project(files: list[str], settings) -> dict:
+    """`project_files` for engine.lint_paths: every Python file under the project root, with the
+    same excludes, so checking one file still sees the project's wrappers and templates."""
+    from promptlint.discovery import DiscoveryError, discover
+
+    try:
+        everything = discover([settings.root], settings)
+    except (DiscoveryError, OSError):
+        return {}
+    return {"project_files": sorted(set(everything) | set(files))}
 
 
 def _use_color(choice: str, stream) -> bool:
@@ -503,9 +516,10 @@ def inventory_command(
         settings.rule_options["_task-tags"] = "all"  # every row needs its task, not only calls with findings
         notices: list[str] = []
         files = discover(paths, settings, notices)
-        result = _finalize(engine.lint_paths(files, settings) if files else engine.RunResult(), settings)
+        result = _finalize(engine.lint_paths(files, settings, **_project(files, settings)) if files
+                           else engine.RunResult(), settings)
         if wrappers:
-            from promptlint.inventory import render_wrappers, wrapper_rows
+            from promptlint.report.inventory import render_wrappers, wrapper_rows
 
             if output_format not in ("table", "json"):
                 raise UsageError("--wrappers supports --output-format table or json")

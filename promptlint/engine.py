@@ -383,10 +383,12 @@ def _cache(settings: Settings):
     return Cache(settings.cache_dir, f"{__version__}|{code_and_data_digest()}|{settings.analysis_hash()}|{codes}")
 
 
-def lint_paths(files: list[str], settings: Settings, progress=None) -> RunResult:
-    """Analyse files (already discovered); results sorted and deterministic."""
+def lint_paths(files: list[str], settings: Settings, progress=None, project_files: list[str] | None = None) -> RunResult:
+    """Analyse files (already discovered); results sorted and deterministic. `project_files`:
+    every Python file of the project (the CLI discovers them under the project root), indexed
+    for the project's own wrappers even when only `files` are checked; default `files`."""
     run = RunResult()
-    settings = with_project_index(files, settings)
+    settings = with_project_index(project_files if project_files is not None else files, settings)
     for result in lint_many(files, settings, progress):
         run.findings += result.findings
         run.callsites += result.callsites
@@ -405,20 +407,14 @@ def lint_paths(files: list[str], settings: Settings, progress=None) -> RunResult
 
 
 def with_project_index(files: list[str], settings: Settings) -> Settings:
-    """The settings with the project's inferred wrappers (project_index.py): every Python
-    file under the project root is indexed, not only `files`, so a one-file run sees them."""
+    """The settings with the project's inferred wrappers (project_index.py) found in `files`."""
     if not settings.whole_program or settings.project_wrappers:
         return settings
     from dataclasses import replace
 
-    from promptlint.discovery import DiscoveryError, discover
     from promptlint.project_index import build
 
-    try:
-        everything = discover([settings.root], settings)
-    except (DiscoveryError, OSError):
-        everything = files
-    table = build(sorted(set(everything) | {f for f in files if f.endswith(".py")}), settings).wrapper_table()
+    table = build(sorted({f for f in files if f.endswith(".py")}), settings).wrapper_table()
     return replace(settings, project_wrappers=table) if table else settings
 
 

@@ -144,13 +144,13 @@ class Resolver:
         last = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
         if last not in self.names:
             return None
-        val = mod.ev.ev(fn, ctx)
+        val = mod.ev.evaluate(fn, ctx)
         if isinstance(val, LocalFunc):
             return self._wrapper(mod, val.info.qualname)
         if isinstance(val, Ref):
             return self._qual(mod, val.qual)
         if isinstance(fn, cst.Attribute):
-            recv = mod.ev.ev(fn.value, ctx)
+            recv = mod.ev.evaluate(fn.value, ctx)
             cls = recv.obj if isinstance(recv, Map) and recv.obj else recv.qual if isinstance(recv, Ref) else None
             if cls is not None:
                 if cls.startswith("builtins."):
@@ -228,7 +228,7 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
         if arg.star == "*":
             unknown_rest = True
         elif arg.star == "**":
-            val = caller.ev.ev(arg.value, ctx)
+            val = caller.ev.evaluate(arg.value, ctx)
             if isinstance(val, Map):
                 for key, item in val.items.items():
                     if key in named:
@@ -240,7 +240,7 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
                 extra.opaque = True
             unknown_rest = unknown_rest or not isinstance(val, Map) or val.opaque
         elif arg.keyword is not None:
-            val = caller.ev.ev(arg.value, ctx)
+            val = caller.ev.evaluate(arg.value, ctx)
             if arg.keyword.value in named:
                 bindings[arg.keyword.value] = val
             else:
@@ -248,7 +248,7 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
                 extra.spans[arg.keyword.value] = caller.ev.span(arg.value)
         else:
             if positional < len(params):
-                bindings[params[positional].name.value] = caller.ev.ev(arg.value, ctx)
+                bindings[params[positional].name.value] = caller.ev.evaluate(arg.value, ctx)
             positional += 1
     for p in (*params, *kwonly):
         name = p.name.value
@@ -257,7 +257,7 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
         if unknown_rest:
             bindings[name] = Unk(f"{name} (from *args/**kwargs)")
         elif p.default is not None:
-            bindings[name] = target.ev.ev(p.default, EvalContext(None, END, ()))
+            bindings[name] = target.ev.evaluate(p.default, EvalContext(None, END, ()))
         else:
             bindings[name] = Unk(f"{name} not passed")
     if isinstance(star_kwarg, cst.Param):

@@ -43,7 +43,8 @@ def python_files(root: Path) -> list[str]:
 
 def run(project, monkeypatch, files=None, **kw):
     monkeypatch.chdir(DATA / project)
-    return lint_paths(files or python_files(Path(".")), Settings(jobs=1, select=list(SELECT), **kw))
+    everything = python_files(Path("."))
+    return lint_paths(files or everything, Settings(jobs=1, select=list(SELECT), **kw), project_files=everything)
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -137,7 +138,7 @@ def test_wrapper_site_names_both_ends_and_sarif_flow(monkeypatch):
 
 
 def test_wrapper_sites_in_inventory_and_wrapper_list(monkeypatch):
-    from promptlint.inventory import wrapper_rows
+    from promptlint.report.inventory import wrapper_rows
 
     result = run("wrappers", monkeypatch)
     rows = {r.wrapper: r for r in wrapper_rows(result)}

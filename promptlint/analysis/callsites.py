@@ -347,7 +347,7 @@ class CallSiteFinder:
         if m.client is not None and m.client.prompt is not None:
             prompt = m.client.prompt
             first = next((a for a in m.args if a.keyword is None and not a.star), None)
-            given = self.ev.ev(first.value, ctx) if first is not None else None
+            given = self.evaluator.evaluate(first.value, ctx) if first is not None else None
             if isinstance(given, Map):  # chain.invoke({"now": ...}): the values of its placeholders
                 prompt = fill_placeholders(prompt, given)
             site.parts += message_parts(prompt, template=True)

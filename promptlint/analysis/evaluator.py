@@ -110,7 +110,7 @@ class Evaluator:
         self.hops = hops
         for info in self._class_chain(cls):
             if attr in info.attrs:
-                val = self.ev(info.attrs[attr], EvalContext(None, END, ()))
+                val = self.evaluate(info.attrs[attr], EvalContext(None, END, ()))
                 return val if isinstance(val, (Num, Text)) or val == NONE else None
         return None
 
@@ -395,7 +395,7 @@ class Evaluator:
         if volatile_name(name):
             return Vol(name, "unique-id", self.span(node) if node is not None else None)
         if param.annotation is not None:  # `backend: Backend`, a project class: only its clients are read
-            ann = self.ev(param.annotation.annotation, EvalContext(None, END, ()))
+            ann = self.evaluate(param.annotation.annotation, EvalContext(None, END, ()))
             if isinstance(ann, Ref) and "." in ann.qual and ann.qual.split(".")[-1][:1].isupper():
                 return Map({}, opaque=True, obj=ann.qual)
         return Dyn(name, self.span(node) if node is not None else None)
@@ -428,7 +428,7 @@ class Evaluator:
         if local is not None:
             for cls in self._class_chain(base.obj):
                 if attr in cls.attrs and not base.opaque:
-                    val = self.ev(cls.attrs[attr], EvalContext(None, END, (), None, ctx.depth + 1))
+                    val = self.evaluate(cls.attrs[attr], EvalContext(None, END, (), None, ctx.depth + 1))
                     return DEFAULT_NONE if val == NONE else val if isinstance(val, (Num, Text)) else None
             return None
         if ("." not in base.obj or self.importer is None or self.read_member is None
@@ -883,7 +883,7 @@ class Evaluator:
             return recv
         if (isinstance(recv, Map) and recv.obj == "string.Template" and method in ("substitute", "safe_substitute")
                 and isinstance(recv.items.get("_arg0"), Text)):
-            mapping = self.ev(args[0].value, ctx) if args and args[0].keyword is None else None
+            mapping = self.evaluate(args[0].value, ctx) if args and args[0].keyword is None else None
             return self._format(dollar_to_braces(recv.items["_arg0"]), [a for a in args if a.keyword is not None],
                                 ctx, mapping)
         if isinstance(recv, Map) and method == "get" and args:
