@@ -42,7 +42,7 @@ class FakeEngine:
         return engine.RunResult(findings=[Finding.from_dict(f.to_dict()) for f in keep],
                                 files_checked=len(files), errors=list(self.errors), warnings=list(self.warnings))
 
-    def lint_paths(self, files, settings):
+    def lint_paths(self, files, settings, **options):  # progress, project_files
         self.files, self.settings = list(files), settings
         return self.result(files)
 
@@ -374,7 +374,7 @@ def test_stdin_cannot_be_mixed_with_paths_or_add_noqa(project, fake, capsys):
 
 
 def test_engine_crash_is_one_line_and_debug_shows_the_traceback(project, capsys, monkeypatch):
-    def boom(files, settings):
+    def boom(files, settings, **options):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(engine, "lint_paths", boom)
