@@ -192,23 +192,35 @@ class Resolver:
             return None
         return None
 
+    def _module_path(self, mod: Module, qual: str) -> str | None:
+        """The display path of the project module an import names, if it is one."""
+        if qual.split(".")[-1][:1].isupper():
+            return None
+        path = project.module_file(mod.path, qual)
+        return project._relative(path).replace(os.sep, "/") if path else None
+
     def _by_import(self, mod: Module, method: str) -> tuple[Module, FunctionInfo] | None:
         """`backend.generate(...)` on a value of unknown type: a wrapper method of that name on a
-        class this module imports, when exactly one such class exists."""
+        class this module imports (`from app.gateway import Gateway`), or on a class of a module it
+        imports (`from aider import models`), when exactly one such method exists."""
         from promptlint.project_index import GENERIC
 
         if method in GENERIC:
             return None
         found = []
-        for path, qualname in self.wrappers:
+        for path, qualname in sorted(self.wrappers):
             owner, _, name = qualname.rpartition(".")
-            if name != method or not owner:
+            if name != method or not owner or "." in owner:
                 continue
             for local, qual in mod.index.imports.items():
-                if qual.split(".")[-1] == owner and local == owner:
+                if local == owner and qual.split(".")[-1] == owner:
                     target = self._qual(mod, f"{qual}.{method}")
-                    if target is not None:
-                        found.append(target)
+                elif self._module_path(mod, qual) == path:
+                    target = self._qual(mod, f"{qual}.{owner}.{method}")
+                else:
+                    continue
+                if target is not None and target not in found:
+                    found.append(target)
         return found[0] if len(found) == 1 else None
 
 
