@@ -21,10 +21,11 @@ import ast
 import hashlib
 import json
 import os
+import re
 import warnings
 
 INDEX_VERSION = 1
-MAX_LAYERS = 3  # wrapper of a wrapper of a wrapper: deeper chains are not followed
+MAX_LAYERS = 1  # a wrapper of a wrapper (of the SDK call): deeper chains are not followed
 MAX_FILE_BYTES = 1_000_000
 # Names too generic to follow through an unknown receiver (`obj.run(...)`): only a resolved
 # import or `self.` call counts for these.
@@ -39,8 +40,14 @@ def module_name(rel_path: str) -> str:
     return ".".join(p for p in parts if p not in ("", "."))
 
 
+_CALL = re.compile(r"((?:[A-Za-z_]\w*(?:\(\))?\.)*[A-Za-z_]\w*)[ \t]*\(")
+
+
 def index_file(rel_path: str, source: bytes) -> dict | None:
-    """The index entry of one module (plain JSON data), or None if it does not parse."""
+    """The index entry of one module (plain JSON data), or None if it does not parse. `ast`
+    gives the definitions and their exact line ranges (strings included); the calls in each
+    are read from its lines with a regular expression, which is several times cheaper than
+    walking every expression node (a name in a string only costs a look by the evaluator)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -50,29 +57,41 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
     module = module_name(rel_path)
     package = module if rel_path.endswith("__init__.py") else module.rpartition(".")[0]
     imports: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                imports[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".") if package else []
-                anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
-                base = ".".join([*anchor, *([base] if base else [])])
-            for alias in node.names:
-                if alias.name != "*":
-                    imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
     functions: list[dict] = []
     classes: dict[str, list[str]] = {}
+    lines = source.decode("utf-8", errors="replace").splitlines(keepends=True)
+
+    def calls_of(node) -> list[str]:
+        text = "".join(lines[node.lineno - 1:node.end_lineno or node.lineno])
+        return sorted(set(_CALL.findall(text)) - {node.name})
 
     def add_function(node, prefix: str, cls: str | None) -> None:
         args = node.args
         params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
-        calls = sorted({_dotted(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)} - {""})
         functions.append({"name": prefix + node.name, "line": node.lineno, "class": cls, "params": params,
-                          "kwargs": args.kwarg.arg if args.kwarg else None, "calls": calls})
+                          "kwargs": args.kwarg.arg if args.kwarg else None, "calls": calls_of(node)})
 
+    def statements(body):  # imports anywhere in statement bodies (lazy imports in functions too)
+        for node in body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    imports[alias.asname or alias.name.split(".")[0]] = (
+                        alias.name if alias.asname else alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".") if package else []
+                    anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
+                    base = ".".join([*anchor, *([base] if base else [])])
+                for alias in node.names:
+                    if alias.name != "*":
+                        imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list):
+                    statements(inner)
+
+    statements(tree.body)
     for top in tree.body:
         if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
             add_function(top, "", None)
@@ -108,6 +127,7 @@ class ProjectIndex:
             for i in range(len(parts)):  # `src.app.llm` is imported as `app.llm`
                 self.by_module.setdefault(".".join(parts[i:]), path)
         self.wrappers: dict[tuple[str, str], int] = {}  # (path, qualname) -> layer (0: calls the SDK)
+        self._imported: dict[str, set] = {}  # path -> what its imports resolve to
         self._find_wrappers()
 
     def resolve(self, qual: str, depth: int = 0) -> tuple[str, str] | None:
@@ -172,7 +192,9 @@ class ProjectIndex:
             return []
         # obj.method(...): a method of that name on a class this module defines or imports.
         out = []
-        imported = {self.resolve(q) for q in entry["imports"].values()}
+        imported = self._imported.get(path)
+        if imported is None:
+            imported = self._imported[path] = {self.resolve(q) for q in entry["imports"].values()}
         for (wpath, wname) in self.wrappers:
             owner, _, meth = wname.rpartition(".")
             if meth == last and owner and ((wpath, owner) in imported or wpath == path):
@@ -206,14 +228,19 @@ class ProjectIndex:
 
 # -- building it, with the cache ----------------------------------------------
 def build(files: list[str], settings) -> ProjectIndex:
-    """Index `files` (display paths); entries come from the cache when the bytes are known."""
+    """Index `files` (display paths); entries come from the cache when the bytes are known.
+
+    Only files that can matter are parsed: those the SDK pre-check accepts (where layer-0
+    wrappers live), then, layer by layer, those that call a wrapper found so far by name
+    (`name(`) and packages that re-export one. The rest of the project is read and hashed only."""
+    import re
+
     from promptlint.prefilter import may_hold_callsite
 
     cached = _load(settings)
     fresh: dict[str, dict] = {}
-    entries: dict[str, dict] = {}
-    seeds: dict[str, bool] = {}
     base = _base_settings(settings)
+    sources: dict[str, tuple[str, bytes]] = {}  # path -> (digest, bytes)
     for path in files:
         if not path.endswith(".py"):
             continue
@@ -225,15 +252,45 @@ def build(files: list[str], settings) -> ProjectIndex:
         except OSError:
             continue
         digest = hashlib.sha256(source).hexdigest() + "|" + path
-        entry = cached.get(digest)
-        if entry is None:
-            entry = {"seed": may_hold_callsite(source, base), "index": index_file(path, source)}
+        entry = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base)})
         fresh[digest] = entry
-        if entry["index"] is not None:
+        sources[path] = (digest, source)
+
+    def index(path: str) -> None:
+        entry = fresh[sources[path][0]]
+        if "index" not in entry:
+            entry["index"] = index_file(path, sources[path][1])
+
+    for path, (digest, _source) in sources.items():
+        if fresh[digest]["seed"]:
+            index(path)
+    found = _project(sources, fresh)
+    for _layer in range(MAX_LAYERS):
+        names = sorted({name.split(".")[-1] for _path, name in found.wrappers})
+        if not names:
+            break
+        alternatives = b"|".join(re.escape(n.encode()) for n in names)
+        calls = re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
+        exported = re.compile(rb"\b(?:" + alternatives + rb")\b")
+        more = [path for path, (digest, source) in sources.items() if "index" not in fresh[digest] and (
+            calls.search(source) or (path.endswith("__init__.py") and exported.search(source)))]
+        if not more:
+            break
+        for path in more:
+            index(path)
+        found = _project(sources, fresh)
+    if fresh != cached:
+        _store(settings, fresh)
+    return found
+
+
+def _project(sources: dict, fresh: dict) -> ProjectIndex:
+    entries, seeds = {}, {}
+    for path, (digest, _source) in sources.items():
+        entry = fresh[digest]
+        if entry.get("index") is not None:
             entries[path] = entry["index"]
             seeds[path] = entry["seed"]
-    if fresh.keys() != cached.keys():
-        _store(settings, fresh)
     return ProjectIndex(entries, seeds)
 
 

@@ -34,12 +34,16 @@ from promptlint.analysis.positions import exact_span
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Seq, Unk, Val
 
-MAX_CHAIN = 4  # caller -> wrapper -> wrapper -> wrapper -> SDK call
+MAX_CHAIN = 2  # caller -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1)
+MAX_SITES = 60  # wrapper sites analysed per file, in source order; the rest are left out (a warning says so)
 MAX_MODULES = 16  # parsed wrapper modules kept per process
 # Rules not run at wrapper sites yet. PL601 (batch candidate) would report every request a
 # per-row loop makes through the project's wrappers in another module: true findings, but they
 # change the output on fixtures/batch_job that other work compares byte for byte. One line to lift.
 HELD_BACK = frozenset({"PL601"})
+# Rules that read the whole module rather than its call sites (retrieval calls): the file's own
+# analysis reports them.
+FILE_LEVEL = frozenset({"PL402"})
 
 
 class ForeignSpan(LazySpan):
@@ -81,6 +85,7 @@ class Hop:
 
 
 _MODULES: dict[tuple, Module | None] = {}
+_BODIES: dict[tuple, tuple] = {}  # (path, stamp, qualname, settings) -> (codes its body reports, what it leaves)
 
 
 def load(path: str, settings) -> Module | None:
@@ -352,12 +357,17 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     direct = {id(info.node) for info in ctx.infos.values()}
     expander = Expander(resolver)
     out = []
+    calls = 0
     for info in ctx.index.calls:
         if id(info.node) in direct:
             continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
         cctx = EvalContext(info.func, info.pos, info.path)
         target = resolver.callee(here, info, cctx)
         if target is None:
+            continue
+        calls += 1
+        if calls > MAX_SITES:
+            ctx.memo["wrapper-sites-left-out"] = ctx.memo.get("wrapper-sites-left-out", 0) + 1
             continue
         tmod, tfunc = target
         if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
@@ -369,9 +379,16 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
                 continue
         bindings = bind(here, info.node, cctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
         key = (tmod.path, tfunc.qualname)
-        if key not in resolver.memo:
-            body = expander.expand(tmod, tfunc, None)
-            resolver.memo[key] = (_codes_at(tmod, body, settings), leaves(body))
+        if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
+            stored = (tmod.path, project._stamp(tmod.path), tfunc.qualname, settings.analysis_hash())
+            if not tmod.foreign or stored not in _BODIES:
+                body = expander.expand(tmod, tfunc, None)
+                found = (_codes_at(tmod, body, settings), leaves(body))
+                if not tmod.foreign:
+                    resolver.memo[key] = found
+                else:
+                    _BODIES[stored] = found
+            resolver.memo[key] = resolver.memo.get(key) or _BODIES[stored]
         body_codes, left = resolver.memo[key]
         for found in expander.expand(tmod, tfunc, bindings):
             site = relocate(found.site, ctx, info, found.hops)
@@ -473,15 +490,27 @@ def _home(seg, here: str):
 
 
 def check_wrapper_sites(ctx, codes, result) -> None:
-    """Run every selected rule on each wrapper site of the checked file; add sites and findings."""
-    from promptlint.checks import load_check
+    """Run every selected rule on the wrapper sites of the checked file; add sites and findings.
+    Sites that go through the same layers are checked together (one rule run per wrapper, not per
+    call); a finding the direct analysis of this file already made is not repeated."""
     from promptlint.analysis.context import FileContext
+    from promptlint.checks import load_check
 
-    for site, info, hops, body_codes in wrapper_sites(ctx, ctx.settings):
-        body_codes = body_codes | HELD_BACK
+    groups: dict[tuple, list] = {}
+    found_sites = wrapper_sites(ctx, ctx.settings)
+    if ctx.memo.get("wrapper-sites-left-out"):
+        result.warnings.append(f"{ctx.path}: {ctx.memo['wrapper-sites-left-out']} calls of the project's wrappers "
+                               f"past the first {MAX_SITES} were not analysed")
+    for site, info, hops, body_codes in found_sites:
         result.callsites.append(site)
-        wctx = FileContext(ctx.path, ctx.text, ctx.settings, [site], [], index=ctx.index,
-                           evaluator=ctx.evaluator, infos={id(site): info})
+        key = (tuple((h.name, h.path, h.line) for h in hops), site.through[-1])
+        groups.setdefault(key, []).append((site, info, hops, body_codes))
+    seen = {(f.code, f.path, f.span.line, f.span.column) for f in result.findings}
+    for members in groups.values():
+        sites = [m[0] for m in members]
+        hops, body_codes = members[0][2], members[0][3] | HELD_BACK | FILE_LEVEL
+        wctx = FileContext(ctx.path, ctx.text, ctx.settings, sites, [], index=ctx.index,
+                           evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members})
         for code in codes:
             if code in body_codes:
                 continue  # the wrapper's body decides this one: reported there, once
@@ -492,7 +521,11 @@ def check_wrapper_sites(ctx, codes, result) -> None:
                                      f"{type(exc).__name__}: {exc}")
                 continue
             for finding in found:
-                result.findings.append(_name_path(finding, site, hops))
+                key = (finding.code, finding.path, finding.span.line, finding.span.column)
+                if key in seen:
+                    continue
+                seen.add(key)
+                result.findings.append(_name_path(finding, sites[0], hops))
 
 
 def _name_path(finding: Finding, site: CallSite, hops: list[Hop]) -> Finding:

@@ -1,7 +1,7 @@
 import re
 from collections import Counter
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from promptlint.checks._prompt_text import (
     Group, Issue, PromptTextCheck, text_segments, tokens_label, where_sent,
@@ -65,6 +65,11 @@ CLAUSE_START = re.compile(r"(?:^|[.:;!?,]|^\s*[-*>\d.)]+)\s*$")
 
 def find_padding(text: str, threshold: float) -> list[Issue]:
     """Padding phrases in `text`, one Issue per occurrence, in text order."""
+    return list(_padding_in(text, threshold))
+
+
+@lru_cache(maxsize=512)  # the same prompt text reaches many call sites through a project's wrappers
+def _padding_in(text: str, threshold: float) -> tuple[Issue, ...]:
     from rapidfuzz import fuzz
 
     phrases, mention_words, quoted_line, clause_initial = _padding()
@@ -96,7 +101,7 @@ def find_padding(text: str, threshold: float) -> list[Issue]:
                     taken.append((a, b))
                 found.append(Issue(a, text[a:b + tail], phrase))
     found.sort(key=lambda i: i.offset)
-    return found
+    return tuple(found)
 
 
 def _matches(phrase: str, line: str, threshold: float, fuzz) -> Iterator[tuple[int, int]]:
