@@ -146,6 +146,10 @@ def _dotted_module(path: str) -> str:
     return rel.replace("/", ".")
 
 
+_SDK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?:openai|anthropic|langchain\w*|litellm|google|boto3|mistralai|"
+                         r"cohere|groq|together|ollama|llama_index|vertexai|dspy)\b", re.MULTILINE)
+
+
 def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool = True):
     """`Class.attr` of a class defined in a project module, for an instance of it: a class-level
     default (`top_k: int = 20`, pydantic and dataclass fields) when `defaults`, or the SDK client
@@ -165,6 +169,8 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
     found = evaluator.class_default(cls, attr, hops + 1)
     if found is not None:
         return with_origin(found, _relative(path)) if defaults else None
+    if not (re.search(rf"self\.{re.escape(attr)}\s*(?::[^=\n]*)?=[^=]", _text(path)) and _SDK_IMPORT.search(_text(path))):
+        return None  # no `self.attr = ...` in a module importing an SDK: no client to find (and no parse)
     whole = _analysed_whole(path)  # `self.x = ...` sits in methods, which the constants pass blanks
     if whole is None or cls not in whole.index.classes:
         return None
