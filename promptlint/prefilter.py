@@ -37,7 +37,7 @@ def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK."""
-    if settings.project_wrappers and _calls_wrapper(source, settings.project_wrappers):
+    if settings.project_wrappers and calls_wrapper(source, settings.project_wrappers):
         return True
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(rule_codes(settings))[0])
@@ -66,7 +66,7 @@ def without_wrappers(settings: Settings) -> Settings:
     return replace(settings, project_wrappers=()) if settings.project_wrappers else settings
 
 
-def _calls_wrapper(source: bytes, table: tuple) -> bool:
+def calls_wrapper(source: bytes, table: tuple) -> bool:
     """A call of one of the project's own wrappers (project_index.py), written `name(`, in a
     file that names the wrapper's module (an import of it, or the module itself): one regular
     expression over the file, then plain substring tests."""

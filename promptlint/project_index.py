@@ -269,11 +269,13 @@ def build(files: list[str], settings) -> ProjectIndex:
         names = sorted({name.split(".")[-1] for _path, name in found.wrappers})
         if not names:
             break
+        from promptlint.prefilter import calls_wrapper
+
+        table = tuple((name.split(".")[-1], path, name, path, name) for path, name in found.wrappers)
         alternatives = b"|".join(re.escape(n.encode()) for n in names)
-        calls = re.compile(rb"\b(?:" + alternatives + rb")\s*\(")
         exported = re.compile(rb"\b(?:" + alternatives + rb")\b")
         more = [path for path, (digest, source) in sources.items() if "index" not in fresh[digest] and (
-            calls.search(source) or (path.endswith("__init__.py") and exported.search(source)))]
+            calls_wrapper(source, table) or (path.endswith("__init__.py") and exported.search(source)))]
         if not more:
             break
         for path in more:

@@ -381,14 +381,13 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         key = (tmod.path, tfunc.qualname)
         if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
             stored = (tmod.path, project._stamp(tmod.path), tfunc.qualname, settings.analysis_hash())
-            if not tmod.foreign or stored not in _BODIES:
+            if tmod.foreign and stored in _BODIES:
+                resolver.memo[key] = _BODIES[stored]
+            else:
                 body = expander.expand(tmod, tfunc, None)
-                found = (_codes_at(tmod, body, settings), leaves(body))
-                if not tmod.foreign:
-                    resolver.memo[key] = found
-                else:
+                resolver.memo[key] = found = (BodyCodes(tmod, body, settings), leaves(body))
+                if tmod.foreign:
                     _BODIES[stored] = found
-            resolver.memo[key] = resolver.memo.get(key) or _BODIES[stored]
         body_codes, left = resolver.memo[key]
         for found in expander.expand(tmod, tfunc, bindings):
             site = relocate(found.site, ctx, info, found.hops)
@@ -452,6 +451,23 @@ def leaves(body: list[Expanded]) -> list[str]:
     return sorted(out)
 
 
+class BodyCodes:
+    """The codes the rules report on a wrapper's own requests, worked out on first use: most
+    wrapper sites raise no finding, so most wrappers' bodies never need the rules run on them."""
+
+    def __init__(self, mod: Module, body: list[Expanded], settings) -> None:
+        self.mod, self.body, self.settings = mod, body, settings
+        self.codes: set[str] | None = None
+
+    def __contains__(self, code: str) -> bool:
+        if code in HELD_BACK or code in FILE_LEVEL:
+            return True
+        if self.codes is None:
+            self.codes = _codes_at(self.mod, self.body, self.settings)
+            self.body = []  # the sites are no longer needed
+        return code in self.codes
+
+
 class _Where:
     """A module seen as the checked file, for relocate()."""
 
@@ -508,18 +524,20 @@ def check_wrapper_sites(ctx, codes, result) -> None:
     seen = {(f.code, f.path, f.span.line, f.span.column) for f in result.findings}
     for members in groups.values():
         sites = [m[0] for m in members]
-        hops, body_codes = members[0][2], members[0][3] | HELD_BACK | FILE_LEVEL
+        hops, body_codes = members[0][2], members[0][3]
         wctx = FileContext(ctx.path, ctx.text, ctx.settings, sites, [], index=ctx.index,
                            evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members})
         for code in codes:
-            if code in body_codes:
-                continue  # the wrapper's body decides this one: reported there, once
+            if code in HELD_BACK or code in FILE_LEVEL:
+                continue
             try:
                 found = list(load_check(code)(ctx.settings).run(wctx))
             except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
                 result.errors.append(f"{ctx.path}: internal error in {code} at a wrapper site: "
                                      f"{type(exc).__name__}: {exc}")
                 continue
+            if found and code in body_codes:
+                continue  # the wrapper's body decides this one: reported there, once
             for finding in found:
                 key = (finding.code, finding.path, finding.span.line, finding.span.column)
                 if key in seen:
