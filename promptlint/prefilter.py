@@ -81,10 +81,14 @@ def calls_wrapper(source: bytes, table: tuple) -> bool:
 def _wrapper_pattern(table: tuple) -> tuple[re.Pattern[bytes], dict[bytes, tuple[bytes, ...]]]:
     tails: dict[bytes, set[bytes]] = {}
     for row in table:
+        if row[0].startswith("_"):
+            continue  # a private function or method is called from its own module, which is parsed anyway
         path = row[1]
         stem = os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
         for name in {row[0], row[2].split(".")[-1]}:
             tails.setdefault(name.encode(), set()).add(stem.encode())
+    if not tails:
+        return re.compile(rb"(?!)"), {}
     names = b"|".join(re.escape(n) for n in sorted(tails, key=lambda n: (-len(n), n)))
     return re.compile(rb"\b(" + names + rb")\s*\("), {n: tuple(sorted(t)) for n, t in tails.items()}
 

@@ -424,6 +424,7 @@ def _codes_at(mod: Module, body: list[Expanded], settings) -> set[str]:
         sites.append(site)
         infos[id(site)] = found.first
     fctx = FileContext(mod.path, mod.text, settings, sites, [], index=mod.index, evaluator=mod.ev, infos=infos)
+    fctx.memo["wrapper-sites"] = True
     codes = set()
     for code in rule_codes(settings):
         try:
@@ -527,6 +528,7 @@ def check_wrapper_sites(ctx, codes, result) -> None:
         hops, body_codes = members[0][2], members[0][3]
         wctx = FileContext(ctx.path, ctx.text, ctx.settings, sites, [], index=ctx.index,
                            evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members})
+        wctx.memo["wrapper-sites"] = True  # rules skip their file-level parts (PL701 frameworks)
         for code in codes:
             if code in HELD_BACK or code in FILE_LEVEL:
                 continue

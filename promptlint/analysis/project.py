@@ -81,7 +81,8 @@ def _defines(path: str, name: str) -> bool:
     return re.search(pattern, _text(path), re.MULTILINE) is not None
 
 
-@lru_cache(maxsize=4)  # parsed modules are large: a worker keeps only the recent ones
+@lru_cache(maxsize=12)  # parsed modules are large: a worker keeps only the recent ones (wrapper
+# sites read the same few template, settings and client modules from many files)
 def _analysed_at(path: str, stamp: tuple, whole: bool = False):
     """Parse a module once and return (index, evaluator), or None."""
     try:

@@ -36,7 +36,7 @@ class UnboundedAgentLoop(Check):
             return
         yield from self._loops(ctx)
         yield from self._recursion(ctx)
-        if not TEST_FILE.search(ctx.path):
+        if not TEST_FILE.search(ctx.path) and not ctx.memo.get("wrapper-sites"):  # file-level: run once per file
             yield from self._frameworks(ctx, self.option("max-iterations"))
 
     # -- loops ---------------------------------------------------------------------------
