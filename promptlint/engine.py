@@ -414,7 +414,7 @@ def with_project_index(files: list[str], settings: Settings) -> Settings:
 
     from promptlint.project_index import build
 
-    table = build(sorted({f for f in files if f.endswith(".py")}), settings).wrapper_table()
+    table = tuple(build(sorted({f for f in files if f.endswith(".py")}), settings))
     return replace(settings, project_wrappers=table) if table else settings
 
 

@@ -227,8 +227,12 @@ class ProjectIndex:
 
 
 # -- building it, with the cache ----------------------------------------------
-def build(files: list[str], settings) -> ProjectIndex:
-    """Index `files` (display paths); entries come from the cache when the bytes are known.
+TABLE_KEY = "wrapper-table"  # the last run's wrapper table, with the hash of every file's digest
+
+
+def build(files: list[str], settings) -> list[tuple]:
+    """The wrapper table (ProjectIndex.wrapper_table) of `files` (display paths); index entries
+    come from the cache when the bytes are known, and the whole table when no file changed.
 
     Only files that can matter are parsed: those the SDK pre-check accepts (where layer-0
     wrappers live), then, layer by layer, those that call a wrapper found so far by name
@@ -256,6 +260,12 @@ def build(files: list[str], settings) -> ProjectIndex:
         fresh[digest] = entry
         sources[path] = (digest, source)
 
+    everything = hashlib.sha256("\0".join(sorted(fresh)).encode()).hexdigest()
+    known = cached.get(TABLE_KEY)
+    if isinstance(known, dict) and known.get("key") == everything:  # no file changed: the last table holds
+        fresh[TABLE_KEY] = known
+        return [tuple(row) for row in known["table"]]
+
     def index(path: str) -> None:
         entry = fresh[sources[path][0]]
         if "index" not in entry:
@@ -281,9 +291,11 @@ def build(files: list[str], settings) -> ProjectIndex:
         for path in more:
             index(path)
         found = _project(sources, fresh)
+    table = found.wrapper_table()
+    fresh[TABLE_KEY] = {"key": everything, "table": [list(row) for row in table]}
     if fresh != cached:
         _store(settings, fresh)
-    return found
+    return list(table)
 
 
 def _project(sources: dict, fresh: dict) -> ProjectIndex:
