@@ -183,7 +183,8 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None):
 
     index = ModuleIndex(LazyPositions(module, tree))
     visit(module, index)
-    from promptlint.analysis.project import class_member, imported_constant, reader_helper
+    evaluator = Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
+                          read_member=class_member)
     finder = CallSiteFinder(evaluator, index, path, settings)
     sites, ctors = finder.run()
     ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=evaluator, infos=finder.infos)

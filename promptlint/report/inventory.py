@@ -95,7 +95,6 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
     return rows
 
 
-<<<<<<< HEAD
 def template_files(site) -> list[str]:
     """The prompt template files (not Python modules) whose text this call sends."""
     from promptlint.analysis.templates import is_template_path
@@ -109,7 +108,8 @@ def template_files(site) -> list[str]:
                 origins.append(span.path)
             found.update(o for o in origins if is_template_path(o))
     return sorted(found)
-=======
+
+
 @dataclass(slots=True)
 class WrapperRow:
     """A project function inferred to send LLM requests (`inventory --wrappers`)."""
@@ -150,7 +150,6 @@ def render_wrappers(rows: list[WrapperRow], fmt: str, stream) -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         stream.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
->>>>>>> 7198480 (Whole-program analysis (issue 13): project index of wrappers, wrapper sites, cross-module values, inventory --wrappers, SARIF code flows)
 
 
 def by_task(rows: list[Row]) -> list[tuple[str, list[Row]]]:
