@@ -36,6 +36,7 @@ class Row:
     codes: list[str] = field(default_factory=list)
     note: str | None = None  # why a figure is missing
     cell: int | None = None  # in a notebook: the cell, and `line` is a line of that cell
+    wrapper: str | None = None  # a wrapper site: the project function it goes through (JSON key only then)
     templates: list[str] = field(default_factory=list)  # template files its prompt text is read from
 
     def location(self) -> str:
@@ -88,6 +89,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
             static_tokens=static_tokens(site, tokenizer), prompt_partial=partial,
             cacheable_prefix_tokens=cacheable_prefix_tokens(site, tokenizer), output_cap=output_cap(site),
             usd_per_1k_calls=usd, codes=sorted(codes.get(id(site), ())), note="; ".join(notes) or None,
+            wrapper=site.wrapper,
             templates=template_files(site),
         ))
     _notebook_cells(rows)
@@ -265,6 +267,8 @@ def _notebook_cells(rows: list[Row]) -> None:
 
 def row_dict(row: Row) -> dict:
     data = asdict(row)
+    if data["wrapper"] is None:
+        del data["wrapper"]  # the key is there for wrapper sites only: other rows keep their bytes
     # A partly unknown prompt: static_tokens and usd_per_1k_calls are minimums.
     data["static_tokens_complete"] = not row.prompt_partial
     return data
