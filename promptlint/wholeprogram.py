@@ -370,6 +370,8 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
             ctx.memo["wrapper-sites-left-out"] = ctx.memo.get("wrapper-sites-left-out", 0) + 1
             continue
         tmod, tfunc = target
+        if tmod.path == ctx.path and info.func is not None and info.func.qualname == tfunc.qualname:
+            continue  # a wrapper calling itself: the same request its body sends (PL701 reports the recursion)
         if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
             tmod = _self_module(ctx, settings)
             if tmod is None:
