@@ -212,12 +212,31 @@ def toml_value(path: str, text: str) -> Val | None:
     except TemplateError as exc:
         problem(str(exc))
         return None
+    # TOML values come in file order, so each search for a value's place starts after the last one
+    return _data_value(data, text, shown, in_file_order=True)
+
+
+def json_value(path: str, text: str) -> Val | None:
+    import json
+
+    shown = templates.display(path)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        problem(f"{shown}: invalid JSON: {exc}")
+        return None
+    return _data_value(data, text, shown, in_file_order=False)
+
+
+def _data_value(data, text: str, shown: str, in_file_order: bool) -> Val:
+    """Loaded TOML/JSON data as values; strings become static text placed where they stand in the file."""
     cursor = [0]
 
     def convert(value, depth=0) -> Val:
         if isinstance(value, str):
             pieces = templates.value_pieces(value, text, shown, cursor[0])
-            cursor[0] = max(cursor[0], _piece_end(pieces, text))
+            if in_file_order:
+                cursor[0] = max(cursor[0], _piece_end(pieces, text))
             return Text([Segment("static", value, span=pieces[0][1], origin=shown, pieces=pieces)]) if value \
                 else Text([])
         if isinstance(value, dict) and depth < 30:
@@ -236,33 +255,6 @@ def _piece_end(pieces, text: str) -> int:
     span = pieces[0][1]
     starts = templates.line_starts(text)
     return starts[span.line - 1] + span.column - 1 if span.line - 1 < len(starts) else 0
-
-
-def json_value(path: str, text: str) -> Val | None:
-    import json
-
-    shown = templates.display(path)
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        problem(f"{shown}: invalid JSON: {exc}")
-        return None
-    cursor = [0]
-
-    def convert(value, depth=0) -> Val:
-        if isinstance(value, str):
-            pieces = templates.value_pieces(value, text, shown, cursor[0])
-            return Text([Segment("static", value, span=pieces[0][1], origin=shown, pieces=pieces)]) if value \
-                else Text([])
-        if isinstance(value, dict) and depth < 30:
-            return Map({str(k): convert(v, depth + 1) for k, v in value.items()})
-        if isinstance(value, list) and depth < 30:
-            return Seq([convert(v, depth + 1) for v in value])
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return Num(value)
-        return Det(shown)
-
-    return convert(data)
 
 
 # -- the evaluator's questions ------------------------------------------------------
