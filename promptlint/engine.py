@@ -140,6 +140,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     if settings.rule_options.get("_task-tags") == "all" or any(
             f.waste_kind is not None or f.waste_tokens_per_call is not None for f in result.findings):
         attach_task_tags(ctx, settings)
+    attach_usage(ctx, settings)
     result.warnings += [f"{path}: prompt template {w}" for w in loading.take_problems()]
     _suppress(result, text)
     return result
@@ -207,6 +208,42 @@ def attach_task_tags(ctx, settings: Settings) -> None:
                 site.task = tag.task
     except Exception:  # noqa: BLE001
         return
+
+
+def attach_usage(ctx, settings: Settings) -> None:
+    """Record where each call's usage goes on its CallSite (`inventory`'s usage column).
+    PL203 has computed it already when it ran; like the task tags, it is extra
+    information: odd code leaves it unknown and linting goes on."""
+    if not ctx.callsites:
+        return
+    try:
+        from promptlint.analysis.usage import site_usage
+
+        site_usage(ctx, settings)
+    except Exception:  # noqa: BLE001
+        return
+
+
+def with_project_markers(files: list[str], settings: Settings) -> Settings:
+    """The settings with the project's usage instrumentation (`logfire.instrument_openai()`,
+    a gateway URL ...) found in any file of the run, so PL203 and the inventory see it in
+    every file; it is part of the settings hash, so of the cache key. Test files do not count."""
+    from dataclasses import replace
+
+    from promptlint.analysis.usage import scan_markers
+    from promptlint.model import TEST_FILE
+
+    found = set()
+    for path in files:
+        if TEST_FILE.search(display_path(path)) or path.endswith(".ipynb"):
+            continue
+        source, _problem = _read(path, settings)
+        if source:
+            found.update(scan_markers(source))
+    if not found:
+        return settings
+    markers = [[style, list(providers), list(shapes)] for style, providers, shapes in sorted(found)]
+    return replace(settings, rule_options={**settings.rule_options, "_instrumentation": markers})
 
 
 def _ast_parse(source: bytes):
@@ -389,7 +426,9 @@ def lint_paths(files: list[str], settings: Settings, progress=None, project_file
     every Python file of the project (the CLI discovers them under the project root), indexed
     for the project's own wrappers even when only `files` are checked; default `files`."""
     run = RunResult()
-    settings = with_project_index(project_files if project_files is not None else files, settings)
+    project = project_files if project_files is not None else files
+    settings = with_project_index(project, settings)
+    settings = with_project_markers(project, settings)  # usage instrumentation anywhere in the project
     for result in lint_many(files, settings, progress):
         run.findings += result.findings
         run.callsites += result.callsites

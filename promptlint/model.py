@@ -154,6 +154,10 @@ class CallSite:
     wrapper: str | None = None
     through: list[str] | None = None
     leaves: list[str] | None = None  # what the wrapper leaves to its callers: "cap", "model", "prompt"
+    # Where the response's usage goes (analysis/usage.py): read | caller | instrumented | none |
+    # not-sent | unknown; and whether the cached-input field is recorded too (None: cannot tell).
+    usage: str | None = None
+    usage_cached: bool | None = None
 
 
 # The message prefix of a Finding.related place that is a wrapper layer the request goes through

@@ -10,8 +10,8 @@ import importlib
 REGISTRY: tuple[str, ...] = (
     # -- prompt caching (PL101-PL106)
     "PL101", "PL102", "PL103", "PL104", "PL105", "PL106",
-    # -- attribution (PL201, PL202)
-    "PL201", "PL202",
+    # -- attribution (PL201-PL203)
+    "PL201", "PL202", "PL203",
     # -- output caps (PL301, PL302)
     "PL301", "PL302",
     # -- prompt text and retrieval (PL401-PL406)

@@ -15,7 +15,12 @@ from promptlint.cost.prices import UNTAGGED, PriceBook, call_cost, sites_by_path
 
 FORMATS = ("table", "json", "csv", "markdown")
 COLUMNS = ("path", "line", "provider", "api", "task", "model", "static_tokens", "cacheable_prefix_tokens",
-           "output_cap", "usd_per_1k_calls", "codes", "note")
+           "output_cap", "usd_per_1k_calls", "codes", "note", "usage_recorded")
+
+# How each usage state (analysis/usage.py) reads in the inventory.
+USAGE_LABELS = {"read": "yes", "caller": "via caller", "instrumented": "via instrumentation", "none": "no",
+                "not-sent": "no (stream sends none)", "unknown": "?", None: "?"}
+RECORDED = ("read", "caller", "instrumented")
 
 
 @dataclass(slots=True)
@@ -38,6 +43,12 @@ class Row:
     cell: int | None = None  # in a notebook: the cell, and `line` is a line of that cell
     wrapper: str | None = None  # a wrapper site: the project function it goes through (JSON key only then)
     templates: list[str] = field(default_factory=list)  # template files its prompt text is read from
+    usage: str | None = None  # where the response's usage goes (analysis/usage.py), see USAGE_LABELS
+    usage_cached: bool | None = None  # the cached-input field is recorded too (None: cannot tell)
+
+    def usage_label(self) -> str:
+        label = USAGE_LABELS.get(self.usage, "?")
+        return label + ", not cached tokens" if self.usage == "read" and self.usage_cached is False else label
 
     def location(self) -> str:
         return f"{self.path}:{self.where()}"
@@ -90,7 +101,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
             cacheable_prefix_tokens=cacheable_prefix_tokens(site, tokenizer), output_cap=output_cap(site),
             usd_per_1k_calls=usd, codes=sorted(codes.get(id(site), ())), note="; ".join(notes) or None,
             wrapper=site.wrapper,
-            templates=template_files(site),
+            templates=template_files(site), usage=site.usage, usage_cached=site.usage_cached,
         ))
     _notebook_cells(rows)
     rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.cell or 0, r.line, r.column))
@@ -175,6 +186,24 @@ def subtotal(rows: list[Row]) -> dict:
     }
 
 
+def usage_summary(rows: list[Row]) -> dict:
+    """How many call sites record their usage (read it, hand it on, or are instrumented),
+    and how many of those keep the cached-input tokens apart."""
+    recorded = [r for r in rows if r.usage in RECORDED]
+    states: dict[str, int] = {}
+    for r in rows:
+        states[r.usage or "unknown"] = states.get(r.usage or "unknown", 0) + 1
+    return {"call_sites": len(rows), "recorded": len(recorded),
+            "cached_recorded": sum(1 for r in recorded if r.usage_cached), "by_state": dict(sorted(states.items()))}
+
+
+def usage_sentence(rows: list[Row]) -> str:
+    """"31 of 44 call sites record usage; 12 of them cached tokens"."""
+    total = usage_summary(rows)
+    return (f"{total['recorded']} of {total['call_sites']} call site{'s' if total['call_sites'] != 1 else ''} "
+            f"record usage; {total['cached_recorded']} of them cached tokens")
+
+
 # ---------------------------------------------------------------- rendering
 
 
@@ -195,11 +224,12 @@ def _usd(value: float | None, minimum: bool = False) -> str:
 def _cells(row: Row) -> list[str]:
     return [row.location(), f"{row.provider} {row.api}", row.model or "?", _tokens(row),
             _num(row.cacheable_prefix_tokens), _num(row.output_cap), _usd(row.usd_per_1k_calls, row.prompt_partial),
-            ",".join(row.codes), "; ".join(filter(None, [row.note, *(f"prompt in {t}" for t in row.templates)]))]
+            row.usage_label(), ",".join(row.codes),
+            "; ".join(filter(None, [row.note, *(f"prompt in {t}" for t in row.templates)]))]
 
 
 HEADERS = ["LOCATION", "PROVIDER API", "MODEL", "STATIC TOK", "CACHEABLE PREFIX", "OUTPUT CAP", "$/1K CALLS",
-           "CODES", "NOTE"]
+           "USAGE", "CODES", "NOTE"]
 _RIGHT = {3, 4, 5, 6}
 
 
@@ -235,6 +265,8 @@ def render_table(rows: list[Row], stream) -> None:
     elif len(groups) > 1:
         sites, tokens, usd = _subtotal_text("all", rows)
         stream.write(f"\ntotal: {sites}, {tokens} static tokens, {usd} per 1k calls of every site\n")
+    if rows:
+        stream.write(f"usage: {usage_sentence(rows)}\n")
 
 
 def render_markdown(rows: list[Row], stream) -> None:
@@ -251,6 +283,8 @@ def render_markdown(rows: list[Row], stream) -> None:
             stream.write("| " + " | ".join(cells) + " |\n")
     if not rows:
         stream.write("No LLM call sites found.\n")
+    else:
+        stream.write(f"\nUsage: {usage_sentence(rows)}.\n")
 
 
 def _notebook_cells(rows: list[Row]) -> None:
@@ -279,6 +313,7 @@ def render_json(rows: list[Row], stream, prices_as_of: str | None = None) -> Non
         "call_sites": [row_dict(r) for r in rows],
         "tasks": [{"task": task, **subtotal(group)} for task, group in by_task(rows)],
         "total": subtotal(rows),
+        "usage": usage_summary(rows),
         "prices_as_of": prices_as_of,
     }
     stream.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
@@ -291,7 +326,8 @@ def render_csv(rows: list[Row], stream) -> None:
         writer.writerow([r.path, r.where(), r.provider, r.api, r.task, r.model or "", r.static_tokens,
                          str(not r.prompt_partial).lower(), "" if r.cacheable_prefix_tokens is None else
                          r.cacheable_prefix_tokens, "" if r.output_cap is None else r.output_cap,
-                         "" if r.usd_per_1k_calls is None else r.usd_per_1k_calls, " ".join(r.codes), r.note or ""])
+                         "" if r.usd_per_1k_calls is None else r.usd_per_1k_calls, " ".join(r.codes), r.note or "",
+                         r.usage_label()])
 
 
 def render(rows: list[Row], fmt: str, stream, prices_as_of: str | None = None) -> None:
