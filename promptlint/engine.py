@@ -230,7 +230,7 @@ def with_project_markers(files: list[str], settings: Settings) -> Settings:
     every file; it is part of the settings hash, so of the cache key. Test files do not count."""
     from dataclasses import replace
 
-    from promptlint.analysis.usage import scan_markers
+    from promptlint.analysis.instrumentation import scan_markers
     from promptlint.model import TEST_FILE
 
     found = set()

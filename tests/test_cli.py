@@ -531,12 +531,15 @@ def lines_of(out):
 def test_e2e_check_honours_config_suppression_and_excludes(e2e, capsys):
     code, out, err = run(capsys, "check", "--no-cache")
     # app/generated.py (extend-exclude), build/ (default), tests/ (per-file-ignores) and the
-    # `# noqa: PL301` call stay quiet; the one uncapped call is reported.
-    assert code == 1 and lines_of(out) == ["app/chat.py:7:16 PL301"], out
-    assert err.endswith("Found 1 finding.\n")
+    # `# noqa: PL301` call stay quiet; the one uncapped call is reported. PL203 (issue 19): no call
+    # records its usage, and per-file-ignores name PL301 only.
+    assert code == 1 and lines_of(out) == ["app/chat.py:7:16 PL203", "app/chat.py:7:16 PL301",
+                                           "app/chat.py:15:16 PL203", "tests/live_check.py:7:16 PL203"], out
+    assert err.endswith("Found 4 findings.\n")
     code, out, _ = run(capsys, "check", "--no-cache", "--isolated", "--show-suppressed")
-    assert lines_of(out) == ["app/chat.py:7:16 PL301", "app/chat.py:15:16 PL301", "app/generated.py:7:16 PL301",
-                             "app/generated.py:15:16 PL301", "tests/live_check.py:7:16 PL301"]
+    assert [line for line in lines_of(out) if not line.endswith("PL203")] == [
+        "app/chat.py:7:16 PL301", "app/chat.py:15:16 PL301", "app/generated.py:7:16 PL301",
+        "app/generated.py:15:16 PL301", "tests/live_check.py:7:16 PL301"]
     assert out.count("(suppressed)") == 2
 
 
@@ -552,7 +555,8 @@ def test_e2e_sarif_is_valid_and_stable(e2e, capsys):
     log = json.loads(first)
     jsonschema.validate(log, SCHEMA)
     results = log["runs"][0]["results"]
-    assert [(r["ruleId"], bool(r["suppressions"])) for r in results] == [("PL301", False), ("PL301", True)]
+    assert [(r["ruleId"], bool(r["suppressions"])) for r in results] == [  # PL203: issue 19
+        ("PL203", False), ("PL301", False), ("PL203", False), ("PL301", True), ("PL203", False)]
     text = (e2e / "app" / "chat.py").read_text()
     (e2e / "app" / "chat.py").write_text("import os\n\n" + text)  # unrelated lines above
     _, moved, _ = run(capsys, "check", "--no-cache", "--output-format", "sarif", "--sarif-no-root")
@@ -566,7 +570,8 @@ def test_e2e_stdin(e2e, capsys, monkeypatch):
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((e2e / "app" / "chat.py").read_bytes())))
     code, out, _ = run(capsys, "check", "--no-cache", "--stdin-filename", "app/chat.py", "-")
-    assert code == 1 and lines_of(out) == ["app/chat.py:7:16 PL301"]
+    assert code == 1 and lines_of(out) == ["app/chat.py:7:16 PL203", "app/chat.py:7:16 PL301",
+                                           "app/chat.py:15:16 PL203"]  # PL203: issue 19
 
 
 def test_e2e_add_noqa_then_clean(e2e, capsys):
@@ -579,5 +584,6 @@ def test_e2e_add_noqa_then_clean(e2e, capsys):
 def test_e2e_console_script_process(e2e):
     proc = python("-m", "promptlint", "check", "--no-cache", "--output-format", "json", cwd=e2e)
     assert proc.returncode == 1, proc.stderr
-    assert [f["path"] for f in json.loads(proc.stdout)["findings"]] == ["app/chat.py"]
-    assert proc.stderr == "Found 1 finding.\n"
+    assert [(f["path"], f["code"]) for f in json.loads(proc.stdout)["findings"]] == [  # PL203: issue 19
+        ("app/chat.py", "PL203"), ("app/chat.py", "PL301"), ("app/chat.py", "PL203"), ("tests/live_check.py", "PL203")]
+    assert proc.stderr == "Found 4 findings.\n"

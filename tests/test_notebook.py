@@ -54,12 +54,14 @@ def test_text_output_names_cell_and_line(nbdir):
                              "of `client.chat.completions.create` at cell 2, line 2, ahead of 19 static tokens")
     assert [line.split(" ", 2)[:2] for line in out] == [
         ["support_bot.ipynb:cell", "2:1:60:"], ["support_bot.ipynb:cell", "2:2:12:"],
-        ["support_bot.ipynb:cell", "2:2:12:"], ["support_bot.ipynb:cell", "4:3:15:"],
+        ["support_bot.ipynb:cell", "2:2:12:"], ["support_bot.ipynb:cell", "2:2:12:"],
+        ["support_bot.ipynb:cell", "4:3:15:"], ["support_bot.ipynb:cell", "4:3:15:"],
         ["support_bot.ipynb:cell", "4:3:15:"]]
-    assert [line.split(": ", 1)[1].split()[0] for line in out] == ["PL101", "PL201", "PL301", "PL201", "PL601"]
+    assert [line.split(": ", 1)[1].split()[0] for line in out] == [  # PL203: issue 19
+        "PL101", "PL201", "PL203", "PL301", "PL201", "PL203", "PL601"]
     # `# noqa: PL301` inside cell 4 silences the uncapped call there, and only that rule.
     assert not any(line.startswith("support_bot.ipynb:cell 4:3:15: PL301") for line in out)
-    assert "(loop at cell 4, line 2)" in out[4]
+    assert "(loop at cell 4, line 2)" in out[6]
     assert b"Traceback" not in run.stderr
 
 
@@ -70,8 +72,10 @@ def test_json_carries_cell_and_line_in_cell(nbdir):
     assert got == [
         ("PL101", 2, {"line": 1, "column": 60}, {"line": 1, "column": 74}, False),
         ("PL201", 2, {"line": 2, "column": 12}, {"line": 2, "column": 42}, False),
+        ("PL203", 2, {"line": 2, "column": 12}, {"line": 2, "column": 42}, False),
         ("PL301", 2, {"line": 2, "column": 12}, {"line": 2, "column": 42}, False),
         ("PL201", 4, {"line": 3, "column": 15}, {"line": 3, "column": 45}, False),
+        ("PL203", 4, {"line": 3, "column": 15}, {"line": 3, "column": 45}, False),
         ("PL301", 4, {"line": 3, "column": 15}, {"line": 3, "column": 45}, True),
         ("PL601", 4, {"line": 3, "column": 15}, {"line": 3, "column": 45}, False),
     ]
@@ -130,7 +134,7 @@ def test_escaped_one_string_sources_map_to_the_file(nbdir):
     for r in results:
         reg = r["locations"][0]["physicalLocation"]["region"]
         spans[r["ruleId"]] = raw[reg["startLine"] - 1][reg["startColumn"] - 1:reg["endColumn"] - 1]
-    assert spans == {"PL102": "uuid.uuid4()", "PL201": "client.messages.create"}
+    assert spans == {"PL102": "uuid.uuid4()", "PL201": "client.messages.create", "PL203": "client.messages.create"}
     notebook = parse((nbdir / "one_string_sources.ipynb").read_bytes())
     # Cell 3 starts with `%%time` (its body is Python); line 6 comes after five escaped characters.
     line = notebook.cells[1].start + 5
@@ -172,7 +176,8 @@ def test_a_cell_that_does_not_parse_is_reported_and_the_rest_analysed(nbdir):
     out = run.stdout.decode().splitlines()
     assert out[0] == "broken_cell.ipynb:cell 2:1:18: PL000 cannot parse: invalid syntax"
     assert [line.split(": ")[0] + ": " + line.split(": ")[1].split()[0] for line in out[1:]] == [
-        "broken_cell.ipynb:cell 3:1:9: PL201", "broken_cell.ipynb:cell 3:1:9: PL301"]
+        "broken_cell.ipynb:cell 3:1:9: PL201", "broken_cell.ipynb:cell 3:1:9: PL203",
+        "broken_cell.ipynb:cell 3:1:9: PL301"]
 
 
 def test_full_format_shows_the_cell_line_as_written(nbdir):
@@ -250,7 +255,7 @@ def add_cell(path: Path, index: int, new: dict) -> None:
 def test_baseline_survives_cells_moving_and_sarif_marks_baseline_state(nbdir):
     nb = nbdir / "support_bot.ipynb"
     wrote = promptlint(nbdir, "support_bot.ipynb", "--no-cache", "--write-baseline", "baseline.json")
-    assert wrote.returncode == 0 and b"recorded 5 findings" in wrote.stderr  # not the one under noqa
+    assert wrote.returncode == 0 and b"recorded 7 findings" in wrote.stderr  # not the one under noqa
     # An unrelated edit moves every finding: a markdown cell on top, new outputs in cell 2.
     add_cell(nb, 0, cell("# Support bot", "Run top to bottom.", kind="markdown"))
     doc = json.loads(nb.read_text())
@@ -258,14 +263,14 @@ def test_baseline_survives_cells_moving_and_sarif_marks_baseline_state(nbdir):
     nb.write_text(json.dumps(doc, indent=1) + "\n")
     run = promptlint(nbdir, "support_bot.ipynb", "--no-cache", "--baseline", "baseline.json")
     assert (run.returncode, run.stdout) == (0, b"")
-    assert b"5 findings hidden by the baseline." in run.stderr
+    assert b"7 findings hidden by the baseline." in run.stderr
     sarif = json.loads(promptlint(nbdir, "support_bot.ipynb", "--no-cache", "--baseline", "baseline.json",
                                   "--output-format", "sarif").stdout)
     jsonschema.validate(sarif, SCHEMA)
     results = sarif["runs"][0]["results"]
     assert [(r["ruleId"], r.get("baselineState")) for r in results] == [
-        ("PL101", "unchanged"), ("PL201", "unchanged"), ("PL301", "unchanged"),
-        ("PL201", "unchanged"), ("PL301", None), ("PL601", "unchanged")]  # None: the suppressed one
+        ("PL101", "unchanged"), ("PL201", "unchanged"), ("PL203", "unchanged"), ("PL301", "unchanged"),
+        ("PL201", "unchanged"), ("PL203", "unchanged"), ("PL301", None), ("PL601", "unchanged")]  # None: suppressed
     assert results[0]["properties"]["notebook"]["cell"] == 3  # it moved down one cell
     # A new uncapped call in a new cell fails the run and is the only "new" result.
     add_cell(nb, 5, cell('again = client.chat.completions.create(model="gpt-4o", messages=[])'))
@@ -274,8 +279,8 @@ def test_baseline_survives_cells_moving_and_sarif_marks_baseline_state(nbdir):
     assert run.returncode == 1
     states = [(r["ruleId"], r["properties"]["notebook"]["cell"], r.get("baselineState"))
               for r in json.loads(run.stdout)["runs"][0]["results"]]
-    assert [s for s in states if s[2] == "new"] == [("PL201", 6, "new"), ("PL301", 6, "new")]
-    assert len(states) == 8
+    assert [s for s in states if s[2] == "new"] == [("PL201", 6, "new"), ("PL203", 6, "new"), ("PL301", 6, "new")]
+    assert len(states) == 11  # PL203: issue 19
     # Without a baseline no result carries a baselineState.
     plain = json.loads(promptlint(nbdir, "support_bot.ipynb", "--no-cache", "--output-format", "sarif").stdout)
     assert all("baselineState" not in r for r in plain["runs"][0]["results"])

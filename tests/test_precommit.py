@@ -29,6 +29,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BAD = (REPO_ROOT / "tests" / "data" / "uncapped_with_clock.py").read_text()  # PL101 + PL301
 
 GOOD = '''\
+import logging
+
 from openai import OpenAI
 
 client = OpenAI()
@@ -43,6 +45,7 @@ def ask(question: str) -> str:
         max_tokens=512,
         metadata={"task": "store-faq", "prompt_version": "3"},
     )
+    logging.info("usage %s", resp.usage)  # PL203 (issue 19): a clean file records its usage
     return resp.choices[0].message.content
 '''
 

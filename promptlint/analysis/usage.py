@@ -19,23 +19,21 @@ them (`cached`: True, False or None for "cannot tell").
 
 It is one walk per function that holds a call site (parents, name uses), then a short
 climb from each call: cheap enough to run on every call site. The project's markers
-are found by `scan_markers`, bytes first and `ast` only on a hit; the engine puts
+are found by instrumentation.scan_markers, bytes first and `ast` only on a hit; the engine puts
 them in the settings (`rule_options["_instrumentation"]`), so they reach every file
 and the cache key.
 """
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
 from promptlint.analysis.index import dotted
+from promptlint.analysis.instrumentation import covering_marker, scan_markers, usage_data
 from promptlint.analysis.walk import child_fields
 from promptlint.model import CallSite
-from promptlint.ruledocs import load_data
 
 RECORDED = ("read", "caller", "instrumented")  # the states in which usage is recorded (or someone's job)
 
@@ -45,123 +43,6 @@ class Fate:
     state: str  # read | caller | instrumented | none | not-sent | unknown
     cached: bool | None = None  # the cached-input field is recorded too (None: cannot tell)
     how: str = ""  # for messages: "returned", "passed to `logger.info`", "stored on `self.last`"
-
-
-@cache
-def usage_data() -> dict:
-    data = load_data("instrumentation.yaml")
-    return {
-        **data,
-        "usage": frozenset(data["usage_fields"]),
-        "cached": frozenset(data["cached_fields"]),
-        "counts": frozenset(data["count_fields"]),
-        "rec_last": frozenset(data["recording_calls"]["last"]),
-        "rec_first": frozenset(data["recording_calls"]["first"]),
-        "final": frozenset(data["final_response_methods"]),
-    }
-
-
-# ------------------------------------------------------------------ project markers
-
-
-def scan_markers(source: bytes) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    """The instrumentation markers a file holds: (style, providers, shapes). Plain byte
-    tests first; the file is parsed (with `ast`) only when a needle is there."""
-    markers = usage_data()["markers"]
-    hits = [m for m in markers if m["needle"].encode() in source]
-    if not hits:
-        return []
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    facts = _FileFacts(tree)
-    found = []
-    for m in hits:
-        if facts.holds(m["kind"], m["name"]):
-            found.append((m["style"], tuple(m["providers"]), tuple(m.get("shapes") or ())))
-    return sorted(set(found))
-
-
-class _FileFacts:
-    """What the marker kinds ask of one parsed file, read in one walk."""
-
-    def __init__(self, tree: ast.AST) -> None:
-        self.calls: set[str] = set()  # dotted callee names, as written and through imports
-        self.imports: set[str] = set()  # modules imported (from-imports too)
-        self.assigned: set[str] = set()  # dotted assignment targets, and receivers of .append / .extend
-        self.strings: list[str] = []
-        self.instrumented: set[str] = set()  # classes whose instance is `.instrument()`-ed (or may be)
-        aliases: dict[str, str] = {}
-        any_instrument = False
-        nodes = list(ast.walk(tree))
-        for node in nodes:
-            if isinstance(node, ast.Import):
-                for a in node.names:
-                    self.imports.add(a.name)
-                    aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                self.imports.add(node.module)
-                for a in node.names:
-                    self.imports.add(f"{node.module}.{a.name}")
-                    aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-        for node in nodes:
-            if isinstance(node, ast.Call):
-                name = _ast_dotted(node.func)
-                if name:
-                    self.calls.add(name)
-                    head, _, rest = name.partition(".")
-                    if head in aliases:
-                        self.calls.add(aliases[head] + ("." + rest if rest else ""))
-                if isinstance(node.func, ast.Attribute):
-                    if node.func.attr == "instrument":
-                        any_instrument = True
-                        if isinstance(node.func.value, ast.Call):
-                            self.instrumented.add(_ast_dotted(node.func.value.func).split(".")[-1])
-                    if node.func.attr in ("append", "extend", "insert"):
-                        self.assigned.add(_ast_dotted(node.func.value))
-            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                    self.assigned.add(_ast_dotted(target))
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self.strings.append(node.value)
-        if any_instrument:  # `instrumentor = OpenAIInstrumentor(); instrumentor.instrument()`
-            self.instrumented |= {c.split(".")[-1] for c in self.calls if c.endswith("Instrumentor")}
-
-    def holds(self, kind: str, name: str) -> bool:
-        if kind == "call":
-            return any(c == name or c.endswith("." + name) or
-                       ("." not in name and c.split(".")[-1] == name) for c in self.calls)
-        if kind == "import":
-            return any(i == name or i.startswith(name + ".") for i in self.imports)
-        if kind == "assign":
-            return any(a == name or a.endswith("." + name) for a in self.assigned if a)
-        if kind == "instrumentor":
-            return name in self.instrumented
-        if kind == "string":
-            return any(name in s for s in self.strings)
-        return False
-
-
-def _ast_dotted(node) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _ast_dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else ""
-    return ""
-
-
-def covering_marker(site: CallSite, markers) -> str | None:
-    """The style of the first project marker that records this call site, if any."""
-    for marker in markers or ():
-        style, providers, shapes = marker[0], marker[1], marker[2] if len(marker) > 2 else ()
-        if shapes and site.shape not in shapes:
-            continue
-        if "*" in providers or site.provider in providers or (
-                site.provider.startswith("google") and any(p.startswith("google") for p in providers)):
-            return style
-    return None
 
 
 # ------------------------------------------------------------------ one function

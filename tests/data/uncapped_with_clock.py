@@ -10,4 +10,5 @@ def ask(question: str) -> str:
         {"role": "user", "content": question},
     ]
     resp = client.chat.completions.create(model="gpt-4o", messages=messages)
+    print("usage:", resp.usage)
     return resp.choices[0].message.content
