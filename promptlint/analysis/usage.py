@@ -289,12 +289,21 @@ class UsageFinder:
 
     # -- usage read: which fields ---------------------------------------------
     def _usage_read(self, node, scope: _Scope) -> Fate:
-        """`node` reads the usage. Climb the access chain to see whether the cached
-        field is among what is recorded."""
+        """`node` reads the usage: is the cached-input field among what is recorded?"""
         data = self.data
-        if scope.words & data["cached"]:
+        if scope.words & data["cached"]:  # named anywhere in the function: trust it
             return Fate("read", True, "usage read")
-        fields = set()
+        fields, whole = self._usage_fields(node, scope, 0)
+        if whole:  # the usage object itself is logged, stored, returned or passed on
+            return Fate("read", True, "usage recorded whole")
+        if fields & data["counts"]:
+            return Fate("read", False, "usage read field by field")
+        return Fate("read", None, "usage checked")
+
+    def _usage_fields(self, node, scope: _Scope, depth: int) -> tuple[set, bool]:
+        """The fields read from the usage object `node` (climbing `.a["b"].get("c")`, and
+        through one or two names it is kept in), and whether it goes somewhere whole."""
+        fields: set = set()
         expr, parent = node, scope.up(node)
         while True:
             if isinstance(parent, cst.Attribute) and parent.value is expr:
@@ -305,17 +314,28 @@ class UsageFinder:
                     and expr.attr.value == "get" and parent.args:
                 fields.discard("get")
                 fields.add(_string(parent.args[0].value))
-            elif isinstance(parent, cst.Await):
-                pass
-            else:
+            elif not isinstance(parent, cst.Await):
                 break
             expr, parent = parent, scope.up(parent)
-        if fields & data["counts"]:
-            return Fate("read", False, "usage read field by field")
-        if isinstance(parent, (cst.Comparison, cst.If, cst.UnaryOperation)):
-            return Fate("read", None, "usage checked")
-        # The usage object itself is logged, stored, returned or passed on whole.
-        return Fate("read", True, "usage recorded whole")
+        if fields & SERIALIZE:
+            return fields, True
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is expr and depth < 2:
+            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            if len(targets) == 1 and isinstance(targets[0], cst.Name):  # usage = response.usage
+                name = targets[0].value
+                start = scope.end_of_statement(parent)
+                whole = False
+                for use in scope.uses.get(name, ()):
+                    if scope.order.get(id(use), 0) <= start or isinstance(scope.up(use), cst.AssignTarget):
+                        continue
+                    more, went = self._usage_fields(use, scope, depth + 1)
+                    fields |= more
+                    whole = whole or went
+                return fields, whole
+        if fields or isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.If, cst.IfExp, cst.While,
+                                         cst.UnaryOperation, cst.BooleanOperation, cst.Assert)):
+            return fields, False
+        return fields, True
 
     def _recording(self, name: str) -> bool:
         if not name:

@@ -1,0 +1,5 @@
+RESPONSES = []
+
+
+def save_response(response) -> None:
+    RESPONSES.append(response)

@@ -1,0 +1,3 @@
+import litellm
+
+litellm.success_callback = ["langfuse"]

@@ -1,0 +1,5 @@
+import logfire
+
+logfire.configure(service_name="support")
+logfire.instrument_openai()
+logfire.instrument_anthropic()
