@@ -22,6 +22,10 @@ def usage_data() -> dict:
         "rec_last": frozenset(data["recording_calls"]["last"]),
         "rec_first": frozenset(data["recording_calls"]["first"]),
         "final": frozenset(data["final_response_methods"]),
+        "prefilter": tuple({*(k.encode() for k in data["prefilter"]),
+                            *(m["needle"].encode() for m in data["markers"]
+                              if not any(k in m["needle"] for k in data["prefilter"]))}),
+        "final_attrs": frozenset(data["final_response_attributes"]),
     }
 
 
@@ -31,8 +35,10 @@ def usage_data() -> dict:
 def scan_markers(source: bytes) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     """The instrumentation markers a file holds: (style, providers, shapes). Plain byte
     tests first; the file is parsed (with `ast`) only when a needle is there."""
-    markers = usage_data()["markers"]
-    hits = [m for m in markers if m["needle"].encode() in source]
+    data = usage_data()
+    if not any(key in source for key in data["prefilter"]):
+        return []
+    hits = [m for m in data["markers"] if m["needle"].encode() in source]
     if not hits:
         return []
     try:

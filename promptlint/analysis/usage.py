@@ -237,6 +237,8 @@ class UsageFinder:
         if name in self.data["usage"]:
             return self._usage_read(attr, scope)
         call = scope.up(attr)
+        if name in self.data["final_attrs"] and not (isinstance(call, cst.Call) and call.func is attr):
+            return self._escape(attr, scope, seen)  # `event.response`: the whole response again
         if isinstance(call, cst.Call) and call.func is attr:
             if name in self.data["final"] or name in SERIALIZE:
                 return self._escape(call, scope, seen)  # the whole response again
@@ -253,6 +255,8 @@ class UsageFinder:
         uses = [u for u in scope.uses.get(name, ()) if scope.order.get(id(u), 0) > start]
         end = None
         for use in uses:  # `response = response.choices[0].message.content`: what follows is text
+            if isinstance(scope.up(use), cst.AssignTarget):
+                continue  # a binding, not a read: rebinding from another call (another branch) kills nothing
             stmt = scope.up(use)
             while stmt is not None and not isinstance(stmt, (cst.Assign, cst.AnnAssign)) and not isinstance(
                     stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
@@ -266,6 +270,8 @@ class UsageFinder:
         for use in uses:
             if end is not None and scope.order.get(id(use), 0) > end:
                 break
+            if _exclusive(binding, use, scope):
+                continue  # `if a: r = create(...)` / `else: r = other(); return r`: not this response
             parent = scope.up(use)
             if isinstance(parent, (cst.AssignTarget, cst.AsName, cst.Param)) or (
                     isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)) and parent.target is use):
@@ -392,6 +398,24 @@ class UsageFinder:
                             return f"`with {name}()`"
             up = scope.up(up)
         return None
+
+
+def _exclusive(a, b, scope: _Scope) -> bool:
+    """Do `a` and `b` sit in different branches of one `if` (so no run reaches both)?"""
+    through: dict[int, object] = {}  # id(ancestor of a) -> its child on the way to a
+    node = a
+    while (parent := scope.up(node)) is not None:
+        through[id(parent)] = node
+        node = parent
+    node = b
+    while (parent := scope.up(node)) is not None:
+        if id(parent) in through:
+            if isinstance(parent, cst.If):
+                via_a = through[id(parent)]
+                return via_a is not node and (via_a is parent.orelse or node is parent.orelse)
+            return False
+        node = parent
+    return False
 
 
 def _is_target(name: cst.Name, scope: _Scope) -> bool:
