@@ -226,6 +226,14 @@ SCHEMAS: dict[str, Schema] = {
         "request_switches": Names, "unknown_model_min_tokens": Int, "wrapper_shapes": Names,
         "file_markers": Names},
         optional={}),
+    "instrumentation.yaml": Record(required={
+        "prefilter": Names,
+        "markers": List(Record(required={"style": Str, "kind": Str, "name": Str, "needle": Str, "providers": Names},
+                               optional={"shapes": Names})),
+        "usage_fields": Names, "cached_fields": Names, "count_fields": Names,
+        "recording_calls": Record(required={"last": Names, "first": Names}),
+        "final_response_methods": Names, "final_response_attributes": Names,
+        "stream_without_usage": Record(required={"shapes": Names})}),
     "few_shot.yaml": Record(required={"templates": Names, "template_packages": Names, "constant_name": Regex}),
     "model_tiers.yaml": Record(required={
         "models": List(Record(required={"match": Regex, "family": Str, "tier": Str}, optional={"cheaper": Str})),
@@ -250,6 +258,7 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 TIERS = ("cheap", "mid", "top")
+MARKER_KINDS = ("call", "import", "assign", "instrumentor", "string")  # analysis/instrumentation.py
 ROLES = ("tools", "system", "instructions", "user", "assistant", "developer", "prompt", "input", "messages")
 
 
@@ -272,6 +281,15 @@ def validate(name: str, data, path, load_data) -> None:
         elif name == "caching.yaml":
             for i, shape in enumerate(data["wrapper_shapes"]):
                 known_shape(shape, join("wrapper_shapes", i), load_data)
+        elif name == "instrumentation.yaml":
+            for i, marker in enumerate(data["markers"]):
+                if marker["kind"] not in MARKER_KINDS:
+                    raise Problem(join(join("markers", i), "kind"), f"'{marker['kind']}' is not a marker kind"
+                                  f"{suggest(marker['kind'], MARKER_KINDS)}; kinds: {', '.join(MARKER_KINDS)}")
+                for j, shape in enumerate(marker.get("shapes", [])):
+                    known_shape(shape, join(join(join("markers", i), "shapes"), j), load_data)
+            for i, shape in enumerate(data["stream_without_usage"]["shapes"]):
+                known_shape(shape, join(join("stream_without_usage", "shapes"), i), load_data)
         elif name == "providers.yaml":
             for shape in data.get("task_tag_by_shape", {}):
                 known_shape(shape, join("task_tag_by_shape", shape), load_data)

@@ -34,6 +34,7 @@ from promptlint.analysis.index import dotted
 from promptlint.analysis.instrumentation import covering_marker, scan_markers, usage_data
 from promptlint.analysis.walk import child_fields
 from promptlint.model import CallSite
+from promptlint.ruledocs import rule_option
 
 RECORDED = ("read", "caller", "instrumented")  # the states in which usage is recorded (or someone's job)
 
@@ -461,7 +462,7 @@ def site_usage(ctx, settings) -> list[tuple[CallSite, Fate]]:
         # (a file checked alone: an editor, stdin, the rule's examples).
         markers = settings.rule_options.get("_instrumentation") or []
         local = scan_markers(ctx.text.encode("utf-8", "surrogatepass"))
-        finder = UsageFinder(ctx, list(settings.option("PL203", "recorders", [])), [*markers, *local])
+        finder = UsageFinder(ctx, list(rule_option(settings, "PL203", "recorders")), [*markers, *local])
         found = []
         for site in ctx.callsites:
             try:

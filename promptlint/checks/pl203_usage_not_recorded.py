@@ -9,8 +9,6 @@ class UsageNotRecorded(Check):
     """A billed LLM call whose usage (input, output, cached tokens) nobody records."""
 
     code = "PL203"
-    name = "usage-not-recorded"
-    severity = "info"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site, fate in site_usage(ctx, self.settings):
