@@ -233,7 +233,8 @@ SCHEMAS: dict[str, Schema] = {
         "usage_fields": Names, "cached_fields": Names, "count_fields": Names,
         "recording_calls": Record(required={"last": Names, "first": Names}),
         "final_response_methods": Names, "final_response_attributes": Names,
-        "stream_without_usage": Record(required={"shapes": Names})}),
+        "stream_without_usage": Record(required={"shapes": Names}),
+        "builtin": List(Record(required={"style": Str, "shapes": Names}))}),
     "few_shot.yaml": Record(required={"templates": Names, "template_packages": Names, "constant_name": Regex}),
     "model_tiers.yaml": Record(required={
         "models": List(Record(required={"match": Regex, "family": Str, "tier": Str}, optional={"cheaper": Str})),
@@ -288,6 +289,9 @@ def validate(name: str, data, path, load_data) -> None:
                                   f"{suggest(marker['kind'], MARKER_KINDS)}; kinds: {', '.join(MARKER_KINDS)}")
                 for j, shape in enumerate(marker.get("shapes", [])):
                     known_shape(shape, join(join(join("markers", i), "shapes"), j), load_data)
+            for i, entry in enumerate(data["builtin"]):
+                for j, shape in enumerate(entry["shapes"]):
+                    known_shape(shape, join(join(join("builtin", i), "shapes"), j), load_data)
             for i, shape in enumerate(data["stream_without_usage"]["shapes"]):
                 known_shape(shape, join(join("stream_without_usage", "shapes"), i), load_data)
         elif name == "providers.yaml":

@@ -119,7 +119,7 @@ CONTAINERS = (cst.Element, cst.StarredElement, cst.Tuple, cst.List, cst.Set, cst
               cst.StarredDictElement, cst.IfExp, cst.BooleanOperation, cst.FormattedStringExpression,
               cst.FormattedString, cst.ConcatenatedString)
 NOT_RECORDING = {"isinstance", "hasattr", "len", "type", "id", "bool", "callable", "print", "str", "repr",
-                 "iter", "next", "list", "cast"}
+                 "iter", "next", "list"}
 SERIALIZE = frozenset({"model_dump", "dict", "to_dict", "json", "model_dump_json", "to_json", "parse"})
 
 
@@ -132,12 +132,13 @@ class UsageFinder:
         self.markers = markers
         self.data = usage_data()
         self._scopes: dict[int, _Scope] = {}
+        self.builtin = {shape: entry["style"] for entry in self.data["builtin"] for shape in entry["shapes"]}
 
     def fate(self, site: CallSite) -> Fate:
         info = self.ctx.infos.get(id(site))
         if info is None:
             return Fate("unknown")
-        style = covering_marker(site, self.markers)
+        style = covering_marker(site, self.markers) or self.builtin.get(site.shape)
         local = self._local(site, info)
         if style is not None and local.state in ("none", "not-sent", "unknown"):
             return Fate("instrumented", True, style)
@@ -210,6 +211,8 @@ class UsageFinder:
             name = dotted(call.func)
             if name == "getattr" and len(call.args) > 1 and _string(call.args[1].value) in self.data["usage"]:
                 return self._usage_read(call, scope)
+            if name in ("cast", "typing.cast") and call.args[-1] is parent:
+                return self._escape(call, scope, seen)  # cast(T, response) is the response
             if name in NOT_RECORDING:
                 return Fate("none")
             if self._recording(name):
@@ -356,8 +359,8 @@ class UsageFinder:
     # -- other ways -------------------------------------------------------------
     def _stream(self, site: CallSite, node: cst.Call) -> Fate | None:
         """An OpenAI-style stream that does not ask for usage: no usage is sent."""
-        if site.shape not in self.data["stream_without_usage"]["shapes"]:
-            return None
+        if site.shape not in self.data["stream_without_usage"]["shapes"] or site.api.startswith("POST "):
+            return None  # raw HTTP: `stream=True` there is the HTTP client's flag, the API's is in the body
         stream = options = None
         for arg in node.args:
             if arg.star == "**":
