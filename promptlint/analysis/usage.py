@@ -142,7 +142,10 @@ class UsageFinder:
         local = self._local(site, info)
         if style is not None and local.state in ("none", "not-sent", "unknown"):
             return Fate("instrumented", True, style)
-        if local.state == "none" and site.via == "wrapper":
+        if site.via == "wrapper" and local.state not in RECORDED:
+            # A call of the project's own wrapper (declared, or a whole-program wrapper site):
+            # the caller reading the usage counts; not reading it is not reported, since the
+            # wrapper's body may record it (its own call site is judged where it is).
             return Fate("unknown", how="the project's own wrapper may record it")
         return local
 
