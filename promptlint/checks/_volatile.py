@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptlint.checks.base import Check, FileContext
-from promptlint.cost.prefix import flatten, fmt_tokens, part_label, static_run
+from promptlint.cost import cache_savings
+from promptlint.cost.prefix import flatten, part_label, static_run, static_tokens_before
 from promptlint.model import Finding
 
 class VolatileInPrefix(Check):
@@ -28,25 +29,34 @@ class VolatileInPrefix(Check):
                 after = static_run(flat, i + 1, tokenizer=ctx.settings.tokenizer)
                 if not after.present:
                     continue  # nothing cacheable follows it: not a finding
+                before = static_tokens_before(flat, i, tokenizer=ctx.settings.tokenizer)
+                prefix = None if after.tokens is None else after.tokens + (before or 0)
+                saving = cache_savings.assess(site, prefix, min_override=self.option("min-cacheable-tokens"))
+                if saving.silent or (saving.latent and not self.option("latent")):
+                    break
                 span = seg.span or site.span
                 where = part_label(site, item.part)
-                message = (f"`{seg.source}` enters {where} of `{site.callee}` at line {site.span.line}, "
-                           f"ahead of {fmt_tokens(after.tokens)} static tokens that can no longer be cached")
-                if after.tokens is None:
-                    message += " (the static text is not visible here, so no figure is given)"
-                note = self.note(seg.source or "")
-                if note:
-                    message += f"; {note}"
+                if saving.latent:
+                    message = (f"`{seg.source}` enters {where} of `{site.callee}` at line {site.span.line}, "
+                               f"ahead of {fmt_tokens(after.tokens)} static tokens{saving.message_tail()}")
+                else:
+                    message = (f"`{seg.source}` enters {where} of `{site.callee}` at line {site.span.line}, "
+                               f"ahead of {fmt_tokens(after.tokens)} static tokens that can no longer be cached")
+                    if after.tokens is None:
+                        message += " (the static text is not visible here, so no figure is given)"
+                    note = self.note(seg.source or "")
+                    if note:
+                        message += f"; {note}"
+                waste = after.tokens if saving.saves else None
                 finding = self.finding(
                     ctx, span, message, scope=site.in_function, snippet=seg.source, site=site,
-                    waste_tokens_per_call=after.tokens,
-                    waste_kind="uncached-input" if after.tokens is not None else None,
-                    model=site.model,
+                    waste_tokens_per_call=waste, waste_kind="uncached-input" if waste is not None else None,
+                    model=site.model, severity="info" if saving.latent else None,
                 )
                 key = (span.line, span.column, span.end_line, span.end_column)
                 counts[key] = counts.get(key, 0) + 1
                 old = best.get(key)
-                if old is None or (finding.waste_tokens_per_call or 0) > (old.waste_tokens_per_call or 0):
+                if old is None or _rank(finding) > _rank(old):
                     best[key] = finding
                 break  # the first volatile value of this kind is the one that breaks the prefix
         for key, finding in best.items():
@@ -56,3 +66,8 @@ class VolatileInPrefix(Check):
 
     def note(self, source: str) -> str | None:
         return None
+
+
+def _rank(finding: Finding) -> tuple:
+    """Of the calls sharing one volatile value, report the one with a real loss, then the largest."""
+    return (finding.severity != "info", finding.waste_tokens_per_call or 0)

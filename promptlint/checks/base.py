@@ -42,9 +42,10 @@ class Check:
 
     def finding(self, ctx: FileContext, span: Span, message: str, *, call_span: Span | None = None,
                 scope: str | None = None, snippet: str | None = None, site=None,
-                related: tuple[Location, ...] = (), **estimate) -> Finding:
+                related: tuple[Location, ...] = (), severity: str | None = None, **estimate) -> Finding:
         """`site`: the CallSite (or ConstructorSite) the finding is about, recorded as
-        `Finding.call_site`; `related`: other places, in the order the message names them."""
+        `Finding.call_site`; `related`: other places, in the order the message names them;
+        `severity` overrides the rule's own, e.g. `info` for a latent cache finding."""
         lines = (call_span.line, call_span.end_line) if call_span else (span.line, span.line)
         path = ctx.path
         if isinstance(span, TemplateSpan):  # a placeholder in a template file: reported there
@@ -54,7 +55,7 @@ class Check:
                 related = (Location(ctx.path, filled.line, filled.column, "the value is filled in here"), *related)
                 message += f" (filled in at {ctx.path}:{filled.line})"
             span = Span(span.line, span.column, span.end_line, span.end_column)
-        return Finding(code=self.code, name=self.name, message=message, severity=self.severity,
+        return Finding(code=self.code, name=self.name, message=message, severity=severity or self.severity,
                        path=path, span=span, suppress_lines=lines, scope=scope,
                        snippet=snippet, call_site=call_location(site), related=tuple(related), **estimate)
 

@@ -1,7 +1,8 @@
 from collections.abc import Iterator
 
+from promptlint.cost import cache_savings
 from promptlint.checks.base import Check, FileContext
-from promptlint.cost.estimate import min_cacheable_tokens, token_upper_bound
+from promptlint.cost.estimate import token_upper_bound
 from promptlint.cost.prefix import flatten, fmt_tokens, part_label, static_run
 from promptlint.model import Finding
 
@@ -23,7 +24,7 @@ class DynamicBeforeStatic(Check):
             first_dyn = next((i for i, f in enumerate(flat) if f.seg.kind != "static"), None)
             if first_dyn is None or flat[first_dyn].seg.kind != "dynamic":
                 continue
-            threshold = self.option("min-cacheable-tokens") or min_cacheable_tokens(site.provider, site.model)
+            threshold = cache_savings.minimum_tokens(site, self.option("min-cacheable-tokens"))
             # A token covers at least one byte: when the bytes cannot reach the
             # thresholds, the tokenizer need not even be loaded.
             if _bytes(flat[first_dyn + 1:]) < min_static or _bytes(flat) < threshold:
@@ -40,9 +41,18 @@ class DynamicBeforeStatic(Check):
             if key in seen:
                 continue
             seen.add(key)
-            message = (f"per-request `{seg.source}` comes first in {part_label(site, part)} of `{site.callee}` "
-                       f"at line {site.span.line}; the {fmt_tokens(after.tokens)} static tokens after it are "
-                       f"re-billed on every call instead of being read from the cache")
+            # Below the minimum the rule is already quiet; what is left is whether anything is cached.
+            saving = cache_savings.assess(site, before.tokens + after.tokens, min_override=threshold)
+            if saving.silent or (saving.latent and not self.option("latent")):
+                continue
+            head = (f"per-request `{seg.source}` comes first in {part_label(site, part)} of `{site.callee}` "
+                    f"at line {site.span.line}; the {fmt_tokens(after.tokens)} static tokens after it")
+            if saving.latent:
+                yield self.finding(ctx, span, f"{head} cannot be cached{saving.message_tail()}",
+                                   scope=site.in_function, snippet=seg.source, site=site, model=site.model,
+                                   severity="info")
+                continue
+            message = f"{head} are re-billed on every call instead of being read from the cache"
             yield self.finding(ctx, span, message, scope=site.in_function, snippet=seg.source, site=site,
                                waste_tokens_per_call=after.tokens, waste_kind="uncached-input", model=site.model)
         yield from self._late_breakpoints(ctx, seen)

@@ -1,29 +1,11 @@
-import re
 from collections.abc import Iterator
-from functools import cache
 
 from promptlint.analysis.request import map_keys, read_request
 from promptlint.checks.base import Check, FileContext
-from promptlint.cost.estimate import min_cacheable_tokens, tools_tokens
+from promptlint.cost.cache_savings import caching_data, explicit_caching, minimum_tokens
+from promptlint.cost.estimate import tools_tokens
 from promptlint.cost.prefix import flatten, static_run
 from promptlint.model import CallSite, Finding
-from promptlint.ruledocs import load_data
-
-
-@cache
-def caching_data():
-    return load_data("caching.yaml")
-
-
-def explicit_caching(site: CallSite) -> str | None:
-    """How this call would ask for caching, if its provider needs it asked; else None."""
-    for row in caching_data()["explicit"]:
-        if row["provider"] != site.provider:
-            continue
-        if "model" in row and not (site.model and re.search(row["model"], site.model)):
-            continue
-        return row["how"]
-    return None
 
 
 class UncachedStaticPrefix(Check):
@@ -51,12 +33,8 @@ class UncachedStaticPrefix(Check):
             tokens = static_prefix_tokens(site, req, ctx.settings.tokenizer)
             if tokens is None:
                 continue  # part of the prefix has unknown size: not known to reach the minimum
-            if site.model:
-                minimum = self.option("min-cacheable-tokens") or min_cacheable_tokens(site.provider, site.model)
-                model = site.model
-            else:
-                minimum = self.option("min-cacheable-tokens") or data["unknown_model_min_tokens"]
-                model = "the model (not a literal here; the largest minimum is assumed)"
+            minimum = minimum_tokens(site, self.option("min-cacheable-tokens"))
+            model = site.model or "the model (not a literal here; the largest minimum is assumed)"
             if tokens < minimum:
                 continue
             message = (f"`{site.callee}` sends a {tokens:,}-token static prefix without asking for "

@@ -3,7 +3,8 @@ from collections.abc import Iterator
 from promptlint.analysis.request import TOOL_LISTS, options, read_request
 from promptlint.analysis.values import MISSING, Dyn, Map, Ref, Seq, Text, Val, python_value
 from promptlint.checks.base import Check, FileContext
-from promptlint.cost.estimate import min_cacheable_tokens, tools_tokens
+from promptlint.cost import cache_savings
+from promptlint.cost.estimate import tools_tokens
 from promptlint.cost.prefix import flatten, static_run
 from promptlint.model import Finding
 
@@ -36,12 +37,19 @@ class VaryingToolChoice(Check):
                 if not after.tokens:
                     break  # nothing static (or nothing of known size) after the tools: no loss we can show
                 tools = tools_tokens(req, ctx.settings.tokenizer)
-                if (tools or 0) + after.tokens < min_cacheable_tokens(site.provider, site.model):
-                    break  # the prefix is below the cache minimum: nothing is cached to lose
+                saving = cache_savings.assess(site, (tools or 0) + after.tokens, req=req,
+                                              min_override=self.option("min-cacheable-tokens"))
+                if saving.silent or saving.why == "below-minimum" or (saving.latent and not self.option("latent")):
+                    break  # below the cache minimum the rule stays quiet, as before: nothing is cached to lose
                 name = path.split(".")[-1]
                 lost = "the tool block and the" if path in TOOL_LISTS else "the"
-                message = (f"`{name}` of `{site.callee}` is {why}, so calls of this task send different "
-                           f"requests and {lost} {after.tokens:,} static tokens cached after the tools miss")
+                head = f"`{name}` of `{site.callee}` is {why}, so calls of this task send different requests"
+                if saving.latent:
+                    yield self.finding(ctx, req.span(path) or site.span, head + saving.message_tail(),
+                                       call_span=site.call_span, site=site, scope=site.in_function, snippet=name,
+                                       model=site.model, severity="info")
+                    break
+                message = f"{head} and {lost} {after.tokens:,} static tokens cached after the tools miss"
                 yield self.finding(ctx, req.span(path) or site.span, message, call_span=site.call_span, site=site,
                                    scope=site.in_function, snippet=name, waste_tokens_per_call=after.tokens,
                                    waste_kind="uncached-input", model=site.model)

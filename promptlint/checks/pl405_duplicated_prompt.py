@@ -3,10 +3,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from promptlint.cost import cache_savings
 from promptlint.checks._prompt_text import TEXT_ROLES, display, file_text, pieces, refine
 from promptlint.checks.base import Check, FileContext, call_location
 from promptlint.cost.estimate import count_tokens
-from promptlint.cost.prefix import part_label
+from promptlint.cost.prefix import flatten, part_label, static_run, static_tokens_before
 from promptlint.model import CallSite, Finding, Location, PromptPart, Span
 from promptlint.state.template_comments import is_template_path
 
@@ -43,7 +44,9 @@ class DuplicatedPrompt(Check):
         prompts = self._prompts(ctx.callsites)
         for copy, original in self._copies(prompts):
             if copy.origin is None:
-                yield self._finding(copy, original, ctx.text)
+                finding = self._finding(copy, original, ctx.text)
+                if finding is not None:
+                    yield finding
 
     def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
         from promptlint.state.template_comments import directives_for
@@ -59,6 +62,8 @@ class DuplicatedPrompt(Check):
                 continue
             text = file_text(copy.origin or copy.site.path)
             finding = self._finding(copy, original, text)
+            if finding is None:
+                continue
             finding.suppressed = directives_for(finding.path, text).suppresses(finding)
             yield finding
 
@@ -138,8 +143,26 @@ class DuplicatedPrompt(Check):
         common = sum(min(n, b.written.get(k, 0)) for k, n in a.written.items())
         return common * 2 >= min(len(a.text), len(b.text))
 
-    def _finding(self, copy: Prompt, original: Prompt, text: str) -> Finding:
+    def _saving(self, copy: Prompt) -> tuple[bool, str | None]:
+        """(a figure is honest, why not): the copy costs a cache entry only where it sits in a cached prefix."""
+        flat = flatten(copy.site)
+        start = next((i for i, f in enumerate(flat) if f.part is copy.part), None)
+        if start is None or any(f.seg.kind != "static" for f in flat[:start]):
+            return False, "it follows per-request content, where nothing is cached anyway"
+        before = static_tokens_before(flat, start, self.settings.tokenizer)
+        run = static_run(flat, start, tokenizer=self.settings.tokenizer).tokens
+        saving = cache_savings.assess(copy.site, None if before is None or run is None else before + run,
+                                      min_override=self.option("min-cacheable-tokens"))
+        if saving.silent:
+            return False, "the provider has no prompt cache"
+        return saving.saves, saving.latent or (None if saving.saves else "the prefix size is not known")
+
+    def _finding(self, copy: Prompt, original: Prompt, text: str) -> Finding | None:
         from rapidfuzz import fuzz
+
+        saves, why_not = self._saving(copy)
+        if not saves and not self.option("latent"):
+            return None
 
         score = int(fuzz.ratio(copy.text[:MAX_COMPARED], original.text[:MAX_COMPARED]))
         first_line = next((ln for ln in copy.text.split("\n") if ln.strip()), "")
@@ -151,12 +174,16 @@ class DuplicatedPrompt(Check):
         label = part_label(site, copy.part)
         message = (f"{label[0].upper()}{label[1:]} of `{site.callee}` ({site.path}:{site.span.line}), "
                    f"{copy.tokens:,} tokens, is {same} of the text at line {original.literal.line} of {there}, "
-                   f"sent by `{osite.callee}` ({osite.path}:{osite.span.line}); two copies are two cache "
-                   f"entries and drift apart: keep one constant")
+                   f"sent by `{osite.callee}` ({osite.path}:{osite.span.line}); ")
+        if saves:
+            message += "two copies are two cache entries and drift apart: keep one constant"
+        else:
+            message += f"two copies drift apart: keep one constant (no cache figure: {why_not})"
         return Finding(code=self.code, name=self.name, message=message, severity=self.severity,
                        path=copy.path, span=span, suppress_lines=(copy.literal.line, copy.literal.end_line),
                        scope=site.in_function if copy.origin is None else None, snippet=first_line.strip()[:40],
-                       waste_tokens_per_call=copy.tokens, waste_kind="uncached-input", model=site.model,
+                       waste_tokens_per_call=copy.tokens if saves else None,
+                       waste_kind="uncached-input" if saves else None, model=site.model,
                        call_site=call_location(site),
                        related=(Location.at(original.path, original.literal, "the other copy of this text"),
                                 Location.at(osite.path, osite.span, "the call that sends the other copy")))

@@ -46,6 +46,17 @@ def static_run(flat: list[Flat], start: int, stop_at_dynamic: bool = True, token
     return StaticRun(None if unknown else tokens, present, chars)
 
 
+def static_tokens_before(flat: list[Flat], end: int, tokenizer: str = "cl100k_base") -> int | None:
+    """Static tokens in flat[:end] (the prefix ahead of a segment); None when some are of unknown size."""
+    total = 0
+    for item in flat[:end]:
+        if item.seg.kind == "static":
+            if item.seg.text is None:
+                return None
+            total += count_tokens(item.seg.text, tokenizer)
+    return total
+
+
 def part_label(site: CallSite, part: PromptPart) -> str:
     role = part.role
     if role == "tools":
