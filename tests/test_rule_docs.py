@@ -34,7 +34,7 @@ DOC_PATHS = sorted(RULES.glob("PL[0-9][0-9][0-9].yaml"))
 HEAD_KEYS = ("code", "name", "severity", "summary", "tags")
 KEY_ORDER = (*HEAD_KEYS, "parameters", *SECTIONS, "examples")  # parameters: only rules with options
 SEVERITIES = {"error", "warning", "info"}
-MARKER = re.compile(r"#\s*<-\s*(?P<code>PL\d{3})(?:\s+waste=(?P<waste>\S+))?\s*$")
+MARKER = re.compile(r"#\s*<-\s*(?P<code>PL\d{3})(?:\s+waste=(?P<waste>\S+)|\s+latent)?\s*$")
 MIN_EXAMPLES = 2
 
 
