@@ -188,22 +188,47 @@ def test_bad_config_price_is_a_usage_error():
 # ---------------------------------------------------------------- totals, traffic, date
 
 
-def test_summary_totals_by_rule_and_task_largest_first_and_monthly_only_with_traffic():
+def test_summary_keeps_expected_waste_and_worst_case_exposure_apart():
     findings = [finding("output", 28_672, "gpt-4o", code="PL301"),
                 finding("uncached-input", 1_000, "gpt-4o", code="PL104"),
                 finding("uncached-input", 500, None, code="PL101")]
     book = price_findings(findings, Settings())
     summary = waste_summary(findings, Settings(), book=book)
-    assert [r["code"] for r in summary["by_rule"]] == ["PL301", "PL104", "PL101"]
-    assert summary["waste_tokens_per_call"] == 30_172 and summary["unpriced"] == 1
-    assert summary["usd_per_1k_calls"] == pytest.approx(findings[0].usd_per_1k_calls + findings[1].usd_per_1k_calls)
-    assert [r["task"] for r in summary["by_task"]] == ["(untagged)"]
+    # Expected rules first (largest first), then the worst-case ones, each row labelled.
+    assert [(r["code"], r["estimate"]) for r in summary["by_rule"]] == [
+        ("PL104", "expected"), ("PL101", "expected"), ("PL301", "worst-case")]
+    # The top-level totals are expected waste only: the PL301 window is not added to them.
+    assert summary["waste_tokens_per_call"] == 1_500 and summary["unpriced"] == 1
+    assert summary["usd_per_1k_calls"] == pytest.approx(findings[1].usd_per_1k_calls)
+    assert summary["worst_case"]["waste_tokens_per_call"] == 28_672
+    assert summary["worst_case"]["usd_per_1k_calls"] == pytest.approx(findings[0].usd_per_1k_calls)
+    (task,) = summary["by_task"]
+    assert task["task"] == "(untagged)" and task["waste_tokens_per_call"] == 1_500
+    assert task["worst_case"]["waste_tokens_per_call"] == 28_672
     assert summary["monthly"] is None and summary["prices_as_of"] == prices_as_of()
 
     traffic = Settings(rule_options={"_traffic": {"default": 1_000}})
     monthly = waste_summary(findings, traffic, book=book)["monthly"]
     assert monthly["usd"] == pytest.approx(round(summary["usd_per_1k_calls"] * 30, 2))
-    assert monthly["waste_tokens"] == 30_172 * 1_000 * 30
+    assert monthly["waste_tokens"] == 1_500 * 1_000 * 30
+    assert monthly["estimate"] == "expected" and monthly["worst_case_findings_not_projected"] == 1
+
+
+def test_summary_text_labels_the_two_kinds_in_separate_blocks():
+    from promptlint.prices import summary_lines
+
+    findings = [finding("output", 28_672, "gpt-4o", code="PL301"),
+                finding("uncached-input", 1_000, "gpt-4o", code="PL104")]
+    book = price_findings(findings, Settings())
+    lines = summary_lines(waste_summary(findings, Settings(rule_options={"_traffic": {"default": 10}}), book=book))
+    text = "\n".join(lines)
+    expected_at = next(i for i, line in enumerate(lines) if line.startswith("Expected waste"))
+    worst_at = next(i for i, line in enumerate(lines) if line.startswith("Worst-case exposure"))
+    assert expected_at < worst_at
+    assert "PL301" not in "\n".join(lines[expected_at:worst_at])
+    assert "PL104" not in "\n".join(lines[worst_at:])
+    assert "~28,672" not in "\n".join(lines[expected_at:worst_at])  # never summed into the task total
+    assert "worst-case exposure is not projected per month" in text
 
 
 def test_summary_groups_by_task_when_findings_carry_one():
@@ -221,7 +246,8 @@ def test_summary_groups_by_task_when_findings_carry_one():
                             Settings(rule_options={"_traffic": {"answer": 10}}))
     assert [(r["task"], r["findings"], r["waste_tokens_per_call"]) for r in summary["by_task"]] == [
         ("(untagged)", 1, 300), ("answer", 2, 150)]
-    assert summary["monthly"] == {"usd": 0.0, "waste_tokens": 150 * 10 * 30, "days": 30, "findings_without_traffic": 1}
+    assert summary["monthly"] == {"usd": 0.0, "waste_tokens": 150 * 10 * 30, "days": 30, "findings_without_traffic": 1,
+                                  "estimate": "expected", "worst_case_findings_not_projected": 0}
     assert [(r["task"], r["calls_per_day"], r["usd_per_month"]) for r in summary["by_task"]] == [
         ("(untagged)", None, None), ("answer", 10, 0.0)]
 
@@ -269,8 +295,8 @@ def run(capsys, *args):
 def test_concise_shows_dollars_and_a_summary_on_stderr(app, capsys):
     code, out, err = run(capsys, "check", "--isolated", "--no-cache", "--select", "PL301")
     expected = reference("gpt-4.1", "openai", output_tokens=28_672)
-    assert code == 1 and f"[~28,672 tok/call, ${expected:,.2f}/1k calls]" in out
-    assert "Estimated waste" in err and "PL301 uncapped-output" in err and f"in effect {prices_as_of()}" in err
+    assert code == 1 and f"[worst case ~28,672 tok/call, ${expected:,.2f}/1k calls]" in out
+    assert "Worst-case exposure" in err and "Expected waste" not in err and "PL301 uncapped-output" in err and f"in effect {prices_as_of()}" in err
     assert err.endswith("Found 1 finding.\n") and "per month" not in err
 
 
@@ -278,7 +304,9 @@ def test_monthly_figure_with_traffic(app, capsys):
     (app / "pyproject.toml").write_text("[tool.promptlint.traffic]\ndefault = 2000\n")
     _, _, err = run(capsys, "check", "--no-cache", "--select", "PL301")
     monthly = reference("gpt-4.1", "openai", output_tokens=28_672) / 1000 * 2000 * 30
-    assert f"${monthly:,.2f}" in err and "per month" in err
+    # A worst case (the full output window on every call) is never turned into a monthly bill.
+    assert f"${monthly:,.2f}" not in err
+    assert "expected waste per month" in err and "worst-case exposure is not projected per month" in err
 
 
 def test_json_and_sarif_carry_the_same_numbers(app, capsys):
@@ -288,14 +316,19 @@ def test_json_and_sarif_carry_the_same_numbers(app, capsys):
     assert (f["waste_tokens_per_call"], f["waste_kind"]) == (28_672, "output")
     assert f["usd_per_1k_calls"] == pytest.approx(reference("gpt-4.1", "openai", output_tokens=28_672))
     waste = data["summary"]["waste"]
-    assert waste["prices_as_of"] == prices_as_of() and waste["usd_per_1k_calls"] == f["usd_per_1k_calls"]
-    assert waste["by_rule"][0]["code"] == "PL301" and waste["monthly"] is None
+    assert f["figure_kind"] == "worst-case"
+    assert waste["prices_as_of"] == prices_as_of() and waste["usd_per_1k_calls"] == 0
+    assert waste["worst_case"]["usd_per_1k_calls"] == f["usd_per_1k_calls"]
+    assert waste["by_rule"][0]["code"] == "PL301" and waste["by_rule"][0]["estimate"] == "worst-case"
+    assert waste["monthly"] is None
 
     _, out, _ = run(capsys, "check", "--isolated", "--no-cache", "--select", "PL301", "--output-format", "sarif")
     run_ = json.loads(out)["runs"][0]
     assert run_["results"][0]["properties"]["usd_per_1k_calls"] == f["usd_per_1k_calls"]
     assert run_["properties"]["prices_as_of"] == prices_as_of()
+    assert run_["results"][0]["properties"]["figure_kind"] == "worst-case"
     assert run_["properties"]["usd_per_1k_calls"] == waste["usd_per_1k_calls"]
+    assert run_["properties"]["worst_case"] == waste["worst_case"]
 
 
 def test_json_without_estimates_has_a_null_waste_and_loads_no_prices(tmp_path, monkeypatch, capsys):
@@ -374,4 +407,5 @@ def test_summary_groups_by_the_task_tag_of_the_call(tmp_path, monkeypatch, capsy
     waste = json.loads(out)["summary"]["waste"]
     assert [r["task"] for r in waste["by_task"]] == ["label-ticket"]
     usd = reference("gpt-4.1", "openai", output_tokens=28_672)
-    assert waste["by_task"][0]["usd_per_month"] == round(usd * 100 * 30 / 1000, 2)
+    assert waste["by_task"][0]["worst_case"]["usd_per_1k_calls"] == pytest.approx(usd)
+    assert waste["by_task"][0]["usd_per_month"] == 0  # expected waste only: the worst case is not projected

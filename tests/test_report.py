@@ -63,7 +63,7 @@ def out(fmt, result, **opts):
 def test_concise_lines_with_estimates_and_no_suppressed(project):
     text = out("concise", RunResult(findings=findings()))
     assert text.splitlines() == [
-        "app.py:6:6: PL301 no output cap [~28,672 tok/call, $0.42/1k calls]",
+        "app.py:6:6: PL301 no output cap [worst case ~28,672 tok/call, $0.42/1k calls]",
         "app.py:6:96: PL101 `now()` enters the system prompt [~1,840 tok/call]",
     ]
     assert "\x1b[" not in text
@@ -77,7 +77,8 @@ def test_concise_show_suppressed(project):
 
 def test_waste_text_and_money():
     assert waste_text(make()) == ""
-    assert waste_text(make(usd_per_1k_calls=1234.5)) == "[$1,234.50/1k calls]"
+    assert waste_text(make(usd_per_1k_calls=1234.5)) == "[worst case $1,234.50/1k calls]"  # make() is a PL301
+    assert waste_text(make(code="PL104", usd_per_1k_calls=1234.5)) == "[$1,234.50/1k calls]"
     assert waste_text(make(usd_per_1k_calls=float("nan"))) == ""
     assert money(0.0042) == "$0.0042" and money(0) == "$0.00" and money(0.42) == "$0.42"
 
@@ -101,8 +102,8 @@ def test_full_without_source_still_names_the_rule(project):
 # ---------------------------------------------------------------- json / json-lines
 
 FINDING_KEYS = {"code", "name", "cell", "message", "severity", "path", "location", "end_location", "fingerprint", "url",
-                "fix", "waste_tokens_per_call", "waste_kind", "usd_per_1k_calls", "assumptions", "suppressed",
-                "call_site", "related"}
+                "fix", "waste_tokens_per_call", "waste_kind", "figure_kind", "usd_per_1k_calls", "assumptions",
+                "suppressed", "call_site", "related"}
 
 
 def test_json_envelope_keys_and_values(project):
@@ -153,7 +154,7 @@ def test_github_workflow_commands_with_escaping(project):
     info = make("PL101", severity="info")
     lines = out("github", RunResult(findings=[f, info])).splitlines()
     assert lines[1] == ("::warning file=dir%2Cx/a%3Ab.py,line=6,col=6,endLine=6,endColumn=36,"
-                        "title=PL301 uncapped-output::100%25 sure%0Anext line [~5 tok/call]")
+                        "title=PL301 uncapped-output::100%25 sure%0Anext line [worst case ~5 tok/call]")
     assert lines[0].startswith("::notice file=app.py,")  # sorted by path; info -> notice
 
 
@@ -223,8 +224,9 @@ def test_sarif_results(project):
     loc = capped["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "app.py", "uriBaseId": "%SRCROOT%"}
     assert loc["region"] == {"startLine": 6, "startColumn": 6, "endLine": 6, "endColumn": 36}
-    assert capped["properties"] == {"waste_tokens_per_call": 28672, "waste_kind": "output", "usd_per_1k_calls": 0.42}
-    assert capped["message"]["text"] == ("no output cap. Estimated waste: ~28,672 tokens per call, "
+    assert capped["properties"] == {"waste_tokens_per_call": 28672, "waste_kind": "output", "usd_per_1k_calls": 0.42,
+                                    "figure_kind": "worst-case"}
+    assert capped["message"]["text"] == ("no output cap. Worst-case exposure: ~28,672 tokens per call, "
                                          "$0.42 per 1,000 calls.")
     assert "properties" not in hidden  # no honest numbers: no properties
     assert capped["suppressions"] == [] and hidden["suppressions"] == [{"kind": "inSource"}]

@@ -66,8 +66,7 @@ class UnboundedAgentLoop(Check):
             head = loop.test if isinstance(loop, cst.While) else loop.iter
             shown = ctx.evaluator.code(head).strip()
             keyword = "while" if isinstance(loop, cst.While) else "for ... in"
-            costs = [call_cost_tokens(s, ctx.settings.tokenizer) for s in sites]
-            waste = sum(c[0] for c in costs) * 10 if all(c is not None for c in costs) else None
+            waste, cost_text, assumptions = iteration_cost(sites, ctx.settings.tokenizer)
             calls = ", ".join(f"`{s.callee}`" for s in sites[:2]) + (" ..." if len(sites) > 2 else "")
             if id(loop) in via:
                 calls += f" (through `{via[id(loop)]}()`)"
@@ -77,8 +76,7 @@ class UnboundedAgentLoop(Check):
             message = (f"`{keyword} {shown[:40]}` repeats {calls} with no iteration cap: {cause}, so a model "
                        f"that keeps asking for another step keeps the loop (and the bill) running")
             if waste is not None:
-                least = "" if all(c[1] for c in costs) else "at least "
-                message += f"; each 10 iterations cost {least}~{waste:,} tokens (static prompt plus output cap)"
+                message += f"; each extra iteration costs {cost_text}"
             else:
                 message += "; a call in it has no output cap, so no figure is given"
             span = ctx.evaluator.span(head)
@@ -87,7 +85,7 @@ class UnboundedAgentLoop(Check):
                                related=tuple(Location.at(s.path, s.span, "another call the loop repeats")
                                              for s in sites[1:]),
                                waste_tokens_per_call=waste, waste_kind="extra-call" if waste is not None else None,
-                               model=sites[0].model)
+                               model=sites[0].model, assumptions=assumptions)
 
     @staticmethod
     def _helpers(ctx) -> dict[str, tuple[bool, list]]:
@@ -161,18 +159,17 @@ class UnboundedAgentLoop(Check):
                     continue
                 if _depth_limited(func, info.node):
                     continue
-                cost = call_cost_tokens(site, ctx.settings.tokenizer)
-                waste = cost[0] * 10 if cost is not None else None
+                waste, cost_text, assumptions = iteration_cost([site], ctx.settings.tokenizer)
                 message = (f"`{func.name}` calls itself (line {ctx.evaluator.span(info.node).line}) around "
                            f"`{site.callee}` with no depth limit: no parameter counts the depth against a "
                            f"bound, so a model that keeps triggering the recursion keeps calling")
                 if waste is not None:
-                    least = "" if cost[1] else "at least "
-                    message += f"; each 10 levels cost {least}~{waste:,} tokens (static prompt plus output cap)"
+                    message += f"; each extra level costs {cost_text}"
                 yield self.finding(ctx, ctx.evaluator.span(info.node.func), message,
                                    call_span=ctx.evaluator.span(info.node), scope=func.qualname, site=site,
                                    snippet=own, waste_tokens_per_call=waste,
-                                   waste_kind="extra-call" if waste is not None else None, model=site.model)
+                                   waste_kind="extra-call" if waste is not None else None, model=site.model,
+                                   assumptions=assumptions)
                 break
 
     # -- agent frameworks ------------------------------------------------------------------
@@ -242,6 +239,30 @@ class UnboundedAgentLoop(Check):
                 per = "" if entry.get("calls_per_step", 1) == 1 else f" (about {int(calls)} model calls)"
                 return report, f"allows `{sub or head}={val.value}` {unit}{per}, above the ceiling of {ceiling}"
         return None
+
+
+def iteration_cost(sites, tokenizer: str) -> tuple[int | None, str, list[str] | None]:
+    """What one more iteration can cost, per call: every call in it once, its static prompt plus its
+    full output cap. A worst case of the output (the cap is what a call may write, not what it
+    usually writes); the number of iterations is unbounded, so no total is given.
+    Returns (tokens, the clause for the message, the assumptions), or (None, "", None) without a cap."""
+    static, output, complete = 0, 0, True
+    for site in sites:
+        cost = call_cost_tokens(site, tokenizer)
+        if cost is None:
+            return None, "", None
+        cap = site.cap_value if site.cap_value is not None else site.default_cap
+        static += cost[0] - cap
+        output += cap
+        complete = complete and cost[1]
+    if complete:
+        text = f"up to ~{static + output:,} tokens: {static:,} static prompt tokens plus up to {output:,} output tokens"
+    else:  # the input is a minimum and the output a maximum: the sum is neither, so say each
+        text = (f"~{static + output:,} tokens: {static:,} static prompt tokens or more (part of the prompt is not "
+                f"visible) plus up to {output:,} output tokens")
+    assumptions = ["figure per extra iteration: each call in the loop once, its static prompt plus its full "
+                   "output cap (a worst case of the output); the number of iterations is unbounded"]
+    return static + output, text, assumptions
 
 
 # -- syntax helpers ----------------------------------------------------------------------

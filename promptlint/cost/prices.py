@@ -443,9 +443,26 @@ def _traffic(settings) -> tuple[dict[str, float], float | None]:
     return {str(k): float(v) for k, v in tasks.items()}, None if default is None else float(default)
 
 
-def _group(rows: dict, key, name, f) -> None:
-    row = rows.setdefault(key, {"findings": 0, "waste_tokens_per_call": 0, "usd_per_1k_calls": 0.0,
-                                "unpriced": 0, **name})
+EXPECTED, WORST_CASE = "expected", "worst-case"
+# Rules whose figure is a worst-case exposure (what a runaway could cost: a full output window,
+# an oversized cap, one more loop iteration), not an expected saving. Summaries keep the two
+# kinds apart and never add them.
+WORST_CASE_CODES = ("PL301", "PL302", "PL701")
+
+
+def figure_kind(finding) -> str | None:
+    """"expected" (what the fix saves on a typical call) or "worst-case" (what a runaway could
+    cost); None for a finding without a figure. The two are never added together."""
+    if finding.waste_tokens_per_call is None and finding.usd_per_1k_calls is None:
+        return None
+    return WORST_CASE if finding.code in WORST_CASE_CODES else EXPECTED
+
+
+def _totals() -> dict:
+    return {"findings": 0, "waste_tokens_per_call": 0, "usd_per_1k_calls": 0.0, "unpriced": 0}
+
+
+def _add(row: dict, f) -> None:
     row["findings"] += 1
     row["waste_tokens_per_call"] += f.waste_tokens_per_call or 0
     if f.usd_per_1k_calls is not None:
@@ -454,21 +471,39 @@ def _group(rows: dict, key, name, f) -> None:
         row["unpriced"] += 1
 
 
+def _round(row: dict) -> dict:
+    row["usd_per_1k_calls"] = round(row["usd_per_1k_calls"], 6)
+    return row
+
+
 def waste_summary(findings, settings, callsites=None, book: PriceBook | None = None) -> dict | None:
-    """Totals by rule and by task, largest first; None when no finding carries a figure."""
-    active = [f for f in findings if not f.suppressed
-              and (f.waste_tokens_per_call is not None or f.usd_per_1k_calls is not None)]
+    """Totals by rule and by task, largest first; None when no finding carries a figure.
+
+    Expected waste and worst-case exposure are kept apart: the top-level totals, each task
+    row's own figures and the monthly figure are expected waste only; `worst_case` and the
+    `worst_case` entry of each task row hold the exposure (PL301, PL302, PL701), which is
+    never projected per month."""
+    active = [f for f in findings if not f.suppressed and figure_kind(f) is not None]
     if not active:
         return None
     by_path = sites_by_path(callsites)
     tasks_traffic, default_traffic = _traffic(settings)
+    traffic = bool(tasks_traffic) or default_traffic is not None
     by_rule: dict = {}
     by_task: dict = {}
+    expected, worst = _totals(), _totals()
     monthly_usd, monthly_tokens, monthly_unknown = 0.0, 0, 0
     for f in active:
+        kind = figure_kind(f)
         task = task_of(f, site_of(f, by_path))
-        _group(by_rule, f.code, {"code": f.code, "name": f.name}, f)
-        _group(by_task, task, {"task": task}, f)
+        _add(by_rule.setdefault(f.code, {**_totals(), "code": f.code, "name": f.name, "estimate": kind}), f)
+        row = by_task.setdefault(task, {**_totals(), "task": task, "worst_case": _totals()})
+        if kind == WORST_CASE:
+            _add(row["worst_case"], f)
+            _add(worst, f)
+            continue
+        _add(row, f)
+        _add(expected, f)
         per_day = tasks_traffic.get(task, default_traffic)
         if per_day is None:
             monthly_unknown += 1
@@ -477,71 +512,108 @@ def waste_summary(findings, settings, callsites=None, book: PriceBook | None = N
         monthly_tokens += round((f.waste_tokens_per_call or 0) * calls)
         if f.usd_per_1k_calls is not None:
             monthly_usd += f.usd_per_1k_calls * calls / 1000
+
     def order(row):  # largest first
         return -row["usd_per_1k_calls"], -row["waste_tokens_per_call"], row.get("code") or row.get("task")
 
-    for rows in (by_rule, by_task):
-        for row in rows.values():
-            row["usd_per_1k_calls"] = round(row["usd_per_1k_calls"], 6)
-    if tasks_traffic or default_traffic is not None:
-        for task, row in by_task.items():
-            per_day = tasks_traffic.get(task, default_traffic)
+    for row in by_rule.values():
+        _round(row)
+    for row in by_task.values():
+        _round(row)
+        _round(row["worst_case"])
+        if traffic:
+            per_day = tasks_traffic.get(row["task"], default_traffic)
             row["calls_per_day"] = per_day
             row["usd_per_month"] = (None if per_day is None
                                     else round(row["usd_per_1k_calls"] * per_day * DAYS_PER_MONTH / 1000, 2))
+    rules_expected = sorted((r for r in by_rule.values() if r["estimate"] == EXPECTED), key=order)
+    rules_worst = sorted((r for r in by_rule.values() if r["estimate"] == WORST_CASE), key=order)
     summary = {
-        "findings_with_estimates": len(active),
-        "waste_tokens_per_call": sum(f.waste_tokens_per_call or 0 for f in active),
-        "usd_per_1k_calls": round(sum(f.usd_per_1k_calls or 0 for f in active), 6),
-        "unpriced": sum(1 for f in active if f.usd_per_1k_calls is None),
-        # Output waste is what a cap allows (worst case), not what calls typically write.
-        "includes_worst_case_output": any(f.waste_kind == "output" for f in active),
-        "by_rule": sorted(by_rule.values(), key=order),
-        "by_task": sorted(by_task.values(), key=order),
+        # Expected waste: what fixing the findings saves per call of every site, summed over sites.
+        "findings_with_estimates": expected["findings"],
+        "waste_tokens_per_call": expected["waste_tokens_per_call"],
+        "usd_per_1k_calls": round(expected["usd_per_1k_calls"], 6),
+        "unpriced": expected["unpriced"],
+        # Worst-case exposure: what a runaway could cost per call (PL301, PL302, PL701); never added above.
+        "worst_case": _round(worst),
+        "includes_worst_case_output": False,  # schema 1 key: worst cases are no longer in the totals
+        "by_rule": rules_expected + rules_worst,
+        "by_task": sorted(by_task.values(), key=lambda r: (order(r), -r["worst_case"]["usd_per_1k_calls"])),
         "prices_as_of": prices_as_of() if book is not None and book.used_snapshot else None,
         "prices_source": (f"genai-prices {genai_prices_version()} (bundled snapshot)"
                           if book is not None and book.used_snapshot else None),
         "monthly": None,
     }
-    if tasks_traffic or default_traffic is not None:
+    if traffic:
         summary["monthly"] = {"usd": round(monthly_usd, 2), "waste_tokens": monthly_tokens,
-                              "days": DAYS_PER_MONTH, "findings_without_traffic": monthly_unknown}
+                              "days": DAYS_PER_MONTH, "findings_without_traffic": monthly_unknown,
+                              "estimate": EXPECTED, "worst_case_findings_not_projected": worst["findings"]}
     return summary
 
 
-def summary_lines(summary: dict) -> list[str]:
-    """The human summary printed on stderr after concise / full output."""
+def figures_text(row: dict, unit: str = "tok/call") -> str:
     from promptlint.money import money
 
-    def figures(row) -> str:
-        text = f"~{row['waste_tokens_per_call']:,} tok/call"
-        if row["usd_per_1k_calls"]:
-            text += f", {money(row['usd_per_1k_calls'])}/1k calls"
-        if row["unpriced"]:
-            text += f" ({row['unpriced']} unpriced)"
-        return text
+    text = f"~{row['waste_tokens_per_call']:,} {unit}"
+    if row["usd_per_1k_calls"]:
+        text += f", {money(row['usd_per_1k_calls'])}/1k calls"
+    if row["unpriced"]:
+        text += f" ({row['unpriced']} unpriced)"
+    return text
 
-    rows = [(f"{r['code']} {r['name']}", r) for r in summary["by_rule"]]
-    rows += [(r["task"], r) for r in summary["by_task"]]
-    width = max(len(label) for label, _ in rows)
-    lines = ["Estimated waste per call, summed over findings (largest first):"]
-    for title, group in (("by rule", summary["by_rule"]), ("by task", summary["by_task"])):
-        lines.append(f"  {title}:")
-        for row in group:
-            label = f"{row['code']} {row['name']}" if "code" in row else row["task"]
-            count = f"{row['findings']} finding{'s' if row['findings'] != 1 else ''}"
-            text = f"    {label:<{width}}  {count:>11}  {figures(row)}"
-            if row.get("usd_per_month") is not None:
-                text += f"; {money(row['usd_per_month'])}/month at {row['calls_per_day']:,.0f} calls/day"
-            lines.append(text)
+
+def summary_lines(summary: dict) -> list[str]:
+    """The human summary printed on stderr after concise / full output: expected waste first,
+    then worst-case exposure in its own block, never added together."""
+    from promptlint.money import money
+
+    expected = [r for r in summary["by_rule"] if r.get("estimate", EXPECTED) == EXPECTED]
+    worst = [r for r in summary["by_rule"] if r.get("estimate") == WORST_CASE]
+    tasks_expected = [r for r in summary["by_task"] if r["findings"]]
+    tasks_worst = [r for r in summary["by_task"] if r.get("worst_case", {}).get("findings")]
+    labels = [f"{r['code']} {r['name']}" for r in summary["by_rule"]] + [r["task"] for r in summary["by_task"]]
+    width = max(len(label) for label in labels)
+
+    def block(title: str, rules: list, tasks: list, pick) -> list[str]:
+        lines = [title]
+        for heading, group in (("by rule", rules), ("by task", tasks)):
+            if not group:
+                continue
+            lines.append(f"  {heading}:")
+            for row in group:
+                label = f"{row['code']} {row['name']}" if "code" in row else row["task"]
+                figures = pick(row)
+                count = f"{figures['findings']} finding{'s' if figures['findings'] != 1 else ''}"
+                text = f"    {label:<{width}}  {count:>11}  {figures_text(figures)}"
+                if pick is _own and row.get("usd_per_month") is not None:
+                    text += f"; {money(row['usd_per_month'])}/month at {row['calls_per_day']:,.0f} calls/day"
+                lines.append(text)
+        return lines
+
+    lines = []
+    if expected:
+        lines += block("Expected waste per call of each site, what the fixes save on a typical call "
+                       "(summed over findings, largest first):", expected, tasks_expected, _own)
+    if worst:
+        lines += block("Worst-case exposure per call of each site, what a runaway could cost "
+                       "(not added to the expected waste):", worst, tasks_worst, _worst)
     monthly = summary.get("monthly")
     if monthly:
-        text = f"  per month at the configured traffic: ~{monthly['waste_tokens']:,} tokens, {money(monthly['usd'])}"
+        text = (f"  expected waste per month at the configured traffic: ~{monthly['waste_tokens']:,} tokens, "
+                f"{money(monthly['usd'])}")
         if monthly["findings_without_traffic"]:
             text += f" ({monthly['findings_without_traffic']} findings have no traffic figure)"
-        if summary.get("includes_worst_case_output"):
-            text += "; output figures are worst cases"
+        if monthly.get("worst_case_findings_not_projected"):
+            text += "; worst-case exposure is not projected per month"
         lines.append(text)
     if summary.get("prices_as_of"):
         lines.append(f"  prices: {summary['prices_source']}, in effect {summary['prices_as_of']}")
     return lines
+
+
+def _own(row: dict) -> dict:
+    return row
+
+
+def _worst(row: dict) -> dict:
+    return row.get("worst_case", row) if "task" in row else row

@@ -136,11 +136,17 @@ def finite(value: float | None) -> float | None:
 
 
 def waste_text(finding: Finding) -> str:
-    """The bracketed estimate, e.g. `[~1,840 tok/call, $0.42/1k calls]`, or ""."""
+    """The bracketed estimate, e.g. `[~1,840 tok/call, $0.42/1k calls]`, or "". A worst-case
+    exposure says so: `[worst case ~28,672 tok/call, ...]`."""
+    from promptlint.cost.prices import figure_kind
+
     parts = []
     if finding.waste_tokens_per_call is not None:
         parts.append(f"~{finding.waste_tokens_per_call:,} tok/call")
     usd = finite(finding.usd_per_1k_calls)
     if usd is not None:
         parts.append(f"{money(usd)}/1k calls")
-    return f"[{', '.join(parts)}]" if parts else ""
+    if not parts:
+        return ""
+    label = "worst case " if figure_kind(finding) == "worst-case" else ""
+    return f"[{label}{', '.join(parts)}]"

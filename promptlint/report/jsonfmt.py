@@ -15,6 +15,10 @@ places the finding involves, `[{path, line, column, message}]`, in the order the
 message names them ([] when none). Their lines are lines of the file as the engine
 reads it: for a notebook, of its joined code cells, with `cell` added (the cell's
 number, `line` then being the line in that cell).
+`figure_kind` (added in schema 1): "expected" (what the fix saves on a typical call),
+"worst-case" (what a runaway could cost: PL301, PL302, PL701) or null without a figure.
+`summary.waste.worst_case` (added in schema 1): the worst-case totals; the top-level
+waste totals, task rows and `monthly` are expected waste only, never the sum of both.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import json
 
 from promptlint import __version__
+from promptlint.cost.prices import figure_kind
 from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, location_cell, visible
 from promptlint.state.fingerprint import stable_fingerprints
 
@@ -46,6 +51,7 @@ def finding_dict(f, fingerprint: str, options: ReportOptions) -> dict:
         "fix": None,  # no autofixes yet; the key is part of schema 1
         "waste_tokens_per_call": f.waste_tokens_per_call,
         "waste_kind": f.waste_kind,
+        "figure_kind": figure_kind(f),
         "usd_per_1k_calls": finite(f.usd_per_1k_calls),
         "assumptions": list(f.assumptions) if f.assumptions is not None else None,
         "suppressed": f.suppressed,

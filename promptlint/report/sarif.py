@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from promptlint import __version__
+from promptlint.cost.prices import figure_kind
 from promptlint.model import WRAPPER_LAYER
 from promptlint.money import money
 from promptlint.report import (INFORMATION_URI, RULE_URL, ReportOptions, cell_position, file_position, file_span,
@@ -111,6 +112,7 @@ def artifact_location(path: str, srcroot: str) -> dict:
 def _message(f) -> str:
     text = f.message
     estimate = []
+    label = "Worst-case exposure" if figure_kind(f) == "worst-case" else "Estimated waste"
     if f.waste_tokens_per_call is not None:
         estimate.append(f"~{f.waste_tokens_per_call:,} tokens per call")
     usd = finite(f.usd_per_1k_calls)
@@ -121,7 +123,7 @@ def _message(f) -> str:
         text = text.rstrip()
         if not text.endswith((".", "!", "?")):
             text += "."
-        text += f" Estimated waste: {', '.join(estimate)}."
+        text += f" {label}: {', '.join(estimate)}."
     return text
 
 
@@ -213,6 +215,7 @@ def build(result, options: ReportOptions) -> dict:
         props = {
             "waste_tokens_per_call": f.waste_tokens_per_call,
             "waste_kind": f.waste_kind,
+            "figure_kind": figure_kind(f),
             "usd_per_1k_calls": finite(f.usd_per_1k_calls),
             "notebook": None if cell is None else {
                 "cell": cell[0], "line": cell[1], "column": f.span.column,
@@ -238,8 +241,10 @@ def build(result, options: ReportOptions) -> dict:
     if options.estimates and options.waste:
         waste = options.waste
         run["properties"] = {
+            # Expected waste only; the worst-case exposure (PL301, PL302, PL701) is never added to it.
             "waste_tokens_per_call": waste["waste_tokens_per_call"],
             "usd_per_1k_calls": finite(waste["usd_per_1k_calls"]),
+            "worst_case": waste["worst_case"],
             "waste_by_rule": waste["by_rule"],
             "waste_by_task": waste["by_task"],
             "prices_as_of": waste["prices_as_of"],

@@ -150,18 +150,47 @@ def found_line(findings) -> Text:
 
 
 def waste_table(out: Console, waste: dict) -> None:
-    """prices.waste_summary as a table: by rule, then by task, largest first."""
-    monthly = any(row.get("usd_per_month") is not None for row in waste["by_task"])
-    table = Table(title="Estimated waste per call, summed over findings (largest first)", title_justify="left",
-                  title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    """prices.waste_summary as two tables, never added together: expected waste (what the fixes
+    save on a typical call), then worst-case exposure (what a runaway could cost)."""
+    expected = [r for r in waste["by_rule"] if r.get("estimate", "expected") == "expected"]
+    worst = [r for r in waste["by_rule"] if r.get("estimate") == "worst-case"]
+    if expected:
+        _figures_table(out, "Expected waste per call of each site: what the fixes save on a typical call",
+                       expected, [r for r in waste["by_task"] if r["findings"]], lambda r: r, monthly=True)
+    if worst:
+        _figures_table(out, "Worst-case exposure per call of each site: what a runaway could cost "
+                            "(not added to the expected waste)",
+                       worst, [r["worst_case"] | {"task": r["task"]} for r in waste["by_task"]
+                               if r.get("worst_case", {}).get("findings")], lambda r: r, monthly=False)
+    notes = []
+    if waste.get("monthly"):
+        m = waste["monthly"]
+        text = f"Expected waste per month at the configured traffic: ~{m['waste_tokens']:,} tokens, {money(m['usd'])}"
+        if m["findings_without_traffic"]:
+            text += f" ({m['findings_without_traffic']} findings have no traffic figure)"
+        if m.get("worst_case_findings_not_projected"):
+            text += "; worst-case exposure is not projected per month"
+        notes.append(text + ".")
+    if waste.get("prices_as_of"):
+        notes.append(f"Prices: {waste['prices_source']}, in effect {waste['prices_as_of']}.")
+    for note in notes:
+        out.print(Text(note, style="dim"))
+    out.print()
+
+
+def _figures_table(out: Console, title: str, rules: list, tasks: list, pick, monthly: bool) -> None:
+    monthly = monthly and any(row.get("usd_per_month") is not None for row in tasks)
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False)
     table.add_column("Rule / task")
     table.add_column("Findings", justify="right")
     table.add_column("Tokens/call", justify="right")
     table.add_column("$/1k calls", justify="right", style=WASTE_STYLE)
     if monthly:
         table.add_column("$/month", justify="right", style=WASTE_STYLE)
-    for rows, label in ((waste["by_rule"], lambda r: f"{r['code']} {r['name']}"), (waste["by_task"], lambda r: r["task"])):
+    for rows, label in ((rules, lambda r: f"{r['code']} {r['name']}"), (tasks, lambda r: r["task"])):
         for i, row in enumerate(rows):
+            row = pick(row)
             usd = money(row["usd_per_1k_calls"]) if row["usd_per_1k_calls"] else ""
             if row["unpriced"]:
                 usd = f"{usd} ({row['unpriced']} unpriced)".strip()
@@ -171,20 +200,6 @@ def waste_table(out: Console, waste: dict) -> None:
                 cells.append("" if per_month is None else money(per_month))
             table.add_row(*cells, end_section=i == len(rows) - 1)
     out.print(table)
-    notes = []
-    if waste.get("monthly"):
-        m = waste["monthly"]
-        text = f"Per month at the configured traffic: ~{m['waste_tokens']:,} tokens, {money(m['usd'])}"
-        if m["findings_without_traffic"]:
-            text += f" ({m['findings_without_traffic']} findings have no traffic figure)"
-        notes.append(text + ".")
-    if waste.get("includes_worst_case_output"):
-        notes.append("Output figures are worst cases: what the model may write, not what it usually writes.")
-    if waste.get("prices_as_of"):
-        notes.append(f"Prices: {waste['prices_source']}, in effect {waste['prices_as_of']}.")
-    for note in notes:
-        out.print(Text(note, style="dim"))
-    out.print()
 
 
 def statistics(result, stream, options: ReportOptions, summary: bool = True) -> None:
