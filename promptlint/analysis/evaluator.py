@@ -28,7 +28,8 @@ from promptlint.analysis.catalog import (
 from promptlint.analysis.index import END, FunctionInfo, ModuleIndex, Pos, dotted
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.segments import (
-    STR_METHODS, concat, dedent, dollar_to_braces, format_fields, is_static, join_text, merge, percent_format, segments, str_method,
+    STR_METHODS, concat, dedent, dollar_to_braces, format_fields, is_static, join_text, merge, percent_format,
+    repeat_text, segments, str_method,
 )
 from promptlint.analysis.values import (
     DEFAULT_NONE, MISSING, NONE, Alt, Client, Det, Dyn, Factory, Items, LocalFunc, Many, Map, Num, Ref, Returns, Seq,
@@ -774,6 +775,10 @@ class Evaluator:
             joined = divide(self, left, self.evaluate(node.right, ctx))
             if joined is not None:
                 return joined
+        if isinstance(op, cst.Multiply):
+            repeated = repeat_text(left, self.evaluate(node.right, ctx), self._short(node), self.span(node))
+            if repeated is not None:
+                return repeated
         if isinstance(op, cst.BitOr):  # LCEL: prompt | llm | parser
             right = self.evaluate(node.right, ctx)
             for side, other in ((left, right), (right, left)):

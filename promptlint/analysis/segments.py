@@ -83,6 +83,28 @@ def merge(segs: list[Segment]) -> list[Segment]:
     return out
 
 
+MAX_REPEATED_CHARS = 200_000  # `"-" * n` beyond this is kept as static text of unknown size
+
+
+def repeat_text(a: Val, b: Val, source: str, span) -> Val | None:
+    """`"..." * 20` (either order): a literal times a literal is static text the analysis can
+    count. Past MAX_REPEATED_CHARS, or with a count that is not visible, the text is static
+    but of unknown size (counts that include it become minimums); a per-request count is
+    per-request data. None when neither side is text."""
+    text, count = (a, b) if isinstance(a, Text) else (b, a)
+    if not isinstance(text, Text) or not is_static(text):
+        return None
+    literal = static_text(text)
+    if isinstance(count, Num) and isinstance(count.value, int) and not isinstance(count.value, bool):
+        n = max(count.value, 0)
+        if literal is not None and len(literal) * n <= MAX_REPEATED_CHARS:
+            return Text([Segment("static", literal * n, span=span)] if literal and n else [])
+        return Det(source)
+    if isinstance(count, Dyn):
+        return Dyn(source, span)
+    return Det(source)
+
+
 MAX_PIECES = 64  # enough to place findings in a prompt joined from many literals
 
 

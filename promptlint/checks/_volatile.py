@@ -38,10 +38,10 @@ class VolatileInPrefix(Check):
                 where = part_label(site, item.part)
                 if saving.latent:
                     message = (f"`{seg.source}` enters {where} of `{site.callee}` at line {site.span.line}, "
-                               f"ahead of {fmt_tokens(after.tokens)} static tokens{saving.message_tail()}")
+                               f"ahead of {after.label()} static tokens{saving.message_tail()}")
                 else:
                     message = (f"`{seg.source}` enters {where} of `{site.callee}` at line {site.span.line}, "
-                               f"ahead of {fmt_tokens(after.tokens)} static tokens that can no longer be cached")
+                               f"ahead of {after.label()} static tokens that can no longer be cached")
                     if after.tokens is None:
                         message += " (the static text is not visible here, so no figure is given)"
                     note = self.note(seg.source or "")

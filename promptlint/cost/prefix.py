@@ -25,6 +25,13 @@ class StaticRun:
     tokens: int | None  # None when some static text is of unknown size
     present: bool  # any static segment at all
     chars: int
+    known: int = 0  # tokens of the static text whose size is known: a minimum when `tokens` is None
+
+    def label(self) -> str:
+        """`1,205`, `≥120` when part of the text has an unknown size, or `an unknown number of`."""
+        if self.tokens is not None:
+            return f"{self.tokens:,}"
+        return f"≥{self.known:,}" if self.known else "an unknown number of"
 
 
 def static_run(flat: list[Flat], start: int, stop_at_dynamic: bool = True, tokenizer: str = "cl100k_base") -> StaticRun:
@@ -43,7 +50,7 @@ def static_run(flat: list[Flat], start: int, stop_at_dynamic: bool = True, token
             present = True
         chars += len(seg.text)
         tokens += count_tokens(seg.text, tokenizer)
-    return StaticRun(None if unknown else tokens, present, chars)
+    return StaticRun(None if unknown else tokens, present, chars, tokens)
 
 
 def static_tokens_before(flat: list[Flat], end: int, tokenizer: str = "cl100k_base") -> int | None:
