@@ -229,6 +229,7 @@ def check(
                               help="auto | always | never. auto: colour on a terminal, off with NO_COLOR, "
                                    "on with FORCE_COLOR."),
     show_settings: bool = typer.Option(False, "--show-settings", help="Print the resolved settings and exit."),
+    show_files: bool = typer.Option(False, "--show-files", help="Print the files that would be checked and exit."),
     no_force_exclude: bool = typer.Option(False, "--no-force-exclude",
                                           help="Lint explicitly passed files even if excluded."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
@@ -253,7 +254,7 @@ def check(
             sarif_file=sarif_file, select=select, extend_select=extend_select, ignore=ignore,
             exclude=exclude, config_file=config_file, isolated=isolated, exit_zero=exit_zero,
             statistics=statistics, quiet=quiet, color=color, show_settings=show_settings,
-            no_force_exclude=no_force_exclude, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs,
+            show_files=show_files, no_force_exclude=no_force_exclude, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs,
             show_suppressed=show_suppressed, sarif_no_root=sarif_no_root,
             stdin_filename=stdin_filename, add_noqa=add_noqa,
             baseline=baseline, write_baseline=write_baseline,
@@ -317,6 +318,11 @@ def _check(**o) -> int:
         result = _lint_stdin(display, settings, sources)
     else:
         files = discover(paths, settings, notices)
+        if o.get("show_files"):
+            sys.stdout.write("".join(f"{display_path(f)}\n" for f in files))
+            return EXIT_OK
+        if not files:
+            notices.append(f"no Python files to check under {', '.join(paths)} (none found, or all excluded)")
         progress = _Progress() if files and not quiet and sys.stderr.isatty() else None
         try:  # the keyword only when there is a bar, so stand-in engines in tests keep working
             result = (engine.lint_paths(files, settings, **({"progress": progress} if progress else {}),
@@ -372,9 +378,9 @@ def _check(**o) -> int:
 
             sys.stderr.write("".join(f"{line}\n" for line in summary_lines(options.waste)))
         sys.stderr.write("".join(f"{line}\n" for line in baseline_notes))
+        sys.stderr.write(files_line(result) + "\n")
         if not pretty:  # the terminal report ends with its own count line
-            sys.stderr.write(f"Found {len(active)} finding{'s' if len(active) != 1 else ''}.\n" if active
-                             else "All checks passed.\n")
+            sys.stderr.write(verdict(result, len(active)) + "\n")
     errors = list(getattr(result, "errors", None) or [])
     for line in errors:  # e.g. a rule that crashed on one file: the run went on, but exit 2
         _error(line)
@@ -382,7 +388,40 @@ def _check(**o) -> int:
         return EXIT_ERROR
     if o["add_noqa"] or o["exit_zero"]:
         return EXIT_OK
-    return EXIT_FINDINGS if active else EXIT_OK
+    # A file that may hold LLM calls but was not checked fails the run, as an unreadable file does in ruff.
+    return EXIT_FINDINGS if active or unchecked_calls(result) else EXIT_OK
+
+
+def unchecked_calls(result) -> list:
+    return [n for n in getattr(result, "not_checked", None) or () if n.may_hold_llm_calls]
+
+
+def files_line(result) -> str:
+    """What was checked and what was not: `3 files checked, 1 skipped: over the size limit`."""
+    checked = result.files_checked + result.files_skipped  # files ruled out by the byte pre-check were checked
+    text = f"{checked:,} file{'s' if checked != 1 else ''} checked"
+    skipped = getattr(result, "not_checked", None) or []
+    if skipped:
+        reasons: dict[str, int] = {}
+        for item in skipped:
+            reasons[item.reason] = reasons.get(item.reason, 0) + 1
+        text += f", {len(skipped):,} skipped: " + ", ".join(
+            reason if n == 1 else f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    return text + "."
+
+
+def verdict(result, active: int) -> str:
+    """The last line: never "All checks passed." when nothing was checked or a file that may hold
+    LLM calls was skipped."""
+    if active:
+        return f"Found {active} finding{'s' if active != 1 else ''}."
+    missed = unchecked_calls(result)
+    if missed:
+        return (f"No findings in the files checked, but {len(missed)} file{'s' if len(missed) != 1 else ''} "
+                f"that may hold LLM calls {'were' if len(missed) != 1 else 'was'} not checked.")
+    if result.files_checked + result.files_skipped == 0:
+        return "No files were checked."
+    return "All checks passed."
 
 
 COLOR_CHOICES = ("auto", "always", "never")

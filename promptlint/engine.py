@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from promptlint.checks import all_codes, is_selected, load_check, selected_codes
 from promptlint.errors import UsageError
-from promptlint.model import CallSite, FileResult, Finding, Span
+from promptlint.model import CallSite, FileResult, Finding, NotChecked, Span
 from promptlint.pool import Workers
 from promptlint.prefilter import (
     check_hints, is_mocked_test, may_hold_callsite, names_by_import, rule_codes, without_wrappers,
@@ -28,6 +28,7 @@ class RunResult:
     errors: list[str] = field(default_factory=list)
     lines: int = 0
     baselined: list[Finding] | None = None  # with --baseline: the findings it holds (SARIF: "unchanged")
+    not_checked: list[NotChecked] = field(default_factory=list)  # files named or found but not checked
 
 
 FILE_SECONDS = 60.0  # one pathological file must not stall the run: it is reported, not dropped
@@ -38,7 +39,8 @@ def lint_source(path: str, source: bytes, settings: Settings, prechecked: bool =
     from promptlint.timer import within
 
     def over_time() -> FileResult:
-        result = FileResult(path, lines=source.count(b"\n") + 1, timed_out=True)
+        result = FileResult(path, lines=source.count(b"\n") + 1, timed_out=True,
+                            not_checked="over the time budget", needs_check=True)
         result.warnings.append(f"{path}: skipped: analysis took over {FILE_SECONDS:g} s, the per-file time budget")
         return result
 
@@ -71,6 +73,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
     if tree is None and syntax_error is None:  # not a syntax error: CPython ran out of stack building it
         result.warnings.append(f"{path}: skipped: expressions nest too deeply for Python's own parser "
                                "(it cannot compile this file either)")
+        result.not_checked, result.needs_check = "nests too deeply", True
         return result
     if tree is None and bracket_depth(source) > MAX_BRACKET_DEPTH:
         # CPython refused it, and libcst's native parser can overflow its stack on it.
@@ -87,6 +90,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         if plan.kept_operators > MAX_OPERATORS:  # native code: the time budget could not stop it
             result.warnings.append(f"{path}: skipped: {plan.kept_operators:,} binary operators in one definition; "
                                    f"libcst's parser takes minutes on such chains")
+            result.not_checked, result.needs_check = "too many operators", True
             return result
         if sliced is not source:
             try:
@@ -116,6 +120,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         ctx = analyse(path, module, text, settings, tree)
     except RecursionError:
         result.warnings.append(f"{path}: skipped: expressions nest too deeply to analyse")
+        result.not_checked, result.needs_check = "nests too deeply", True
         return result
     result.callsites = ctx.callsites
     if ctx.exhausted:
@@ -162,7 +167,7 @@ def _lint_notebook(path: str, data: bytes, settings: Settings) -> FileResult:
     if len(source) > settings.max_file_bytes:
         return FileResult(path, lines=source.count(b"\n"), warnings=[
             f"{path}: skipped: its code cells are {len(source):,} bytes, over max-file-bytes "
-            f"({settings.max_file_bytes:,})"])
+            f"({settings.max_file_bytes:,})"], not_checked="over the size limit", needs_check=True)
     result = _lint_python(path, source, settings, False)
     for line, column, message in notebook.problems:
         _parse_error(result, settings, message, line, column)
@@ -319,16 +324,46 @@ def _suppress(result: FileResult, text: str) -> None:
             f.suppressed = directives.suppresses(f)
 
 
-def _read(path: str, settings: Settings) -> tuple[bytes | None, str | None]:
+def _read(path: str, settings: Settings) -> tuple[bytes | None, FileResult | None]:
+    """The file's bytes, or (None, a FileResult that says why it was not checked).
+
+    Only regular files are opened (a FIFO named on the command line would block). A file
+    over max-file-bytes is still scanned for SDK markers, so one that may hold an LLM call
+    is reported as unchecked instead of passing silently."""
+    import stat
+
+    shown = display_path(path)
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return None, FileResult(shown, warnings=[f"{shown}: skipped: not a regular file"],
+                                    not_checked="not a regular file")
         limit = settings.max_file_bytes * (50 if path.endswith(".ipynb") else 1)  # notebooks: see notebook.py
-        if size > limit:
-            return None, f"{path}: skipped: {size:,} bytes is over max-file-bytes ({limit:,})"
+        if info.st_size > limit:
+            needs = _marked(path, settings)
+            warning = f"{shown}: skipped: {info.st_size:,} bytes is over max-file-bytes ({limit:,})"
+            if needs:
+                warning += "; it may hold LLM calls (raise max-file-bytes to check it)"
+            return None, FileResult(shown, warnings=[warning], not_checked="over the size limit", needs_check=needs)
+        if info.st_size == 0 and path.endswith(".ipynb"):
+            return None, FileResult(shown, warnings=[f"{shown}: skipped: an empty file, not a notebook"],
+                                    not_checked="empty notebook")
         with open(path, "rb") as fh:
             return fh.read(), None
     except OSError as exc:
-        return None, f"{path}: cannot read: {exc.strerror or exc}"
+        return None, FileResult(shown, warnings=[f"{shown}: cannot read: {exc.strerror or exc}"],
+                                not_checked="unreadable", needs_check=True)
+
+
+def _marked(path: str, settings: Settings) -> bool:
+    """Does a file too large to analyse reference an LLM SDK? Read in blocks, so memory stays flat."""
+    block, tail = 1 << 22, b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            if may_hold_callsite(tail + chunk, settings):
+                return True
+            tail = chunk[-4096:]  # a marker split across two blocks
+    return False
 
 
 def display_path(path: str) -> str:
@@ -362,9 +397,9 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
     workers = Workers(settings, _compute)
     for path in files:
         shown = display_path(path)
-        source, problem = _read(path, settings)
+        source, unread = _read(path, settings)
         if source is None:
-            results.append(FileResult(shown, warnings=[problem]))
+            results.append(unread)
             continue
         key = hit = None
         if cache is not None:  # known bytes need no pre-check: skipped before, or analysed before
@@ -435,7 +470,9 @@ def lint_paths(files: list[str], settings: Settings, progress=None, project_file
         run.warnings += result.warnings
         run.errors += result.errors
         run.lines += result.lines
-        if result.skipped:
+        if result.not_checked:
+            run.not_checked.append(NotChecked(result.path, result.not_checked, result.needs_check))
+        elif result.skipped:
             run.files_skipped += 1
         else:
             run.files_checked += 1

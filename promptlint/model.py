@@ -257,6 +257,19 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)  # e.g. malformed suppression comments
     errors: list[str] = field(default_factory=list)  # internal errors (exit 2)
     lines: int = 0
+    # Why the file was not checked (unreadable, over the size limit, over the time budget ...),
+    # and whether it may hold LLM calls (then the run must not say "All checks passed.").
+    not_checked: str | None = None
+    needs_check: bool = False
+
+
+@dataclass(slots=True)
+class NotChecked:
+    """A file found or named but not checked, for the run report."""
+
+    path: str
+    reason: str  # "over the size limit", "unreadable", ...
+    may_hold_llm_calls: bool
 
 
 # Test modules: the engine skips those that mock the SDK (their calls are never billed);

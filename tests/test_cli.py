@@ -110,14 +110,14 @@ def test_findings_exit_1_concise_on_stdout_summary_on_stderr(project, fake, caps
     assert code == 1
     assert out.splitlines() == ["app.py:1:5: PL101 PL101 message", "app.py:2:5: PL301 PL301 message",
                                 "other.py:2:5: PL104 PL104 message"]
-    assert err == "Found 3 findings.\n"
+    assert err == "2 files checked.\nFound 3 findings.\n"
     assert fake.files == ["app.py", "other.py"]  # default path ".", build/ excluded
 
 
 def test_no_findings_exit_0(project, monkeypatch, capsys):
     monkeypatch.setattr(engine, "lint_paths", FakeEngine().lint_paths)
     code, out, err = run(capsys, "check", ".")
-    assert (code, out, err) == (0, "", "All checks passed.\n")
+    assert (code, out, err) == (0, "", "2 files checked.\nAll checks passed.\n")
 
 
 def test_only_suppressed_findings_exit_0(project, monkeypatch, capsys):
@@ -257,7 +257,10 @@ def test_exclude_flag_and_force_exclude(project, fake, capsys):
 
 def test_all_files_excluded_passes_without_calling_the_engine(project, fake, capsys):
     code, _, err = run(capsys, "check", "build/gen.py")
-    assert code == 0 and fake.files is None and err == "All checks passed.\n"
+    # Nothing was checked: say so, never "All checks passed." (exit 0, like ruff's "No Python files found").
+    assert code == 0 and fake.files is None and err == (
+        "warning: no Python files to check under build/gen.py (none found, or all excluded)\n"
+        "0 files checked.\nNo files were checked.\n")
 
 
 def test_notices_go_to_stderr(project, fake, capsys):
@@ -586,4 +589,4 @@ def test_e2e_console_script_process(e2e):
     assert proc.returncode == 1, proc.stderr
     assert [(f["path"], f["code"]) for f in json.loads(proc.stdout)["findings"]] == [  # PL203: issue 19
         ("app/chat.py", "PL203"), ("app/chat.py", "PL301"), ("app/chat.py", "PL203")]
-    assert proc.stderr == "Found 3 findings.\n"
+    assert proc.stderr == "4 files checked.\nFound 3 findings.\n"

@@ -335,7 +335,7 @@ def test_json_without_estimates_has_a_null_waste_and_loads_no_prices(tmp_path, m
     (tmp_path / "app.py").write_text("import json\n")
     monkeypatch.chdir(tmp_path)
     _, out, err = run(capsys, "check", "--isolated", "--no-cache", "--output-format", "json")
-    assert json.loads(out)["summary"]["waste"] is None and err == "All checks passed.\n"
+    assert json.loads(out)["summary"]["waste"] is None and err == "1 file checked.\nAll checks passed.\n"
 
 
 def test_decimal_prices_from_the_snapshot_are_exact_enough():

@@ -82,10 +82,18 @@ def test_per_file_time_budget_reports_and_moves_on(monkeypatch):
 def test_an_operator_chain_too_long_for_libcst_is_reported_not_parsed():
     # libcst's native parser is quadratic in a chain's length and no timer can interrupt it.
     terms = b" + ".join(b"f'{x%d}' + P%d" % (i, i) for i in range(1100))  # 2,199 operators
-    source = b"import openai\nX = " + terms + b"\n" + CALL
+    source = b"import openai\nX = " + terms + b"\n" + CALL.replace(b"messages=[]", b"messages=X")
     result = lint_source("chain.py", source, Settings())
     assert result.callsites == [] and not result.errors
     assert any("binary operators in one definition" in w for w in result.warnings)
+    assert result.not_checked == "too many operators" and result.needs_check
+
+
+def test_a_long_chain_no_call_reads_is_sliced_away_and_the_call_is_checked():
+    # A module-level table or chain that no LLM call reads never reaches libcst.
+    terms = b" + ".join(b"f'{x%d}' + P%d" % (i, i) for i in range(1100))
+    result = lint_source("chain.py", b"import openai\nX = " + terms + b"\n" + CALL, Settings())
+    assert len(result.callsites) == 1 and not result.warnings and result.not_checked is None
 
 
 def test_a_file_too_deep_for_cpython_is_reported_not_parsed():

@@ -3,8 +3,9 @@
 libcst parses about ten times slower than `ast`, and the engine already holds the
 `ast` tree. From it, this module keeps:
 
-- every module-level statement that is not a definition (imports, constants,
-  clients, `__main__` blocks), and the non-definition lines of kept classes;
+- every module-level statement that is neither a definition nor an assignment
+  (imports, `__main__` blocks, bare calls), and the non-definition lines of kept classes;
+- module-level assignments (constants, clients, tables) that kept code reads, by name;
 - the functions, methods and classes that mention a catalog name (the seeds);
 - the definitions that lead to a seed: callers, callers of callers (the batch,
   loop and history rules follow calls back to an entry point);
@@ -82,8 +83,12 @@ def _unit(node: ast.stmt, owner: int | None, catalog: frozenset[str], out: Outli
     refs, binds, attrs, operators = _scan(node, catalog, out)
     if isinstance(node, DEFINITIONS):
         binds = {node.name}  # its locals are nobody else's business
+    # A module-level assignment is data: kept only when kept code reads what it binds (a
+    # generated 200,000-line table that no call uses never reaches libcst). Other module
+    # statements (imports, `if __name__ == ...` blocks, bare calls) are always kept.
+    data = owner is None and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and bool(binds | attrs)
     return Unit(node, _first_line(node), node.end_lineno or node.lineno, refs, binds, binds | attrs,
-                always=not isinstance(node, DEFINITIONS), operators=operators, owner=owner)
+                always=not isinstance(node, DEFINITIONS) and not data, operators=operators, owner=owner)
 
 
 def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str], set[str], set[str], int]:
@@ -94,7 +99,7 @@ def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str
     attrs: set[str] = set()
     operators = 0
     called, aliases = out.called, out.aliases
-    for sub in ast.walk(node):
+    for sub in _walk(node):
         kind = type(sub)
         if kind is ast.BinOp:
             operators += 1
@@ -122,6 +127,28 @@ def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str
         elif kind in DEFINITIONS:
             binds.add(sub.name)
     return refs, binds, attrs, operators
+
+
+_LEAVES = (ast.Constant, ast.Load, ast.Store, ast.Del)
+
+
+def _walk(node: ast.AST):
+    """Every node under `node` (in no particular order), stepping over literals: a generated
+    table of 200,000 tuples is mostly constants, and ast.walk's generic field iteration costs
+    seconds there."""
+    stack = [node]
+    pop, push, children = stack.pop, stack.extend, ast.iter_child_nodes
+    while stack:
+        sub = pop()
+        yield sub
+        kind = type(sub)
+        if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+            push([e for e in sub.elts if type(e) is not ast.Constant])
+        elif kind is ast.Dict:
+            push([e for e in sub.keys if e is not None and type(e) is not ast.Constant])
+            push([e for e in sub.values if type(e) is not ast.Constant])
+        elif kind is not ast.Constant:
+            push(children(sub))
 
 
 def _last(node: ast.AST) -> str:

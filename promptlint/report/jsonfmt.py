@@ -15,6 +15,9 @@ places the finding involves, `[{path, line, column, message}]`, in the order the
 message names them ([] when none). Their lines are lines of the file as the engine
 reads it: for a notebook, of its joined code cells, with `cell` added (the cell's
 number, `line` then being the line in that cell).
+`summary.files_not_checked` (added in schema 1): files found or named but not checked,
+each with `path`, `reason` and `may_hold_llm_calls`; `files_checked` + `files_skipped`
+are the files checked (`files_skipped`: ruled out by the byte pre-check, no SDK reference).
 `figure_kind` (added in schema 1): "expected" (what the fix saves on a typical call),
 "worst-case" (what a runaway could cost: PL301, PL302, PL701) or null without a figure.
 `summary.waste.worst_case` (added in schema 1): the worst-case totals; the top-level
@@ -88,6 +91,9 @@ def summary(result, options: ReportOptions | None = None) -> dict:
         "by_code": by_code,
         "files_checked": result.files_checked,
         "files_skipped": result.files_skipped,
+        # Files found or named but not checked (unreadable, over the size limit ...).
+        "files_not_checked": [{"path": n.path, "reason": n.reason, "may_hold_llm_calls": n.may_hold_llm_calls}
+                              for n in getattr(result, "not_checked", None) or ()],
     }
     if options is not None and options.estimates:
         # Totals by rule and task, the price data's date, a monthly figure when traffic is configured.

@@ -124,7 +124,8 @@ class Cache:
             return FileResult(
                 path=raw["path"], findings=[Finding.from_dict(f) for f in raw["findings"]],
                 callsites=[_callsite(c) for c in raw["callsites"]], skipped=raw["skipped"],
-                prefiltered=raw["prefiltered"], warnings=raw["warnings"], errors=[], lines=raw["lines"])
+                prefiltered=raw["prefiltered"], warnings=raw["warnings"], errors=[], lines=raw["lines"],
+                not_checked=raw.get("not_checked"), needs_check=raw.get("needs_check", False))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -137,7 +138,8 @@ class Cache:
         entry = {"deps": deps, "result": {
             "path": result.path, "findings": [asdict(f) for f in result.findings],
             "callsites": [asdict(c) for c in result.callsites], "skipped": result.skipped,
-            "prefiltered": result.prefiltered, "warnings": result.warnings, "lines": result.lines}}
+            "prefiltered": result.prefiltered, "warnings": result.warnings, "lines": result.lines,
+            "not_checked": result.not_checked, "needs_check": result.needs_check}}
         write_atomically(target, entry)  # a read-only or full disk only costs speed
 
 
