@@ -213,7 +213,7 @@ def _write(fmt: str, result, settings, path: str | None, options) -> None:
 def check(
     paths: Optional[List[str]] = typer.Argument(None, metavar="[PATHS]...", help="Files or directories (default: .); '-' reads stdin."),
     output_format: Optional[str] = typer.Option(
-        None, "--output-format", metavar="FORMAT", help="concise | full | json | json-lines | github | sarif"),
+        None, "--output-format", metavar="FORMAT", help="concise | full | json | json-lines | github | sarif | gitlab | junit"),
     output_file: Optional[str] = typer.Option(None, "--output-file", metavar="FILE", help="Write the output to FILE."),
     sarif_file: Optional[str] = typer.Option(None, "--sarif-file", metavar="FILE", help="Also write SARIF to FILE."),
     select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Rule codes or prefixes (comma list)."),

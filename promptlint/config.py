@@ -43,7 +43,7 @@ __all__ = [
     "validate_selectors",
 ]
 
-OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "github", "sarif")
+OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "github", "sarif", "gitlab", "junit")
 
 # Directories (or files) never analysed unless `exclude` is overridden.
 DEFAULT_EXCLUDE = [
@@ -466,7 +466,7 @@ _INIT_COMMENTS = {
     "tokenizer": "tiktoken encoding for token estimates.",
     "max-file-bytes": "Larger files are skipped.",
     "cache-dir": "Cache of per-file results, relative to this file (--no-cache skips it).",
-    "output-format": "concise | full | json | json-lines | github | sarif",
+    "output-format": "concise | full | json | json-lines | github | sarif | gitlab | junit",
 }
 
 _INIT_TAIL = '''\

@@ -119,7 +119,7 @@ def test_json_envelope_keys_and_values(project):
     assert first["url"] == "https://github.com/promptlint/promptlint/blob/main/docs/rules/PL301.md"
     assert first["fingerprint"].endswith(":1")
     assert data["summary"] == {"findings": 2, "suppressed": 1, "by_code": {"PL101": 1, "PL301": 1},
-                               "files_checked": 3, "files_skipped": 2}
+                               "files_checked": 3, "files_skipped": 2, "files_not_checked": []}
 
 
 def test_json_keys_are_sorted_unicode_is_kept_and_nan_becomes_null(project):

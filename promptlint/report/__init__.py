@@ -25,6 +25,8 @@ FORMATS = {
     "json-lines": "jsonfmt",
     "github": "github",
     "sarif": "sarif",
+    "gitlab": "gitlab",
+    "junit": "junit",
 }
 
 RULE_URL = "https://github.com/promptlint/promptlint/blob/main/docs/rules/{code}.md"
