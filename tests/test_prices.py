@@ -215,7 +215,7 @@ def test_summary_keeps_expected_waste_and_worst_case_exposure_apart():
 
 
 def test_summary_text_labels_the_two_kinds_in_separate_blocks():
-    from promptlint.prices import summary_lines
+    from promptlint.cost.prices import summary_lines
 
     findings = [finding("output", 28_672, "gpt-4o", code="PL301"),
                 finding("uncached-input", 1_000, "gpt-4o", code="PL104")]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from promptlint.fingerprint import stable_fingerprints
+from promptlint.state.fingerprint import stable_fingerprints
 from promptlint.report import ReportOptions, file_span, visible, waste_text
 
 SEVERITY = {"info": "info", "warning": "minor", "error": "major"}
