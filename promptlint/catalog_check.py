@@ -206,7 +206,7 @@ SCHEMAS: dict[str, Schema] = {
                                                         optional={"provider": Str, "local": Bool}))},
                          optional={"version": Int}),
     "providers.yaml": Record(required={"providers": Table(Record(optional={
-        "prices": Str, "task_tag": Str}))}, optional={"version": Int, "task_tag_default": Str,
+        "prices": Str, "task_tag": Str, "task_tag_by_api": Table(Str), "task_tag_vertex": Str}))}, optional={"version": Int, "task_tag_default": Str,
                                                       "task_tag_by_shape": Table(Str)}),
     "agent_frameworks.yaml": Record(
         required={"frameworks": List(Record(required={"framework": Str, "param": Str}, optional={
@@ -225,7 +225,7 @@ SCHEMAS: dict[str, Schema] = {
         "explicit": List(Record(required={"provider": Str, "how": Str}, optional={"model": Regex})),
         "request_switches": Names, "unknown_model_min_tokens": Int, "wrapper_shapes": Names,
         "file_markers": Names},
-        optional={}),
+        optional={"no_cache": Names, "unknown_model_min_tokens_by_provider": Table(Int)}),
     "instrumentation.yaml": Record(required={
         "prefilter": Names,
         "markers": List(Record(required={"style": Str, "kind": Str, "name": Str, "needle": Str, "providers": Names},
