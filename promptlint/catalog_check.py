@@ -245,7 +245,7 @@ SCHEMAS: dict[str, Schema] = {
         "max_output_tokens": List(Record(required={"match": Regex, "tokens": Int}))}),
     "padding.yaml": Record(required={
         "phrases": Names, "clause_initial": Names, "mention_words": Names, "quoted_line_prefixes": Names,
-        "filler_words": Names}),
+        "filler_words": Names}, optional={"example_heads": Names}),
     "reasoning.yaml": Record(required={"models": List(Regex), "arguments": Names}),
     "retrievers.yaml": Record(
         required={"retrievers": List(Record(required={"library": Str, "k": Str}, optional={

@@ -138,7 +138,7 @@ def test_partial_prompt_and_missing_cap():
 # ---------------------------------------------------------------- waste of each estimable rule, by hand
 
 RULES = ("Answer only from the documentation excerpts. Quote the title of every page you use. "
-         "If the excerpts do not answer the question, say so and suggest contacting support. ") * 6
+         "If the excerpts do not answer the question, say so and suggest contacting support. ") * 40  # above the 1,024-token cache minimum: a real loss
 
 
 def waste(code: str, rule: str):
@@ -385,7 +385,7 @@ def test_pl601_waste_is_half_the_calls_static_input_plus_cap():
 AGENT = "You are a research agent. Use the tools until you can answer."
 
 
-def test_pl701_waste_is_ten_iterations_of_the_call():
+def test_pl701_waste_is_one_extra_iteration_of_the_call_a_worst_case():
     f = waste(f"""
         import anthropic
         client = anthropic.Anthropic()
@@ -398,4 +398,7 @@ def test_pl701_waste_is_ten_iterations_of_the_call():
                     return response
                 messages.append({{"role": "user", "content": "next"}})
         """, "PL701")
-    assert (f.waste_tokens_per_call, f.waste_kind) == ((count_tokens(AGENT) + 1024) * 10, "extra-call")
+    # Per call, not per 10 iterations: one more iteration sends the static prompt and may write the full cap.
+    assert (f.waste_tokens_per_call, f.waste_kind) == (count_tokens(AGENT) + 1024, "extra-call")
+    assert "at least" not in f.message and f"up to ~{count_tokens(AGENT) + 1024:,} tokens" in f.message
+    assert any("number of iterations is unbounded" in a for a in f.assumptions)

@@ -228,7 +228,11 @@ class Evaluator:
         return Text([Segment("static", value, span=self.span(node))])
 
     def _fstring(self, node: cst.FormattedString, ctx) -> Val:
+        # Every text piece is placed at the whole f-string: one literal, so the prompt-text
+        # rules (PL403-PL405) group by it and report once per f-string, where `refine` finds
+        # the words inside it.
         segs: list[Segment] = []
+        literal = self.span(node)
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
                 text = part.value.replace("{{", "{").replace("}}", "}")
@@ -237,7 +241,7 @@ class Evaluator:
                         text = text.encode("latin-1", "backslashreplace").decode("unicode_escape")
                     except Exception:  # noqa: BLE001 - keep raw text
                         pass
-                segs.append(Segment("static", text, span=self.span(part)))
+                segs.append(Segment("static", text, span=literal))
             else:
                 segs += segments(self.evaluate(part.expression, ctx))
         return Text(merge(segs))

@@ -25,6 +25,33 @@ def _words():
     return frozenset(data["filler_words"]), re.compile(rf"^\s*(?:{prefixes})\s*:", re.I)
 
 
+@cache
+def _example_patterns():
+    heads = "|".join(re.escape(w) for w in load_data("padding.yaml")["example_heads"])
+    # "Example contract A:", "## Sample ticket", "Document 2:", "<example>", "<document index=1>"
+    opening = re.compile(rf"^\s*(?:#+\s*|[-*]\s*)?(?:<\s*(?:{heads})\b[^>\n]*>\s*$|(?:{heads})\b[^\n:]{{0,40}}:\s*$)", re.I)
+    closing = re.compile(rf"^\s*</\s*(?:{heads})\b[^>\n]*>\s*$", re.I)
+    # A line that starts something else: a heading ("Rules:") or a labelled line ("Remember: ...").
+    other = re.compile(rf"^\s*(?:#+\s*)?(?!(?:{heads})\b)[A-Z][\w ]{{0,30}}:(?:\s|$)|^\s*#+\s")
+    return opening, closing, other
+
+
+def example_ranges(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of sample data and few-shot example documents in `text`."""
+    opening, closing, other = _example_patterns()
+    ranges, start, pos = [], None, 0
+    for line in text.splitlines(keepends=True):
+        if start is not None and (closing.match(line) or (other.match(line) and not opening.match(line))):
+            ranges.append((start, pos))
+            start = None
+        if start is None and opening.match(line):
+            start = pos
+        pos += len(line)
+    if start is not None:
+        ranges.append((start, pos))
+    return ranges
+
+
 class RepeatedInstruction(PromptTextCheck):
     """The same instruction written twice (or nearly so) in one prompt."""
 
@@ -39,7 +66,10 @@ class RepeatedInstruction(PromptTextCheck):
         earlier: list[tuple[str, str]] = []  # (normalized, as written) of every sentence so far
         for _part, seg in text_segments(site):
             issues = []
+            examples = example_ranges(seg.text)
             for m in SENTENCE.finditer(seg.text):
+                if any(a <= m.start() < b for a, b in examples):
+                    continue  # sample data or an example document: input, not an instruction
                 raw = m.group(0)
                 lead = BULLET.match(raw)
                 body = raw[lead.end():] if lead else raw
