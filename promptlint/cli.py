@@ -86,7 +86,8 @@ def _silence_stdout() -> None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"promptlint {__version__}")
+        # The distribution's name too: `promptlint-cli` and `llm-promptlint` also install a `promptlint`.
+        typer.echo(f"promptlint {__version__} (promptlint-cost)")
         raise typer.Exit(EXIT_OK)
 
 

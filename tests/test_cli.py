@@ -91,7 +91,7 @@ def assert_one_line_error(err, *needles):
 
 def test_version(capsys):
     code, out, _ = run(capsys, "--version")
-    assert code == 0 and out == f"promptlint {__version__}\n"
+    assert code == 0 and out == f"promptlint {__version__} (promptlint-cost)\n"
 
 
 def test_no_command_is_a_usage_error(capsys):
@@ -490,7 +490,7 @@ def test_closed_stdout_stops_quietly(args):
 
 def test_module_entry_point_version():
     proc = python("-m", "promptlint", "--version")
-    assert proc.returncode == 0 and proc.stdout == f"promptlint {__version__}\n"
+    assert proc.returncode == 0 and proc.stdout == f"promptlint {__version__} (promptlint-cost)\n"
 
 
 def test_pyproject_declares_the_console_script():
