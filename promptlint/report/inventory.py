@@ -37,7 +37,7 @@ class Row:
     prompt_partial: bool
     cacheable_prefix_tokens: int | None
     output_cap: int | None
-    usd_per_1k_calls: float | None
+    usd_per_1k_calls: float | None  # input + output at the cap: a ceiling of the output, not a forecast
     codes: list[str] = field(default_factory=list)
     note: str | None = None  # why a figure is missing
     cell: int | None = None  # in a notebook: the cell, and `line` is a line of that cell
@@ -45,6 +45,11 @@ class Row:
     templates: list[str] = field(default_factory=list)  # template files its prompt text is read from
     usage: str | None = None  # where the response's usage goes (analysis/usage.py), see USAGE_LABELS
     usage_cached: bool | None = None  # the cached-input field is recorded too (None: cannot tell)
+    # The two halves of usd_per_1k_calls, never to be read as one kind of number: the static
+    # input is counted (a minimum when `prompt_partial`); the output at the cap is the most a
+    # call may write (a worst case).
+    input_usd_per_1k_calls: float | None = None
+    output_usd_per_1k_calls_at_cap: float | None = None
 
     def usage_label(self) -> str:
         label = USAGE_LABELS.get(self.usage, "?")
@@ -75,7 +80,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
     for site in result.callsites:
         partial = prompt_is_partial(site)
         notes = ["prompt partly unknown"] if partial else []
-        usd = None
+        usd = input_usd = output_usd = None
         if site.output != "text":
             notes.append(f"{site.output} output")  # an image or audio request: billed, but no text to cap
         if not site.billed:
@@ -90,6 +95,8 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
                 usd, why = call_cost(rates, site, tokenizer, lower_bound=True)
                 if usd is not None:
                     usd = round(usd * 1000, 6)
+                    input_usd = round(rates.cost(input_tokens=static_tokens(site, tokenizer)) * 1000, 6)
+                    output_usd = round(rates.cost(output_tokens=output_cap(site)) * 1000, 6)
                 elif why:
                     notes.append("no output cap" if "sets no" in why else "output cap not visible")
         if site.through:  # a wrapper site: the project function it goes through
@@ -102,6 +109,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
             usd_per_1k_calls=usd, codes=sorted(codes.get(id(site), ())), note="; ".join(notes) or None,
             wrapper=site.wrapper,
             templates=template_files(site), usage=site.usage, usage_cached=site.usage_cached,
+            input_usd_per_1k_calls=input_usd, output_usd_per_1k_calls_at_cap=output_usd,
         ))
     _notebook_cells(rows)
     rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.cell or 0, r.line, r.column))
@@ -182,6 +190,11 @@ def subtotal(rows: list[Row]) -> dict:
         "usd_per_1k_calls": round(sum(r.usd_per_1k_calls for r in priced), 6) if priced else None,
         # Some priced rows have a partly unknown prompt: the sum is a minimum.
         "usd_is_minimum": any(r.prompt_partial for r in priced),
+        # The two kinds apart: the static input (counted; a minimum when usd_is_minimum) and the
+        # output at the caps (the most the calls may write: a worst case).
+        "input_usd_per_1k_calls": round(sum(r.input_usd_per_1k_calls for r in priced), 6) if priced else None,
+        "output_usd_per_1k_calls_at_cap": (round(sum(r.output_usd_per_1k_calls_at_cap for r in priced), 6)
+                                           if priced else None),
         "unpriced": len(rows) - len(priced),
     }
 
@@ -223,19 +236,30 @@ def _usd(value: float | None, minimum: bool = False) -> str:
 
 def _cells(row: Row) -> list[str]:
     return [row.location(), f"{row.provider} {row.api}", row.model or "?", _tokens(row),
-            _num(row.cacheable_prefix_tokens), _num(row.output_cap), _usd(row.usd_per_1k_calls, row.prompt_partial),
+            _num(row.cacheable_prefix_tokens), _num(row.output_cap), _row_usd(row),
             row.usage_label(), ",".join(row.codes),
             "; ".join(filter(None, [row.note, *(f"prompt in {t}" for t in row.templates)]))]
 
 
-HEADERS = ["LOCATION", "PROVIDER API", "MODEL", "STATIC TOK", "CACHEABLE PREFIX", "OUTPUT CAP", "$/1K CALLS",
+def _row_usd(row: Row) -> str:
+    """`$0.12 + $0.40`: the static input (≥ when the prompt is partly unknown), then the output at the cap."""
+    if row.usd_per_1k_calls is None:
+        return "?"
+    return f"{_usd(row.input_usd_per_1k_calls, row.prompt_partial)} + {_usd(row.output_usd_per_1k_calls_at_cap)}"
+
+
+HEADERS = ["LOCATION", "PROVIDER API", "MODEL", "STATIC TOK", "CACHEABLE PREFIX", "OUTPUT CAP", "$/1K IN + OUT AT CAP",
            "USAGE", "CODES", "NOTE"]
 _RIGHT = {3, 4, 5, 6}
 
 
 def _subtotal_text(task: str, rows: list[Row]) -> tuple[str, str, str]:
     total = subtotal(rows)
-    usd = _usd(total["usd_per_1k_calls"], total["usd_is_minimum"])
+    if total["usd_per_1k_calls"] is None:
+        usd = "?"
+    else:  # never one sum of a counted input and a worst-case output
+        usd = (f"{_usd(total['input_usd_per_1k_calls'], total['usd_is_minimum'])} input + up to "
+               f"{_usd(total['output_usd_per_1k_calls_at_cap'])} output at the caps")
     if total["unpriced"]:
         usd += f" (+{total['unpriced']} unpriced)"
     sites = f"{total['call_sites']} call site{'s' if total['call_sites'] != 1 else ''}"
