@@ -306,7 +306,10 @@ def test_time_budget_of_a_pathological_file_is_reported_by_the_run(tmp_path, mon
         run = lint_paths(files, config)
         assert [w for w in run.warnings if "per-file time budget" in w] == [
             f"{engine.display_path(files[0])}: skipped: analysis took over 0.3 s, the per-file time budget"]
-        assert run.files_checked == 2 and not run.errors
+        # The timed-out file was not checked: it is not counted as checked, and the run says why.
+        assert run.files_checked == 1 and not run.errors
+        assert [(n.path, n.reason, n.may_hold_llm_calls) for n in run.not_checked] == [
+            (engine.display_path(files[0]), "over the time budget", True)]
         assert {f.path for f in run.findings} == {engine.display_path(files[1])}
 
 
