@@ -80,6 +80,11 @@ def outline(tree: ast.Module, catalog: frozenset[str],
 
 
 def _unit(node: ast.stmt, owner: int | None, catalog: frozenset[str], out: Outline) -> Unit:
+    if owner is None and type(node) is ast.Assign and type(node.value) is ast.Constant \
+            and all(type(t) is ast.Name for t in node.targets):
+        # `NAME = "literal"`: nothing to walk (generated modules hold hundreds of thousands).
+        names = {t.id for t in node.targets}
+        return Unit(node, node.lineno, node.end_lineno or node.lineno, set(), names, names, always=False, owner=None)
     refs, binds, attrs, operators = _scan(node, catalog, out)
     if isinstance(node, DEFINITIONS):
         binds = {node.name}  # its locals are nobody else's business
