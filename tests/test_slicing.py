@@ -189,3 +189,19 @@ def test_a_retrieval_library_imported_inside_a_function_still_counts():
         """).encode()
     result = engine.lint_source("find.py", source, load_settings(isolated=True))
     assert [f.code for f in result.findings] == ["PL402"]
+
+
+def test_module_level_data_no_call_reads_is_blanked():
+    # A generated table no LLM call uses never reaches libcst; the constants the call reads stay.
+    out = sliced(textwrap.dedent("""\
+        from openai import OpenAI
+        client = OpenAI()
+        SYSTEM = "You answer billing questions."
+        TABLE = {"a": (1, "x"), "b": (2, "y")}
+        LABELS = ["a", "b"]
+        def ask(q):
+            return client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": SYSTEM}])
+        """))
+    assert "TABLE" not in out and "LABELS" not in out
+    assert "SYSTEM =" in out and "client = OpenAI()" in out
+    assert len(out.splitlines()) == 7  # lines kept in place: every location stays exact
