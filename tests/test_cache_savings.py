@@ -154,3 +154,21 @@ def second(question: str):
     dups = [f for f in lint(source, PL405={"min-tokens": 5}) if f.code == "PL405"]
     assert dups
     assert all((f.waste_tokens_per_call is not None) == expect_figure for f in dups)
+
+
+def test_static_text_of_unknown_size_after_the_value_is_a_warning_without_a_figure():
+    source = '''
+import datetime
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def answer(question: str) -> str:
+    system = f"Now: {datetime.datetime.now()}\\n" + open("style.md").read()
+    return client.chat.completions.create(model="gpt-4.1", max_completion_tokens=300, messages=[
+        {"role": "system", "content": system}, {"role": "user", "content": question}])
+'''
+    (f,) = pl101(lint(source))
+    assert f.severity == "warning" and f.waste_tokens_per_call is None
+    assert "may be below the 1,024-token cache minimum" in f.message

@@ -42,8 +42,9 @@ class VolatileInPrefix(Check):
                 else:
                     message = (f"`{seg.source}` enters {where} of `{site.callee}` at line {site.span.line}, "
                                f"ahead of {after.label()} static tokens that can no longer be cached")
-                    if after.tokens is None:
-                        message += " (the static text is not visible here, so no figure is given)"
+                    if after.tokens is None:  # a loss we cannot size: lower than error, and say so
+                        message += (" (part of the static text is not visible here, so no figure is given, and the "
+                                    f"prefix may be below the {saving.minimum:,}-token cache minimum)")
                     note = self.note(seg.source or "")
                     if note:
                         message += f"; {note}"
@@ -51,7 +52,8 @@ class VolatileInPrefix(Check):
                 finding = self.finding(
                     ctx, span, message, scope=site.in_function, snippet=seg.source, site=site,
                     waste_tokens_per_call=waste, waste_kind="uncached-input" if waste is not None else None,
-                    model=site.model, severity="info" if saving.latent else None,
+                    model=site.model,
+                    severity="info" if saving.latent else "warning" if saving.why == "unknown-size" else None,
                 )
                 key = (span.line, span.column, span.end_line, span.end_column)
                 counts[key] = counts.get(key, 0) + 1
