@@ -59,6 +59,14 @@ def test_vertex_client_is_told_to_use_labels():
     assert "add `config.labels`" in message
 
 
+def test_a_file_with_both_clients_says_labels_work_on_vertex_only():
+    source = GEMINI.format(args='api_key="k"').replace(
+        'client = genai.Client(api_key="k")',
+        'client = genai.Client(vertexai=True) if USE_VERTEX else genai.Client(api_key="k")')
+    message = pl201("USE_VERTEX = False\n" + source)
+    assert "on the Vertex AI client only" in message
+
+
 def test_bedrock_converse_gets_request_metadata_but_invoke_model_does_not():
     assert "requestMetadata" in pl201(BEDROCK.format(call=CONVERSE))
     message = pl201(BEDROCK.format(call=INVOKE))
