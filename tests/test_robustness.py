@@ -71,7 +71,8 @@ def test_per_file_time_budget_reports_and_moves_on(monkeypatch):
     from promptlint import engine
 
     monkeypatch.setattr(engine, "FILE_SECONDS", 0.2)
-    source = b"import openai\nX = [" + b",".join(b"%d" % i for i in range(60_000)) + b"]\n" + CALL
+    # The call reads X, so the list must be analysed (slicing would drop a list no call reads).
+    source = b"import openai\nX = [" + b",".join(b"%d" % i for i in range(60_000)) + b"]\n" + CALL.replace(b"messages=[]", b"messages=X")
     result = engine.lint_source("slow.py", source, Settings())
     assert result.timed_out and not result.errors and result.findings == []
     assert "per-file time budget" in result.warnings[0]

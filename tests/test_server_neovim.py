@@ -57,7 +57,7 @@ def test_neovim_gets_diagnostics_hover_actions_and_live_updates(tmp_path: Path):
     subprocess.run([NVIM, "--headless", "-n", "-u", "NONE", "app.py", "-c", "luafile test.lua"], cwd=tmp_path,
                    timeout=180, check=True, capture_output=True)
     lines = (tmp_path / "result.txt").read_text(encoding="utf-8").splitlines()
-    assert "diagnostic PL101 8:10 1" in lines  # 0-based line and column; 1 = Error
+    assert "diagnostic PL101 8:10 3" in lines  # 0-based line and column; 3 = Information (a latent cache finding)
     assert "diagnostic PL301 9:11 2" in lines
     assert not any("PL201" in line for line in lines if line.startswith("diagnostic"))  # init_options
     assert any(line.startswith("hover ") and "| model | gpt-4o |" in line for line in lines)
