@@ -437,7 +437,8 @@ def _project(files: list[str], settings) -> dict:
         everything = discover([settings.root], settings)
     except (DiscoveryError, OSError):
         return {}
-    return {"project_files": sorted(set(everything) | set(files))}
+    # Regular files only: a FIFO named on the command line would block the reader.
+    return {"project_files": sorted(f for f in set(everything) | set(files) if os.path.isfile(f))}
 
 
 def _use_color(choice: str, stream) -> bool:

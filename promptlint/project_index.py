@@ -249,8 +249,8 @@ def build(files: list[str], settings) -> list[tuple]:
         if not path.endswith(".py"):
             continue
         try:
-            if os.path.getsize(path) > MAX_FILE_BYTES:
-                continue
+            if not os.path.isfile(path) or os.path.getsize(path) > MAX_FILE_BYTES:
+                continue  # a FIFO or device would block the read
             with open(path, "rb") as fh:
                 source = fh.read()
         except OSError:
