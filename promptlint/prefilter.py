@@ -69,27 +69,33 @@ def without_wrappers(settings: Settings) -> Settings:
 def calls_wrapper(source: bytes, table: tuple) -> bool:
     """A call of one of the project's own wrappers (project_index.py), written `name(`, in a
     file that names the wrapper's module (an import of it, or the module itself). Plain
-    substring tests pick the few names worth a regular expression: one alternation of every
-    wrapper name tried at every position of every file cost seconds on a large project."""
-    for name, tails, pattern in _wrapper_names(table):
-        if name in source and any(tail in source for tail in tails) and pattern.search(source):
-            return True
+    substring tests (the module stems first: there are few) pick the names worth a regular
+    expression: one alternation of every wrapper name tried at every position of every file
+    cost seconds on a large project."""
+    for stem, names in _wrapper_names(table):
+        if stem in source:
+            for name, pattern in names:
+                if name in source and pattern.search(source):
+                    return True
     return False
 
 
 @cache
-def _wrapper_names(table: tuple) -> tuple[tuple[bytes, tuple[bytes, ...], re.Pattern[bytes]], ...]:
-    """(name, stems of the modules defining it, the pattern of a call of it) per wrapper name."""
-    tails: dict[bytes, set[bytes]] = {}
+def _wrapper_names(table: tuple) -> tuple[tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]], ...]:
+    """(stem of a module defining wrappers, ((name, the pattern of a call of it), ...)) per stem."""
+    by_stem: dict[bytes, set[bytes]] = {}
     for row in table:
         if row[0].startswith("_"):
             continue  # a private function or method is called from its own module, which is parsed anyway
         path = row[1]
         stem = os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
-        for name in {row[0], row[2].split(".")[-1]}:
-            tails.setdefault(name.encode(), set()).add(stem.encode())
-    return tuple((n, tuple(sorted(tails[n])), re.compile(rb"\b" + re.escape(n) + rb"\s*\("))
-                 for n in sorted(tails))
+        by_stem.setdefault(stem.encode(), set()).update(n.encode() for n in {row[0], row[2].split(".")[-1]})
+    return tuple((stem, tuple((n, _call_of(n)) for n in sorted(names))) for stem, names in sorted(by_stem.items()))
+
+
+@cache
+def _call_of(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"\b" + re.escape(name) + rb"\s*\(")
 
 
 @cache
