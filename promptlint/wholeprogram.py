@@ -372,6 +372,8 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         tmod, tfunc = target
         if tmod.path == ctx.path and info.func is not None and info.func.qualname == tfunc.qualname:
             continue  # a wrapper calling itself: the same request its body sends (PL701 reports the recursion)
+        if forwards(info, resolver.wrappers, ctx.path):
+            continue  # inside the wrapper layer: its own callers are the sites (it is expanded through there)
         if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
             tmod = _self_module(ctx, settings)
             if tmod is None:
@@ -399,6 +401,18 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         mod.ev._memo.clear()  # memo keys hold ids of this file's bindings, which die with it
         mod.ev._def_memo.clear()
     return out
+
+
+def forwards(info: CallInfo, wrappers: set, path: str) -> bool:
+    """A call that only passes the request on: made in a function that is itself one of the
+    project's wrappers, handing its own parameters to the next layer (`messages=messages`,
+    `**kwargs`). The user decides at the calls of the outer wrapper, whose expansion goes
+    through this call (up to MAX_CHAIN layers); a call there is no site of its own."""
+    func = info.func
+    if func is None or (path, func.qualname) not in wrappers:
+        return False
+    params = set(func.params) - {"self", "cls"}
+    return any(isinstance(arg.value, cst.Name) and arg.value.value in params for arg in info.node.args)
 
 
 def _self_module(ctx, settings) -> Module | None:
