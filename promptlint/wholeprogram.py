@@ -212,6 +212,12 @@ class Resolver:
 
         if method in GENERIC:
             return None
+        key = ("by-import", mod.path, method)  # the same for every call of `method` in this module
+        if key not in self.memo:
+            self.memo[key] = self._by_import_uncached(mod, method)
+        return self.memo[key]
+
+    def _by_import_uncached(self, mod: Module, method: str) -> tuple[Module, FunctionInfo] | None:
         found = []
         for path, qualname in sorted(self.wrappers):
             owner, _, name = qualname.rpartition(".")

@@ -81,8 +81,9 @@ def _defines(path: str, name: str) -> bool:
     return re.search(pattern, _text(path), re.MULTILINE) is not None
 
 
-@lru_cache(maxsize=12)  # parsed modules are large: a worker keeps only the recent ones (wrapper
-# sites read the same few template, settings and client modules from many files)
+@lru_cache(maxsize=48)  # parsed modules are large (constants only, methods blanked): a worker keeps the
+# recent ones; wrapper sites read the same template, settings and client modules from many files (crewAI:
+# 51 modules, 68 parses with 12 kept)
 def _analysed_at(path: str, stamp: tuple, whole: bool = False):
     """Parse a module once and return (index, evaluator), or None."""
     try:
