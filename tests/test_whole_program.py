@@ -156,3 +156,15 @@ def test_configured_wrapper_still_overrides(monkeypatch):
     result = run("kwargs", monkeypatch, wrappers=[Wrapper("complete_json", provider="openai", cap_required=False)])
     sites = [s for s in result.callsites if s.path == "app/jobs.py" and s.span.line == 6]
     assert [s.shape for s in sites] == ["wrapper"] and sites[0].through is None
+
+
+def test_a_call_that_forwards_a_wrappers_own_parameters_is_no_site(monkeypatch):
+    """Inside the wrapper layer (`complete_json(messages, **kwargs)` calling `complete(messages, ...)`)
+    the user decides nothing: the sites are the calls of the outer wrappers, expanded through it."""
+    result = run("kwargs", monkeypatch)
+    sites = {(s.path, s.span.line) for s in result.callsites if s.via == "wrapper"}
+    assert {("app/jobs.py", 6), ("app/jobs.py", 10), ("app/jobs.py", 14), ("app/jobs.py", 18)} <= sites
+    assert not {site for site in sites if site[0] == "app/llm/helpers.py"}  # complete_json, bounded: forwards
+    assert ("app/jobs.py", 23) not in sites  # passthrough(text, **options) forwards **options
+    through = {s.span.line: s.through for s in result.callsites if s.path == "app/jobs.py"}
+    assert through[6][0].startswith("complete_json") and through[6][1].startswith("complete ")
