@@ -364,6 +364,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     expander = Expander(resolver)
     out = []
     calls = 0
+    called_here = _called_names(ctx.index)
     for info in ctx.index.calls:
         if id(info.node) in direct:
             continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
@@ -378,8 +379,6 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         tmod, tfunc = target
         if tmod.path == ctx.path and info.func is not None and info.func.qualname == tfunc.qualname:
             continue  # a wrapper calling itself: the same request its body sends (PL701 reports the recursion)
-        if forwards(info, resolver.wrappers, ctx.path):
-            continue  # inside the wrapper layer: its own callers are the sites (it is expanded through there)
         if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
             tmod = _self_module(ctx, settings)
             if tmod is None:
@@ -387,7 +386,6 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
             tfunc = tmod.by_qualname.get(tfunc.qualname)
             if tfunc is None:
                 continue
-        bindings = bind(here, info.node, cctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
         key = (tmod.path, tfunc.qualname)
         if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
             stored = (tmod.path, project._stamp(tmod.path), tfunc.qualname, settings.analysis_hash())
@@ -395,10 +393,14 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
                 resolver.memo[key] = _BODIES[stored]
             else:
                 body = expander.expand(tmod, tfunc, None)
-                resolver.memo[key] = found = (BodyCodes(tmod, body, settings), leaves(body))
+                sends_itself = bool(body) and all(len(found.hops) == 1 for found in body)
+                resolver.memo[key] = found = (BodyCodes(tmod, body, settings), leaves(body), sends_itself)
                 if tmod.foreign:
                     _BODIES[stored] = found
-        body_codes, left = resolver.memo[key]
+        body_codes, left, sends_itself = resolver.memo[key]
+        if sends_itself and forwards(info, resolver.wrappers, ctx.path, called_here):
+            continue  # inside the wrapper layer: its callers here are the sites, expanded through it
+        bindings = bind(here, info.node, cctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
         for found in expander.expand(tmod, tfunc, bindings):
             site = relocate(found.site, ctx, info, found.hops)
             site.leaves = left
@@ -409,16 +411,32 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     return out
 
 
-def forwards(info: CallInfo, wrappers: set, path: str) -> bool:
+def forwards(info: CallInfo, wrappers: set, path: str, called_here: dict) -> bool:
     """A call that only passes the request on: made in a function that is itself one of the
     project's wrappers, handing its own parameters to the next layer (`messages=messages`,
-    `**kwargs`). The user decides at the calls of the outer wrapper, whose expansion goes
-    through this call (up to MAX_CHAIN layers); a call there is no site of its own."""
+    `**kwargs`), when that function is called elsewhere in this module. The user decides at
+    those calls, whose expansion goes through this one; a call there is no site of its own.
+    Asked only when the called wrapper sends the request itself, so that the expansion from
+    those callers reaches it within MAX_CHAIN. A wrapper called only from other modules (or
+    not at all) keeps its forwarding call as a site: nothing here would show the request otherwise."""
     func = info.func
     if func is None or (path, func.qualname) not in wrappers:
         return False
+    if not any(caller is not func for caller in called_here.get(func.name, ())):
+        return False
     params = set(func.params) - {"self", "cls"}
     return any(isinstance(arg.value, cst.Name) and arg.value.value in params for arg in info.node.args)
+
+
+def _called_names(index: ModuleIndex) -> dict[str, list]:
+    """The last name of every call in the module -> the functions the calls are made in."""
+    out: dict[str, list] = {}
+    for info in index.calls:
+        fn = info.node.func
+        name = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
+        if name is not None:
+            out.setdefault(name, []).append(info.func)
+    return out
 
 
 def _self_module(ctx, settings) -> Module | None:

@@ -158,13 +158,40 @@ def test_configured_wrapper_still_overrides(monkeypatch):
     assert [s.shape for s in sites] == ["wrapper"] and sites[0].through is None
 
 
-def test_a_call_that_forwards_a_wrappers_own_parameters_is_no_site(monkeypatch):
-    """Inside the wrapper layer (`complete_json(messages, **kwargs)` calling `complete(messages, ...)`)
-    the user decides nothing: the sites are the calls of the outer wrappers, expanded through it."""
-    result = run("kwargs", monkeypatch)
-    sites = {(s.path, s.span.line) for s in result.callsites if s.via == "wrapper"}
-    assert {("app/jobs.py", 6), ("app/jobs.py", 10), ("app/jobs.py", 14), ("app/jobs.py", 18)} <= sites
-    assert not {site for site in sites if site[0] == "app/llm/helpers.py"}  # complete_json, bounded: forwards
-    assert ("app/jobs.py", 23) not in sites  # passthrough(text, **options) forwards **options
-    through = {s.span.line: s.through for s in result.callsites if s.path == "app/jobs.py"}
-    assert through[6][0].startswith("complete_json") and through[6][1].startswith("complete ")
+def test_a_call_that_forwards_a_wrappers_own_parameters_is_no_site(tmp_path, monkeypatch):
+    """Inside the wrapper layer (`chat(messages)` handing `messages` on to `_send`, and `chat` called
+    in the same module) the user decides nothing: the site is the call of `chat`, expanded through
+    `_send`. A wrapper called from no other function of its module keeps its forwarding call."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "provider.py").write_text(
+        "from openai import OpenAI\n"
+        "\n"
+        "\n"
+        "class Provider:\n"
+        "    def __init__(self):\n"
+        "        self.client = OpenAI()\n"
+        "\n"
+        "    def _send(self, messages, **params):\n"
+        "        return self.client.chat.completions.create(model='gpt-4.1-mini', messages=messages, **params)\n"
+        "\n"
+        "    def chat(self, messages):\n"
+        "        return self._send(messages, max_tokens=200)\n"
+        "\n"
+        "    def summarise(self, text):\n"
+        "        return self.chat([{'role': 'user', 'content': 'Summarise: ' + text}])\n"
+        "\n"
+        "\n"
+        "def ask(question):\n"
+        "    return Provider().chat([{'role': 'user', 'content': question}])\n")
+    monkeypatch.chdir(tmp_path)
+    files = python_files(Path("."))
+    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    sites = {(s.span.line, s.wrapper) for s in result.callsites if s.via == "wrapper"}
+    assert (12, "Provider._send") not in sites  # chat forwards `messages`, and summarise calls chat here
+    assert (15, "Provider.chat") in sites  # the decision: the prompt text and, through chat, the cap
+    assert (19, "Provider.chat") in sites  # ask forwards `question`, but nothing in this module calls ask
+    (summarise,) = [s for s in result.callsites if s.span.line == 15]
+    assert summarise.through[:2] == ["Provider.chat (app/provider.py:12)", "Provider._send (app/provider.py:9)"]
+    assert summarise.cap_value == 200
