@@ -246,6 +246,13 @@ def check(
                                            help="Report only findings not recorded in this baseline file."),
     write_baseline: Optional[str] = typer.Option(None, "--write-baseline", metavar="FILE",
                                                  help="Record the current findings in a baseline file."),
+    fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes (and the unsafe ones with --unsafe-fixes)."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes",
+                                      help="Also apply (with --fix / --diff) or mark fixes that change what "
+                                           "the model sees or what a request costs."),
+    diff: bool = typer.Option(False, "--diff", help="Print the unified diff of what --fix would change; "
+                                                    "write nothing. Exit 1 if there is a diff."),
+    show_fixes: bool = typer.Option(False, "--show-fixes", help="With --fix: list each fix applied."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
 ) -> None:
     """Lint Python files for LLM cost problems."""
@@ -259,6 +266,7 @@ def check(
             show_suppressed=show_suppressed, sarif_no_root=sarif_no_root,
             stdin_filename=stdin_filename, add_noqa=add_noqa,
             baseline=baseline, write_baseline=write_baseline,
+            fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, show_fixes=show_fixes,
         )
     raise typer.Exit(code)
 
@@ -276,6 +284,11 @@ def _check(**o) -> int:
         raise UsageError("'-' (stdin) cannot be combined with other paths")
     if use_stdin and o["add_noqa"]:
         raise UsageError("--add-noqa edits files; it cannot be used with stdin")
+    if use_stdin and (o.get("fix") or o.get("diff")):
+        raise UsageError("--fix and --diff edit files; they cannot be used with stdin")
+    if (o.get("fix") or o.get("diff")) and (o["add_noqa"] or o.get("write_baseline")):
+        raise UsageError("--fix / --diff cannot be combined with --add-noqa or --write-baseline: "
+                         "fix first, then record what remains")
     if use_stdin and o.get("write_baseline"):
         raise UsageError("--write-baseline needs files to lint; it cannot be used with stdin")
     paths = paths or ["."]
@@ -334,9 +347,14 @@ def _check(**o) -> int:
                 progress.close()
     result = _finalize(result, settings)
     baseline_notes = _baseline(result, settings, [display] if use_stdin else files, o.get("write_baseline"))
+    fixed_lines: list[str] = []
+    if o.get("diff"):
+        return _diff(result, settings, o, quiet)
+    if o.get("fix"):
+        result, baseline_notes, fixed_lines = _fix(result, settings, files, o, baseline_notes)
 
     options = ReportOptions(show_suppressed=o["show_suppressed"], sarif_root_uri=not o["sarif_no_root"],
-                            sources=sources)
+                            sources=sources, unsafe_fixes=bool(o.get("unsafe_fixes")))
     options.estimates, options.waste = True, _price(result, settings)
     fmt = settings.output_format
     # At a terminal (or with colour forced) concise / full become the grouped colour report;
@@ -379,9 +397,15 @@ def _check(**o) -> int:
 
             sys.stderr.write("".join(f"{line}\n" for line in summary_lines(options.waste)))
         sys.stderr.write("".join(f"{line}\n" for line in baseline_notes))
-        sys.stderr.write(files_line(result) + "\n")
+        sys.stderr.write("".join(fixed_lines))
+        sys.stderr.write(files_line(result) + "
+")
         if not pretty:  # the terminal report ends with its own count line
-            sys.stderr.write(verdict(result, len(active)) + "\n")
+            sys.stderr.write(verdict(result, len(active), _fixable_note(active, options)) + "
+")
+        hint = _fix_hint(active, o)
+        if hint:
+            sys.stderr.write(hint)
     errors = list(getattr(result, "errors", None) or [])
     for line in errors:  # e.g. a rule that crashed on one file: the run went on, but exit 2
         _error(line)
@@ -411,11 +435,11 @@ def files_line(result) -> str:
     return text + "."
 
 
-def verdict(result, active: int) -> str:
+def verdict(result, active: int, fixable_note: str = "") -> str:
     """The last line: never "All checks passed." when nothing was checked or a file that may hold
     LLM calls was skipped."""
     if active:
-        return f"Found {active} finding{'s' if active != 1 else ''}."
+        return f"Found {active} finding{'s' if active != 1 else ''}{fixable_note}."
     missed = unchecked_calls(result)
     if missed:
         return (f"No findings in the files checked, but {len(missed)} file{'s' if len(missed) != 1 else ''} "
@@ -423,6 +447,78 @@ def verdict(result, active: int) -> str:
     if result.files_checked + result.files_skipped == 0:
         return "No files were checked."
     return "All checks passed."
+
+
+def _fixable_note(active, options) -> str:
+    """` (2 fixable)` for `Found 5 findings (2 fixable).`: what --fix would fix with the current flags."""
+    from promptlint.report import fix_mark
+
+    fixable = sum(1 for f in active if fix_mark(f, options))
+    return f" ({fixable} fixable)" if fixable else ""
+
+
+def _fix_hint(active, o) -> str:
+    """Ruff's hint: how many more fixes --unsafe-fixes would enable."""
+    if o.get("unsafe_fixes"):
+        return ""
+    hidden = sum(1 for f in active if f.fix is not None and f.fix.applicability == "unsafe")
+    if not hidden:
+        return ""
+    return (f"{hidden} unsafe fix{'es' if hidden != 1 else ''} can be applied with --fix --unsafe-fixes "
+            f"(review them first: --diff --unsafe-fixes).\n")
+
+
+def _relint(settings):
+    """Analyse a fixed file's text in memory (fix/apply.py's later rounds)."""
+    from promptlint import engine
+    from promptlint.suppress import per_file_ignored
+
+    def relint(path: str, text: str):
+        found = engine.lint_source(path, text.encode("utf-8"), settings).findings
+        return [f for f in found if _selected(f.code, settings)
+                and not per_file_ignored(f, settings.per_file_ignores, settings.root)]
+
+    return relint
+
+
+def _diff(result, settings, o, quiet: bool) -> int:
+    """--diff: the unified diff of what --fix would change, on stdout; nothing written."""
+    from promptlint.fix.apply import fix_run, unified_diff
+
+    fixes = fix_run(result.findings, settings, bool(o.get("unsafe_fixes")), _relint(settings))
+    text = unified_diff(fixes)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if not quiet:
+        for item in fixes:
+            for line in item.messages:
+                sys.stderr.write(f"warning: {line}\n")
+        count = sum(len(item.applied) for item in fixes)
+        files = sum(1 for item in fixes if item.changed)
+        sys.stderr.write(f"Would fix {count} finding{'s' if count != 1 else ''} in "
+                         f"{files} file{'s' if files != 1 else ''}.\n" if count else "No fixes to apply.\n")
+    return EXIT_FINDINGS if text else EXIT_OK
+
+
+def _fix(result, settings, files, o, notes: list[str]):
+    """--fix: apply, write, then lint again so the report shows what remains."""
+    from promptlint import engine
+    from promptlint.fix.apply import fix_run, show_fixes, write
+
+    fixes = fix_run(result.findings, settings, bool(o.get("unsafe_fixes")), _relint(settings))
+    problems = write(fixes)
+    count = sum(len(item.applied) for item in fixes if item.changed)
+    lines = [f"warning: {line}\n" for item in fixes for line in item.messages]
+    lines += [f"warning: {line}\n" for line in problems]
+    if o.get("show_fixes") and count:
+        lines.append("Fixed:\n" + show_fixes(fixes))
+    if count:
+        changed = sum(1 for item in fixes if item.changed)
+        lines.append(f"Fixed {count} finding{'s' if count != 1 else ''} in {changed} file{'s' if changed != 1 else ''}.\n")
+        again = engine.lint_paths(files, settings) if files else engine.RunResult()
+        result = _finalize(again, settings)
+        notes = _baseline(result, settings, files, None)
+    return result, notes, lines
 
 
 COLOR_CHOICES = ("auto", "always", "never")

@@ -133,6 +133,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
             raise  # a bad rules/ data file (CatalogError): exit 2 naming it, not a rule's internal error
         except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
             result.errors.append(f"{path}: internal error in {code}: {type(exc).__name__}: {exc}")
+    _attach_fixes(path, text, result, ctx, settings)
     # Task tags feed the waste totals by task (only files with an estimate need them) and
     # `inventory` (which asks for all; "_task-tags" is part of the settings hash, so of the cache key).
     if settings.project_wrappers:  # calls of the project's own wrappers (wholeprogram.py)
@@ -176,6 +177,17 @@ def _lint_notebook(path: str, data: bytes, settings: Settings) -> FileResult:
         if finding.assumptions:
             finding.assumptions = [notebook.relabel(a, path) for a in finding.assumptions]
     return result
+
+
+def _attach_fixes(path: str, text: str, result: FileResult, ctx, settings: Settings) -> None:
+    """Findings that a fixer can fix get their `fix` (promptlint/fix/), made here, where the
+    text and the call sites are at hand, so fixes reach the cache and every output format."""
+    from promptlint.fix import FIXERS
+
+    if any(f.code in FIXERS for f in result.findings):
+        from promptlint.fix import Env, attach
+
+        result.warnings += attach(path, text, result.findings, Env(settings, ctx.callsites, ctx.constructors))
 
 
 def analyse(path: str, module, text: str, settings: Settings, tree=None):
@@ -519,6 +531,12 @@ def project_findings(callsites: list[CallSite], settings: Settings) -> list[Find
     for code in selected_codes(settings.select, settings.ignore):
         if code in PROJECT_PHASE:
             out += list(load_check(code)(settings).run_project(callsites))
+    from promptlint.fix import FIXERS
+
+    if any(f.code in FIXERS for f in out):
+        from promptlint.fix import Env, attach_project
+
+        attach_project(out, Env(settings, callsites))
     if any(site.path.endswith(".ipynb") for site in callsites):  # `nb.ipynb:263` -> `nb.ipynb:cell 14:58`
         from promptlint.notebook import relabel_findings
 

@@ -193,6 +193,33 @@ class Location:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text of `span` (1-based, end column exclusive) with `content`.
+    `original` is the text the range held when the fix was made: an edit whose range
+    no longer holds it is stale and never applied."""
+
+    span: Span
+    content: str
+    original: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A finding's fix (promptlint/fix/): plain text edits computed with libcst, so it
+    crosses process boundaries and the cache. `applicability` as ruff's: "safe"
+    (applied by --fix) or "unsafe" (only with --unsafe-fixes)."""
+
+    applicability: Literal["safe", "unsafe"]
+    message: str  # what the fix does, e.g. "add `max_completion_tokens=4096`"
+    edits: tuple[Edit, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Fix":
+        edits = tuple(Edit(Span(**e["span"]), e["content"], e["original"]) for e in data["edits"])
+        return cls(data["applicability"], data["message"], edits)
+
+
 @dataclass(slots=True)
 class Finding:
     """One reported problem.
@@ -225,6 +252,7 @@ class Finding:
     # Other places: for a finding inside a template file, first the Python line that fills
     # the placeholder in; then the ones the rule names.
     related: tuple[Location, ...] = ()
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.code, self.message)
@@ -241,6 +269,8 @@ class Finding:
         if data.get("call_site") is not None:
             data["call_site"] = Location(**data["call_site"])
         data["related"] = tuple(Location(**r) for r in data.get("related") or ())
+        if data.get("fix") is not None:
+            data["fix"] = Fix.from_dict(data["fix"])
         return cls(**data)
 
 

@@ -46,6 +46,7 @@ class ReportOptions(SourceFiles):
     # the CLI once it has priced the findings; JSON and SARIF then carry `waste`.
     estimates: bool = False
     waste: dict | None = None
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as applicable ([*] in text)
 
 
 def render(fmt: str, result, settings, stream, options: ReportOptions | None = None) -> None:
@@ -128,6 +129,27 @@ def where(finding: Finding, options: ReportOptions) -> str:
     if cell is None:
         return f"{finding.path}:{finding.span.line}:{finding.span.column}"
     return f"{finding.path}:cell {cell[0]}:{cell[1]}:{finding.span.column}"
+
+
+def fix_mark(finding: Finding, options: ReportOptions) -> str:
+    """`[*] ` before the message of a finding --fix would fix (with the current flags), as ruff marks them."""
+    fix = finding.fix
+    return "[*] " if fix is not None and (fix.applicability == "safe" or options.unsafe_fixes) else ""
+
+
+def fix_dict(finding: Finding) -> dict | None:
+    """The fix as plain data (JSON `fix`): applicability, message, edits with 1-based positions."""
+    fix = finding.fix
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability,
+        "message": fix.message,
+        "edits": [{"content": e.content,
+                   "location": {"line": e.span.line, "column": e.span.column},
+                   "end_location": {"line": e.span.end_line, "column": e.span.end_column}}
+                  for e in fix.edits],
+    }
 
 
 def finite(value: float | None) -> float | None:

@@ -4,7 +4,7 @@ Always plain text: at a terminal the CLI shows report/terminal.py instead."""
 
 from __future__ import annotations
 
-from promptlint.report import ReportOptions, visible, waste_text
+from promptlint.report import ReportOptions, fix_mark, visible, waste_text
 from promptlint.report import where as location
 
 
@@ -12,7 +12,7 @@ def headline(finding, options: ReportOptions) -> str:
     """The one-line form of a finding, shared with the full format."""
     where = location(finding, options) + ":"
     extra = waste_text(finding)
-    line = f"{where} {finding.code} {finding.message}"
+    line = f"{where} {finding.code} {fix_mark(finding, options)}{finding.message}"
     if extra:
         line += f" {extra}"
     if finding.suppressed:

@@ -30,7 +30,7 @@ import json
 
 from promptlint import __version__
 from promptlint.cost.prices import figure_kind
-from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, location_cell, visible
+from promptlint.report import RULE_URL, ReportOptions, cell_position, finite, fix_dict, location_cell, visible
 from promptlint.state.fingerprint import stable_fingerprints
 
 SCHEMA_VERSION = 1
@@ -51,7 +51,7 @@ def finding_dict(f, fingerprint: str, options: ReportOptions) -> dict:
         "end_location": {"line": end_line, "column": span.end_column},
         "fingerprint": fingerprint,
         "url": RULE_URL.format(code=f.code),
-        "fix": None,  # no autofixes yet; the key is part of schema 1
+        "fix": fix_dict(f),  # {applicability, message, edits} or null (schema 1, additive)
         "waste_tokens_per_call": f.waste_tokens_per_call,
         "waste_kind": f.waste_kind,
         "figure_kind": figure_kind(f),

@@ -210,6 +210,8 @@ def build(result, options: ReportOptions) -> dict:
         flow = code_flow(f, region, options)
         if flow:
             item["codeFlows"] = flow
+        if f.fix is not None and cell is None:  # notebook spans are not file positions
+            item["fixes"] = [_fix(f, options)]
         if baselined is not None and not f.suppressed:  # baselines never hold suppressed findings
             item["baselineState"] = "unchanged" if id(f) in held else "new"
         props = {
@@ -263,3 +265,18 @@ def render(result, settings, stream, options: ReportOptions) -> None:
         print(f"promptlint: warning: {len(log['runs'][0]['results'])} SARIF results; GitHub code scanning "
               f"accepts at most {GITHUB_MAX_RESULTS:,} per run", file=sys.stderr)
     stream.write(json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _fix(f, options: ReportOptions) -> dict:
+    """A SARIF fix: the edits as replacements in the finding's file (1-based, end column exclusive)."""
+    return {
+        "description": {"text": f"{f.fix.message} ({f.fix.applicability} fix)"},
+        "artifactChanges": [{
+            "artifactLocation": artifact_location(f.path, options.srcroot),
+            "replacements": [{
+                "deletedRegion": {"startLine": e.span.line, "startColumn": e.span.column,
+                                  "endLine": e.span.end_line, "endColumn": e.span.end_column},
+                "insertedContent": {"text": e.content},
+            } for e in f.fix.edits],
+        }],
+    }

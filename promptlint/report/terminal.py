@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from promptlint.money import money
-from promptlint.report import RULE_URL, ReportOptions, cell_position, visible, waste_text
+from promptlint.report import RULE_URL, ReportOptions, cell_position, fix_mark, visible, waste_text
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -60,7 +60,7 @@ def render(result, stream, options: ReportOptions, full: bool = False, summary: 
     if summary:
         if options.waste:
             waste_table(out, options.waste)
-        out.print(found_line(findings))
+        out.print(found_line(findings, options))
 
 
 def _block(out: Console, finding, options: ReportOptions, full: bool, width: int, gutter: int) -> list[Text]:
@@ -69,7 +69,7 @@ def _block(out: Console, finding, options: ReportOptions, full: bool, width: int
     head = Text.assemble("  ", (_position(finding, options)[0].rjust(width), "bold"), "  ",
                          (finding.severity.ljust(7), SEVERITY_STYLE.get(finding.severity, "")), "  ")
     indent = Text(" " * len(head))
-    body = Text.assemble((finding.code, "bold"), "  ", finding.message, style=style)
+    body = Text.assemble((finding.code, "bold"), "  ", fix_mark(finding, options), finding.message, style=style)
     if finding.suppressed:
         body.append("  (suppressed)", style="italic")
     room = max(out.width - len(head), 30)
@@ -132,7 +132,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 or noun == 'info' else 's'}"
 
 
-def found_line(findings) -> Text:
+def found_line(findings, options: ReportOptions | None = None) -> Text:
     """`Found 6 findings in 3 files: 1 error, 5 warnings.`"""
     active = [f for f in findings if not f.suppressed]
     if not active:
@@ -140,6 +140,9 @@ def found_line(findings) -> Text:
     files = len({f.path for f in active})
     line = Text.assemble(("Found ", "bold"), (_count(len(active), "finding"), "bold"),
                          f" in {_count(files, 'file')}")
+    fixable = sum(1 for f in active if options is not None and fix_mark(f, options))
+    if fixable:
+        line.append(f" ({fixable:,} fixable)")
     counts = [(s, sum(1 for f in active if f.severity == s)) for s in SEVERITY_ORDER]
     parts = [Text(_count(n, s), style=SEVERITY_STYLE[s]) for s, n in counts if n]
     if parts:

@@ -1,0 +1,74 @@
+"""Editing a call's arguments with libcst, keeping the call's own layout."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from promptlint.model import Edit
+
+
+def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    """`call` with `name=value` appended, laid out like its other arguments: on its own
+    line in a call written one argument per line, after `, ` otherwise."""
+    arg = cst.Arg(value=value, keyword=cst.Name(name),
+                  equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                        whitespace_after=cst.SimpleWhitespace("")))
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[arg])
+    last = args[-1]
+    separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else \
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if len(args) == 1 and isinstance(last.comma, cst.Comma) and isinstance(
+            call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        separator = cst.Comma(whitespace_after=call.whitespace_before_args)  # the first argument's line break
+    arg = arg.with_changes(comma=last.comma)  # a trailing comma stays trailing
+    return call.with_changes(args=[*args[:-1], last.with_changes(comma=separator), arg])
+
+
+def add_keyword(source, call: cst.Call, name: str, value: cst.BaseExpression) -> tuple[Edit, ...] | None:
+    if any(a.keyword is not None and a.keyword.value == name for a in call.args):
+        return None
+    return (source.replace(call, with_keyword(call, name, value)),)
+
+
+def add_path_value(source, call: cst.Call, path: str, value: cst.BaseExpression) -> tuple[Edit, ...] | None:
+    """Set `path` (`max_tokens`, or `config.max_output_tokens` one level down) on the call.
+    One level down works when the container is absent (a new dict is passed), a dict
+    literal, or a call (`types.GenerateContentConfig(...)`) taking keywords; else None."""
+    head, _, key = path.partition(".")
+    if not key:
+        return add_keyword(source, call, head, value)
+    if "." in key:
+        return None
+    arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == head), None)
+    if arg is None:
+        entry = cst.Dict([cst.DictElement(cst.SimpleString(f'"{key}"'), value)])
+        return add_keyword(source, call, head, entry)
+    container = arg.value
+    if isinstance(container, cst.Dict):
+        if any(isinstance(e, cst.StarredDictElement) for e in container.elements):
+            return None
+        keys = [e.key for e in container.elements if isinstance(e, cst.DictElement)]
+        if any(isinstance(k, cst.SimpleString) and k.evaluated_value == key for k in keys):
+            return None
+        return (source.replace(container, with_entry(container, key, value)),)
+    if isinstance(container, cst.Call) and not any(a.star for a in container.args):
+        return add_keyword(source, container, key, value)
+    return None
+
+
+def with_entry(node: cst.Dict, key: str, value: cst.BaseExpression) -> cst.Dict:
+    """`node` with `"key": value` appended, laid out like its other entries."""
+    element = cst.DictElement(cst.SimpleString(f'"{key}"'), value)
+    elements = list(node.elements)
+    if not elements:
+        return node.with_changes(elements=[element])
+    last = elements[-1]
+    separator = elements[-2].comma if len(elements) > 1 and isinstance(elements[-2].comma, cst.Comma) else \
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if len(elements) == 1 and isinstance(last.comma, cst.Comma) and isinstance(
+            node.lbrace.whitespace_after, cst.ParenthesizedWhitespace):
+        separator = cst.Comma(whitespace_after=node.lbrace.whitespace_after)
+    element = element.with_changes(comma=last.comma)
+    return node.with_changes(elements=[*elements[:-1], last.with_changes(comma=separator), element])
