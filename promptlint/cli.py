@@ -398,14 +398,11 @@ def _check(**o) -> int:
             sys.stderr.write("".join(f"{line}\n" for line in summary_lines(options.waste)))
         sys.stderr.write("".join(f"{line}\n" for line in baseline_notes))
         sys.stderr.write("".join(fixed_lines))
-        sys.stderr.write(files_line(result) + "
-")
+        sys.stderr.write(files_line(result) + "\n")
+        if fmt in ("concise", "full") and not o["statistics"]:
+            sys.stderr.write(_fix_hint(active, o))
         if not pretty:  # the terminal report ends with its own count line
-            sys.stderr.write(verdict(result, len(active), _fixable_note(active, options)) + "
-")
-        hint = _fix_hint(active, o)
-        if hint:
-            sys.stderr.write(hint)
+            sys.stderr.write(verdict(result, len(active), _fixable_note(active, options)) + "\n")
     errors = list(getattr(result, "errors", None) or [])
     for line in errors:  # e.g. a rule that crashed on one file: the run went on, but exit 2
         _error(line)

@@ -26,8 +26,10 @@ from promptlint.model import CallSite, Finding
 # code -> "module:function"; the function takes (finding, source, env) and returns a Fix or None.
 FIXERS: dict[str, str] = {
     "PL103": "ordering:fix_unstable_order",
+    "PL201": "tags:fix_missing_task_tag",
     "PL301": "caps:fix_uncapped_output",
     "PL302": "caps:fix_oversized_cap",
+    "PL403": "padding:fix_prompt_padding",
     "PL406": "serialization:fix_verbose_serialization",
 }
 

@@ -60,7 +60,7 @@ def add_path_value(source, call: cst.Call, path: str, value: cst.BaseExpression)
 
 def with_entry(node: cst.Dict, key: str, value: cst.BaseExpression) -> cst.Dict:
     """`node` with `"key": value` appended, laid out like its other entries."""
-    element = cst.DictElement(cst.SimpleString(f'"{key}"'), value)
+    element = cst.DictElement(cst.SimpleString('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'), value)
     elements = list(node.elements)
     if not elements:
         return node.with_changes(elements=[element])
