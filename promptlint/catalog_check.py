@@ -440,9 +440,13 @@ DOC_SECTIONS = ("what it does", "why it costs", "example", "use instead", "cost 
                 "known false positives")
 PARAMETER = Record(required={"type": Str, "help": Str}, optional={
     "default": Either(Num, Bool, Str, List(Str), Nullable(Str)), "min": Num, "max": Num})
+# A rule's autofix (promptlint/fix/): applicability, what it changes, before/after examples.
+FIXES = Record(required={"applicability": Str, "what it changes": Str,
+                         "examples": List(Record(required={"before": Str, "after": Str},
+                                                 optional={"applicability": Str}))})
 RULE_DOC = Record(
     required={"code": Str, "name": Str, "severity": Str, "summary": Str},
-    optional={"tags": Names, "parameters": Table(PARAMETER), "examples": Table(List(Str)),
+    optional={"tags": Names, "parameters": Table(PARAMETER), "examples": Table(List(Str)), "fixes": FIXES,
               **{section: Str for section in DOC_SECTIONS}})
 SEVERITIES = ("error", "warning", "info")
 

@@ -142,17 +142,30 @@ class RuleDoc:
                     f"{', ' + p.range() if p.min is not None or p.max is not None else ''}): "
                     f"{' '.join(p.help.split())}" for p in self.parameters.values()]
         return "\n".join(rows) + ("\n\n" + body if body else "")
+    # The `fixes` section (rules with an autofix): applicability, what it changes, and
+    # before/after examples that tests/test_fix_examples.py applies.
+    fixes: dict | None = None
 
     def markdown(self) -> str:
         out = [f"# {self.code} {self.name}", "", self.summary, ""]
         for title in SECTIONS:
             out += [f"## {title.capitalize()}", "", self._section(title, True), ""]
+        if self.fixes:
+            out += ["## Fix", "", f"Applicability: **{self.fixes['applicability']}** "
+                    "(`--fix` applies safe fixes; unsafe ones need `--unsafe-fixes`).", "",
+                    self.fixes["what it changes"].rstrip(), ""]
+            example = self.fixes["examples"][0]
+            out += ["Before:", "", "```python", example["before"].rstrip(), "```", "",
+                    "After `promptlint check --fix --unsafe-fixes`:", "", "```python", example["after"].rstrip(),
+                    "```", ""]
         return "\n".join(out).rstrip() + "\n"
 
     def text(self) -> str:
         out = [f"{self.code} {self.name} ({self.severity})", "", self.summary, ""]
         for title in SECTIONS:
             out += [f"{title.capitalize()}:", self._section(title, False), ""]
+        if self.fixes:
+            out += [f"Fix ({self.fixes['applicability']}):", self.fixes["what it changes"].rstrip(), ""]
         return "\n".join(out).rstrip() + "\n"
 
 
@@ -173,5 +186,6 @@ def load_all() -> dict[str, RuleDoc]:
             examples=raw.get("examples") or {},
             tags=list(raw.get("tags") or ["cost", "llm"]),
             parameters=_parameters(raw),
+            fixes=raw.get("fixes"),
         )
     return docs

@@ -32,7 +32,8 @@ from promptlint.settings import Settings  # noqa: E402
 RULES = ROOT / "rules"
 DOC_PATHS = sorted(RULES.glob("PL[0-9][0-9][0-9].yaml"))
 HEAD_KEYS = ("code", "name", "severity", "summary", "tags")
-KEY_ORDER = (*HEAD_KEYS, "parameters", *SECTIONS, "examples")  # parameters: only rules with options
+KEY_ORDER = (*HEAD_KEYS, "parameters", *SECTIONS, "fixes", "examples")
+OPTIONAL_KEYS = {"parameters", "fixes"}  # only rules with options / with an autofix (tests/test_fix_examples.py)
 SEVERITIES = {"error", "warning", "info"}
 MARKER = re.compile(r"#\s*<-\s*(?P<code>PL\d{3})(?:\s+waste=(?P<waste>\S+)|\s+latent)?\s*$")
 MIN_EXAMPLES = 2
@@ -120,7 +121,7 @@ def test_every_option_the_rule_reads_is_declared(code):
 @pytest.mark.parametrize("code", DOC_IDS)
 def test_keys_present_and_in_order(code):
     keys = list(RAW[code])
-    missing = [k for k in KEY_ORDER if k not in keys and k != "parameters"]
+    missing = [k for k in KEY_ORDER if k not in keys and k not in OPTIONAL_KEYS]
     assert not missing, f"{code}: missing keys {missing}"
     unknown = [k for k in keys if k not in KEY_ORDER]
     assert not unknown, f"{code}: unknown keys {unknown}"

@@ -37,7 +37,8 @@ def fix_uncapped_output(finding, source, env) -> Fix | None:
 
 def cap_keyword(site, ctor, settings) -> str | None:
     """The keyword (or `container.key` path) that caps output for this call, from the catalog:
-    the first one listed for its request shape, its wrapper or its chat-model class."""
+    the first one listed for its request shape, its wrapper or its chat-model class (every
+    catalog class of that name must list the same one first)."""
     from promptlint.hints import sdk_data
 
     data = sdk_data()
@@ -47,14 +48,10 @@ def cap_keyword(site, ctor, settings) -> str | None:
             return wrapper.cap if wrapper is not None else None
         caps = data["shapes"].get(site.shape, {}).get("cap", [])
         return caps[0] if caps else None
-    # A chat-model class: every catalog class of that name must agree on the keyword.
     name = ctor.callee.strip().split(".")[-1]
-    caps = {tuple(entry.get("cap", [])) for qual, entry in data["model_classes"].items()
-            if qual.split(".")[-1] == name and not entry.get("cap_at_call")}
-    if len(caps) != 1:
-        return None
-    first = next(iter(caps))
-    return first[0] if first else None
+    firsts = {(entry.get("cap") or [None])[0] for qual, entry in data["model_classes"].items()
+              if qual.split(".")[-1] == name and not entry.get("cap_at_call")}
+    return firsts.pop() if len(firsts) == 1 else None
 
 
 def fix_oversized_cap(finding, source, env) -> Fix | None:
