@@ -27,6 +27,7 @@ from promptlint.model import CallSite, Finding
 FIXERS: dict[str, str] = {
     "PL103": "ordering:fix_unstable_order",
     "PL201": "tags:fix_missing_task_tag",
+    "PL202": "tags:fix_missing_prompt_version",
     "PL301": "caps:fix_uncapped_output",
     "PL302": "caps:fix_oversized_cap",
     "PL403": "padding:fix_prompt_padding",

@@ -60,8 +60,10 @@ def add_path_value(source, call: cst.Call, path: str, value: cst.BaseExpression)
 
 def with_entry(node: cst.Dict, key: str, value: cst.BaseExpression) -> cst.Dict:
     """`node` with `"key": value` appended, laid out like its other entries."""
-    element = cst.DictElement(cst.SimpleString('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'), value)
     elements = list(node.elements)
+    quote = next((e.key.quote for e in elements if isinstance(e, cst.DictElement)
+                  and isinstance(e.key, cst.SimpleString) and e.key.quote in ('"', "'")), '"')
+    element = cst.DictElement(quoted(key, quote), restyle(value, quote))
     if not elements:
         return node.with_changes(elements=[element])
     last = elements[-1]
@@ -72,3 +74,17 @@ def with_entry(node: cst.Dict, key: str, value: cst.BaseExpression) -> cst.Dict:
         separator = cst.Comma(whitespace_after=node.lbrace.whitespace_after)
     element = element.with_changes(comma=last.comma)
     return node.with_changes(elements=[*elements[:-1], last.with_changes(comma=separator), element])
+
+
+def quoted(text: str, quote: str = '"') -> cst.SimpleString:
+    """A string literal of `text` in the file's quote style (`"` or `'`)."""
+    escaped = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    return cst.SimpleString(quote + escaped + quote)
+
+
+def restyle(value: cst.BaseExpression, quote: str) -> cst.BaseExpression:
+    """A plain string literal made by a fixer, in the given quote style; anything else as is."""
+    if isinstance(value, cst.SimpleString) and value.prefix == "" and value.quote in ('"', "'") \
+            and value.quote != quote:
+        return quoted(value.evaluated_value, quote)
+    return value

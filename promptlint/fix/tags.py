@@ -1,18 +1,20 @@
-"""PL201: tag the call with its task, in the provider's own mechanism. Unsafe: it
-adds request data (metadata is stored by the provider, headers reach gateways),
-which a person should agree to.
+"""PL201: tag the call with its task and a prompt version, in the provider's own
+mechanism; PL202: add the prompt version next to a task tag written in the call.
+Unsafe: it adds request data (metadata is stored by the provider, headers reach
+gateways), which a person should agree to.
 
 The task name is the enclosing function's qualified name (`triage`,
-`Agent.run`). Where the tag goes, per request shape (rules/attribution.yaml):
+`Agent.run`); the version starts at "1", to be raised whenever the prompt
+changes. Where they go, per request shape (rules/attribution.yaml):
 
 | shape | added |
 | --- | --- |
-| OpenAI chat / responses, LiteLLM | `metadata={"task": ...}` |
-| Anthropic messages | `extra_headers={"X-Task": ...}` (its `metadata` takes only `user_id`) |
-| Bedrock converse | `requestMetadata={"task": ...}` |
-| LangChain `invoke` and friends | `config={"metadata": {"task": ...}}` |
+| OpenAI chat / responses, LiteLLM | `metadata={"task": ..., "prompt_version": "1"}` |
+| Anthropic messages | `extra_headers={"X-Task": ..., "X-Prompt-Version": "1"}` (its `metadata` takes only `user_id`) |
+| Bedrock converse | `requestMetadata={"task": ..., "prompt_version": "1"}` |
+| LangChain `invoke` and friends | `config={"metadata": {"task": ..., "prompt_version": "1"}}` |
 
-An existing dict literal in that place gains the key instead. Left unfixed: calls
+An existing dict literal in that place gains the keys instead. Left unfixed: calls
 outside a function, calls made through a retry helper or a declared wrapper,
 calls with `**kwargs`, Gemini (`config.labels` exists only on Vertex AI; the
 Gemini Developer API rejects it) and every other shape.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from promptlint.fix.args import add_keyword, with_entry
+from promptlint.fix.args import add_keyword, quoted, with_entry
 from promptlint.model import Fix
 
 PLACES = {
@@ -33,6 +35,14 @@ PLACES = {
     "bedrock-converse": ("requestMetadata", "task"),
     "langchain-call": ("config", "metadata.task"),
 }
+FIRST_VERSION = "1"
+
+
+def version_key(task_key: str) -> str:
+    """The version key spelled like the task key: `X-Task` -> `X-Prompt-Version`."""
+    if task_key[:1].isupper() or "-" in task_key:
+        return "X-Prompt-Version" if task_key.lower().startswith("x-") else "Prompt-Version"
+    return "promptVersion" if any(c.isupper() for c in task_key) else "prompt_version"
 
 
 def task_name(qualname: str | None) -> str | None:
@@ -40,10 +50,6 @@ def task_name(qualname: str | None) -> str | None:
         return None
     parts = [p for p in qualname.split(".") if p and not p.startswith("<")]
     return ".".join(parts) or None
-
-
-def _string(text: str) -> cst.SimpleString:
-    return cst.SimpleString('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
 
 
 def fix_missing_task_tag(finding, source, env) -> Fix | None:
@@ -56,22 +62,68 @@ def fix_missing_task_tag(finding, source, env) -> Fix | None:
         return None
     argument, key = PLACES[site.shape]
     outer, _, inner = key.partition(".")
-    value = _string(task)
-    entry = cst.Dict([cst.DictElement(_string(inner), value)]) if inner else value
+    task_key = inner or outer
+    pair = [cst.DictElement(quoted(task_key), quoted(task)),
+            cst.DictElement(quoted(version_key(task_key)), quoted(FIRST_VERSION))]
+    pair[0] = pair[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     existing = next((a for a in call.args if a.keyword is not None and a.keyword.value == argument), None)
     if existing is None:
         if site.shape == "langchain-call" and len([a for a in call.args if a.keyword is None]) > 1:
             return None  # config passed by position
-        edits = add_keyword(source, call, argument, cst.Dict([cst.DictElement(_string(outer), entry)]))
-    elif isinstance(existing.value, cst.Dict) and not any(
-            isinstance(e, cst.StarredDictElement) for e in existing.value.elements):
-        if any(isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == outer
-               for e in existing.value.elements):
-            return None  # e.g. a `metadata` entry already in the LangChain config: not merged by hand
-        edits = (source.replace(existing.value, with_entry(existing.value, outer, entry)),)
+        value = cst.Dict([cst.DictElement(quoted(outer), cst.Dict(pair))]) if inner else cst.Dict(pair)
+        edits = add_keyword(source, call, argument, value)
+    elif _plain_dict(existing.value):
+        if inner:
+            if _has_key(existing.value, outer):
+                return None  # e.g. a `metadata` entry already in the LangChain config: not merged by hand
+            edits = (source.replace(existing.value, with_entry(existing.value, outer, cst.Dict(pair))),)
+        else:
+            if _has_key(existing.value, task_key) or _has_key(existing.value, version_key(task_key)):
+                return None
+            grown = with_entry(with_entry(existing.value, task_key, quoted(task)),
+                               version_key(task_key), quoted(FIRST_VERSION))
+            edits = (source.replace(existing.value, grown),)
     else:
         return None
     if not edits:
         return None
     shown = f"{argument}[{outer!r}]" + (f"[{inner!r}]" if inner else "")
-    return Fix("unsafe", f"tag the call with task {task!r} in `{shown}`", edits)
+    return Fix("unsafe", f"tag the call with task {task!r} and prompt version {FIRST_VERSION!r} in `{shown}`", edits)
+
+
+def _plain_dict(node) -> bool:
+    return isinstance(node, cst.Dict) and not any(isinstance(e, cst.StarredDictElement) for e in node.elements)
+
+
+def _has_key(node: cst.Dict, key: str) -> bool:
+    return any(isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == key for e in node.elements)
+
+
+def fix_missing_prompt_version(finding, source, env) -> Fix | None:
+    """PL202: a dict literal in the call holds the task tag: add the version key beside it."""
+    from promptlint.checks._tags import DEFAULT_TASK_KEYS, key_matches
+
+    site = next((s for s in env.callsites if s.span == finding.span and s.path == finding.path), None)
+    if site is None or site.via in ("retry-helper", "wrapper"):
+        return None
+    call = source.node_at(site.call_span, cst.Call)
+    if call is None:
+        return None
+    task_keys = list(env.settings.option("PL201", "keys", DEFAULT_TASK_KEYS))
+    for arg in call.args:
+        containers = [arg.value] if _plain_dict(arg.value) else []
+        if arg.keyword is not None and arg.keyword.value == "config" and _plain_dict(arg.value):
+            containers += [e.value for e in arg.value.elements
+                           if isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == "metadata"
+                           and _plain_dict(e.value)]
+        for node in containers:
+            keys = [e.key.evaluated_value for e in node.elements if isinstance(e.key, cst.SimpleString)]
+            tagged = [k for k in keys if isinstance(k, str) and key_matches(k, task_keys)]
+            if not tagged:
+                continue
+            name = version_key(tagged[0])
+            if name in keys:
+                return None
+            return Fix("unsafe", f"add `{name}: {FIRST_VERSION!r}` next to the task tag `{tagged[0]}`",
+                       (source.replace(node, with_entry(node, name, quoted(FIRST_VERSION))),))
+    return None
