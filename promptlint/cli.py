@@ -468,7 +468,7 @@ def _fix_hint(active, o) -> str:
 def _relint(settings):
     """Analyse a fixed file's text in memory (fix/apply.py's later rounds)."""
     from promptlint import engine
-    from promptlint.suppress import per_file_ignored
+    from promptlint.state.suppress import per_file_ignored
 
     def relint(path: str, text: str):
         found = engine.lint_source(path, text.encode("utf-8"), settings).findings

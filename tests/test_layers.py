@@ -10,6 +10,7 @@ same rank or above):
   1 state     state/      cache, baseline, suppression comments, noqa, fingerprints
   2 cost      cost/       tokens, prefixes, prices, the facts memo (reads analysis and state)
   3 checks    checks/     the rules (read analysis, cost and state)
+  3.5 fix     fix/        autofix: builds fixes for findings (read checks' helpers), applies them
   4 engine    engine, prefilter, timer, pool, project_index, wholeprogram
   5 report    report/     renderers and inventory
   6 cli       cli, __main__, config, discovery
@@ -29,8 +30,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptlint"
 
-RANK = {"base": 0, "analysis": 1, "state": 1, "cost": 2, "checks": 3, "engine": 4, "report": 5, "cli": 6, "server": 7}
-PACKAGES = {"analysis", "state", "cost", "checks", "report", "server"}  # a sub-package is one layer
+RANK = {"base": 0, "analysis": 1, "state": 1, "cost": 2, "checks": 3, "fix": 3.5, "engine": 4, "report": 5, "cli": 6,
+        "server": 7}
+PACKAGES = {"analysis", "state", "cost", "checks", "fix", "report", "server"}  # a sub-package is one layer
 # (importer, imported): the command line's `server` command runs the top layer.
 ENTRY_POINTS = {("promptlint.cli", "promptlint.server")}
 TOP_LEVEL = {

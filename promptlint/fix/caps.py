@@ -39,7 +39,7 @@ def cap_keyword(site, ctor, settings) -> str | None:
     """The keyword (or `container.key` path) that caps output for this call, from the catalog:
     the first one listed for its request shape, its wrapper or its chat-model class (every
     catalog class of that name must list the same one first)."""
-    from promptlint.hints import sdk_data
+    from promptlint.analysis.catalog import sdk_data
 
     data = sdk_data()
     if site is not None:

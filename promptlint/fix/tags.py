@@ -101,7 +101,7 @@ def _has_key(node: cst.Dict, key: str) -> bool:
 
 def fix_missing_prompt_version(finding, source, env) -> Fix | None:
     """PL202: a dict literal in the call holds the task tag: add the version key beside it."""
-    from promptlint.checks._tags import DEFAULT_TASK_KEYS, key_matches
+    from promptlint.analysis.attribution import DEFAULT_TASK_KEYS, key_matches
 
     site = next((s for s in env.callsites if s.span == finding.span and s.path == finding.path), None)
     if site is None or site.via in ("retry-helper", "wrapper"):
