@@ -26,6 +26,7 @@ from promptlint.model import CallSite, Finding
 # code -> "module:function"; the function takes (finding, source, env) and returns a Fix or None.
 FIXERS: dict[str, str] = {
     "PL103": "ordering:fix_unstable_order",
+    "PL105": "caching:fix_uncached_static_prefix",
     "PL201": "tags:fix_missing_task_tag",
     "PL202": "tags:fix_missing_prompt_version",
     "PL301": "caps:fix_uncapped_output",
