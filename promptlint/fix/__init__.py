@@ -63,10 +63,16 @@ def attach(path: str, text: str, findings: list[Finding], env: Env) -> list[str]
     from promptlint.fix.source import Source
 
     source = Source(text)
+    try:
+        source.module  # parsed once for every fixer of the file
+    except Exception:  # noqa: BLE001 - e.g. too deep for libcst's positions (RecursionError): no fixes here
+        return []
     warnings: list[str] = []
     for finding in wanted:
         try:
             finding.fix = _fixer(finding.code)(finding, source, env)
+        except (RecursionError, MemoryError):
+            finding.fix = None  # nesting too deep to render the changed node: left unfixed
         except Exception as exc:  # noqa: BLE001 - a fix is an extra: never lose the finding over it
             warnings.append(f"{path}:{finding.span.line}: no fix for {finding.code}: "
                             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")

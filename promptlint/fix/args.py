@@ -22,8 +22,11 @@ def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Ca
     if len(args) == 1 and isinstance(last.comma, cst.Comma) and isinstance(
             call.whitespace_before_args, cst.ParenthesizedWhitespace):
         separator = cst.Comma(whitespace_after=call.whitespace_before_args)  # the first argument's line break
-    arg = arg.with_changes(comma=last.comma)  # a trailing comma stays trailing
-    return call.with_changes(args=[*args[:-1], last.with_changes(comma=separator), arg])
+    # A trailing comma stays trailing; without one, the line break before `)` (held by the
+    # last argument) moves to the new last argument.
+    arg = arg.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
+    last = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+    return call.with_changes(args=[*args[:-1], last, arg])
 
 
 def add_keyword(source, call: cst.Call, name: str, value: cst.BaseExpression) -> tuple[Edit, ...] | None:
