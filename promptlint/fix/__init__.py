@@ -25,7 +25,10 @@ from promptlint.model import CallSite, Finding
 
 # code -> "module:function"; the function takes (finding, source, env) and returns a Fix or None.
 FIXERS: dict[str, str] = {
+    "PL101": "reorder:fix_move_to_end",
+    "PL102": "reorder:fix_move_to_end",
     "PL103": "ordering:fix_unstable_order",
+    "PL104": "reorder:fix_move_to_end",
     "PL105": "caching:fix_uncached_static_prefix",
     "PL201": "tags:fix_missing_task_tag",
     "PL202": "tags:fix_missing_prompt_version",
