@@ -16,6 +16,7 @@ changes. Where they go, per request shape (rules/attribution.yaml):
 
 An existing dict literal in that place gains the keys instead. Left unfixed: calls
 outside a function, calls made through a retry helper or a declared wrapper,
+calls on a client the analysis did not see (matched by the method chain alone),
 calls with `**kwargs`, Gemini (`config.labels` exists only on Vertex AI; the
 Gemini Developer API rejects it) and every other shape.
 """
@@ -36,6 +37,9 @@ PLACES = {
     "langchain-call": ("config", "metadata.task"),
 }
 FIRST_VERSION = "1"
+# Calls reached through a helper or a wrapper, or matched by the method chain alone (the
+# client was not seen: an `instructor` patch or an OpenAI-compatible server may reject the tag).
+UNSEEN = ("retry-helper", "wrapper", "chain-shape")
 
 
 def version_key(task_key: str) -> str:
@@ -54,7 +58,7 @@ def task_name(qualname: str | None) -> str | None:
 
 def fix_missing_task_tag(finding, source, env) -> Fix | None:
     site = next((s for s in env.callsites if s.span == finding.span and s.path == finding.path), None)
-    if site is None or site.via in ("retry-helper", "wrapper") or site.shape not in PLACES:
+    if site is None or site.via in UNSEEN or site.shape not in PLACES:
         return None
     task = task_name(site.in_function)
     call = source.node_at(site.call_span, cst.Call)
