@@ -22,7 +22,8 @@ SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?]+")
 def _literal(source, span: Span):
     """The innermost plain string literal holding `span`."""
     best = None
-    for node in _strings(source.module):
+    stmt = source.statement_at(span)
+    for node in _strings(stmt) if stmt is not None else []:
         where = source.span_of(node)
         if (where.line, where.column) <= (span.line, span.column) and \
                 (span.end_line, span.end_column) <= (where.end_line, where.end_column):
@@ -30,14 +31,14 @@ def _literal(source, span: Span):
     return best
 
 
-def _strings(module):
+def _strings(stmt):
     found = []
 
     class Strings(cst.CSTVisitor):
         def visit_SimpleString(self, node) -> None:
             found.append(node)
 
-    module.visit(Strings())
+    stmt.visit(Strings())
     return found
 
 

@@ -5,6 +5,11 @@ nodes by position (the analysis may have parsed a slice of the file, and its
 tree never leaves the worker). An edit replaces the exact text range of a node
 with libcst's rendering of the changed node, so every byte the fix does not
 touch (comments, formatting) stays as it was.
+
+Positions, parents and renderings are computed per top-level statement (the
+"chunk" that holds the finding), never for the whole module: libcst's position
+provider over a large file costs about twice its parse, and a file with a
+finding usually has a fix in one or two of its statements.
 """
 
 from __future__ import annotations
@@ -30,57 +35,115 @@ def offset(starts: list[int], line: int, column: int) -> int:
     return starts[line - 1] + column - 1
 
 
+class _Chunk:
+    """One top-level statement: where its text starts and ends, and (once asked) the
+    positions and parents of its nodes."""
+
+    __slots__ = ("start", "end", "stmt", "by_span", "parents")
+
+    def __init__(self, start: int, end: int, stmt) -> None:
+        self.start, self.end, self.stmt = start, end, stmt
+        self.by_span: dict[tuple, list[cst.CSTNode]] | None = None
+        self.parents: dict | None = None
+
+
 class Source:
-    """The text of one file and, parsed on first use, its libcst tree with positions."""
+    """The text of one file and, parsed on first use, its libcst tree."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = line_starts(text)
         self._module: cst.Module | None = None
-        self._by_span: dict[tuple, list[cst.CSTNode]] | None = None
-        self._parents: dict | None = None
-        self._positions: dict | None = None
+        self._chunks: list[_Chunk] | None = None
+        self._spans: dict[int, Span] = {}  # id(node) -> span, for nodes of resolved chunks
+        self._chunk_of: dict[int, _Chunk] = {}  # id(node) -> its chunk
 
     # -- the tree ---------------------------------------------------------
-    def _parse(self) -> None:
-        module = cst.parse_module(self.text)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self._positions = wrapper.resolve(PositionProvider)
-        self._parents = wrapper.resolve(ParentNodeProvider)
-        self._module = module
-        by_span: dict[tuple, list[cst.CSTNode]] = {}
-        for node, rng in self._positions.items():
-            key = (rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
-            by_span.setdefault(key, []).append(node)
-        self._by_span = by_span
-
     @property
     def module(self) -> cst.Module:
         if self._module is None:
-            self._parse()
+            self._module = cst.parse_module(self.text)
         return self._module
+
+    def _all_chunks(self) -> list[_Chunk]:
+        if self._chunks is None:
+            module = self.module
+            at = sum(len(module.code_for_node(line)) for line in module.header)
+            chunks = []
+            for stmt in module.body:
+                size = len(module.code_for_node(stmt))
+                chunks.append(_Chunk(at, at + size, stmt))
+                at += size
+            self._chunks = chunks
+        return self._chunks
+
+    def _chunk_at(self, at: int) -> _Chunk | None:
+        chunks = self._all_chunks()
+        k = bisect_right([c.start for c in chunks], at) - 1
+        return chunks[k] if 0 <= k < len(chunks) and at < chunks[k].end else None
+
+    def _resolve(self, chunk: _Chunk) -> None:
+        """Positions and parents of one statement's nodes, in file coordinates."""
+        if chunk.by_span is not None:
+            return
+        alone = self.module.with_changes(header=[], body=[chunk.stmt], footer=[])
+        wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        chunk.parents = wrapper.resolve(ParentNodeProvider)
+        first_line = bisect_right(self.starts, chunk.start)  # the line the statement's text starts on
+        by_span: dict[tuple, list[cst.CSTNode]] = {}
+        for node, rng in positions.items():
+            span = Span(rng.start.line + first_line - 1, rng.start.column + 1,
+                        rng.end.line + first_line - 1, rng.end.column + 1)
+            self._spans[id(node)] = span
+            self._chunk_of[id(node)] = chunk
+            by_span.setdefault((span.line, span.column, span.end_line, span.end_column), []).append(node)
+        chunk.by_span = by_span
 
     def nodes_at(self, span: Span, kind: type | tuple = cst.CSTNode) -> list[cst.CSTNode]:
         """The nodes of exactly this range (outermost first) that are instances of `kind`."""
-        if self._by_span is None:
-            self._parse()
+        try:
+            chunk = self._chunk_at(offset(self.starts, span.line, span.column))
+        except IndexError:
+            return []
+        if chunk is None:
+            return []
+        self._resolve(chunk)
         key = (span.line, span.column, span.end_line, span.end_column)
-        return [n for n in self._by_span.get(key, []) if isinstance(n, kind)]
+        return [n for n in chunk.by_span.get(key, []) if isinstance(n, kind)]
 
     def node_at(self, span: Span, kind: type | tuple = cst.CSTNode):
         found = self.nodes_at(span, kind)
         return found[0] if found else None
 
+    def statement_at(self, span: Span):
+        """The top-level statement that holds `span` (to search inside it), or None."""
+        try:
+            chunk = self._chunk_at(offset(self.starts, span.line, span.column))
+        except IndexError:
+            return None
+        if chunk is None:
+            return None
+        self._resolve(chunk)  # its nodes' positions are asked next
+        return chunk.stmt
+
     def parent(self, node: cst.CSTNode):
-        if self._parents is None:
-            self._parse()
-        return self._parents.get(node)
+        chunk = self._chunk_for(node)
+        parent = chunk.parents.get(node) if chunk is not None else None
+        return self.module if isinstance(parent, cst.Module) else parent
+
+    def _chunk_for(self, node: cst.CSTNode) -> _Chunk | None:
+        chunk = self._chunk_of.get(id(node))
+        if chunk is None:  # a top-level statement not resolved yet
+            chunk = next((c for c in self._all_chunks() if c.stmt is node), None)
+            if chunk is not None:
+                self._resolve(chunk)
+        return chunk
 
     def span_of(self, node: cst.CSTNode) -> Span:
-        if self._positions is None:
-            self._parse()
-        rng = self._positions[node]
-        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+        if id(node) not in self._spans and self._chunk_for(node) is None:
+            raise KeyError("the node is not in a statement of this file")
+        return self._spans[id(node)]
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
@@ -91,23 +154,27 @@ class Source:
 
     def replace(self, node: cst.CSTNode, new: cst.CSTNode | str) -> Edit:
         """An edit that puts `new` where `node` is: text as given, or a node as libcst renders
-        it in place (the whole module is rendered with the node swapped, so continuation
+        it in place (its top-level statement is rendered with the node swapped, so continuation
         lines take the indentation of their block). The edit is the smallest range that
         changed, so fixes of neighbouring nodes rarely overlap."""
         span = self.span_of(node)
         if isinstance(new, str):
             return Edit(span, new, self.text_of(span))
-        old = self.text
-        rendered = self.module.deep_replace(node, new).code
-        begin = offset(self.starts, span.line, span.column)
-        end_old = offset(self.starts, span.end_line, span.end_column)
+        chunk = self._chunk_for(node)
+        old = self.text[chunk.start:chunk.end]
+        if self.module.code_for_node(chunk.stmt) != old:
+            raise ValueError("the statement does not render as written")  # never expected: libcst round-trips
+        stmt = new if chunk.stmt is node else chunk.stmt.deep_replace(node, new)
+        rendered = self.module.code_for_node(stmt)
+        begin = offset(self.starts, span.line, span.column) - chunk.start
+        end_old = offset(self.starts, span.end_line, span.end_column) - chunk.start
         end_new = end_old + len(rendered) - len(old)
         while begin < end_old and begin < end_new and old[begin] == rendered[begin]:
             begin += 1
         while end_old > begin and end_new > begin and old[end_old - 1] == rendered[end_new - 1]:
             end_old -= 1
             end_new -= 1
-        where = Span(*self.position(begin), *self.position(end_old))
+        where = Span(*self.position(chunk.start + begin), *self.position(chunk.start + end_old))
         return Edit(where, rendered[begin:end_new], old[begin:end_old])
 
     def position(self, at: int) -> tuple[int, int]:
