@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from promptlint.fix.args import add_keyword, add_path_value
+from promptlint.fix.args import add_path_value
 from promptlint.model import Fix
 
 DEFAULT_CEILING = 4096

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from promptlint.model import Fix
+from promptlint.model import Edit, Fix, Span
 
 LISTS = ("os.listdir", "listdir", "glob.glob")  # return lists
 ITERATORS = ("glob.iglob", "iglob", "iterdir", "glob", "rglob")  # return iterators: wrap only where iterated
@@ -80,8 +80,6 @@ def _remove_shuffle(source, call: cst.Call) -> Fix | None:
         return Fix("unsafe", f"replace `{source.code(call)}` with `pass` (keep the examples' written order)",
                    (source.replace(call, cst.Name("pass")),))
     span = source.span_of(line)
-    from promptlint.model import Edit, Span
-
     if span.end_line >= len(source.starts):
         return None  # the last line of a file without a final line break
     start = Span(span.line, 1, span.end_line + 1, 1)  # the whole line, its comment and its line break

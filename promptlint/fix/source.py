@@ -181,6 +181,3 @@ class Source:
         """The 1-based line and column of an offset."""
         line = bisect_right(self.starts, at)
         return line, at - self.starts[line - 1] + 1
-
-    def insert(self, line: int, column: int, content: str) -> Edit:
-        return Edit(Span(line, column, line, column), content, "")
