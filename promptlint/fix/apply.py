@@ -93,8 +93,12 @@ def problem(text: str, path: str) -> str | None:
         cst.parse_module(text)
     except Exception as exc:  # noqa: BLE001 - any parser failure means: do not write
         return f"libcst cannot parse it: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    import warnings
+
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escape sequences: the file's own, not ours to report
+            compile(text, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         return f"it does not compile: {exc}"
     return None
