@@ -21,6 +21,7 @@ import libcst as cst
 
 from promptlint.fix.args import add_keyword, with_entry
 from promptlint.model import Fix
+from promptlint.ruledocs import rule_option
 
 EPHEMERAL = '{"type": "ephemeral"}'
 
@@ -45,7 +46,7 @@ def fix_uncached_static_prefix(finding, source, env) -> Fix | None:
     if site is None or site.via in ("retry-helper", "wrapper"):
         return None
     tokens = _static_system_tokens(site, env.settings)
-    minimum = env.settings.option("PL105", "min-cacheable-tokens", None) or \
+    minimum = rule_option(env.settings, "PL105", "min-cacheable-tokens") or \
         min_cacheable_tokens(site.provider, site.model)
     if tokens is None or tokens < minimum:
         return None

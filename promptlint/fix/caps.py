@@ -7,10 +7,7 @@ import libcst as cst
 
 from promptlint.fix.args import add_path_value
 from promptlint.model import Fix
-
-DEFAULT_CEILING = 4096
-DEFAULT_REASONING_CEILING = 32768
-
+from promptlint.ruledocs import rule_option
 
 def fix_uncapped_output(finding, source, env) -> Fix | None:
     from promptlint.checks.pl302_oversized_output_cap import reasons
@@ -26,9 +23,9 @@ def fix_uncapped_output(finding, source, env) -> Fix | None:
     if keyword is None or call is None or any(a.star == "**" for a in call.args):
         return None  # a `**dict` might gain the same key later: a duplicate keyword is a TypeError
     if site is not None and reasons(site):
-        limit, what = env.settings.option("PL302", "reasoning-ceiling", DEFAULT_REASONING_CEILING), "reasoning ceiling"
+        limit, what = rule_option(env.settings, "PL302", "reasoning-ceiling"), "reasoning ceiling"
     else:
-        limit, what = env.settings.option("PL302", "ceiling", DEFAULT_CEILING), "ceiling"
+        limit, what = rule_option(env.settings, "PL302", "ceiling"), "ceiling"
     edits = add_path_value(source, call, keyword, cst.Integer(str(limit)))
     if edits is None:
         return None

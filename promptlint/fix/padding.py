@@ -15,6 +15,7 @@ import re
 import libcst as cst
 
 from promptlint.model import Edit, Fix, Span
+from promptlint.ruledocs import rule_option
 
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*|[.!?]+")
 
@@ -51,7 +52,7 @@ def fix_prompt_padding(finding, source, env) -> Fix | None:
     prefix = node.prefix.lower()
     if "b" in prefix or "f" in prefix:
         return None
-    threshold = env.settings.option("PL403", "threshold", 90)
+    threshold = rule_option(env.settings, "PL403", "threshold")
     quote = len(node.quote)
     where = source.span_of(node)
     body_start = source.starts[where.line - 1] + where.column - 1 + len(node.prefix) + quote

@@ -27,6 +27,7 @@ import libcst as cst
 
 from promptlint.fix.args import add_keyword, quoted, with_entry
 from promptlint.model import Fix
+from promptlint.ruledocs import rule_option
 
 PLACES = {
     "openai-chat": ("metadata", "task"),
@@ -105,7 +106,7 @@ def _has_key(node: cst.Dict, key: str) -> bool:
 
 def fix_missing_prompt_version(finding, source, env) -> Fix | None:
     """PL202: a dict literal in the call holds the task tag: add the version key beside it."""
-    from promptlint.analysis.attribution import DEFAULT_TASK_KEYS, key_matches
+    from promptlint.analysis.attribution import key_matches
 
     site = next((s for s in env.callsites if s.span == finding.span and s.path == finding.path), None)
     if site is None or site.via in ("retry-helper", "wrapper"):
@@ -113,7 +114,7 @@ def fix_missing_prompt_version(finding, source, env) -> Fix | None:
     call = source.node_at(site.call_span, cst.Call)
     if call is None:
         return None
-    task_keys = list(env.settings.option("PL201", "keys", DEFAULT_TASK_KEYS))
+    task_keys = list(rule_option(env.settings, "PL201", "keys"))
     for arg in call.args:
         containers = [arg.value] if _plain_dict(arg.value) else []
         if arg.keyword is not None and arg.keyword.value == "config" and _plain_dict(arg.value):
