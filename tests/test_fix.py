@@ -89,9 +89,7 @@ def test_fix_everything_on_a_fixture_project(name, copy, capsys):
     assert Counter(key(f) for f in before if f["fix"] is None) <= remaining
     assert remaining <= Counter(key(f) for f in before)
     assert len(after) < len(before) or not fixable
-    if name == "clean_app":
-        assert not before and code == 0
-    else:
+    if name != "clean_app":  # clean_app: whatever it reports (test_fixtures.py owns that), nothing to fix
         assert fixable, f"{name} should have fixable findings"
 
 
