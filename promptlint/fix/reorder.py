@@ -76,6 +76,22 @@ def fix_move_to_end(finding, source, env) -> Fix | None:
         if not 0 <= value_at < len(parts) or not isinstance(parts[value_at], cst.FormattedStringExpression):
             continue
         return _move_line(source, fstring, value_at) or _move_piece(source, fstring)
+    return _move_by_value(finding, source, part, i)
+
+
+def _move_by_value(finding, source, part, i) -> Fix | None:
+    """The value's own `{...}` in an f-string, found from the finding's span: the analysis may
+    place an f-string's static pieces at the whole f-string rather than at each literal piece."""
+    if not any(origin is None for _side, (_o, _s, origin) in _neighbour_texts(part, i)):
+        return None  # the static text next to it is not written in this file
+    for node in source.nodes_at(finding.span):
+        holder = source.parent(node)  # climb from the value (`now()` in `{now().isoformat()}`) to its `{...}`
+        while holder is not None and not isinstance(holder, (cst.FormattedStringExpression, cst.BaseStatement)):
+            holder = source.parent(holder)
+        fstring = source.parent(holder) if isinstance(holder, cst.FormattedStringExpression) else None
+        if isinstance(fstring, cst.FormattedString):
+            value_at = list(fstring.parts).index(holder)
+            return _move_line(source, fstring, value_at) or _move_piece(source, fstring)
     return None
 
 
