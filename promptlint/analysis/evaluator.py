@@ -87,6 +87,9 @@ class Evaluator:
         self._def_memo: dict[tuple, Val] = {}
         self._events_by_name: dict[int, dict] = {}
         self._active: set[tuple] = set()
+        # The memo keys hold object ids: every object keyed is kept alive here, so a freed
+        # bindings dict or node can never lend its id to a new one and be served its stale value.
+        self._pinned: dict[int, object] = {}
         # A budget of evaluation steps per module keeps one pathological file
         # from stalling the run; running out is reported, not hidden.
         self.steps = 0
@@ -167,7 +170,13 @@ class Evaluator:
         finally:
             self._active.discard(key)
         self._memo[key] = val
+        self._pin(node)
+        self._pin(ctx.bindings)
         return val
+
+    def _pin(self, obj) -> None:
+        if obj is not None:
+            self._pinned.setdefault(id(obj), obj)
 
     def _evaluate(self, node, ctx: EvalContext) -> Val:
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
@@ -358,6 +367,7 @@ class Evaluator:
         bindings = ctx.bindings if func is ctx.func else None
         key = (id(event), id(bindings), ctx.self_class)
         if key not in self._def_memo:
+            self._pin(bindings)
             self._def_memo[key] = Unk("cycle")  # a definition that reads itself
             self._def_memo[key] = self._def_value_uncached(event, func, ctx)
         return self._def_memo[key]
