@@ -195,3 +195,38 @@ def test_a_call_that_forwards_a_wrappers_own_parameters_is_no_site(tmp_path, mon
     (summarise,) = [s for s in result.callsites if s.span.line == 15]
     assert summarise.through[:2] == ["Provider.chat (app/provider.py:12)", "Provider._send (app/provider.py:9)"]
     assert summarise.cap_value == 200
+
+
+def test_whole_program_can_be_turned_off_in_config(tmp_path):
+    """`whole-program = false` checks each file alone: no wrapper sites, the direct calls stay."""
+    import shutil
+    import subprocess
+    import sys
+
+    project = tmp_path / "wrappers"
+    shutil.copytree(DATA / "wrappers", project)
+    (project / "pyproject.toml").write_text("[tool.promptlint]\nselect = [\"PL301\"]\n")
+
+    def findings() -> list[str]:
+        out = subprocess.run([sys.executable, "-m", "promptlint", "check", "--no-cache", "."], cwd=project,
+                             capture_output=True, text=True)
+        assert out.returncode in (0, 1), out.stderr
+        return sorted(line for line in out.stdout.splitlines() if ": PL301 " in line)
+
+    on = findings()
+    assert any("sent through" in line for line in on), on  # wrapper sites at the callers
+    (project / "pyproject.toml").write_text("[tool.promptlint]\nselect = [\"PL301\"]\nwhole-program = false\n")
+    off = findings()
+    assert not any("sent through" in line for line in off), off
+    assert set(off) <= set(on)
+
+
+def test_whole_program_key_must_be_a_boolean(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\nwhole-program = \"no\"\n")
+    out = subprocess.run([sys.executable, "-m", "promptlint", "check", "."], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "whole-program" in out.stderr and "pyproject.toml" in out.stderr
