@@ -31,6 +31,7 @@ from promptlint.analysis import project
 from promptlint.analysis.evaluator import EvalContext, Evaluator
 from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex
 from promptlint.analysis.positions import exact_span
+from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Seq, Unk, Val
 
@@ -91,7 +92,7 @@ _BODIES: dict[tuple, tuple] = {}  # (path, stamp, qualname, settings) -> (codes 
 def load(path: str, settings) -> Module | None:
     """Parse another module of the project in full (cached per process while its bytes are unchanged)."""
     shown = project._relative(path).replace(os.sep, "/")
-    key = (shown, project._stamp(path), settings.analysis_hash())
+    key = (shown, file_stamp(path), settings.analysis_hash())
     if key in _MODULES:
         return _MODULES[key]
     found = None
@@ -388,7 +389,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
                 continue
         key = (tmod.path, tfunc.qualname)
         if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
-            stored = (tmod.path, project._stamp(tmod.path), tfunc.qualname, settings.analysis_hash())
+            stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, settings.analysis_hash())
             if tmod.foreign and stored in _BODIES:
                 resolver.memo[key] = _BODIES[stored]
             else:

@@ -12,6 +12,8 @@ import os
 import re
 from functools import lru_cache
 
+from promptlint.analysis.templates import file_stamp
+
 # Files read while analysing the current file: its cached result depends on them.
 DEPENDENCIES: set[str] = set()
 MAX_HOPS = 3  # a constant that imports a constant that imports ...
@@ -48,20 +50,12 @@ def _existing(stem: str) -> str | None:
     return None
 
 
-def _stamp(path: str) -> tuple:
-    try:
-        st = os.stat(path)
-        return (st.st_mtime_ns, st.st_size)
-    except OSError:
-        return ()
-
-
 def _text(path: str) -> str:
-    return _text_at(path, _stamp(path))
+    return _text_at(path, file_stamp(path))
 
 
 def _analysed(path: str):
-    return _analysed_at(path, _stamp(path))
+    return _analysed_at(path, file_stamp(path))
 
 
 @lru_cache(maxsize=128)
@@ -182,7 +176,7 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
 
 def _analysed_whole(path: str):
     """A module parsed with its methods (the `self.x = ...` they assign), or None."""
-    return _analysed_at(path, _stamp(path), True)
+    return _analysed_at(path, file_stamp(path), True)
 
 
 def _far(val, path: str):

@@ -75,10 +75,11 @@ def read_template(path: str, root: str | None = None) -> str:
     if size > MAX_TEMPLATE_BYTES:
         raise TemplateError(f"{shown}: not read: {size:,} bytes is over the {MAX_TEMPLATE_BYTES:,}-byte "
                             "limit for a template")
-    return _read_at(os.path.abspath(path), _stamp(path))
+    return _read_at(os.path.abspath(path), file_stamp(path))
 
 
-def _stamp(path: str) -> tuple:
+def file_stamp(path: str) -> tuple:
+    """(mtime, size) of a file, () if it is gone: the key that lets per-run caches see an edit."""
     try:
         st = os.stat(path)
         return (st.st_mtime_ns, st.st_size)
