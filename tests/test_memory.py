@@ -24,13 +24,19 @@ def _lint_all(settings):
 def test_syntax_trees_are_freed_without_the_garbage_collector(monkeypatch):
     """No reference cycle may hold a file's tree: with the raised collector thresholds
     (promptlint.tune_gc) a cycle would keep every tree of a worker alive for a long time."""
-    trees: set[int] = set()  # ids only: libcst nodes take no weak references
+    # id -> parsed source: libcst nodes take no weak references. The source tells a tree that
+    # outlived its file from a new Module that merely reuses a freed tree's id (parsing is lossless).
+    trees: dict[int, str | bytes] = {}
     real = cst.parse_module
 
     def parse(source, *args, **kwargs):
         module = real(source, *args, **kwargs)
-        trees.add(id(module))
+        trees[id(module)] = source
         return module
+
+    def is_tracked_tree(o) -> bool:
+        source = trees.get(id(o))
+        return source is not None and (o.code if isinstance(source, str) else o.bytes) == source
 
     monkeypatch.setattr(cst, "parse_module", parse)
     settings = load_settings(isolated=True)
@@ -43,7 +49,7 @@ def test_syntax_trees_are_freed_without_the_garbage_collector(monkeypatch):
         del results
         project._analysed_at.cache_clear()  # sibling modules are kept on purpose, a few at a time
         # With the collector off, a tree caught in a cycle is still listed here.
-        alive = [o for o in gc.get_objects() if isinstance(o, cst.Module) and id(o) in trees]
+        alive = [o for o in gc.get_objects() if isinstance(o, cst.Module) and is_tracked_tree(o)]
         assert alive == []
     finally:
         gc.enable()
