@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -462,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="score a tree that is not a git checkout (an extracted snapshot) as if it were "
                              "at the labelled commit; a git checkout at another commit is still skipped")
     args = parser.parse_args(argv)
+    if os.sep in args.promptlint:  # a relative path names a file here, not in each checkout it runs in
+        args.promptlint = os.path.abspath(args.promptlint)
 
     files = sorted(args.labels_dir.glob("*.yaml"))
     if not files:
