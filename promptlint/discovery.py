@@ -287,8 +287,35 @@ def discover(paths: list[str], settings: Settings, notices: list[str] | None = N
             continue
         real = os.path.realpath(path)
         boundary = root_real if _is_within(real, root_real) else real
-        _walk(path, boundary, excluder, add, notices, cwd)
+        if settings.cache_dir:
+            _cached_walk(path, boundary, excluder, add, notices, cwd, settings)
+        else:
+            _walk(path, boundary, excluder, add, notices, cwd)
     return sorted(set(found.values()))
+
+
+def _cached_walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], cwd: str,
+                 settings: Settings) -> None:
+    """_walk, reading only the directories changed since the last run (state/listing.py)."""
+    from promptlint.state.listing import Listing, Stale
+
+    key = {"top": top, "top_real": os.path.realpath(top), "boundary": boundary, "root": excluder.root,
+           "exclude": [*settings.exclude, *settings.extend_exclude], "gitignore": settings.respect_gitignore,
+           "forced": excluder.forced}
+    listing = Listing(settings.cache_dir, key)
+    for _attempt in range(2):
+        kept: list[tuple] = []
+        heard: list[str] = []
+        try:
+            _walk(top, boundary, excluder, lambda *entry: kept.append(entry), heard, cwd, listing.lister)
+        except Stale:
+            listing.forget()  # an ignore file or a symlink changed: the second round reads everything
+            continue
+        break
+    for entry in kept:
+        add(*entry)
+    notices += heard
+    listing.save()
 
 
 def _loaders_of(template: str, root: str, excluder, notices: list[str], cwd: str) -> list[str]:
@@ -327,47 +354,69 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], cwd: str) -> None:
+def _walk(top: str, boundary: str, excluder: Excluder, add, notices: list[str], cwd: str, lister=None) -> None:
+    """Walk `top` in sorted order, calling `add` for every file kept. `lister(directory, its real
+    path, scan)`, if given, returns a directory's entries in place of `scan()` (the listing cache)."""
     top_real = os.path.realpath(top)
     visited = {top_real}
     stack = [(top, top_real, False)]  # (directory, its real path, reached through a symlink)
     while stack:
         directory, directory_real, via_link = stack.pop()
-        try:
-            with os.scandir(directory) as it:
-                entries = sorted(it, key=_name)
-        except OSError as exc:
-            notices.append(f"cannot read directory {display_path(directory, cwd)}: {exc.strerror or exc}")
-            continue
-        if not any(entry.name.startswith(".") for entry in entries):
-            excluder.holds_no_dotfiles(directory)  # spares two system calls
-        subdirs = []
-        real_prefix = directory_real if directory_real.endswith(os.sep) else directory_real + os.sep
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir()  # follows symlinks
-                if not is_dir and not name.endswith((".py", ".ipynb")):
-                    continue  # the bulk of a tree: no need to look any closer
-                is_file = not is_dir and entry.is_file()
-                is_link = entry.is_symlink()
-            except OSError:
-                continue
-            if not (is_dir or is_file):
-                continue  # broken symlink, socket, ...
-            path = entry.path  # os.path.join(directory, name)
-            # realpath costs a system call per path component: only links need it.
-            real = os.path.realpath(path) if is_link else real_prefix + name
-            if is_link and not _is_within(real, boundary):
-                continue  # never leave the project through a symlink
-            if is_dir:
-                # A linked directory inside the walked tree is walked under its own name.
-                if is_link and _is_within(real, top_real):
-                    continue
-                if real in visited or excluder.excluded(path, True):
-                    continue
+
+        def scan(directory=directory, directory_real=directory_real):
+            return scan_directory(directory, directory_real, boundary, top_real, excluder, notices, cwd)
+
+        listed = lister(directory, directory_real, scan) if lister is not None else scan()
+        if listed is None:
+            continue  # unreadable (a notice says so)
+        files, subdirs = listed
+        for path, is_link, real in files:
+            add(path, via_link or is_link, real)
+        below = []
+        for path, is_link, real in subdirs:
+            if real not in visited:
                 visited.add(real)
-                subdirs.append((path, real, via_link or is_link))
-            elif not excluder.excluded(path, False):
-                add(path, via_link or is_link, real)
-        stack.extend(reversed(subdirs))  # keep the walk in sorted order
+                below.append((path, real, via_link or is_link))
+        stack.extend(reversed(below))  # keep the walk in sorted order
+
+
+def scan_directory(directory: str, directory_real: str, boundary: str, top_real: str, excluder: Excluder,
+                   notices: list[str], cwd: str):
+    """One directory's entries that the walk keeps, in sorted order: (files, subdirectories),
+    each a list of (path, is a symlink, real path). None when the directory cannot be read."""
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=_name)
+    except OSError as exc:
+        notices.append(f"cannot read directory {display_path(directory, cwd)}: {exc.strerror or exc}")
+        return None
+    if not any(entry.name.startswith(".") for entry in entries):
+        excluder.holds_no_dotfiles(directory)  # spares two system calls
+    files, subdirs = [], []
+    real_prefix = directory_real if directory_real.endswith(os.sep) else directory_real + os.sep
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+            if not is_dir and not name.endswith((".py", ".ipynb")):
+                continue  # the bulk of a tree: no need to look any closer
+            is_file = not is_dir and entry.is_file()
+            is_link = entry.is_symlink()
+        except OSError:
+            continue
+        if not (is_dir or is_file):
+            continue  # broken symlink, socket, ...
+        path = entry.path  # os.path.join(directory, name)
+        # realpath costs a system call per path component: only links need it.
+        real = os.path.realpath(path) if is_link else real_prefix + name
+        if is_link and not _is_within(real, boundary):
+            continue  # never leave the project through a symlink
+        if is_dir:
+            # A linked directory inside the walked tree is walked under its own name.
+            if is_link and _is_within(real, top_real):
+                continue
+            if not excluder.excluded(path, True):
+                subdirs.append((path, is_link, real))
+        elif not excluder.excluded(path, False):
+            files.append((path, is_link, real))
+    return files, subdirs

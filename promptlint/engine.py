@@ -250,17 +250,38 @@ def with_project_markers(files: list[str], settings: Settings) -> Settings:
     from promptlint.analysis.instrumentation import scan_markers
     from promptlint.model import TEST_FILE
 
+    memo = None
+    if settings.cache_dir:  # a warm run hashes each file instead of scanning it again
+        from promptlint.state.code_digest import code_and_data_digest
+        from promptlint.state.memo import ContentMemo
+
+        memo = ContentMemo(settings.cache_dir, "markers", code_and_data_digest())
     found = set()
     for path in files:
         if TEST_FILE.search(display_path(path)) or path.endswith(".ipynb"):
             continue
         source, _problem = _read(path, settings)
-        if source:
+        if not source:
+            continue
+        if memo is None:
             found.update(scan_markers(source))
+        else:
+            for style, providers, shapes in memo.get(source, scan_markers, _markers_shape):
+                found.add((style, tuple(providers), tuple(shapes)))
+    if memo is not None:
+        memo.save()
     if not found:
         return settings
     markers = [[style, list(providers), list(shapes)] for style, providers, shapes in sorted(found)]
     return replace(settings, rule_options={**settings.rule_options, "_instrumentation": markers})
+
+
+def _markers_shape(value) -> bool:
+    """A recorded scan_markers result: [[style, [provider, ...], [shape, ...]], ...]."""
+    return isinstance(value, list) and all(
+        isinstance(m, list) and len(m) == 3 and isinstance(m[0], str)
+        and all(isinstance(part, list) and all(isinstance(x, str) for x in part) for part in m[1:])
+        for m in value)
 
 
 def _ast_parse(source: bytes):
