@@ -521,17 +521,38 @@ def _fix(result, settings, files, o, notes: list[str]):
 COLOR_CHOICES = ("auto", "always", "never")
 
 
+# What marks a directory as (part of) a project when no config file names the root.
+PROJECT_MARKERS = (".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg")
+
+
 def _project(files: list[str], settings) -> dict:
     """`project_files` for engine.lint_paths: every Python file under the project root, with the
-    same excludes, so checking one file still sees the project's wrappers and templates."""
+    same excludes, so checking one file still sees the project's wrappers and templates.
+
+    Without a config file the root is the current directory; it is walked only when it lies in
+    a project (a marker in it or above it), so checking one file from a home directory or /tmp
+    does not index everything below it."""
     from promptlint.discovery import DiscoveryError, discover
 
+    if settings.config_file is None and not _in_a_project(settings.root):
+        return {}
     try:
         everything = discover([settings.root], settings)
     except (DiscoveryError, OSError):
         return {}
     # Regular files only: a FIFO named on the command line would block the reader.
     return {"project_files": sorted(f for f in set(everything) | set(files) if os.path.isfile(f))}
+
+
+def _in_a_project(directory: str) -> bool:
+    directory = os.path.abspath(directory)
+    while True:
+        if any(os.path.lexists(os.path.join(directory, m)) for m in PROJECT_MARKERS):
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
 
 
 def _use_color(choice: str, stream) -> bool:
