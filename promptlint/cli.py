@@ -340,7 +340,7 @@ def _check(**o) -> int:
         progress = _Progress() if files and not quiet and sys.stderr.isatty() else None
         try:  # the keyword only when there is a bar, so stand-in engines in tests keep working
             result = (engine.lint_paths(files, settings, **({"progress": progress} if progress else {}),
-                                        **_project(files, settings))
+                                        **_project(files, settings, paths))
                       if files else engine.RunResult())
         finally:
             if progress:
@@ -525,7 +525,7 @@ COLOR_CHOICES = ("auto", "always", "never")
 PROJECT_MARKERS = (".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg")
 
 
-def _project(files: list[str], settings) -> dict:
+def _project(files: list[str], settings, paths: list[str] = ()) -> dict:
     """`project_files` for engine.lint_paths: every Python file under the project root, with the
     same excludes, so checking one file still sees the project's wrappers and templates.
 
@@ -536,8 +536,10 @@ def _project(files: list[str], settings) -> dict:
 
     if settings.config_file is None and not _in_a_project(settings.root):
         return {}
-    try:
-        everything = discover([settings.root], settings)
+    root = os.path.abspath(settings.root)
+    try:  # `check .` at the root has listed the project already
+        everything = files if paths and all(os.path.abspath(p) == root for p in paths) else (
+            discover([settings.root], settings))
     except (DiscoveryError, OSError):
         return {}
     # Regular files only: a FIFO named on the command line would block the reader.
@@ -671,7 +673,7 @@ def inventory_command(
         settings.rule_options["_task-tags"] = "all"  # every row needs its task, not only calls with findings
         notices: list[str] = []
         files = discover(paths, settings, notices)
-        result = _finalize(engine.lint_paths(files, settings, **_project(files, settings)) if files
+        result = _finalize(engine.lint_paths(files, settings, **_project(files, settings, paths)) if files
                            else engine.RunResult(), settings)
         if wrappers:
             from promptlint.report.inventory import render_wrappers, wrapper_rows

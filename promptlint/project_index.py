@@ -241,7 +241,6 @@ def build(files: list[str], settings) -> list[tuple]:
 
     from promptlint.prefilter import may_hold_callsite
 
-    cached = _load(settings)
     fresh: dict[str, dict] = {}
     base = _base_settings(settings)
     sources: dict[str, tuple[str, bytes]] = {}  # path -> (digest, bytes)
@@ -255,16 +254,15 @@ def build(files: list[str], settings) -> list[tuple]:
                 source = fh.read()
         except OSError:
             continue
-        digest = hashlib.sha256(source).hexdigest() + "|" + path
-        entry = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base)})
-        fresh[digest] = entry
-        sources[path] = (digest, source)
+        sources[path] = (hashlib.sha256(source).hexdigest() + "|" + path, source)
 
-    everything = hashlib.sha256("\0".join(sorted(fresh)).encode()).hexdigest()
-    known = cached.get(TABLE_KEY)
-    if isinstance(known, dict) and known.get("key") == everything:  # no file changed: the last table holds
-        fresh[TABLE_KEY] = known
-        return [tuple(row) for row in known["table"]]
+    everything = hashlib.sha256("\0".join(sorted(digest for digest, _ in sources.values())).encode()).hexdigest()
+    known = _load(settings, TABLE_KEY)  # a small file of its own: a warm run reads no index entry
+    if isinstance(known, dict) and known.get("key") == everything and isinstance(known.get("table"), list):
+        return [tuple(row) for row in known["table"]]  # no file changed: the last table holds
+    cached = _load(settings)
+    for digest, source in sources.values():
+        fresh[digest] = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base)})
 
     def index(path: str) -> None:
         entry = fresh[sources[path][0]]
@@ -292,9 +290,9 @@ def build(files: list[str], settings) -> list[tuple]:
             index(path)
         found = _project(sources, fresh)
     table = found.wrapper_table()
-    fresh[TABLE_KEY] = {"key": everything, "table": [list(row) for row in table]}
     if fresh != cached:
         _store(settings, fresh)
+    _store(settings, {"key": everything, "table": [list(row) for row in table]}, TABLE_KEY)
     return list(table)
 
 
@@ -315,18 +313,18 @@ def _base_settings(settings):
     return replace(settings, project_wrappers=()) if getattr(settings, "project_wrappers", ()) else settings
 
 
-def _index_file(settings) -> str | None:
+def _index_file(settings, part: str = "") -> str | None:
     if not settings.cache_dir:
         return None
     from promptlint import __version__
 
     # Per settings: what the SDK pre-check accepts (a seed file) depends on markers and wrappers.
     return os.path.join(settings.cache_dir, __version__,
-                        f"index-v{INDEX_VERSION}-{_base_settings(settings).analysis_hash()}.json")
+                        f"index-v{INDEX_VERSION}-{_base_settings(settings).analysis_hash()}{part and '-' + part}.json")
 
 
-def _load(settings) -> dict:
-    target = _index_file(settings)
+def _load(settings, part: str = "") -> dict:
+    target = _index_file(settings, part)
     if target is None:
         return {}
     try:
@@ -337,8 +335,8 @@ def _load(settings) -> dict:
         return {}
 
 
-def _store(settings, data: dict) -> None:
-    target = _index_file(settings)
+def _store(settings, data: dict, part: str = "") -> None:
+    target = _index_file(settings, part)
     if target is not None:
         from promptlint.state.cache import write_atomically
 
