@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from promptlint.errors import DiscoveryError
@@ -70,6 +71,13 @@ class _Patterns:
         return self.any is None or self.any.search(target) is not None
 
 
+@lru_cache(maxsize=256)
+def _patterns(lines: tuple[str, ...]) -> _Patterns:
+    """The compiled pattern list of these lines (compiling costs more than the rest of a warm walk;
+    the same lines come back for each discovery of a run)."""
+    return _Patterns(lines)
+
+
 # How pathspec starts a pattern that may match at any depth (`name`, `**/name`).
 _ANY_DEPTH = "^(?:.+/)?"
 
@@ -106,7 +114,7 @@ class Excluder:
 
     def __init__(self, settings: Settings) -> None:
         self.root = os.path.abspath(settings.root)
-        self.patterns = _Patterns([*settings.exclude, *settings.extend_exclude])
+        self._exclude = (*settings.exclude, *settings.extend_exclude)
         self.respect_gitignore = settings.respect_gitignore
         self._gitignores: dict[str, _Patterns | None] = {}  # directory -> its .gitignore
         self._git_roots: dict[str, str | None] = {}
@@ -119,6 +127,11 @@ class Excluder:
         self.forced: list[str] = []
 
     # -- configured patterns
+
+    @property
+    def patterns(self) -> _Patterns:
+        # Built on first use: a warm walk from the listing cache asks for no verdict.
+        return _patterns(self._exclude)
 
     def _rel(self, path: str, base: str) -> str:
         # The common case, a path under `base`, without os.path.relpath (it calls
@@ -186,7 +199,7 @@ class Excluder:
             spec = None
             try:
                 with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-                    spec = _Patterns(fh.read().splitlines())
+                    spec = _patterns(tuple(fh.read().splitlines()))
             except OSError:
                 pass
             self._gitignores[directory] = spec
@@ -197,7 +210,7 @@ class Excluder:
         if key not in self._gitignores:
             try:
                 with open(key, encoding="utf-8", errors="replace") as fh:
-                    self._gitignores[key] = _Patterns(fh.read().splitlines())
+                    self._gitignores[key] = _patterns(tuple(fh.read().splitlines()))
             except OSError:
                 self._gitignores[key] = None
         return self._gitignores[key]

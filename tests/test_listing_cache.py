@@ -208,7 +208,7 @@ def test_a_corrupt_directory_record_means_a_full_walk(project):
     [path] = (project.parent / "cache").rglob("listing-*.json")
     data = json.loads(path.read_text())
     for record in data["dirs"].values():
-        record["files"] = [["only-a-name"]]  # the wrong shape
+        record[2] = [["only-a-name"]]  # the wrong shape
     path.write_text(json.dumps(data))
     files, _ = listed(project)
     assert files == uncached(project)

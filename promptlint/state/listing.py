@@ -26,7 +26,7 @@ import json
 import os
 import time
 
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000  # stats this close to the walk are re-checked next run
 
 
@@ -76,6 +76,7 @@ class Listing:
         self.old: dict = {}
         self.new: dict = {}
         self.changed = False
+        self.top = key["top"]
         self._load(key["top"])
 
     def _load(self, top: str) -> None:
@@ -113,47 +114,55 @@ class Listing:
     def forget(self) -> None:
         self.old, self.new, self.changed = {}, {}, True
 
+    # A directory's record, keyed by its path below the top: [stat, ignore files (0: none),
+    # files, subdirectories], an entry being its name, or [name, real path] for a symlink.
+
     def lister(self, directory: str, directory_real: str, scan):
         """The directory's (files, subdirectories) as discovery.scan_directory gives them:
         the recorded ones while the directory and its ignore files are unchanged, else `scan()`."""
-        old = self.old.get(directory)
+        key = directory[len(self.top):]
+        old = self.old.get(key)
         sig = _stat(directory, self.now)
-        if old is not None and sig is not None and old.get("sig") == sig:
+        if old is not None and sig is not None:
             try:
-                listed = self._replay(directory, directory_real, old)
+                if old[0] == sig:
+                    listed = self._replay(directory, directory_real, old)
+                    self.new[key] = old
+                    return listed
             except (KeyError, TypeError, ValueError, IndexError) as exc:
                 raise Stale(str(exc)) from exc
-            self.new[directory] = old
-            return listed
         listed = scan()
         self.changed = True
         if listed is None:
             return None  # unreadable: read (and reported) again next time
         files, subdirs = listed
-        record = {"sig": sig, "ignores": self._ignores(directory),
-                  "files": [_entry(directory, *e) for e in files], "dirs": [_entry(directory, *e) for e in subdirs]}
-        if old is not None and not _holds(old.get("ignores"), record["ignores"]):
-            raise Stale(f"{directory}: ignore files changed")  # the verdicts below may change too
-        self.new[directory] = record
+        ignores = self._ignores(directory)
+        if old is not None:  # changed: the verdicts below may change too if its ignore files did
+            recorded = old[1] if isinstance(old, list) and len(old) == 4 else None
+            if recorded is None or not _holds(recorded or NO_IGNORES, ignores):
+                raise Stale(f"{directory}: ignore files changed")
+        self.new[key] = [sig, 0 if ignores == NO_IGNORES else ignores, [_entry(*e) for e in files],
+                         [_entry(*e) for e in subdirs]]
         return listed
 
-    def _replay(self, directory: str, directory_real: str, record: dict):
+    def _replay(self, directory: str, directory_real: str, record: list):
         # Unchanged entries: a .gitignore or .git is still missing if it was; one that is there
         # may have been edited in place.
-        if record["ignores"] != NO_IGNORES and not _holds(record["ignores"], self._ignores(directory)):
+        if record[1] and not _holds(record[1], self._ignores(directory)):
             raise Stale(f"{directory}: ignore files changed")
         prefix = directory if directory.endswith(os.sep) else directory + os.sep
         real_prefix = directory_real if directory_real.endswith(os.sep) else directory_real + os.sep
         out = []
-        for kind in ("files", "dirs"):
+        for is_dir, recorded in ((False, record[2]), (True, record[3])):
             entries = []
-            for name, link in record[kind]:
-                path = prefix + name
-                if link is None:
-                    entries.append((path, False, real_prefix + name))
+            for entry in recorded:
+                if isinstance(entry, str):
+                    entries.append((prefix + entry, False, real_prefix + entry))
                     continue
+                name, link = entry
+                path = prefix + name
                 # A symlink: it must still lead to the same place, and to the same kind of entry.
-                if os.path.realpath(path) != link or not (os.path.isdir if kind == "dirs" else os.path.isfile)(path):
+                if os.path.realpath(path) != link or not (os.path.isdir if is_dir else os.path.isfile)(path):
                     raise Stale(f"{path}: symlink changed")
                 entries.append((path, True, link))
             out.append(entries)
@@ -164,12 +173,11 @@ class Listing:
             return
         from promptlint.state.cache import write_atomically
 
-        top = json.loads(self.key)["top"]
-        write_atomically(self.target, {"format": FORMAT, "key": self.key, "above": self._above(top),
+        write_atomically(self.target, {"format": FORMAT, "key": self.key, "above": self._above(self.top),
                                        "dirs": self.new})
 
 
-def _entry(directory: str, path: str, is_link: bool, real: str) -> list:
-    """[name, None] for a plain entry (its real path follows from the directory's), [name,
-    real path] for a symlink."""
-    return [os.path.basename(path), real if is_link else None]
+def _entry(path: str, is_link: bool, real: str):
+    """The name of a plain entry (its real path follows from the directory's); [name, real
+    path] for a symlink."""
+    return [os.path.basename(path), real] if is_link else os.path.basename(path)
