@@ -32,6 +32,8 @@ try:
 except SystemExit:
     pass
 sys.stderr.write("READS %d\\n" % len(reads))
+heavy = ("libcst", "tiktoken", "genai_prices", "rapidfuzz", "yaml")
+sys.stderr.write("LOADED %s\\n" % sorted(m for m in sys.modules if m.split(".")[0] in heavy))
 """
 
 ASK = '''from openai import OpenAI
@@ -46,13 +48,16 @@ def ask(question):
 '''
 
 
-def cli(project: Path, *args: str, racy_ns: int = 0) -> tuple[str, int]:
-    """stdout, and how many directories the run read."""
+def cli(project: Path, *args: str, racy_ns: int = 0, loaded: list | None = None) -> tuple[str, int]:
+    """stdout, and how many directories the run read; `loaded` receives the heavy packages imported."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", PROBE, str(racy_ns), *args], cwd=project, env=env,
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr, done.stderr
-    reads = [line for line in done.stderr.splitlines() if line.startswith("READS ")]
+    lines = done.stderr.splitlines()
+    if loaded is not None:
+        loaded.append([line for line in lines if line.startswith("LOADED ")][-1].removeprefix("LOADED "))
+    reads = [line for line in lines if line.startswith("READS ")]
     return done.stdout, int(reads[-1].split()[1])
 
 
@@ -252,3 +257,16 @@ def test_a_file_outside_any_project_is_checked_alone(tmp_path):
     (loose / "setup.py").write_text("")  # now it is a project: listed, as before
     _out, reads = cli(loose, "check", "--output-format", "json", "--no-cache", "one.py")
     assert reads == 3
+
+
+def test_a_warm_one_file_run_imports_nothing_heavy(project):
+    """No parser, tokenizer, price table, fuzzy matcher or YAML reader when nothing changed
+    (the instrumentation markers come from the memo, not from rules/instrumentation.yaml)."""
+    (project / "app" / "boot.py").write_text("import logfire\n\nlogfire.instrument_openai()\n")
+    loaded: list = []
+    for _ in range(3):
+        out, reads = cli(project, "check", "--output-format", "json", "--cache-dir", "../cache", "app/ask.py",
+                         loaded=loaded)
+    assert reads == 0 and isinstance(json.loads(out), (dict, list))
+    assert "'libcst'" in loaded[0] and "'yaml'" in loaded[0]  # the cold run parses and reads the catalog
+    assert loaded[-1] == "[]"
