@@ -256,7 +256,8 @@ def build(files: list[str], settings) -> list[tuple]:
             continue
         sources[path] = (hashlib.sha256(source).hexdigest() + "|" + path, source)
 
-    everything = hashlib.sha256("\0".join(sorted(digest for digest, _ in sources.values())).encode()).hexdigest()
+    listed = "\0".join(sorted(digest for digest, _ in sources.values()))
+    everything = hashlib.sha256(listed.encode(errors="surrogatepass")).hexdigest()  # a name may not be UTF-8
     known = _load(settings, TABLE_KEY)  # a small file of its own: a warm run reads no index entry
     if isinstance(known, dict) and known.get("key") == everything and isinstance(known.get("table"), list):
         return [tuple(row) for row in known["table"]]  # no file changed: the last table holds

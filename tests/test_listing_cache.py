@@ -52,7 +52,7 @@ def cli(project: Path, *args: str, racy_ns: int = 0, loaded: list | None = None)
     """stdout, and how many directories the run read; `loaded` receives the heavy packages imported."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", PROBE, str(racy_ns), *args], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, errors="surrogateescape", timeout=120)
     assert "Traceback" not in done.stderr, done.stderr
     lines = done.stderr.splitlines()
     if loaded is not None:
@@ -270,3 +270,17 @@ def test_a_warm_one_file_run_imports_nothing_heavy(project):
     assert reads == 0 and isinstance(json.loads(out), (dict, list))
     assert "'libcst'" in loaded[0] and "'yaml'" in loaded[0]  # the cold run parses and reads the catalog
     assert loaded[-1] == "[]"
+
+
+def test_a_file_name_that_is_not_utf8(project):
+    """Linux allows any bytes in a name; the caches must not turn one into a crash."""
+    try:
+        with open(os.path.join(os.fsencode(project / "app"), b"\xff.py"), "wb") as fh:
+            fh.write(b"x = 1\n")
+    except (OSError, ValueError):
+        pytest.skip("the file system refuses the name")
+    for _ in range(2):
+        files, _reads = listed(project)
+        assert len(files) == 6 and files == uncached(project)
+        out, _reads = cli(project, "check", "--output-format", "json", "--cache-dir", "../cache", "app/ask.py")
+        assert '"PL203"' in out

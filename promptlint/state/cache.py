@@ -105,7 +105,7 @@ class Cache:
 
     def key(self, path: str, source: bytes) -> str:
         h = hashlib.sha256()
-        for part in (source, path.encode(), self.settings_key.encode()):
+        for part in (source, path.encode(errors="surrogatepass"), self.settings_key.encode()):  # any file name
             h.update(hashlib.sha256(part).digest())
         return h.hexdigest()
 
@@ -157,7 +157,7 @@ def write_atomically(target: str, data) -> bool:
             json.dump(data, fh, ensure_ascii=False)
         os.replace(tmp, target)
         return True
-    except OSError:
+    except (OSError, UnicodeEncodeError, ValueError):  # a file name that is not UTF-8: not cached
         try:
             os.unlink(tmp)
         except OSError:
