@@ -53,13 +53,16 @@ def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool)
     return _lint_python(path, source, settings, prechecked)
 
 
-def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool) -> FileResult:
+def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool, whole: bool = False) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
     codes = rule_codes(settings)
     if not prechecked and not may_hold_callsite(source, settings):
         result.skipped = True
         return result
-    tree, syntax_error = _ast_parse(source)
+    # A large file is split by its text first, and only what an LLM call can depend on is
+    # parsed (analysis/textslice.py); `whole`, or a file it cannot split: parsed whole.
+    reduced = None if whole else _large_file_slice(source, settings)
+    tree, syntax_error = (reduced[1], None) if reduced is not None else _ast_parse(source)
     if tree is None and settings.project_wrappers and not may_hold_callsite(source, without_wrappers(settings)):
         result.skipped = True  # let in only for a wrapper's name: a file that does not parse calls none
         return result
@@ -82,21 +85,26 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
         return result
     import libcst as cst
 
-    module = None
+    module = lines = None
     if plan is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
         from promptlint.analysis.slicing import relevant_source
 
-        sliced, pruned = relevant_source(source, plan)
+        sliced, pruned = relevant_source(reduced[0] if reduced is not None else source, plan)
         if plan.kept_operators > MAX_OPERATORS:  # native code: the time budget could not stop it
             result.warnings.append(f"{path}: skipped: {plan.kept_operators:,} binary operators in one definition; "
                                    f"libcst's parser takes minutes on such chains")
             result.not_checked, result.needs_check = "too many operators", True
             return result
         if sliced is not source:
+            if reduced is not None:  # not its long runs of blank lines either (positions map them back)
+                from promptlint.analysis.textslice import collapse
+
+                sliced, lines = collapse(sliced, pruned)
             try:
                 module, tree = cst.parse_module(sliced), pruned
             except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
-                pass
+                if reduced is not None:
+                    return _lint_python(path, source, settings, prechecked, whole=True)
     try:
         module = module or cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -117,7 +125,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
 
     loading.take_problems()
     try:
-        ctx = analyse(path, module, text, settings, tree)
+        ctx = analyse(path, module, text, settings, tree, lines)
     except RecursionError:
         result.warnings.append(f"{path}: skipped: expressions nest too deeply to analyse")
         result.not_checked, result.needs_check = "nests too deeply", True
@@ -133,7 +141,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool)
             raise  # a bad rules/ data file (CatalogError): exit 2 naming it, not a rule's internal error
         except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
             result.errors.append(f"{path}: internal error in {code}: {type(exc).__name__}: {exc}")
-    _attach_fixes(path, text, result, ctx, settings)
+    _attach_fixes(path, text, result, ctx, settings, reduced, module.encoding)
     # Task tags feed the waste totals by task (only files with an estimate need them) and
     # `inventory` (which asks for all; "_task-tags" is part of the settings hash, so of the cache key).
     if settings.project_wrappers:  # calls of the project's own wrappers (wholeprogram.py)
@@ -179,18 +187,30 @@ def _lint_notebook(path: str, data: bytes, settings: Settings) -> FileResult:
     return result
 
 
-def _attach_fixes(path: str, text: str, result: FileResult, ctx, settings: Settings) -> None:
+def _attach_fixes(path: str, text: str, result: FileResult, ctx, settings: Settings,
+                  reduced=None, encoding: str = "utf-8") -> None:
     """Findings that a fixer can fix get their `fix` (promptlint/fix/), made here, where the
-    text and the call sites are at hand, so fixes reach the cache and every output format."""
+    text and the call sites are at hand, so fixes reach the cache and every output format.
+    Fixers re-parse the file; of a large file (`reduced`, see _large_file_slice) only the
+    statements kept, long runs of blank lines made one, with where each line of the file is."""
     from promptlint.fix import FIXERS
 
     if any(f.code in FIXERS for f in result.findings):
         from promptlint.fix import Env, attach
 
-        result.warnings += attach(path, text, result.findings, Env(settings, ctx.callsites, ctx.constructors))
+        starts = None
+        if reduced is not None:
+            from promptlint.analysis.textslice import collapse, line_starts
+
+            kept, lines = collapse(*reduced)
+            text = kept.decode(encoding, errors="replace").removeprefix("\ufeff")
+            starts = line_starts(text, lines)
+        result.warnings += attach(path, text, result.findings, Env(settings, ctx.callsites, ctx.constructors), starts)
 
 
-def analyse(path: str, module, text: str, settings: Settings, tree=None):
+def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=None):
+    """`lines`: the file's line for each line of the module's text, when they differ (collapsed
+    runs of blank lines, analysis/textslice.py)."""
     from promptlint.analysis.callsites import CallSiteFinder
     from promptlint.analysis.context import FileContext
     from promptlint.analysis.evaluator import Evaluator
@@ -199,7 +219,7 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None):
     from promptlint.analysis.project import class_member, imported_constant, reader_helper
     from promptlint.analysis.walk import visit
 
-    index = ModuleIndex(LazyPositions(module, tree))
+    index = ModuleIndex(LazyPositions(module, tree, lines))
     visit(module, index)
     evaluator = Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
                           read_member=class_member)
@@ -324,13 +344,29 @@ def bracket_depth(source: bytes) -> int:
 def module_outline(tree, settings: Settings):
     """The module's definitions and the names through which it may call an LLM
     (`candidates` is empty when no call can reach one); see slicing.py."""
-    from promptlint.analysis.catalog import candidate_names
     from promptlint.analysis.slicing import outline
+
+    return outline(tree, *_outline_names(settings))
+
+
+def _outline_names(settings: Settings) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The catalog names that make a call a candidate, and those that count only in a module
+    importing one of their libraries."""
+    from promptlint.analysis.catalog import candidate_names
 
     codes = rule_codes(settings)
     wrappers = tuple(w.name for w in settings.wrappers) + tuple(row[0] for row in settings.project_wrappers)
-    return outline(tree, candidate_names(wrappers) | check_hints(codes)[1],
-                   names_by_import(codes))
+    return candidate_names(wrappers) | check_hints(codes)[1], names_by_import(codes)
+
+
+def _large_file_slice(source: bytes, settings: Settings):
+    """(the source with only what an LLM call can depend on, its `ast` tree) for a file
+    over LARGE_FILE_BYTES, or None: a smaller file, or one the text split cannot take."""
+    from promptlint.analysis.textslice import LARGE_FILE_BYTES, relevant_text
+
+    if len(source) <= LARGE_FILE_BYTES:
+        return None
+    return relevant_text(source, *_outline_names(settings))
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

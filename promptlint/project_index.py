@@ -48,10 +48,12 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
     gives the definitions and their exact line ranges (strings included); the calls in each
     are read from its lines with a regular expression, which is several times cheaper than
     walking every expression node (a name in a string only costs a look by the evaluator)."""
+    tree = _large_module_tree(source)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+        if tree is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     module = module_name(rel_path)
@@ -101,6 +103,18 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
                 if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     add_function(member, top.name + ".", top.name)
     return {"module": module, "imports": imports, "functions": functions, "classes": classes}
+
+
+def _large_module_tree(source: bytes):
+    """Of a large file, the statements the index reads: functions, classes and whatever
+    holds an import, each parsed alone (analysis/textslice.py; the rest, generated tables
+    most often, is only checked for syntax errors). None: a smaller file, or one whose text
+    cannot be split, which is parsed whole."""
+    from promptlint.analysis.textslice import LARGE_FILE_BYTES, statements_tree
+
+    if len(source) <= LARGE_FILE_BYTES:
+        return None
+    return statements_tree(source, lambda _found, s: s.kind in ("def", "class") or "import" in s.words)
 
 
 def _dotted(node) -> str:

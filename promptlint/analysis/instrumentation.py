@@ -41,8 +41,10 @@ def scan_markers(source: bytes) -> list[tuple[str, tuple[str, ...], tuple[str, .
     hits = [m for m in data["markers"] if m["needle"].encode() in source]
     if not hits:
         return []
+    tree = _large_module_tree(source, [m["needle"] for m in hits])
     try:
-        tree = ast.parse(source)
+        if tree is None:
+            tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     facts = _FileFacts(tree)
@@ -51,6 +53,34 @@ def scan_markers(source: bytes) -> list[tuple[str, tuple[str, ...], tuple[str, .
         if facts.holds(m["kind"], m["name"]):
             found.append((m["style"], tuple(m["providers"]), tuple(m.get("shapes") or ())))
     return sorted(set(found))
+
+
+def _large_module_tree(source: bytes, needles: list[str]):
+    """Of a large file, the statements `_FileFacts` can learn a marker from, each parsed alone
+    (textslice.py): those holding a needle, an import, or `instrument` (an instrumentor may be
+    made and instrumented in two statements), then those naming what a needle's import binds
+    (`from langsmith.wrappers import wrap_openai as wrap` ... `wrap(client)`). None: a smaller
+    file, or one whose text cannot be split, which is parsed whole."""
+    from promptlint.analysis.textslice import LARGE_FILE_BYTES, statements_tree
+
+    if len(source) <= LARGE_FILE_BYTES:
+        return None
+
+    def holds_needle(found, s) -> bool:
+        if "import" in s.words or "instrument" in s.words:
+            return True
+        text = found.source_of(s)
+        return any(n in text for n in needles)
+
+    first = statements_tree(source, holds_needle)
+    if first is None:
+        return None
+    bound = {alias.asname or alias.name.split(".")[0] for node in ast.walk(first)
+             if isinstance(node, (ast.Import, ast.ImportFrom)) and any(n in ast.unparse(node) for n in needles)
+             for alias in node.names}
+    if not bound:
+        return first
+    return statements_tree(source, lambda found, s: holds_needle(found, s) or bool(s.words & bound))
 
 
 class _FileFacts:

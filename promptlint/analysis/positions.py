@@ -85,8 +85,9 @@ def enter_statements(enter: dict, parent_of: dict, owner, body) -> None:
 class LazyPositions:
     """A read-only mapping node -> CodeRange, like `wrapper.resolve(PositionProvider)`."""
 
-    def __init__(self, module: cst.Module, tree: ast.Module | None) -> None:
+    def __init__(self, module: cst.Module, tree: ast.Module | None, lines: list[int] | None = None) -> None:
         self.module = module
+        self.lines = lines  # the file's line for each line of the module's text, when they differ (textslice.collapse)
         self.top_of: dict[int, object] = {}  # id(node) -> innermost statement, or Tail (filled by the index)
         self.parent_of: dict[int, object] = {}  # id(statement) -> enclosing statement, None at the top
         self.unit_ids: dict[int, int] = {}  # id(top-level statement or class member) -> unit index
@@ -101,20 +102,20 @@ class LazyPositions:
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         held = self.top_of.get(id(node))
         if self._units is None or held is None:
-            return self._whole()[node]
+            return self._whole(node)
         whole = type(held) is Tail
         stmt = held.stmt if whole else held
         rng = None
         if self._place(stmt) is None:  # the trees disagree below the unit: render the unit
             stmt = self._unit_of(stmt)
             if stmt is None:
-                return self._whole()[node]
+                return self._whole(node)
         elif not whole and node is not stmt and type(stmt) in HEADERS:
             rng = self._get(stmt, True, node)
         if rng is None:
             rng = self._get(stmt, False, node)
         if rng is None:  # whitespace owned by an enclosing node
-            return self._whole()[node]
+            return self._whole(node)
         return rng
 
     def first_line(self, node: cst.CSTNode) -> int:
@@ -181,13 +182,17 @@ class LazyPositions:
             place = self._places.get(id(stmt))
         return place
 
-    def _whole(self):
+    def _whole(self, node: cst.CSTNode) -> CodeRange:
         if self._full is None:
             self._full = TOO_DEEP
             self._full = _resolve(self.module)
         if self._full is TOO_DEEP:
             raise RecursionError("expressions nest too deeply to render")
-        return self._full
+        rng = self._full[node]
+        if self.lines is None:
+            return rng
+        return CodeRange((self.lines[rng.start.line - 1], rng.start.column),
+                         (self.lines[rng.end.line - 1], rng.end.column))
 
 
 HEADERS = {cst.If, cst.For, cst.While, cst.With, cst.FunctionDef, cst.ClassDef, cst.Match}
