@@ -140,7 +140,7 @@ def decode(source: bytes) -> str:
         raise Unsafe("NUL byte")
     try:
         encoding, _ = detect_encoding(io.BytesIO(source).readline)
-        if "\n".encode(encoding) != b"\n" or "\r".encode(encoding) != b"\r":
+        if "\n\r".encode(encoding)[-2:] != b"\n\r":  # (utf-8-sig puts its BOM first)
             raise Unsafe("not an ASCII-compatible encoding")
         text = source.decode(encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
@@ -210,11 +210,32 @@ def _stand_in(match: re.Match) -> str:
         raise Unsafe("an unterminated string")
     at = match.start()
     if at and match.string[at - 1] in "fFrRbBuU" and _F_PREFIX.search(match.string, max(at - 3, 0), at):
-        inner = s.replace("{{", "").replace("}}", "")
-        if inner.count("{") != inner.count("}"):
+        if not _closed_fields(s):
             raise Unsafe("an f-string with nested quotes")  # Python 3.12 syntax this scan does not follow
         return "$" + "\n $".join(" ".join(w + "=" for w in _WORD.findall(part)) for part in s.split("\n")) + "$"
     return "$" + "\n $" * s.count("\n") if "\n" in s else "$"
+
+
+def _closed_fields(s: str) -> bool:
+    """Does every replacement field of an f-string close (`{{` and `}}` outside fields are
+    literal braces)? One that does not was cut short by a quote nested inside it."""
+    depth = 0
+    braces = [m.start() for m in re.finditer(r"[{}]", s)]
+    i = 0
+    while i < len(braces):
+        at = braces[i]
+        doubled = i + 1 < len(braces) and braces[i + 1] == at + 1 and s[at + 1] == s[at]
+        if depth == 0 and doubled:
+            i += 2
+            continue
+        if s[at] == "{":
+            depth += 1
+        elif depth == 0:
+            return False
+        else:
+            depth -= 1
+        i += 1
+    return depth == 0
 
 
 def _statement(code: str, start: int, end: int, first: int) -> Statement:
@@ -280,7 +301,10 @@ class _Chooser:
         """The statements to keep."""
         statements = self.statements
         contributing = self.catalog | {"import"}
-        kept = {0} | {i for i, s in enumerate(statements) if s.kind == "other" or s.words & contributing}
+        kept = {i for i, s in enumerate(statements) if s.kind == "other" or s.words & contributing}
+        # The first definition or assignment, and all before it: a fix adding an import puts
+        # it before the first statement that is not a docstring or `from __future__` import.
+        kept.add(next((i for i, s in enumerate(statements) if s.kind != "other"), 0))
         aliases: set[str] = set()
         modules: set[str] = set()
         for i in sorted(kept):
@@ -289,10 +313,11 @@ class _Chooser:
                 aliases |= facts.aliases
                 modules |= facts.modules
         names = self.catalog | aliases | {n for n, needs in self.by_import.items() if needs & modules}
-        seeds = {i for i, s in enumerate(statements) if s.words & names}
-        if not any(self.parsed(i).called & names for i in sorted(seeds)):
+        mentioning = [i for i, s in enumerate(statements) if s.words & names]
+        if not any(self.parsed(i).called & names for i in mentioning):
             return kept  # no call can reach an LLM: slicing.py finds no candidate either
-        leading = self._grow(seeds, lambda i: self.parsed(i).names, lambda j, wanted: True)
+        seeds = {i for i in mentioning if self.parsed(i).refs & names}
+        leading = self._grow(seeds, lambda i: self.parsed(i).names, lambda j, wanted: bool(self.parsed(j).refs & wanted))
         return kept | self._grow(leading, lambda i: self.parsed(i).refs, self._provides)
 
     def _grow(self, start: set[int], wanted_by, accept) -> set[int]:
