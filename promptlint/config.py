@@ -466,7 +466,7 @@ _INIT_COMMENTS = {
     "whole-program": "Follow calls of the project's own functions that send an LLM request (wrapper sites); false checks each file alone, faster on cold runs.",
     "extra-markers": "Extra words that make the pre-check parse a file (for SDKs reached through your own modules).",
     "tokenizer": "tiktoken encoding for token estimates.",
-    "max-file-bytes": "Larger files are skipped.",
+    "max-file-bytes": "Larger files are skipped (files over 500 KB are split by their text first: raising this is cheap).",
     "cache-dir": "Cache of per-file results, relative to this file (--no-cache skips it).",
     "output-format": "concise | full | json | json-lines | github | sarif | gitlab | junit",
 }

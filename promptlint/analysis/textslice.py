@@ -41,13 +41,13 @@ import keyword
 import re
 import unicodedata
 import warnings
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from promptlint.analysis import slicing
 
 LARGE_FILE_BYTES = 500_000  # smaller files are parsed whole: the split pays off above this size
-CHECK_CHUNK_LINES = 5_000  # lines per `symtable` syntax check of dropped statements
+CHECK_CHUNK_LINES = 1_000  # lines per `symtable` syntax check of dropped statements (larger chunks run slower)
 
 # Strings (any prefix, raw or not: a backslash always keeps the quote from closing it),
 # comments, and a quote that opens no string (an unterminated string: not split).
@@ -58,6 +58,8 @@ _OPAQUE = re.compile(
     r'|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'
     r"|#[^\n]*"
     r"|['\"]")
+_PIECES = re.compile(f"({_OPAQUE.pattern})")
+_PLAIN_BEFORE = frozenset(" \t\n([{,:=+-*/%<>!&|^~@;.$\\") | {""}  # no string prefix ends in these
 _START = re.compile(r"^(?![\s)\]}]|(?:else|elif|except|finally)\b)", re.M)  # a line that may start a statement
 # A name, not a string prefix left before a string's stand-in (`f$`).
 _WORD = re.compile(r"[^\W\d]\w*+(?!\$)")
@@ -156,7 +158,7 @@ def decode(source: bytes) -> str:
 
 def split(text: str) -> Split:
     """The top-level statements of a decoded text (see `decode`), or Unsafe."""
-    code = _OPAQUE.sub(_stand_in, text)
+    code = _code_text(text)
     out = Split(text, code)
     statements = out.statements
     depth = 0
@@ -198,22 +200,29 @@ def split(text: str) -> Split:
     return out
 
 
-def _stand_in(match: re.Match) -> str:
-    """What replaces a string or comment in the code text: `$` for a string, keeping its
-    line breaks (each followed by ` $`, so that no line of a string looks like the start
-    of a statement and a statement's last line stays its string's last line); an f-string
-    also keeps its names, each followed by `=` (it may read or even bind them)."""
-    s = match.group()
-    if s[0] == "#":
-        return ""
+def _code_text(text: str) -> str:
+    """The text with every string replaced by `$` and every comment removed. A multi-line
+    string keeps its line breaks, each followed by ` $`, so that no line of a string looks
+    like the start of a statement and a statement's last line stays its string's last line;
+    an f-string keeps its names, each followed by `=` (it may read or even bind them).
+    Most strings take the one-line test below; one function call per string costs more
+    than the scan itself."""
+    pieces = _PIECES.split(text)  # code, string or comment, code, ...
+    plain = _PLAIN_BEFORE
+    pieces[1::2] = ["" if p[0] == "#" else "$" if len(p) > 1 and "\n" not in p and c[-1:] in plain
+                    else _stand_in(p, c) for p, c in zip(pieces[1::2], pieces[0::2])]
+    return "".join(pieces)
+
+
+def _stand_in(s: str, before: str) -> str:
+    """`$` (and line breaks, or names) for a string `s` the code `before` leads to."""
     if len(s) == 1:
         raise Unsafe("an unterminated string")
-    at = match.start()
-    if at and match.string[at - 1] in "fFrRbBuU" and _F_PREFIX.search(match.string, max(at - 3, 0), at):
+    if before[-1:] in "fFrRbBuU" and before and _F_PREFIX.search(before[-3:]):
         if not _closed_fields(s):
             raise Unsafe("an f-string with nested quotes")  # Python 3.12 syntax this scan does not follow
         return "$" + "\n $".join(" ".join(w + "=" for w in _WORD.findall(part)) for part in s.split("\n")) + "$"
-    return "$" + "\n $" * s.count("\n") if "\n" in s else "$"
+    return "$" + "\n $" * s.count("\n")
 
 
 def _closed_fields(s: str) -> bool:
@@ -253,8 +262,10 @@ def _statement(code: str, start: int, end: int, first: int) -> Statement:
         if target:
             names = tuple(_normal(w) for w in _WORD.findall(target.group()))
             if names[0] not in _KEYWORDS:  # `try:`, `else:` are not annotations
-                return Statement(first, last, start, start + len(body), "data", None, words, names,
-                                 start + target.end())
+                value = target.end()
+                if body[value - 1] == ":":  # an annotation: the value is after its `=`
+                    value = body.find("=", value) + 1 or len(body)
+                return Statement(first, last, start, start + len(body), "data", None, words, names, start + value)
     return Statement(first, last, start, start + len(body), "other", None, words)
 
 
@@ -275,6 +286,7 @@ class _Chooser:
         self.catalog = catalog
         self.by_import = by_import
         self.facts: dict[int, Facts] = {}
+        self._mentions: tuple[frozenset[str] | None, set[int]] = (None, set())
 
     def parsed(self, i: int) -> Facts:
         """The statement's own facts, from parsing it alone."""
@@ -341,7 +353,7 @@ class _Chooser:
             return True
         code = self.found.code
         if s.kind == "def":  # it provides its name and the attributes it assigns: `.name` must be there
-            if not _attribute_of(frozenset(s.words & wanted)).search(code, s.start, s.end):
+            if j not in self._attribute_mentions(wanted):
                 return False
         elif s.kind == "data" and not set(s.targets) & wanted and "for" not in s.words \
                 and code.find("=", s.value, s.end) < 0:
@@ -351,9 +363,16 @@ class _Chooser:
         return bool(self.parsed(j).provides & wanted)
 
 
-@lru_cache(maxsize=256)
-def _attribute_of(names: frozenset[str]) -> re.Pattern:
-    return re.compile(r"\.\s*(?:" + "|".join(sorted(map(re.escape, names))) + r")(?!\w)")
+    def _attribute_mentions(self, wanted: set[str]) -> set[int]:
+        """The statements that hold `.name` for a name in `wanted`: one scan of the code per
+        round of `_grow` (asking each candidate costs more when a common name is wanted)."""
+        key = frozenset(wanted)
+        if self._mentions[0] != key:
+            pattern = re.compile(r"\.\s*(?:" + "|".join(sorted(map(re.escape, key))) + r")(?!\w)")
+            starts = [s.start for s in self.statements]
+            found = {bisect_right(starts, m.start()) - 1 for m in pattern.finditer(self.found.code)}
+            self._mentions = (key, found)
+        return self._mentions[1]
 
 
 def _stored(code: str, s: Statement) -> set[str]:
@@ -472,13 +491,20 @@ def _check_dropped(found: Split, kept: set[int], parsed: dict) -> None:
 
 
 def _blank(source: bytes, statements: list[Statement], kept: set[int]) -> bytes:
-    lines = source.splitlines(keepends=True)
+    """The source with the lines of the statements not kept emptied (their line breaks stay)."""
+    if b"\r" in source:
+        lines = source.splitlines(keepends=True)
+        for i, s in enumerate(statements):
+            if i not in kept:
+                for number in range(s.first - 1, s.last):
+                    line = lines[number]
+                    lines[number] = line[len(line.rstrip(b"\r\n")):]
+        return b"".join(lines)
+    lines = source.split(b"\n")
     for i, s in enumerate(statements):
         if i not in kept:
-            for number in range(s.first - 1, s.last):
-                line = lines[number]
-                lines[number] = line[len(line.rstrip(b"\r\n")):]
-    return b"".join(lines)
+            lines[s.first - 1:s.last] = [b""] * (s.last - s.first + 1)
+    return b"\n".join(lines)
 
 
 def _check_tree(tree: ast.Module, kept: list[Statement]) -> None:
@@ -513,37 +539,56 @@ def collapse(source: bytes, tree: ast.Module) -> tuple[bytes, list[int]]:
     200,000 blank lines cost it a second, the kept statements a few milliseconds.
     Lines inside a statement are never touched, so a statement rendered alone keeps
     its shape; lines 1-2 neither (where a coding declaration counts)."""
-    lines = source.splitlines(keepends=True)
-    inside = bytearray(len(lines) + 2)  # 1: the line belongs to a top-level statement (or is line 1-2)
-    inside[0:3] = b"\1\1\1"
-    for node in tree.body:
-        end = node.end_lineno or node.lineno
-        inside[_first_line(node):end + 1] = b"\1" * (end + 1 - _first_line(node))
+    held = [(_first_line(node), node.end_lineno or node.lineno) for node in tree.body]
     out: list[bytes] = []
     line_of: list[int] = []
-    run = 0  # empty lines seen in the current run
-    for number, line in enumerate(lines, start=1):
-        empty = not inside[number] and not line.rstrip(b"\r\n")
-        if empty:
-            run += 1
-            if run == 1:
-                out.append(line)  # the run's first line ending: libcst reads the file's newline from the first
-                line_of.append(number)
-            else:
-                line_of[-1] = number
-            continue
-        if 1 < run < MIN_RUN:  # a short run: every line stays
-            first = line_of[-1] - run + 1
-            out[-1:] = lines[first - 1:first - 1 + run]
-            line_of[-1:] = range(first, first + run)
-        run = 0
-        out.append(line)
-        line_of.append(number)
-    if 1 < run < MIN_RUN:
-        first = line_of[-1] - run + 1
-        out[-1:] = lines[first - 1:first - 1 + run]
-        line_of[-1:] = range(first, first + run)
+    done = 0  # bytes of `source` copied or replaced so far
+    done_line = 1  # the line that starts at `done`
+    line, counted = 1, 0  # the line of byte `counted`
+    for run in _EMPTY_RUN.finditer(source):
+        line += _endings(source, counted, run.start())
+        counted = run.start()
+        group = run.group(1)
+        endings = _LINE_END.findall(group) if b"\r" in group else None  # None: each one byte, b"\n"
+        count = len(group) if endings is None else len(endings)
+        first = line + 1  # the run's empty lines: first .. first + count - 1
+        for a, b in _outside(first, first + count - 1, held):
+            if b - a + 1 < MIN_RUN:
+                continue
+            at = run.start(1) + (a - first if endings is None else sum(map(len, endings[:a - first])))
+            out.append(source[done:at])
+            line_of.extend(range(done_line, a))
+            out.append(b"\n" if endings is None else endings[a - first])  # one empty line, ending as the run's first
+            line_of.append(b)
+            done = run.start(1) + (b - first + 1 if endings is None else sum(map(len, endings[:b - first + 1])))
+            done_line = b + 1
+    out.append(source[done:])
+    line_of.extend(range(done_line, done_line + len(source[done:].splitlines())))
     return b"".join(out), line_of
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_EMPTY_RUN = re.compile(rb"(?:\r\n|\r|\n)((?:\r\n|\r|\n){%d,})" % MIN_RUN)
+
+
+def _endings(source: bytes, start: int, end: int) -> int:
+    """Line breaks in source[start:end] (CR LF counts once, as CPython and libcst count)."""
+    return source.count(b"\n", start, end) + source.count(b"\r", start, end) - source.count(b"\r\n", start, end)
+
+
+def _outside(a: int, b: int, held: list[tuple[int, int]]):
+    """The parts of lines a..b outside every statement's lines and after line 2."""
+    a = max(a, 3)
+    for first, last in held[max(bisect_right(held, (a, 0)) - 1, 0):]:
+        if first > b:
+            break
+        if last < a:
+            continue
+        if first > a:
+            yield a, first - 1
+        a = last + 1
+    if a <= b:
+        yield a, b
 
 
 def line_starts(text: str, line_of: list[int]) -> list[int]:
