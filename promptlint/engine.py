@@ -560,7 +560,7 @@ def with_project_index(files: list[str], settings: Settings) -> Settings:
 
     from promptlint.project_index import build
 
-    table = tuple(build(sorted({f for f in files if f.endswith(".py")}), settings))
+    table = tuple(build(sorted({display_path(f) for f in files if f.endswith(".py")}), settings))
     return replace(settings, project_wrappers=table) if table else settings
 
 
