@@ -65,7 +65,16 @@ def test_fixture_inventory(project, monkeypatch):
 
 
 def test_projects_exist():
-    assert set(PROJECTS) >= {"templates", "wrappers", "factory", "settings", "kwargs"}
+    assert set(PROJECTS) >= {"templates", "wrappers", "factory", "settings", "kwargs", "retrieval"}
+
+
+def test_dot_slash_paths_still_find_the_wrappers(monkeypatch):
+    """`./app/jobs.py` and `app/jobs.py` name the same module: the project index keys modules by
+    the engine's display path, so files given with a leading `./` still reach their wrappers."""
+    monkeypatch.chdir(DATA / "kwargs")
+    files = ["./" + f for f in python_files(Path("."))]
+    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)))
+    assert {(f.path, f.span.line, f.code) for f in result.findings} == {("app/jobs.py", 6, "PL301")}
 
 
 # -- the cache: editing one module re-analyses exactly the files that depend on it ----------

@@ -61,17 +61,19 @@ class OversizedRetrievalK(Check):
                                scope=info.func.qualname if info.func else None,
                                snippet=ctx.evaluator.code(node).strip()[:80],
                                waste_tokens_per_call=waste, waste_kind="input")
+        yield from self._through_helpers(ctx, limit)
 
     # -- recognising a retrieval call ------------------------------------------------
-    def _retrieval(self, ctx: FileContext, info, modules: set[str]):
-        """(entry, k, node to report, k omitted?) for a retrieval call, else None."""
+    def _retrieval(self, ctx: FileContext, info, modules: set[str], bindings: dict | None = None):
+        """(entry, k, node to report, k omitted?) for a retrieval call, else None. `bindings`:
+        the parameters of the enclosing function, bound to a caller's arguments."""
         func = info.node.func
         written = dotted(func)
         last = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
         if not last:
             return None
         keywords = {a.keyword.value for a in info.node.args if a.keyword is not None}
-        evctx = EvalContext(info.func, info.pos, info.path)
+        evctx = EvalContext(info.func, info.pos, info.path, bindings)
         for entry in retriever_data()["retrievers"]:
             if entry.get("imports") and not modules & set(entry["imports"]):
                 continue
@@ -162,6 +164,54 @@ class OversizedRetrievalK(Check):
             return entry["default"], node.func, True
         return None
 
+    # -- retrieval helpers of the project: `search(query, k=DEFAULT_K)` ---------------
+    def _through_helpers(self, ctx: FileContext, limit: int) -> Iterator[Finding]:
+        """Calls of a project function (of this module, or a module-level function of another)
+        whose body retrieves with k taken from its parameters: the caller decides k, by the
+        argument it passes or by leaving the default, so the finding is reported at the call.
+        A k fixed inside the helper is the helper file's own finding, not repeated here."""
+        chunk = None
+        for info in ctx.index.calls:
+            helper = _helper(ctx, info)
+            if helper is None:
+                continue
+            hctx, hfunc, shown = helper
+            bindings = _bind(ctx, info, hctx, hfunc)
+            if bindings is None:
+                continue
+            modules = {qual.lstrip(".").split(".")[0] for qual in hctx.index.imports.values()}
+            for inner in hctx.index.calls:
+                if inner.func is not hfunc or self._retrieval(hctx, inner, modules) is not None:
+                    continue  # not in the helper, or k known without the caller: reported there
+                found = self._retrieval(hctx, inner, modules, bindings)
+                if found is None or found[1] <= limit:
+                    continue
+                entry, k, node, omitted = found
+                if chunk is None:
+                    chunk = self._chunk_tokens(ctx)
+                tokens, source = chunk
+                waste = (k - limit) * tokens
+                param = node.value if isinstance(node, cst.Name) and node.value in hfunc.params else None
+                passed = _argument(info.node, hfunc, param) if param else None
+                where = f"`{hfunc.name}()` ({shown}:{hctx.evaluator.span(inner.node).line})"
+                if passed is not None:
+                    what, span = f"`{param}={k}` passed to {where}", ctx.evaluator.span(passed)
+                elif param is not None:
+                    default = hctx.evaluator.code(hfunc.params[param].default).strip()
+                    shown_k = "" if default == str(k) else f" ({k})"
+                    what = f"{where} keeps its default `{param}={default}`{shown_k}"
+                    span = ctx.evaluator.span(info.node.func)
+                else:
+                    what, span = f"{where} is called with arguments that make k {k}", ctx.evaluator.span(info.node.func)
+                message = (f"{what}, so {entry['library']} retrieves {k} chunks per query, {k - limit} above the "
+                           f"limit of {limit}: ~{waste:,} extra prompt tokens per query at ~{tokens:,} tokens a "
+                           f"chunk ({source})")
+                yield self.finding(ctx, span, message, call_span=ctx.evaluator.span(info.node),
+                                   scope=info.func.qualname if info.func else None,
+                                   snippet=ctx.evaluator.code(info.node).strip()[:80],
+                                   waste_tokens_per_call=waste, waste_kind="input")
+                break  # one finding per call of the helper
+
     # -- chunk size for the estimate ---------------------------------------------------
     def _chunk_tokens(self, ctx: FileContext) -> tuple[int, str]:
         data = retriever_data()["chunking"]
@@ -179,6 +229,97 @@ class OversizedRetrievalK(Check):
             return _to_tokens(size, chars, f"`chunk_size={size}` in {where}")
         tokens = self.option("chunk-tokens")
         return tokens, "the configured `chunk-tokens`; no literal chunk_size was found"
+
+
+class _Module:
+    """Another module of the project seen as a FileContext by the retrieval matching."""
+
+    def __init__(self, path: str, evaluator) -> None:
+        self.path, self.evaluator, self.index = path, evaluator, evaluator.index
+
+
+def _retrieval_words() -> re.Pattern:
+    names = {m.split(".")[-1] for e in retriever_data()["retrievers"] for m in e.get("methods", [])}
+    names |= {c for e in retriever_data()["retrievers"] for c in e.get("classes", [])}
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+
+
+_WORDS: list = []
+
+
+def _helper(ctx: FileContext, info):
+    """(module, function, display path) of the project function a call reaches, when its
+    module mentions a retrieval API at all (a cheap text check before any parse), else None."""
+    from promptlint.analysis import project
+
+    func = info.node.func
+    if isinstance(func, cst.Name):
+        local = ctx.index.functions.get(func.value)
+        if local is not None and local.class_name is None and ctx.index.imports.get(func.value) is None:
+            if local is info.func:
+                return None
+            return ctx, local, ctx.path
+        qual = ctx.index.imports.get(func.value)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ctx.index.imports:
+        qual = f"{ctx.index.imports[func.value.value]}.{func.attr.value}"
+    else:
+        return None
+    if not qual or "." not in qual:
+        return None
+    module, _, name = qual.rpartition(".")
+    path = project.module_file(ctx.path, module) if module.strip(".") else None
+    if path is None or not project._defines(path, name):
+        return None
+    if not _WORDS:
+        _WORDS.append(_retrieval_words())
+    if not _WORDS[0].search(project._text(path)):
+        return None
+    evaluator = project._analysed(path)
+    hfunc = evaluator.index.functions.get(name) if evaluator is not None else None
+    if hfunc is None or hfunc.class_name is not None:
+        return None
+    project.DEPENDENCIES.add(path)
+    shown = project._relative(path).replace(os.sep, "/")
+    return _Module(shown, evaluator), hfunc, shown
+
+
+def _bind(ctx: FileContext, info, hctx, hfunc) -> dict | None:
+    """The helper's parameters bound to the call's arguments; defaults read in the helper's
+    module. None for a call that unpacks `*args` / `**kwargs` (what k is cannot be known)."""
+    from promptlint.analysis.index import END
+    from promptlint.analysis.values import Dyn
+
+    node = info.node
+    if any(a.star for a in node.args):
+        return None
+    params = [*hfunc.node.params.posonly_params, *hfunc.node.params.params]
+    named = {p.name.value for p in (*params, *hfunc.node.params.kwonly_params)}
+    at = EvalContext(info.func, info.pos, info.path)
+    bindings = {}
+    positional = [a for a in node.args if a.keyword is None]
+    for param, arg in zip(params, positional):
+        bindings[param.name.value] = ctx.evaluator.evaluate(arg.value, at)
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value in named:
+            bindings[arg.keyword.value] = ctx.evaluator.evaluate(arg.value, at)
+    for param in (*params, *hfunc.node.params.kwonly_params):
+        name = param.name.value
+        if name not in bindings:
+            bindings[name] = (hctx.evaluator.evaluate(param.default, EvalContext(None, END, ()))
+                              if param.default is not None else Dyn(name))
+    return bindings  # the evaluator pins it: its id, a memo key, is never reused
+
+
+def _argument(call: cst.Call, hfunc, param: str):
+    """The expression a call passes for `param`, by keyword or position, else None."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+    params = [p.name.value for p in (*hfunc.node.params.posonly_params, *hfunc.node.params.params)]
+    positional = [a for a in call.args if a.keyword is None]
+    if param in params and params.index(param) < len(positional):
+        return positional[params.index(param)].value
+    return None
 
 
 def _dict_value_node(node, key: str):
