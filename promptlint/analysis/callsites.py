@@ -312,7 +312,7 @@ class CallSiteFinder:
             in_function=info.func.qualname if info.func else None, via=m.via,
             cap_required=bool(shape.get("cap_required")), default_cap=shape.get("default_cap"),
             billed=shape.get("billed", True) if m.billed is None else m.billed, kwargs_opaque=kwargs.opaque,
-            keywords=sorted(kwargs.values),
+            keywords=sent_keywords(kwargs.values),
         )
         ctor_kwargs = None
         entry = None
@@ -429,7 +429,7 @@ class CallSiteFinder:
             path=self.path, span=self.evaluator.span(node.func), call_span=self.evaluator.span(node),
             callee=self.evaluator.code(node.func).strip(), provider=w.provider, api=w.name, shape="wrapper",
             in_function=info.func.qualname if info.func else None, via="wrapper",
-            cap_required=w.cap_required, kwargs_opaque=kwargs.opaque, keywords=sorted(kwargs.values),
+            cap_required=w.cap_required, kwargs_opaque=kwargs.opaque, keywords=sent_keywords(kwargs.values),
         )
         if w.model:
             site.model = self._model(kwargs, [w.model], m.args, None, ctx)
@@ -637,3 +637,8 @@ def provider_of(client: Client, model_classes) -> str:
         return model_classes[client.cls]["provider"]
     return sdk_data().get("kind_providers", {}).get(client.kind, client.kind)
 
+
+def sent_keywords(values: dict) -> list[str]:
+    """The keywords a request sends: one whose value is None (`thinking=self.thinking`, a field
+    that defaults to None, set only when not None) turns nothing on."""
+    return sorted(k for k, v in values.items() if not (isinstance(v, Ref) and v.qual == "builtins.None"))

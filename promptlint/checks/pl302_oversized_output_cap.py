@@ -32,12 +32,16 @@ class OversizedOutputCap(Check):
         reasoning_ceiling = self.option("reasoning-ceiling")
         seen = set()
         for site in ctx.callsites:
-            if site.cap_value is None or site.cap_span is None or not site.billed or site.output != "text":
+            # At a wrapper site a cap read in the wrapper's class or module (a field default through
+            # `self`, a dict a method builds) has no position here: reported at the call, like the
+            # other values from there.
+            cap_span = site.cap_span or (site.span if site.via == "wrapper" else None)
+            if site.cap_value is None or cap_span is None or not site.billed or site.output != "text":
                 continue
             limit, what = (reasoning_ceiling, "reasoning ceiling") if reasons(site) else (ceiling, "ceiling")
             if site.cap_value <= limit:
                 continue
-            key = (site.cap_span.line, site.cap_span.column)
+            key = (cap_span.line, cap_span.column)
             if key in seen:
                 continue  # one constructor cap shared by several calls
             seen.add(key)
@@ -45,7 +49,7 @@ class OversizedOutputCap(Check):
             where = "the chat model's constructor" if site.cap_location == "constructor" else f"`{site.callee}`"
             message = (f"`{site.cap_keyword}={site.cap_value:,}` on {where} allows {waste:,} output tokens "
                        f"beyond the {limit:,}-token {what} (worst case per call)")
-            yield self.finding(ctx, site.cap_span, message, scope=site.in_function, site=site,
+            yield self.finding(ctx, cap_span, message, scope=site.in_function, site=site,
                                snippet=f"{site.cap_keyword}={site.cap_value}", waste_tokens_per_call=waste,
                                waste_kind="output", model=site.model)
         yield from self._constructors(ctx, ceiling, reasoning_ceiling, seen)
