@@ -216,13 +216,13 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=N
     from promptlint.analysis.evaluator import Evaluator
     from promptlint.analysis.index import ModuleIndex
     from promptlint.analysis.positions import LazyPositions
-    from promptlint.analysis.project import class_member, imported_constant, reader_helper
+    from promptlint.analysis.project import class_member, class_method, imported_constant, reader_helper
     from promptlint.analysis.walk import visit
 
     index = ModuleIndex(LazyPositions(module, tree, lines))
     visit(module, index)
     evaluator = Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
-                          read_member=class_member)
+                          read_member=class_member, read_method=class_method)
     finder = CallSiteFinder(evaluator, index, path, settings)
     sites, ctors = finder.run()
     ctx = FileContext(path, text, settings, sites, ctors, index=index, evaluator=evaluator, infos=finder.infos)

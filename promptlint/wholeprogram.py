@@ -119,7 +119,7 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
     index = ModuleIndex(LazyPositions(module, tree))
     visit(module, index)
     ev = Evaluator(index, module, importer=shown, read_import=project.imported_constant,
-                   read_member=project.class_member)
+                   read_member=project.class_member, read_method=project.class_method)
     positions = index.positions
     ev.span = lambda node: ForeignSpan(lambda: exact_span(positions, node), shown)
     finder = CallSiteFinder(ev, index, shown, settings)

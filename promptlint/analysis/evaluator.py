@@ -66,7 +66,7 @@ class Evaluator:
     """Evaluates the expressions of one module (memoized, within a budget of steps)."""
 
     def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None,
-                 read_import=None, read_helper=None, read_member=None) -> None:
+                 read_import=None, read_helper=None, read_member=None, read_method=None) -> None:
         self.index = index
         self.importer = importer  # path of this module, to read constants it imports
         # read_import(importer, qual, hops): the value of a constant or client factory of a
@@ -78,6 +78,9 @@ class Evaluator:
         # read_member(importer, qual of a class, attr, hops, defaults): a class default or a client
         # assigned in a method, of a project class defined in another module (project.class_member).
         self.read_member = read_member
+        # read_method(importer, qual of a class, method, hops): (evaluator of its module, the method,
+        # the class name) of a project class in another module (project.class_method), or None.
+        self.read_method = read_method
         self.hops = 0  # how many imports away from the checked file this module is
         self.positions = index.positions
         self.module_code = module  # for the source text of nodes (code_for_node)
@@ -566,6 +569,13 @@ class Evaluator:
                 m.items[str(event.key)] = self.evaluate(call, sub)
                 m.spans[str(event.key)] = self.span(call)
             return m
+        if event.kind == "setattr":
+            if not (isinstance(val, Map) and val.obj):
+                return val  # only instances of a class keep what is set on them
+            m = Map(dict(val.items), val.opaque, val.obj, val.node, dict(val.spans))
+            m.items[event.key] = self.evaluate(call, sub)
+            m.spans[event.key] = self.span(call)
+            return m
         if event.kind == "shuffle":
             seq = val if isinstance(val, Seq) else Seq([val])
             return Seq(seq.items, Vol(self.code(call), "unordered", self.span(call)), seq.node)
@@ -615,6 +625,11 @@ class Evaluator:
     def _attribute(self, node: cst.Attribute, ctx) -> Val:
         attr = node.attr.value
         if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls") and ctx.func:
+            bound = ctx.bindings.get("self") if ctx.bindings else None
+            if isinstance(bound, Map) and bound.obj:  # a container method called on a known instance
+                found = instance_attr(self, bound, attr, ctx)
+                if found is not None:
+                    return found
             found = self._self_attr(ctx.func, attr, ctx)
             if found is not None:
                 return found
@@ -916,6 +931,8 @@ class Evaluator:
             return Seq(pick[method]())
         if isinstance(recv, Seq) and method == "copy":
             return recv
+        if isinstance(recv, Map) and recv.obj and not recv.opaque and recv.items and not node.args:
+            return container_method(self, recv, method, ctx)
         return None
 
     def _format(self, template: Text, args, ctx, mapping: Val | None = None) -> Val:
@@ -1140,4 +1157,60 @@ def service_client(evaluator: Evaluator, node: cst.Call, ctx) -> Client | None:
     name = static_text(evaluator.evaluate(arg, ctx)) if arg is not None else None
     if name in services["services"]:
         return Client(services["services"][name], f"boto3.client({name!r})", (), node, ctx)
+    return None
+
+
+# -- message containers -------------------------------------------------------------
+def container_method(ev: "Evaluator", recv: Map, method: str, ctx) -> Val | None:
+    """`chunks.all_messages()` on an instance of a project class built here, whose attributes
+    were set after it was built (`chunks.system = [...]`) or passed to it: what the method
+    returns, read with `self` bound to that instance. Only a getter (no argument besides self)
+    whose every return reads `self.`, on an instance whose attributes are all known (not a
+    parameter typed with the class): a message container, not arbitrary code. The class is this
+    module's, or another project module's (read_method); None when it is neither or the method
+    does not qualify."""
+    if ctx.depth > 6:
+        return None
+    found = _local_method(ev, recv.obj, method)
+    if found is None and "." in recv.obj and ev.read_method is not None and ev.importer is not None:
+        found = ev.read_method(ev.importer, recv.obj, method, ev.hops)
+    if found is None:
+        return None
+    owner, info, cls = found
+    params = [*info.node.params.posonly_params, *info.node.params.params, *info.node.params.kwonly_params]
+    if [p.name.value for p in params] != ["self"] or not info.returns:
+        return None
+    if not all("self." in owner.code(ret) for ret in info.returns):
+        return None
+    values = [owner.evaluate(ret, EvalContext(info, owner.pos(ret), (), {"self": recv}, ctx.depth + 1, cls))
+              for ret in info.returns]
+    return values[0] if len(values) == 1 else Alt(values)
+
+
+def _local_method(ev: "Evaluator", obj: str, method: str):
+    name = obj[len("builtins."):] if obj.startswith("builtins.") else obj
+    if name not in ev.index.classes:
+        return None
+    for cls in ev._class_chain(name):
+        if method in cls.methods:
+            return ev, cls.methods[method], name
+    return None
+
+
+def instance_attr(ev: "Evaluator", bound: Map, attr: str, ctx) -> Val | None:
+    """`self.attr` inside a container method: what was set on the instance, else a dataclass
+    `field(default_factory=list)` default (an empty list); else None (the class decides)."""
+    if attr in bound.items:
+        return bound.items[attr]
+    top = ctx.func
+    while top is not None and top.parent is not None:
+        top = top.parent
+    cls = ev.index.classes.get(ctx.self_class or (top.class_name if top else "") or "")
+    declared = cls.attrs.get(attr) if cls is not None else None
+    if (isinstance(declared, cst.Call) and dotted(declared.func).split(".")[-1] == "field"
+            and any(a.keyword is not None and a.keyword.value == "default_factory"
+                    and dotted(a.value) in ("list", "dict") for a in declared.args)):
+        factory = next(dotted(a.value) for a in declared.args if a.keyword is not None
+                       and a.keyword.value == "default_factory")
+        return Seq([]) if factory == "list" else Map({})
     return None

@@ -28,7 +28,7 @@ class Event:
 
     name: str
     pos: Pos
-    kind: str  # assign | augassign | param | loop | with | append | extend | insert | update | setitem | sort | shuffle | clear
+    kind: str  # assign | augassign | param | loop | with | append | extend | insert | update | setitem | setattr | sort | shuffle | clear
     node: cst.CSTNode | None  # the value (or the whole call for mutations)
     path: tuple[int, ...]  # ids of the enclosing conditional blocks
     in_loop: bool = False
@@ -296,6 +296,9 @@ class ModuleIndex(cst.CSTVisitor):
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             key = _literal_key(target)
             self._event(target.value.value, pos, "setitem", value, key=key)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and self.func is not None:
+            # `chunks.system = [...]` on an instance built in this function (a message container)
+            self._event(target.value.value, pos, "setattr", value, key=target.attr.value)
 
     def leave_Expr(self, node: cst.Expr) -> None:
         call = node.value

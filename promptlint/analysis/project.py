@@ -102,7 +102,7 @@ def _analysed_at(path: str, stamp: tuple, whole: bool = False):
         index = ModuleIndex(LazyPositions(module, tree))
         visit(module, index)
         return Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
-                         read_member=class_member)
+                         read_member=class_member, read_method=class_method)
     except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
         return None
 
@@ -172,6 +172,25 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
         return None
     found = whole.assigned_client(cls, attr, hops + 1)
     return _foreign(found) if isinstance(found, Client) else None
+
+
+def class_method(importer: str, qual: str, method: str, hops: int):
+    """(evaluator of its module, the method, the class name) for a method of a class defined in
+    another project module (`app.chunks.MessageChunks.all_messages`), or None."""
+    if hops >= MAX_HOPS or "." not in qual:
+        return None
+    module, _, cls = qual.rpartition(".")
+    path = module_file(importer, module)
+    if path is None or not re.search(rf"^\s*class\s+{re.escape(cls)}\b", _text(path), re.MULTILINE):
+        return None
+    whole = _analysed_whole(path)  # methods are blanked in the constants pass
+    if whole is None or cls not in whole.index.classes:
+        return None
+    DEPENDENCIES.add(path)
+    for info in whole._class_chain(cls):
+        if method in info.methods:
+            return whole, info.methods[method], cls
+    return None
 
 
 def _analysed_whole(path: str):
