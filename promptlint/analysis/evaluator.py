@@ -427,9 +427,9 @@ class Evaluator:
             return Vol(val.source, val.kind, None, at_use=True)
         if isinstance(val, (Client, Factory)):
             return val
-        from promptlint.analysis.loading import PathVal
+        from promptlint.analysis.loading import JinjaEnv, JinjaTemplate, PathVal
 
-        if isinstance(val, PathVal):  # a module constant naming the prompts folder
+        if isinstance(val, (PathVal, JinjaTemplate, JinjaEnv)):  # the prompts folder, or a template read from a file
             return val
         if isinstance(val, Returns):
             return val if val.value is not None else None

@@ -206,9 +206,16 @@ def _far(val, path: str):
 
     if not isinstance(val, Text):
         return val if is_plain(val) else None
+    from promptlint.model import TemplateSpan
+
     segs = []
     for seg in val.segs:
-        if seg.kind != "static" and seg.span is not None:
+        if isinstance(seg.span, TemplateSpan):  # a placeholder of a template file keeps its place there
+            filled = seg.span.filled_at
+            where = f" ({path}:{filled.line})" if filled is not None else ""
+            span = TemplateSpan(seg.span.line, seg.span.column, seg.span.end_line, seg.span.end_column, seg.span.path)
+            seg = replace(seg, source=f"{seg.source}{where}", span=span)
+        elif seg.kind != "static" and seg.span is not None:
             seg = replace(seg, source=f"{seg.source} ({path}:{seg.span.line})", span=None)
         segs.append(seg)
     return Text(segs)

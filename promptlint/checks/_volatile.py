@@ -55,7 +55,7 @@ class VolatileInPrefix(Check):
                     model=site.model,
                     severity="info" if saving.latent else "warning" if saving.why == "unknown-size" else None,
                 )
-                key = (span.line, span.column, span.end_line, span.end_column)
+                key = (finding.path, span.line, span.column, span.end_line, span.end_column)
                 counts[key] = counts.get(key, 0) + 1
                 old = best.get(key)
                 if old is None or _rank(finding) > _rank(old):
