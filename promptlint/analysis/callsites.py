@@ -120,7 +120,7 @@ class CallSiteFinder:
             if arg.keyword is not None or arg.star:
                 continue
             inner = self.evaluator.evaluate(arg.value, ctx)
-            rest = [a for j, a in enumerate(node.args) if j != i]
+            rest = [self._as_request_dict(a, ctx) for j, a in enumerate(node.args) if j != i]
             found = self._match_callee(inner, rest)
             if found is not None:
                 found.via = "retry-helper"
@@ -128,6 +128,17 @@ class CallSiteFinder:
                 return found
             break  # only the first positional argument is a callable by convention
         return self._match_chain_shape(node, callee, ctx)
+
+    def _as_request_dict(self, arg: cst.Arg, ctx) -> cst.Arg:
+        """`helper(client.chat.completions.create, params)`: a dict handed over beside the SDK
+        method is the request (the helper calls `create(**params)`), so it is read as `**params`.
+        Only a plain dict with a request key (model, messages, input, ...)."""
+        if arg.keyword is not None or arg.star:
+            return arg
+        val = self.evaluator.evaluate(arg.value, ctx)
+        if isinstance(val, Map) and not val.obj and REQUEST_KEYS & set(val.items):
+            return arg.with_changes(star="**")
+        return arg
 
     def _match_callee(self, callee: Val, args) -> Match | None:
         if isinstance(callee, Alt):
@@ -642,3 +653,7 @@ def sent_keywords(values: dict) -> list[str]:
     """The keywords a request sends: one whose value is None (`thinking=self.thinking`, a field
     that defaults to None, set only when not None) turns nothing on."""
     return sorted(k for k, v in values.items() if not (isinstance(v, Ref) and v.qual == "builtins.None"))
+
+
+# Keys that mark a dict handed to a helper beside an SDK method as the request's keywords.
+REQUEST_KEYS = frozenset({"model", "messages", "input", "contents", "prompt", "system", "instructions"})
