@@ -297,6 +297,7 @@ class Expanded:
     site: CallSite
     hops: list[Hop]
     first: CallInfo  # the call in the expanded function's own body (the SDK call, or the next wrapper's)
+    request: object = None  # () -> (call kwargs, client kwargs, client seen) of the SDK call, read on demand
 
 
 class Expander:
@@ -318,7 +319,8 @@ class Expander:
         for site0, info, match in self._sdk_calls(mod, func):
             ctx = EvalContext(func, info.pos, info.path, bindings)
             site = mod.finder.build(info, match, ctx) if bindings is not None else site0
-            out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line)], info))
+            out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line)], info,
+                                _request_reader(mod, match, ctx)))
         for info in mod.index.calls:
             if info.func is not func:
                 continue
@@ -330,7 +332,8 @@ class Expander:
             inner = bind(mod, info.node, ctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
             line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
             for found in self.expand(tmod, tfunc, inner, depth + 1, active):
-                out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *found.hops], info))
+                out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *found.hops], info,
+                                    found.request))
         return out
 
     def _sdk_calls(self, mod: Module, func: FunctionInfo) -> list:
@@ -350,15 +353,34 @@ class Expander:
         return self._sdk[key]
 
 
+def _request_reader(mod: Module, match, ctx: EvalContext):
+    """What the wrapper's SDK call sends, read with the caller's arguments bound, for the rules
+    that look at the request's keywords (PL201's task tag: request.read_request); lazily, as
+    most sites are never asked."""
+    def read():
+        from promptlint.analysis.request import LANGCHAIN_POSITIONAL
+
+        positional = LANGCHAIN_POSITIONAL if match.shape == "langchain-call" else None
+        call = mod.finder.kwargs(match.args, ctx, positional)
+        client, seen = None, match.client is None
+        if match.client is not None and match.client.ctor is not None:
+            client = mod.finder.kwargs(list(match.client.ctor.args), match.client.ctor_ctx or ctx)
+            seen = True
+        return call, client, seen
+    return read
+
+
 def _line(mod: Module, node) -> int:
     return exact_span(mod.index.positions, node).line
 
 
 # -- the sites of the checked file ---------------------------------------------------
 def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], set[str]]]:
-    """(site at the caller, the call, the layers it goes through, the body's own codes)."""
+    """(site at the caller, the call, the layers it goes through, the body's own codes). What
+    each site's SDK call sends is kept in ctx.memo["wrapper-requests"] (by id of the site)."""
     if not settings.project_wrappers or ctx.index is None:
         return []
+    site_requests = ctx.memo.setdefault("wrapper-requests", {})
     here = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, None, ctx.callsites, ctx.infos, foreign=False)
     resolver = Resolver(here, settings)
     direct = {id(info.node) for info in ctx.infos.values()}
@@ -402,9 +424,12 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         if sends_itself and forwards(info, resolver.wrappers, ctx.path, called_here):
             continue  # inside the wrapper layer: its callers here are the sites, expanded through it
         bindings = bind(here, info.node, cctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
+        passing_on = passes_own_parameters(info, resolver.wrappers, ctx.path)
         for found in expander.expand(tmod, tfunc, bindings):
             site = relocate(found.site, ctx, info, found.hops)
             site.leaves = left
+            if not passing_on:  # inside the wrapper layer the task is chosen further up: PL201 is not asked
+                site_requests[id(site)] = found.request
             out.append((site, info, found.hops, body_codes))
     for mod in {id(m): m for m in _MODULES.values() if m is not None}.values():
         mod.ev._memo.clear()  # memo keys hold ids of this file's bindings, which die with it
@@ -421,9 +446,16 @@ def forwards(info: CallInfo, wrappers: set, path: str, called_here: dict) -> boo
     those callers reaches it within MAX_CHAIN. A wrapper called only from other modules (or
     not at all) keeps its forwarding call as a site: nothing here would show the request otherwise."""
     func = info.func
-    if func is None or (path, func.qualname) not in wrappers:
+    if not passes_own_parameters(info, wrappers, path):
         return False
-    if not any(caller is not func for caller in called_here.get(func.name, ())):
+    return any(caller is not func for caller in called_here.get(func.name, ()))
+
+
+def passes_own_parameters(info: CallInfo, wrappers: set, path: str) -> bool:
+    """A call made in one of the project's wrappers that hands on that wrapper's own parameters
+    (`self._handle_completion(params, available_functions)` in a provider's `call`)."""
+    func = info.func
+    if func is None or (path, func.qualname) not in wrappers:
         return False
     params = set(func.params) - {"self", "cls"}
     return any(isinstance(arg.value, cst.Name) and arg.value.value in params for arg in info.node.args)
@@ -459,13 +491,16 @@ def _codes_at(mod: Module, body: list[Expanded], settings) -> set[str]:
     from promptlint.prefilter import rule_codes
 
     fake = _Where(mod)
-    sites, infos = [], {}
+    sites, infos, requests = [], {}, {}
     for found in body:
         site = relocate(found.site, fake, found.first, found.hops) if len(found.hops) > 1 else found.site
         sites.append(site)
         infos[id(site)] = found.first
+        if len(found.hops) > 1 and found.request is not None:
+            requests[id(site)] = found.request
     fctx = FileContext(mod.path, mod.text, settings, sites, [], index=mod.index, evaluator=mod.ev, infos=infos)
     fctx.memo["wrapper-sites"] = True
+    fctx.memo["wrapper-requests"] = requests
     codes = set()
     for code in rule_codes(settings):
         try:
@@ -570,6 +605,7 @@ def check_wrapper_sites(ctx, codes, result) -> None:
         wctx = FileContext(ctx.path, ctx.text, ctx.settings, sites, [], index=ctx.index,
                            evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members})
         wctx.memo["wrapper-sites"] = True  # rules skip their file-level parts (PL701 frameworks)
+        wctx.memo["wrapper-requests"] = ctx.memo.get("wrapper-requests", {})
         for code in codes:
             if code in HELD_BACK or code in FILE_LEVEL:
                 continue

@@ -42,6 +42,10 @@ def read_request(ctx: FileContext, site: CallSite) -> Request | None:
     info = ctx.infos.get(id(site))
     if info is None or ctx.evaluator is None:
         return None
+    through = ctx.memo.get("wrapper-requests", {}).get(id(site))
+    if through is not None:  # a wrapper site: the wrapper's SDK call, with the caller's arguments bound
+        call, client, seen = through()
+        return Request(call, client, seen, info, EvalContext(info.func, info.pos, info.path))
     finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, ctx.settings)
     ectx = EvalContext(info.func, info.pos, info.path)
     match = finder.match(info.node, ectx)
