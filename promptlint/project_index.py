@@ -40,7 +40,9 @@ def module_name(rel_path: str) -> str:
     return ".".join(p for p in parts if p not in ("", "."))
 
 
-_CALL = re.compile(r"((?:[A-Za-z_]\w*(?:\(\))?\.)*[A-Za-z_]\w*)[ \t]*\(")
+# The look-behind starts a match only at the start of a word: without it, every position inside
+# every identifier was tried (and failed the same way), three times the cost of the scan.
+_CALL = re.compile(r"(?<![A-Za-z_])((?:[A-Za-z_]\w*(?:\(\))?\.)*[A-Za-z_]\w*)[ \t]*\(")
 
 
 def index_file(rel_path: str, source: bytes) -> dict | None:

@@ -27,6 +27,7 @@ and the cache key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import libcst as cst
 
@@ -460,6 +461,13 @@ def _subscript_key(sub: cst.Subscript) -> str | None:
     return _string(sub.slice[0].slice.value)
 
 
+@lru_cache(maxsize=4)
+def _own_markers(text: str) -> list:
+    """scan_markers of a file's text, kept: each group of wrapper sites is checked with a context
+    of its own over the same file (wholeprogram.py), and the scan parses the file when a needle is there."""
+    return scan_markers(text.encode("utf-8", "surrogatepass"))
+
+
 def site_usage(ctx, settings) -> list[tuple[CallSite, Fate]]:
     """Each call site of the file with its fate; computed once per file and recorded on
     the CallSite (`usage`, `usage_cached`) for the inventory."""
@@ -467,7 +475,7 @@ def site_usage(ctx, settings) -> list[tuple[CallSite, Fate]]:
         # The project's markers (the engine scans every file of the run), and this file's own
         # (a file checked alone: an editor, stdin, the rule's examples).
         markers = settings.rule_options.get("_instrumentation") or []
-        local = scan_markers(ctx.text.encode("utf-8", "surrogatepass"))
+        local = _own_markers(ctx.text)
         finder = UsageFinder(ctx, list(rule_option(settings, "PL203", "recorders")), [*markers, *local])
         found = []
         for site in ctx.callsites:
