@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 
 from promptlint.checks import all_codes, is_selected, load_check, selected_codes
 from promptlint.errors import UsageError
@@ -13,6 +14,7 @@ from promptlint.model import CallSite, FileResult, Finding, NotChecked, Span
 from promptlint.pool import Workers
 from promptlint.prefilter import (
     check_hints, is_mocked_test, may_hold_callsite, names_by_import, rule_codes, without_wrappers,
+    wrapper_names_here,
 )
 from promptlint.settings import Settings
 
@@ -69,7 +71,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
     if tree is not None and is_mocked_test(path, source):
         result.prefiltered = True  # a test that mocks the SDK: its calls are never billed
         return result
-    plan = module_outline(tree, settings) if tree is not None else None
+    plan = module_outline(tree, settings, source, path) if tree is not None else None
     if plan is not None and not plan.candidates:
         result.prefiltered = True  # parsed with `ast` only: no call could reach an LLM
         return result
@@ -341,12 +343,35 @@ def bracket_depth(source: bytes) -> int:
     return deepest
 
 
-def module_outline(tree, settings: Settings):
+def module_outline(tree, settings: Settings, source: bytes | None = None, path: str | None = None):
     """The module's definitions and the names through which it may call an LLM
-    (`candidates` is empty when no call can reach one); see slicing.py."""
+    (`candidates` is empty when no call can reach one); see slicing.py. Given the file's
+    bytes and display path, a project wrapper's name counts only where the file may reach
+    that wrapper (prefilter.wrapper_names_here): `kickoff(` in a file that names no module
+    defining a `kickoff` wrapper neither keeps its callers in the slice nor, alone, gets the
+    file parsed."""
+    from promptlint.analysis.catalog import candidate_names
     from promptlint.analysis.slicing import outline
 
-    return outline(tree, *_outline_names(settings))
+    plan = outline(tree, *_outline_names(settings))
+    project = tuple(row[0] for row in settings.project_wrappers)
+    if source is not None and path is not None and project and plan.candidates:
+        codes = rule_codes(settings)
+        configured = tuple(w.name for w in settings.wrappers)
+        called = plan.called & _names(project)
+        named, roots = modules_named(tree) if called else (frozenset(), frozenset())
+        here = wrapper_names_here(source, path, settings.project_wrappers, called, named, roots) if called else frozenset()
+        # Names that are there for another reason stay: the SDK catalog, configured wrappers,
+        # the rules' hints, local aliases (`from app.llm import chat as ask`) and the names that
+        # count in a module importing their library (`requests.post`).
+        by_import = {name for name, modules in names_by_import(codes).items() if modules & plan.modules}
+        unreached = (_names(project) - here - candidate_names(configured) - check_hints(codes)[1] - plan.aliases
+                     - by_import)
+        if unreached:
+            plan.candidates -= unreached
+            if not plan.called & plan.candidates:
+                plan.candidates = set()
+    return plan
 
 
 def _outline_names(settings: Settings) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
@@ -367,6 +392,39 @@ def _large_file_slice(source: bytes, settings: Settings):
     if len(source) <= LARGE_FILE_BYTES:
         return None
     return relevant_text(source, *_outline_names(settings))
+
+
+@cache
+def _names(project: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(project)
+
+
+def modules_named(tree) -> tuple[frozenset[str], frozenset[str]]:
+    """(every module name the file's imports spell, the local names of plainly imported packages):
+    `from app.llm import chat` names app, llm and chat; `from . import gateway` names gateway;
+    `import app` makes `app` a root, through which `app.llm.chat(...)` names llm (see
+    prefilter.wrapper_names_here). Imports anywhere count (in functions, under `if TYPE_CHECKING:`)."""
+    import ast
+
+    named: set[str] = set()
+    roots: set[str] = set()
+    todo = [tree.body]
+    while todo:
+        for node in todo.pop():
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    named.update(alias.name.split("."))
+                    roots.add(alias.asname or alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                named.update((node.module or "").split("."))
+                named.update(alias.name for alias in node.names)
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list):
+                        todo.append(inner)
+    named.discard("")
+    return frozenset(named), frozenset(roots)
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

@@ -7,6 +7,7 @@ This module must stay cheap to import: no libcst, no rule modules.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from functools import cache
@@ -41,6 +42,28 @@ def may_hold_callsite(source: bytes, settings: Settings) -> bool:
         return True
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(rule_codes(settings))[0])
+    return _sdk_precheck(source, extra)
+
+
+# The SDK pre-check of bytes already checked in this process: a run checks every file twice, once
+# to find the seeds of the project index (project_index.py) and once before analysing it. Keyed by
+# a digest of the bytes, not the bytes, so that the memo holds no file.
+_PRECHECKED: dict[tuple[bytes, tuple[str, ...]], bool] = {}
+_PRECHECKED_MAX = 100_000
+
+
+def _sdk_precheck(source: bytes, extra: tuple[str, ...]) -> bool:
+    key = (hashlib.blake2b(source, digest_size=16).digest(), extra)
+    found = _PRECHECKED.get(key)
+    if found is None:
+        found = _sdk_markers_or_import(source, extra)
+        if len(_PRECHECKED) >= _PRECHECKED_MAX:
+            _PRECHECKED.clear()
+        _PRECHECKED[key] = found
+    return found
+
+
+def _sdk_markers_or_import(source: bytes, extra: tuple[str, ...]) -> bool:
     if not any(word in source for word in _words(extra)):
         return False  # substring tests first: far cheaper than any regular expression
     if any(marker in source for marker in _markers(extra)):
@@ -78,6 +101,56 @@ def calls_wrapper(source: bytes, table: tuple) -> bool:
                 if name in source and pattern.search(source):
                     return True
     return False
+
+
+def wrapper_names_here(source: bytes, path: str, table: tuple, called: set[str], named: frozenset[str],
+                       roots: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Which of the project's wrapper names `called` (the names a file calls, from its `ast`) may
+    reach one of the project's wrappers: all those of a module that defines (or re-exports)
+    wrappers, for its own calls; elsewhere, those of a module the file names: its imports spell
+    it (`named`, engine.modules_named), or an attribute chain from a plainly imported package
+    (`roots`) reaches it (`app.llm.chat(...)`). The resolver (wholeprogram.py) reaches another
+    module's wrapper only through a name this file imports: the wrapper itself, its class, its
+    module, or a package re-exporting it. Private names count too (`self._send()` of a base
+    class imported from the wrapper's module)."""
+    out: set[str] = set()
+    roots = roots & _path_parts(table)  # `import os` cannot lead to a module of the project
+    for where, stem, names in _wrapper_names_by_module(table):
+        hit = names & called
+        if hit and (path in where or stem in named or (roots and _chained(source, roots, stem))):
+            out |= hit
+    return frozenset(out)
+
+
+@cache
+def _path_parts(table: tuple) -> frozenset[str]:
+    """Every directory and module name on the paths of the modules holding wrappers."""
+    return frozenset(part.removesuffix(".py") for row in table for path in (row[1], row[3]) for part in path.split("/"))
+
+
+@cache
+def _wrapper_names_by_module(table: tuple) -> tuple[tuple[frozenset[str], str, frozenset[str]], ...]:
+    """(the paths the module's rows name, its stem, its wrapper names) per display path that
+    defines or re-exports wrappers."""
+    by_path: dict[str, tuple[set[str], set[str]]] = {}
+    for row in table:
+        where, names = by_path.setdefault(row[1], (set(), set()))
+        where.update((row[1], row[3]))
+        names.update({row[0], row[2].split(".")[-1]})
+    out = []
+    for path, (where, names) in sorted(by_path.items()):
+        stem = os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
+        out.append((frozenset(where), stem, frozenset(names)))
+    return tuple(out)
+
+
+def _chained(source: bytes, roots: frozenset[str], stem: str) -> bool:
+    """Is `stem` an attribute in a chain from one of `roots` (`app.llm` after `import app`)?"""
+    word = stem.encode()
+    if b"." + word not in source and b". " + word not in source:
+        return False
+    return any(re.search(rb"\b" + re.escape(root.encode()) + rb"(?:\s*\.\s*\w+)*?\s*\.\s*" + re.escape(word) + rb"\b",
+                         source) for root in sorted(roots))
 
 
 @cache

@@ -1,0 +1,180 @@
+"""Cold-run speed of whole-program analysis (issue 13): a project wrapper's name makes a file
+worth parsing only where the file may reach that wrapper (prefilter.wrapper_names_here), and
+the byte pre-check of a file is worked out once per process. The wrapper sites themselves must
+not change: every way the resolver reaches a wrapper in another module still finds it."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from promptlint import engine, prefilter
+from promptlint.project_index import index_file
+from promptlint.settings import Settings
+
+SELECT = ["PL1", "PL3", "PL4"]
+
+LLM = (
+    "from openai import OpenAI\n"
+    "\n"
+    "client = OpenAI()\n"
+    "\n"
+    "\n"
+    "def ask_model(messages):\n"
+    "    return client.chat.completions.create(model='gpt-4.1-mini', messages=messages)\n"
+)
+
+BASE = (
+    "from openai import OpenAI\n"
+    "\n"
+    "\n"
+    "class Base:\n"
+    "    def __init__(self):\n"
+    "        self.client = OpenAI()\n"
+    "\n"
+    "    def _send(self, prompt):\n"
+    "        return self.client.chat.completions.create(\n"
+    "            model='gpt-4.1-mini', messages=[{'role': 'user', 'content': prompt}])\n"
+)
+
+CALLERS = {
+    # how the caller names the wrapper's module -> (its source, does it reach `ask_model`)
+    "imports the function": ("from app.llm import ask_model\n\n\ndef summarise(text):\n"
+                             "    return ask_model([{'role': 'user', 'content': text}])\n", True),
+    "imports the module": ("from app import llm\n\n\ndef summarise(text):\n"
+                           "    return llm.ask_model([{'role': 'user', 'content': text}])\n", True),
+    "imports the package": ("import app\n\n\ndef summarise(text):\n"
+                            "    return app.llm.ask_model([{'role': 'user', 'content': text}])\n", True),
+    # `llm` and `ask_model(` are in its bytes, so the byte pre-check lets it in, but it imports nothing
+    # that leads to app/llm.py: its `bot.ask_model(...)` cannot be the project's `ask_model`.
+    "names no module of the wrapper": ("def summarise(bot, text):\n    bot.llm_hint = text\n"
+                                       "    return bot.ask_model([{'role': 'user', 'content': text}])\n", False),
+}
+
+
+def _project(tmp_path, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return sorted(str(Path(name)) for name in files if name.endswith(".py"))
+
+
+def _results(tmp_path, monkeypatch, files: dict[str, str]) -> dict:
+    monkeypatch.chdir(tmp_path)
+    paths = _project(tmp_path, files)
+    settings = engine.with_project_index(paths, Settings(jobs=1, select=list(SELECT)))
+    assert settings.project_wrappers, "the index should find the project's wrappers"
+    return {r.path: r for r in engine.lint_many(paths, settings)}
+
+
+@pytest.mark.parametrize("how", sorted(CALLERS))
+def test_a_wrapper_call_is_followed_exactly_where_the_file_names_its_module(how, tmp_path, monkeypatch):
+    source, reaches = CALLERS[how]
+    results = _results(tmp_path, monkeypatch, {"app/__init__.py": "", "app/llm.py": LLM, "app/notes.py": source})
+    notes = results["app/notes.py"]
+    sites = [(s.span.line, s.wrapper) for s in notes.callsites if s.via == "wrapper"]
+    if reaches:
+        assert sites == [(5, "ask_model")]
+    else:
+        assert sites == [] and notes.prefiltered  # parsed with `ast` only: libcst never saw it
+
+
+def test_a_private_method_of_an_imported_base_class_is_still_followed(tmp_path, monkeypatch):
+    """calls_wrapper leaves private names to their own module; a subclass elsewhere that imports
+    the base class (and an SDK, so it is parsed anyway) still reaches `_send` through it."""
+    sub = ("from openai import APIError\n"
+           "\n"
+           "from app.base import Base\n"
+           "\n"
+           "\n"
+           "class Sub(Base):\n"
+           "    def go(self, text):\n"
+           "        try:\n"
+           "            return self._send('Summarise: ' + text)\n"
+           "        except APIError:\n"
+           "            return None\n")
+    results = _results(tmp_path, monkeypatch, {"app/__init__.py": "", "app/base.py": BASE, "app/sub.py": sub})
+    assert [(s.span.line, s.wrapper) for s in results["app/sub.py"].callsites if s.via == "wrapper"] == [
+        (9, "Base._send")]
+
+
+def test_outline_counts_a_wrapper_name_only_where_its_module_is_named():
+    table = (("ask_model", "app/llm.py", "ask_model", "app/llm.py", "ask_model"),)
+    settings = Settings(select=list(SELECT), project_wrappers=table)
+
+    def candidates(path: str, text: str) -> set[str]:
+        source = text.encode()
+        return engine.module_outline(ast.parse(source), settings, source, path).candidates
+
+    elsewhere = "def f(bot):\n    return bot.ask_model('hi')\n"
+    assert candidates("app/shop.py", elsewhere) == set()
+    assert "ask_model" in candidates("app/shop.py", "from app import llm\n" + elsewhere)
+    assert "ask_model" in candidates("app/shop.py", "def g():\n    from app.llm import ask_model\n    return ask_model('x')\n")
+    assert "ask_model" in candidates("app/llm.py", elsewhere)  # its own module: its own calls count
+    # A name that counts for another reason stays: `post` in a module importing requests is an
+    # HTTP request to a provider even when the project's own `post` wrapper is out of reach.
+    table = (*table, ("post", "app/api.py", "Chat.post", "app/api.py", "Chat.post"))
+    settings = Settings(select=list(SELECT), project_wrappers=table)
+    rest = "import requests\n\n\ndef f(url):\n    return requests.post(url, json={})\n"
+    assert "post" in candidates("app/client.py", rest)
+    assert candidates("app/client.py", "import json\n\n\ndef f(x):\n    return x.post(1)\n") == set()
+    # Without the file's bytes and path (tests, callers that only have a tree): every name counts.
+    assert "ask_model" in engine.module_outline(ast.parse(elsewhere), settings).candidates
+
+
+def test_an_sdk_file_keeps_unreached_wrapper_callers_out_of_its_slice(tmp_path, monkeypatch):
+    """An SDK file calls `bot.ask_model(...)` of some other object: no wrapper is reached, so the
+    function making that call is blanked before libcst parses the file; its own SDK call stays."""
+    app = ("from openai import OpenAI\n"
+           "\n"
+           "client = OpenAI()\n"
+           "\n"
+           "\n"
+           "def direct(text):\n"
+           "    return client.chat.completions.create(model='gpt-4.1-mini', max_tokens=50,\n"
+           "                                          messages=[{'role': 'user', 'content': text}])\n"
+           "\n"
+           "\n"
+           "def relay(bot, text):\n"
+           "    return bot.ask_model(text)\n")
+    table = (("ask_model", "app/llm.py", "ask_model", "app/llm.py", "ask_model"),)
+    settings = Settings(select=list(SELECT), project_wrappers=table)
+    source = app.encode()
+    plan = engine.module_outline(ast.parse(source), settings, source, "app/other.py")
+    from promptlint.analysis.slicing import relevant_source
+
+    sliced, _tree = relevant_source(source, plan)
+    assert b"def direct" in sliced and b"def relay" not in sliced
+    plan = engine.module_outline(ast.parse(source), settings, source, "app/llm.py")
+    assert b"def relay" in relevant_source(source, plan)[0]
+
+
+def test_the_sdk_precheck_is_remembered_per_bytes_and_markers():
+    source = b"import mycorp_llm\n\nmycorp_llm.ask('hi')\n"
+    plain, marked = Settings(), Settings(extra_markers=["mycorp_llm"])
+    assert not prefilter.may_hold_callsite(source, plain)
+    assert prefilter.may_hold_callsite(source, marked)  # the same bytes, other markers: asked again
+    assert not prefilter.may_hold_callsite(source, plain)
+    assert prefilter.may_hold_callsite(source + b"import openai\n", plain)
+    # The memo holds digests, never a file's bytes.
+    assert all(len(key[0]) == 16 and source not in key[0] for key in prefilter._PRECHECKED)
+
+
+def test_index_reads_calls_at_the_start_of_each_name_only():
+    source = ("def f(x):\n"
+              "    a9b.c(1)\n"
+              "    y = get_client().responses.create(model=x)\n"
+              "    z = éfoo (2) + obj.method  (3)\n"
+              "    return 'not a call: ask_llm' + str(len(x))\n").encode()
+    (entry,) = index_file("app/m.py", source)["functions"]
+    assert entry["calls"] == sorted({"a9b.c", "get_client().responses.create", "foo", "obj.method", "str", "len"})
+
+
+def test_modules_named_reads_imports_anywhere():
+    tree = ast.parse("import app.llm as l\nimport os\n"
+                     "if True:\n    from .gateway import Gateway\n"
+                     "def f():\n    from pkg import tools\n")
+    named, roots = engine.modules_named(tree)
+    assert {"app", "llm", "gateway", "Gateway", "pkg", "tools", "os"} <= named
+    assert roots == {"l", "os"}
