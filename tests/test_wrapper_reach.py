@@ -49,6 +49,9 @@ CALLERS = {
     # that leads to app/llm.py: its `bot.ask_model(...)` cannot be the project's `ask_model`.
     "names no module of the wrapper": ("def summarise(bot, text):\n    bot.llm_hint = text\n"
                                        "    return bot.ask_model([{'role': 'user', 'content': text}])\n", False),
+    # the same, calling a request method's name as well (`create`): no SDK, so nothing it calls is one
+    "names no module, calls create": ("def summarise(bot, text):\n    bot.llm_hint = bot.create(text)\n"
+                                      "    return bot.ask_model([{'role': 'user', 'content': text}])\n", False),
 }
 
 
@@ -116,7 +119,8 @@ def test_outline_counts_a_wrapper_name_only_where_its_module_is_named():
     # HTTP request to a provider even when the project's own `post` wrapper is out of reach.
     table = (*table, ("post", "app/api.py", "Chat.post", "app/api.py", "Chat.post"))
     settings = Settings(select=list(SELECT), project_wrappers=table)
-    rest = "import requests\n\n\ndef f(url):\n    return requests.post(url, json={})\n"
+    rest = ("import requests\n\n\ndef f(body):\n"
+            "    return requests.post('https://api.openai.com/v1/chat/completions', json=body)\n")
     assert "post" in candidates("app/client.py", rest)
     assert candidates("app/client.py", "import json\n\n\ndef f(x):\n    return x.post(1)\n") == set()
     # Without the file's bytes and path (tests, callers that only have a tree): every name counts.
