@@ -334,10 +334,14 @@ def _index_file(settings, part: str = "") -> str | None:
     if not settings.cache_dir:
         return None
     from promptlint import __version__
+    from promptlint.state.code_digest import code_and_data_digest
 
     # Per settings: what the SDK pre-check accepts (a seed file) depends on markers and wrappers.
+    # Per code and data too: an edited catalog (rules/sdks.yaml) or pre-check changes which files
+    # are seeds and which functions are wrappers, so an index built by other code is not read.
+    key = f"{code_and_data_digest()}-{_base_settings(settings).analysis_hash()}"
     return os.path.join(settings.cache_dir, __version__,
-                        f"index-v{INDEX_VERSION}-{_base_settings(settings).analysis_hash()}{part and '-' + part}.json")
+                        f"index-v{INDEX_VERSION}-{key}{part and '-' + part}.json")
 
 
 def _load(settings, part: str = "") -> dict:

@@ -246,3 +246,18 @@ def test_whole_program_key_must_be_a_boolean(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 2
     assert "whole-program" in out.stderr and "pyproject.toml" in out.stderr
+
+
+def test_an_index_built_by_other_code_is_not_read(tmp_path, monkeypatch):
+    """The index cache is keyed by the code and data digest: after an upgrade or an edited
+    catalog, cached seed verdicts and wrapper tables from the old code are not reused."""
+    from promptlint import project_index
+    from promptlint.state import code_digest
+
+    settings = Settings(jobs=1, cache_dir=str(tmp_path / "cache"))
+    monkeypatch.setattr(code_digest, "code_and_data_digest", lambda: "0" * 16)
+    old = project_index._index_file(settings)
+    monkeypatch.setattr(code_digest, "code_and_data_digest", lambda: "1" * 16)
+    new = project_index._index_file(settings)
+    assert old != new and "1" * 16 in new
+    assert project_index._index_file(settings, project_index.TABLE_KEY) != project_index._index_file(settings)
