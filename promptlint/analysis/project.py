@@ -146,17 +146,26 @@ _SDK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?:openai|anthropic|langchain\w
                          r"cohere|groq|together|ollama|llama_index|vertexai|dspy)\b", re.MULTILINE)
 
 
+def _class_module(importer: str, qual: str, hops: int) -> tuple[str | None, str]:
+    """(the file of the project module defining class `qual` (`app.llm.Gateway`), the class
+    name), or (None, name) when it is out of reach or the module defines no such class."""
+    module, _, cls = qual.rpartition(".")
+    if hops >= MAX_HOPS or not module:
+        return None, cls
+    path = module_file(importer, module)
+    if path is None or not re.search(rf"^\s*class\s+{re.escape(cls)}\b", _text(path), re.MULTILINE):
+        return None, cls
+    return path, cls
+
+
 def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool = True):
     """`Class.attr` of a class defined in a project module, for an instance of it: a class-level
     default (`top_k: int = 20`, pydantic and dataclass fields) when `defaults`, or the SDK client
     or chat model its methods assign to `self.attr` (`self.chat_model = ChatOpenAI(...)`)."""
     from promptlint.analysis.values import Client
 
-    if hops >= MAX_HOPS or "." not in qual:
-        return None
-    module, _, cls = qual.rpartition(".")
-    path = module_file(importer, module)
-    if path is None or not re.search(rf"^\s*class\s+{re.escape(cls)}\b", _text(path), re.MULTILINE):
+    path, cls = _class_module(importer, qual, hops)
+    if path is None:
         return None
     DEPENDENCIES.add(path)
     evaluator = _analysed(path)
@@ -177,11 +186,8 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
 def class_method(importer: str, qual: str, method: str, hops: int):
     """(evaluator of its module, the method, the class name) for a method of a class defined in
     another project module (`app.chunks.MessageChunks.all_messages`), or None."""
-    if hops >= MAX_HOPS or "." not in qual:
-        return None
-    module, _, cls = qual.rpartition(".")
-    path = module_file(importer, module)
-    if path is None or not re.search(rf"^\s*class\s+{re.escape(cls)}\b", _text(path), re.MULTILINE):
+    path, cls = _class_module(importer, qual, hops)
+    if path is None:
         return None
     whole = _analysed_whole(path)  # methods are blanked in the constants pass
     if whole is None or cls not in whole.index.classes:
