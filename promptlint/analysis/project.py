@@ -246,7 +246,7 @@ def with_origin(val, path: str, depth: int = 0):
     report inside prompt text (PL403-PL405) point at the constant, not the importer."""
     from dataclasses import replace
 
-    from promptlint.analysis.values import Alt, Many, Map, Seq, Text
+    from promptlint.analysis.values import Text, map_items
 
     if depth > 20:
         return val
@@ -258,16 +258,7 @@ def with_origin(val, path: str, depth: int = 0):
                 seg = replace(seg, origin=path, pieces=pieces)
             segs.append(seg)
         return Text(segs)
-    if isinstance(val, Seq):
-        return Seq([with_origin(i, path, depth + 1) for i in val.items], val.unordered, val.node)
-    if isinstance(val, Map):
-        return Map({k: with_origin(v, path, depth + 1) for k, v in val.items.items()}, val.opaque, val.obj,
-                   val.node, dict(val.spans))
-    if isinstance(val, Alt):
-        return Alt([with_origin(o, path, depth + 1) for o in val.options])
-    if isinstance(val, Many):
-        return Many(with_origin(val.item, path, depth + 1))
-    return val
+    return map_items(val, lambda item: with_origin(item, path, depth + 1), into_many=True)
 
 
 def _foreign(client):

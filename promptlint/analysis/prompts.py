@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from promptlint.analysis.segments import format_fields, merge, segments
-from promptlint.analysis.values import Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, static_text
+from promptlint.analysis.values import Alt, Det, Dyn, Many, Map, Seq, Text, Val, Vol, find_unordered, map_items, static_text
 from promptlint.model import PromptPart, Segment, Span
 
 # Message classes of LangChain / LlamaIndex, by the last part of their name.
@@ -85,14 +85,7 @@ def fill_placeholders(val: Val, mapping: Map, depth: int = 0) -> Val:
             else:
                 out.append(Segment("static", "{" + field + "}", span=seg.span))
         return Text(out)
-    if isinstance(val, Seq):
-        return Seq([fill_placeholders(i, mapping, depth + 1) for i in val.items], val.unordered, val.node)
-    if isinstance(val, Map):
-        return Map({k: fill_placeholders(v, mapping, depth + 1) for k, v in val.items.items()}, val.opaque, val.obj,
-                   val.node, dict(val.spans))
-    if isinstance(val, Alt):
-        return Alt([fill_placeholders(o, mapping, depth + 1) for o in val.options])
-    return val
+    return map_items(val, lambda item: fill_placeholders(item, mapping, depth + 1))
 
 
 def message_parts(val: Val, template: bool = False) -> list[PromptPart]:

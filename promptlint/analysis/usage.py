@@ -33,7 +33,7 @@ import libcst as cst
 
 from promptlint.analysis.index import dotted
 from promptlint.analysis.instrumentation import covering_marker, scan_markers, usage_data
-from promptlint.analysis.walk import child_fields
+from promptlint.analysis.walk import child_fields, children
 from promptlint.model import CallSite
 from promptlint.ruledocs import rule_option
 
@@ -97,23 +97,11 @@ class _Scope:
             return self.order.get(id(node), 0)
         last = stmt
         while True:  # the last node in pre-order is the right-most descendant
-            kids = [k for k in _children(last)]
+            kids = children(last)
             if not kids:
                 break
             last = kids[-1]
         return self.order.get(id(last), 0)
-
-
-def _children(node) -> list:
-    node_type = cst.CSTNode
-    out = []
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, node_type):
-            out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, node_type))
-    return out
 
 
 CONTAINERS = (cst.Element, cst.StarredElement, cst.Tuple, cst.List, cst.Set, cst.DictElement, cst.Dict,

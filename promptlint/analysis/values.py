@@ -170,6 +170,20 @@ DEFAULT_NONE = Ref("builtins.None")
 MISSING = object()
 
 
+def map_items(val: Val, f, into_many: bool = False) -> Val:
+    """`val` with `f` applied to each item of a Seq, Map or Alt (and to a Many's item when
+    `into_many`), the container's other fields kept; any other value is returned as it is."""
+    if isinstance(val, Seq):
+        return Seq([f(i) for i in val.items], val.unordered, val.node)
+    if isinstance(val, Map):
+        return Map({k: f(v) for k, v in val.items.items()}, val.opaque, val.obj, val.node, dict(val.spans))
+    if isinstance(val, Alt):
+        return Alt([f(o) for o in val.options])
+    if into_many and isinstance(val, Many):
+        return Many(f(val.item))
+    return val
+
+
 def static_text(val: Val) -> str | None:
     """The text of a string (or number) whose every part is known, else None."""
     if isinstance(val, Text) and all(s.kind == "static" and s.text is not None for s in val.segs):

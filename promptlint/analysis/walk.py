@@ -48,6 +48,18 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return found
 
 
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """A node's child nodes in source order (`visit` inlines the same loop: it runs per node)."""
+    out = []
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
 _hooks: dict[tuple[type, type], tuple] = {}
 
 

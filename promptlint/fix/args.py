@@ -7,6 +7,17 @@ import libcst as cst
 from promptlint.model import Edit
 
 
+def _separator(items: list, opening) -> cst.Comma:
+    """The comma to put after the last of `items` when one more is appended: the comma
+    between the items already there; for a lone item with a trailing comma, the line
+    break after the opening bracket (`opening`), so the new item gets a line of its own."""
+    if len(items) > 1 and isinstance(items[-2].comma, cst.Comma):
+        return items[-2].comma
+    if len(items) == 1 and isinstance(items[-1].comma, cst.Comma) and isinstance(opening, cst.ParenthesizedWhitespace):
+        return cst.Comma(whitespace_after=opening)
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
 def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
     """`call` with `name=value` appended, laid out like its other arguments: on its own
     line in a call written one argument per line, after `, ` otherwise."""
@@ -17,11 +28,7 @@ def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Ca
     if not args:
         return call.with_changes(args=[arg])
     last = args[-1]
-    separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else \
-        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if len(args) == 1 and isinstance(last.comma, cst.Comma) and isinstance(
-            call.whitespace_before_args, cst.ParenthesizedWhitespace):
-        separator = cst.Comma(whitespace_after=call.whitespace_before_args)  # the first argument's line break
+    separator = _separator(args, call.whitespace_before_args)
     # A trailing comma stays trailing; without one, the line break before `)` (held by the
     # last argument) moves to the new last argument.
     arg = arg.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
@@ -70,11 +77,7 @@ def with_entry(node: cst.Dict, key: str, value: cst.BaseExpression) -> cst.Dict:
     if not elements:
         return node.with_changes(elements=[element])
     last = elements[-1]
-    separator = elements[-2].comma if len(elements) > 1 and isinstance(elements[-2].comma, cst.Comma) else \
-        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if len(elements) == 1 and isinstance(last.comma, cst.Comma) and isinstance(
-            node.lbrace.whitespace_after, cst.ParenthesizedWhitespace):
-        separator = cst.Comma(whitespace_after=node.lbrace.whitespace_after)
+    separator = _separator(elements, node.lbrace.whitespace_after)
     element = element.with_changes(comma=last.comma)
     return node.with_changes(elements=[*elements[:-1], last.with_changes(comma=separator), element])
 
