@@ -38,10 +38,6 @@ from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Seq, Unk, Val
 MAX_CHAIN = 2  # caller -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1)
 MAX_SITES = 60  # wrapper sites analysed per file, in source order; the rest are left out (a warning says so)
 MAX_MODULES = 16  # parsed wrapper modules kept per process
-# Rules not run at wrapper sites yet. PL601 (batch candidate) would report every request a
-# per-row loop makes through the project's wrappers in another module: true findings, but they
-# change the output on fixtures/batch_job that other work compares byte for byte. One line to lift.
-HELD_BACK = frozenset()
 # Rules that read the whole module rather than its call sites (retrieval calls): the file's own
 # analysis reports them.
 FILE_LEVEL = frozenset({"PL402"})
@@ -537,7 +533,7 @@ class BodyCodes:
         self.codes: set[str] | None = None
 
     def __contains__(self, code: str) -> bool:
-        if code in HELD_BACK or code in FILE_LEVEL:
+        if code in FILE_LEVEL:
             return True
         if self.codes is None:
             self.codes = _codes_at(self.mod, self.body, self.settings)
@@ -607,7 +603,7 @@ def check_wrapper_sites(ctx, codes, result) -> None:
         wctx.memo["wrapper-sites"] = True  # rules skip their file-level parts (PL701 frameworks)
         wctx.memo["wrapper-requests"] = ctx.memo.get("wrapper-requests", {})
         for code in codes:
-            if code in HELD_BACK or code in FILE_LEVEL:
+            if code in FILE_LEVEL:
                 continue
             try:
                 found = list(load_check(code)(ctx.settings).run(wctx))

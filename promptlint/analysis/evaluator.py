@@ -1207,10 +1207,8 @@ def instance_attr(ev: "Evaluator", bound: Map, attr: str, ctx) -> Val | None:
         top = top.parent
     cls = ev.index.classes.get(ctx.self_class or (top.class_name if top else "") or "")
     declared = cls.attrs.get(attr) if cls is not None else None
-    if (isinstance(declared, cst.Call) and dotted(declared.func).split(".")[-1] == "field"
-            and any(a.keyword is not None and a.keyword.value == "default_factory"
-                    and dotted(a.value) in ("list", "dict") for a in declared.args)):
-        factory = next(dotted(a.value) for a in declared.args if a.keyword is not None
-                       and a.keyword.value == "default_factory")
-        return Seq([]) if factory == "list" else Map({})
-    return None
+    if not (isinstance(declared, cst.Call) and dotted(declared.func).split(".")[-1] == "field"):
+        return None
+    factory = next((dotted(a.value) for a in declared.args
+                    if a.keyword is not None and a.keyword.value == "default_factory"), None)
+    return Seq([]) if factory == "list" else Map({}) if factory == "dict" else None

@@ -238,13 +238,11 @@ class _Module:
         self.path, self.evaluator, self.index = path, evaluator, evaluator.index
 
 
+@cache
 def _retrieval_words() -> re.Pattern:
     names = {m.split(".")[-1] for e in retriever_data()["retrievers"] for m in e.get("methods", [])}
     names |= {c for e in retriever_data()["retrievers"] for c in e.get("classes", [])}
     return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
-
-
-_WORDS: list = []
 
 
 def _helper(ctx: FileContext, info):
@@ -270,9 +268,7 @@ def _helper(ctx: FileContext, info):
     path = project.module_file(ctx.path, module) if module.strip(".") else None
     if path is None or not project._defines(path, name):
         return None
-    if not _WORDS:
-        _WORDS.append(_retrieval_words())
-    if not _WORDS[0].search(project._text(path)):
+    if not _retrieval_words().search(project._text(path)):
         return None
     evaluator = project._analysed(path)
     hfunc = evaluator.index.functions.get(name) if evaluator is not None else None
