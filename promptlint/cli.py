@@ -547,14 +547,10 @@ def _project(files: list[str], settings, paths: list[str] = ()) -> dict:
 
 
 def _in_a_project(directory: str) -> bool:
-    directory = os.path.abspath(directory)
-    while True:
-        if any(os.path.lexists(os.path.join(directory, m)) for m in PROJECT_MARKERS):
-            return True
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return False
-        directory = parent
+    from pathlib import Path
+
+    here = Path(os.path.abspath(directory))
+    return any(os.path.lexists(d / marker) for d in (here, *here.parents) for marker in PROJECT_MARKERS)
 
 
 def _use_color(choice: str, stream) -> bool:
