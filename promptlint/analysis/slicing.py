@@ -65,8 +65,8 @@ def outline(tree: ast.Module, catalog: frozenset[str],
             for part in (*top.bases, *top.keywords, *top.decorator_list):
                 refs |= _scan(part, catalog, out)[0]
             owner = len(units)
-            header_end = max(top.lineno, _first_line(top.body[0]) - 1)  # up to the first member
-            units.append(Unit(top, _first_line(top), header_end, refs, {top.name}, {top.name}, always=False))
+            header_end = max(top.lineno, first_line(top.body[0]) - 1)  # up to the first member
+            units.append(Unit(top, first_line(top), header_end, refs, {top.name}, {top.name}, always=False))
             for member in top.body:
                 units[owner].members.append(len(units))
                 units.append(_unit(member, owner, catalog, out))
@@ -92,7 +92,7 @@ def _unit(node: ast.stmt, owner: int | None, catalog: frozenset[str], out: Outli
     # generated 200,000-line table that no call uses never reaches libcst). Other module
     # statements (imports, `if __name__ == ...` blocks, bare calls) are always kept.
     data = owner is None and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and bool(binds | attrs)
-    return Unit(node, _first_line(node), node.end_lineno or node.lineno, refs, binds, binds | attrs,
+    return Unit(node, first_line(node), node.end_lineno or node.lineno, refs, binds, binds | attrs,
                 always=not isinstance(node, DEFINITIONS) and not data, operators=operators, owner=owner)
 
 
@@ -161,7 +161,8 @@ def _last(node: ast.AST) -> str:
     return node.id if kind is ast.Name else node.attr if kind is ast.Attribute else ""
 
 
-def _first_line(node: ast.stmt) -> int:
+def first_line(node: ast.stmt) -> int:
+    """A statement's first line, its decorators included."""
     return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
 
 

@@ -41,8 +41,8 @@ _START = re.compile(r"^(?![\s)\]}]|(?:else|elif|except|finally)\b)", re.M)  # a 
 WORD = re.compile(r"[^\W\d]\w*+(?!\$)")
 _DEF = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]+([^\W\d]\w*)", re.M)
 _NAME = r"[^\W\d]\w*(?:[ \t]*\.[ \t]*[^\W\d]\w*)*"
-_AUG = r"=(?!=)|[-+*/%@&|^]=|//=|\*\*=|>>=|<<="
-_TARGETS = re.compile(rf"{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*,?[ \t]*(?:{_AUG}|:(?!=))")
+AUG = r"=(?!=)|[-+*/%@&|^]=|//=|\*\*=|>>=|<<="
+_TARGETS = re.compile(rf"{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*,?[ \t]*(?:{AUG}|:(?!=))")
 _F_PREFIX = re.compile(r"(?<!\w)(?:[fF]|[rRbBuU][fF]|[fF][rRbBuU])$")  # the prefix of an f-string
 _FORM_FEED = re.compile(r"^[ \t\x0c]*\x0c[ \t\x0c]*[^\s]", re.M)  # CPython resets the column at a form feed
 _KEYWORDS = frozenset(keyword.kwlist)

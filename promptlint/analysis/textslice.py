@@ -45,21 +45,20 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from promptlint.analysis import slicing
-from promptlint.analysis.textscan import WORD, Split, Statement, Unsafe, decode, normal, split
+from promptlint.analysis.textscan import AUG, WORD, Split, Statement, Unsafe, decode, normal, split
 
 LARGE_FILE_BYTES = 500_000  # smaller files are parsed whole: the split pays off above this size
 CHECK_CHUNK_LINES = 1_000  # lines per `symtable` syntax check of dropped statements (larger chunks run slower)
 
-_AUG = r"=(?!=)|[-+*/%@&|^]=|//=|\*\*=|>>=|<<="
 # Where Python may store to a name or attribute (a superset: it only decides what is
 # parsed alone): before `=`, an augmented operator or `:` (annotations, `:=`); in a
 # target list (`a, b = `, `(a, b) = `); starred; after `def` or `class`; and, read
 # separately, the targets of `for ... in`, of `as` and the names an import binds.
-_TARGET_LIST = rf"\s*[,)\]](?=[\w\s.,*()\[\]]*(?:{_AUG}))"
-_STORE_LIKE = re.compile(rf"([^\W\d]\w*)(?:\s*(?:{_AUG}|:)|{_TARGET_LIST})"
+_TARGET_LIST = rf"\s*[,)\]](?=[\w\s.,*()\[\]]*(?:{AUG}))"
+_STORE_LIKE = re.compile(rf"([^\W\d]\w*)(?:\s*(?:{AUG}|:)|{_TARGET_LIST})"
                          r"|\*\s*([^\W\d]\w*)|\b(?:def|class)\s+([^\W\d]\w*)")
 _ASSIGNED = re.compile(r"([^\W\d]\w*)\s*:?=(?!=)")  # in an assignment's value: chained targets, `:=`
-_ATTR_STORE = re.compile(rf"\.\s*([^\W\d]\w*)(?:\s*(?:{_AUG}|:)|{_TARGET_LIST})")  # what a function assigns
+_ATTR_STORE = re.compile(rf"\.\s*([^\W\d]\w*)(?:\s*(?:{AUG}|:)|{_TARGET_LIST})")  # what a function assigns
 _ATTR = re.compile(r"\.\s*([^\W\d]\w*)")
 _FOR_TARGETS = re.compile(r"\bfor\b([\s\S]*?)\bin\b")
 _AS_TARGETS = re.compile(r"\bas\b([^:\n;]*)")
@@ -319,18 +318,14 @@ def _check_tree(tree: ast.Module, kept: list[Statement]) -> None:
     nodes = iter(tree.body)
     node = next(nodes, None)
     for s in kept:
-        if node is None or _first_line(node) != s.first:
+        if node is None or slicing.first_line(node) != s.first:
             raise Unsafe(f"line {s.first}: not the start of a statement")
-        while node is not None and _first_line(node) <= s.last:
+        while node is not None and slicing.first_line(node) <= s.last:
             if (node.end_lineno or node.lineno) > s.last:
                 raise Unsafe(f"line {s.first}: the statement ends after line {s.last}")
             node = next(nodes, None)
     if node is not None:
         raise Unsafe(f"line {node.lineno}: a statement the scan did not find")
-
-
-def _first_line(node: ast.stmt) -> int:
-    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
 
 
 # ---------------------------------------------------------------- what libcst reads
@@ -345,7 +340,7 @@ def collapse(source: bytes, tree: ast.Module) -> tuple[bytes, list[int]]:
     200,000 blank lines cost it a second, the kept statements a few milliseconds.
     Lines inside a statement are never touched, so a statement rendered alone keeps
     its shape; lines 1-2 neither (where a coding declaration counts)."""
-    held = [(_first_line(node), node.end_lineno or node.lineno) for node in tree.body]
+    held = [(slicing.first_line(node), node.end_lineno or node.lineno) for node in tree.body]
     out: list[bytes] = []
     line_of: list[int] = []
     done = 0  # bytes of `source` copied or replaced so far
