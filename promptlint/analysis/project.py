@@ -4,12 +4,18 @@ Real applications keep their prompts in a `prompts.py`; without this the text
 of those prompts would be of unknown size. Only constants are read, never
 executed: the target module is parsed and its assignment evaluated like any
 other expression. Results are cached per file for the life of the process.
+
+Most questions asked of another module have no answer (a function that returns
+nothing, a method name asked as a class attribute): an `ast` pass first
+(ModuleFacts, several times cheaper than libcst) says so, and the module is parsed
+with libcst only when it may hold the answer.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from promptlint.analysis.templates import file_stamp
@@ -75,18 +81,133 @@ def _defines(path: str, name: str) -> bool:
     return re.search(pattern, _text(path), re.MULTILINE) is not None
 
 
-@lru_cache(maxsize=48)  # parsed modules are large (constants only, methods blanked): a worker keeps the
-# recent ones; wrapper sites read the same template, settings and client modules from many files (crewAI:
-# 51 modules, 68 parses with 12 kept)
-def _analysed_at(path: str, stamp: tuple, whole: bool = False):
-    """Parse a module once and return (index, evaluator), or None."""
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    """What a module's `ast` shows, enough to say that a question has no answer without
+    libcst. Each set holds at least what the libcst index (index.py) would record."""
+
+    top_classes: frozenset[str]  # classes defined at the top level
+    class_attrs: frozenset[str]  # names assigned in a class body, or as `Cls.attr = ...` outside functions
+    imported: frozenset[str]  # the first part of every module its imports name, anywhere in it
+    functions: frozenset[str]  # module-level functions (outside any class and function)
+    returning: frozenset[str]  # module-level functions with a `return <value>` in them
+    lines: dict[str, tuple[tuple[int, int], ...]]  # module-level function -> its line ranges, decorators included
+
+
+def facts(path: str) -> ModuleFacts | None:
+    """The `ast` facts of a module, or None when it cannot be read or parsed (nor, then, by libcst)."""
+    return _facts_at(path, file_stamp(path))
+
+
+def function_source(path: str, name: str) -> str | None:
+    """The text of module-level function `name` of a module (every definition of it), or None."""
+    found = facts(path)
+    if found is None or name not in found.lines:
+        return None
+    lines = _text(path).replace("\r\n", "\n").replace("\r", "\n").split("\n")  # the line breaks `ast` counts
+    return "\n".join("\n".join(lines[first - 1:last]) for first, last in found.lines[name])
+
+
+@lru_cache(maxsize=4)  # the module is parsed with libcst right after, when it must be: one `ast` parse
+def _tree_at(path: str, stamp: tuple):
+    """(bytes, `ast` tree) of a module, or None."""
     try:
         if os.path.getsize(path) > MAX_BYTES:
             return None
         with open(path, "rb") as fh:
             source = fh.read()
         import ast
+        import warnings
 
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return source, ast.parse(source)
+    except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
+        return None
+
+
+@lru_cache(maxsize=512)  # small: a few names per module
+def _facts_at(path: str, stamp: tuple) -> ModuleFacts | None:
+    import ast
+
+    parsed = _tree_at(path, stamp)
+    if parsed is None:
+        return None
+    tree = parsed[1]
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    class_attrs: set[str] = set()
+    imported: set[str] = set()
+    functions: set[str] = set()
+    returning: set[str] = set()
+    lines: dict[str, list[tuple[int, int]]] = {}
+
+    def statements(body, in_function: bool) -> None:
+        for node in body:
+            if isinstance(node, defs):
+                statements(node.body, True)
+                continue
+            if isinstance(node, ast.ClassDef):
+                for member in node.body:
+                    if isinstance(member, ast.Assign):
+                        class_attrs.update(t.id for t in member.targets if isinstance(t, ast.Name))
+                    elif isinstance(member, ast.AnnAssign) and isinstance(member.target, ast.Name) and member.value:
+                        class_attrs.add(member.target.id)
+                statements(node.body, in_function)
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                imported.update(_top_modules(node))
+            elif not in_function and isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                class_attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list):
+                    statements(inner, in_function)
+
+    def module_level(body) -> None:  # outside any class and function, as index.py counts them
+        for node in body:
+            if isinstance(node, defs):
+                functions.add(node.name)
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                lines.setdefault(node.name, []).append((first, node.end_lineno or node.lineno))
+                if any(isinstance(sub, ast.Return) and sub.value is not None for sub in ast.walk(node)):
+                    returning.add(node.name)
+            elif not isinstance(node, ast.ClassDef):
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list):
+                        module_level(inner)
+
+    statements(tree.body, False)
+    module_level(tree.body)
+    top = frozenset(node.name for node in tree.body if isinstance(node, ast.ClassDef))
+    return ModuleFacts(top, frozenset(class_attrs), frozenset(imported), frozenset(functions), frozenset(returning),
+                       {name: tuple(found) for name, found in lines.items()})
+
+
+def _top_modules(node) -> set[str]:
+    """The first part of what an import statement names, as index.py records it (`from . import x`: x)."""
+    import ast
+
+    if isinstance(node, ast.Import):
+        return {alias.name.split(".")[0] for alias in node.names}
+    if any(alias.name == "*" for alias in node.names):
+        return set()
+    if node.module:
+        return {node.module.split(".")[0]}
+    return {alias.name.split(".")[0] for alias in node.names}
+
+
+@lru_cache(maxsize=48)  # parsed modules are large (constants only, methods blanked): a worker keeps the
+# recent ones; wrapper sites read the same template, settings and client modules from many files (crewAI:
+# 51 modules, 68 parses with 12 kept)
+def _analysed_at(path: str, stamp: tuple, whole: bool = False):
+    """Parse a module once and return (index, evaluator), or None."""
+    parsed = _tree_at(path, stamp)
+    if parsed is None:
+        return None
+    source, tree = parsed
+    try:
         import libcst as cst
 
         from promptlint.analysis.evaluator import Evaluator
@@ -95,7 +216,6 @@ def _analysed_at(path: str, stamp: tuple, whole: bool = False):
         from promptlint.analysis.slicing import constants_source
         from promptlint.analysis.walk import visit
 
-        tree = ast.parse(source)
         if not whole:
             source, tree = constants_source(source, tree)  # methods blanked: libcst parses less
         module = cst.parse_module(source)
@@ -118,10 +238,16 @@ def imported_constant(importer: str, qual: str, hops: int):
     DEPENDENCIES.add(path)
     if not _defines(path, name):
         return None
+    known = facts(path)
+    if known is None:
+        return None
+    from promptlint.analysis.values import Client, Factory, Map, Returns
+
+    if name in known.functions and name not in known.returning:
+        return Returns(None)  # it returns nothing: no text, no client (and no libcst parse)
     evaluator = _analysed(path)
     if evaluator is None:
         return None
-    from promptlint.analysis.values import Client, Factory, Map, Returns
 
     if name in evaluator.index.functions:
         found = evaluator.function_result(name, hops + 1)
@@ -168,12 +294,18 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
     if path is None:
         return None
     DEPENDENCIES.add(path)
-    evaluator = _analysed(path)
-    if evaluator is None or cls not in evaluator.index.classes:
+    known = facts(path)
+    if known is None:
         return None
-    found = evaluator.class_default(cls, attr, hops + 1)
-    if found is not None:
-        return with_origin(found, _relative(path)) if defaults else None
+    # No class of the module assigns `attr` in its body (a method's name, a field without a
+    # default): there is no class default to read, and no need to parse the module for one.
+    if attr in known.class_attrs or cls not in known.top_classes:
+        evaluator = _analysed(path)
+        if evaluator is None or cls not in evaluator.index.classes:
+            return None
+        found = evaluator.class_default(cls, attr, hops + 1)
+        if found is not None:
+            return with_origin(found, _relative(path)) if defaults else None
     if not (re.search(rf"self\.{re.escape(attr)}\s*(?::[^=\n]*)?=[^=]", _text(path)) and _SDK_IMPORT.search(_text(path))):
         return None  # no `self.attr = ...` in a module importing an SDK: no client to find (and no parse)
     whole = _analysed_whole(path)  # `self.x = ...` sits in methods, which the constants pass blanks
@@ -282,6 +414,9 @@ def reader_helper(evaluator, qual: str, node, ctx):
     path = module_file(evaluator.importer, module) if evaluator.importer else None
     if path is None or not _defines(path, name):
         return None
+    known = facts(path)
+    if known is None or name not in known.returning:
+        return None  # not a module-level function that returns something
     other = _analysed(path)
     info = other.index.functions.get(name) if other is not None else None
     if info is None or not info.returns or info.class_name:

@@ -239,10 +239,28 @@ class _Module:
 
 
 @cache
-def _retrieval_words() -> re.Pattern:
-    names = {m.split(".")[-1] for e in retriever_data()["retrievers"] for m in e.get("methods", [])}
-    names |= {c for e in retriever_data()["retrievers"] for c in e.get("classes", [])}
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+def _retrieval_patterns() -> tuple[tuple[frozenset[str], re.Pattern], ...]:
+    """(the modules one of which a file must import, the pattern of a call's name) per retriever."""
+    out = []
+    for entry in retriever_data()["retrievers"]:
+        names = {m.split(".")[-1] for m in entry.get("methods", [])} | set(entry.get("classes", []))
+        # `Retriever` stands for any `...Retriever` class (_class_matches): no word start there.
+        words = "|".join(sorted(re.escape(n) if n == "Retriever" else rf"\b{re.escape(n)}" for n in names))
+        out.append((frozenset(entry.get("imports", ())), re.compile(rf"(?:{words})\b")))
+    return tuple(out)
+
+
+def _may_retrieve(path: str, name: str) -> bool:
+    """Can module-level function `name` of the module at `path` hold a retrieval call? Its own text
+    must name a retriever whose library the module imports (`query` counts only with chromadb ...):
+    an `ast` look, so that most helpers are never parsed with libcst."""
+    from promptlint.analysis import project
+
+    text = project.function_source(path, name)
+    if text is None:
+        return False
+    imported = project.facts(path).imported
+    return any((not needs or needs & imported) and pattern.search(text) for needs, pattern in _retrieval_patterns())
 
 
 def _helper(ctx: FileContext, info):
@@ -268,7 +286,7 @@ def _helper(ctx: FileContext, info):
     path = project.module_file(ctx.path, module) if module.strip(".") else None
     if path is None or not project._defines(path, name):
         return None
-    if not _retrieval_words().search(project._text(path)):
+    if not _may_retrieve(path, name):
         return None
     evaluator = project._analysed(path)
     hfunc = evaluator.index.functions.get(name) if evaluator is not None else None
