@@ -312,6 +312,11 @@ def _ast_parse(source: bytes):
     import ast
     import warnings
 
+    from promptlint import trees
+
+    kept = trees.take(source)  # the project index parsed it already (trees.py)
+    if kept is not None:
+        return kept, None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -591,9 +596,17 @@ def lint_paths(files: list[str], settings: Settings, progress=None, project_file
     for the project's own wrappers even when only `files` are checked; default `files`."""
     run = RunResult()
     project = project_files if project_files is not None else files
-    settings = with_project_index(project, settings)
-    settings = with_project_markers(project, settings)  # usage instrumentation anywhere in the project
-    for result in lint_many(files, settings, progress):
+    from promptlint import trees
+
+    if _workers_inherit(settings):
+        trees.keep()  # the index's trees, for lint_many to take
+    try:
+        settings = with_project_index(project, settings)
+        settings = with_project_markers(project, settings)  # usage instrumentation anywhere in the project
+        results = lint_many(files, settings, progress)
+    finally:
+        trees.release()
+    for result in results:
         run.findings += result.findings
         run.callsites += result.callsites
         run.warnings += result.warnings
@@ -610,6 +623,15 @@ def lint_paths(files: list[str], settings: Settings, progress=None, project_file
     run.findings.sort(key=Finding.sort_key)
     run.callsites.sort(key=lambda c: (c.path, c.span.line, c.span.column))
     return run
+
+
+def _workers_inherit(settings: Settings) -> bool:
+    """Do the files get linted in this process or in forked copies of it (pool.py)?"""
+    if settings.jobs == 1:
+        return True
+    import multiprocessing
+
+    return multiprocessing.get_start_method(allow_none=False) == "fork"
 
 
 def with_project_index(files: list[str], settings: Settings) -> Settings:

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import warnings
 
 INDEX_VERSION = 1
 MAX_LAYERS = 1  # a wrapper of a wrapper (of the SDK call): deeper chains are not followed
@@ -53,9 +52,9 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
     tree = _large_module_tree(source)
     try:
         if tree is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source)
+            from promptlint import trees
+
+            tree = trees.parse(source)  # kept for the engine, which lints the same file next (trees.py)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     module = module_name(rel_path)

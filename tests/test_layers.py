@@ -5,7 +5,8 @@ import each other in a circle.
 Layers, lowest first (a layer may import the layers of lower rank, never one of the
 same rank or above):
 
-  0 base      promptlint/__init__, errors, settings, model, ruledocs, catalog_check, money, sources, notebook
+  0 base      promptlint/__init__, errors, settings, model, ruledocs, catalog_check, money, sources, notebook,
+              trees
   1 analysis  analysis/   what the code does (index, evaluator, call sites, prompts, catalog)
   1 state     state/      cache, baseline, suppression comments, noqa, fingerprints
   2 cost      cost/       tokens, prefixes, prices, the facts memo (reads analysis and state)
@@ -37,7 +38,7 @@ PACKAGES = {"analysis", "state", "cost", "checks", "fix", "report", "server"}  #
 ENTRY_POINTS = {("promptlint.cli", "promptlint.server")}
 TOP_LEVEL = {
     "errors": "base", "settings": "base", "model": "base", "ruledocs": "base", "money": "base",
-    "sources": "base", "notebook": "base", "catalog_check": "base",
+    "sources": "base", "notebook": "base", "catalog_check": "base", "trees": "base",
     "engine": "engine", "prefilter": "engine", "timer": "engine", "pool": "engine",
     "project_index": "engine", "wholeprogram": "engine",
     "cli": "cli", "__main__": "cli", "config": "cli", "discovery": "cli",

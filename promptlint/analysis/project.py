@@ -119,6 +119,11 @@ def _tree_at(path: str, stamp: tuple):
         import ast
         import warnings
 
+        from promptlint import trees
+
+        kept = trees.peek(source)  # parsed by the project index already
+        if kept is not None:
+            return source, kept
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return source, ast.parse(source)
