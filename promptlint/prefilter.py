@@ -94,9 +94,10 @@ def calls_wrapper(source: bytes, table: tuple) -> bool:
     file that names the wrapper's module (an import of it, or the module itself). Plain
     substring tests (the module stems first: there are few) pick the names worth a regular
     expression: one alternation of every wrapper name tried at every position of every file
-    cost seconds on a large project."""
-    for stem, names in _wrapper_names(table):
-        if stem in source:
+    cost seconds on a large project. A stem counts as a word only: `core` is not named by
+    `crewai_core`."""
+    for stem, word, names in _wrapper_names(table):
+        if stem in source and word.search(source):
             for name, pattern in names:
                 if name in source and pattern.search(source):
                     return True
@@ -154,8 +155,9 @@ def _chained(source: bytes, roots: frozenset[str], stem: str) -> bool:
 
 
 @cache
-def _wrapper_names(table: tuple) -> tuple[tuple[bytes, tuple[tuple[bytes, re.Pattern[bytes]], ...]], ...]:
-    """(stem of a module defining wrappers, ((name, the pattern of a call of it), ...)) per stem."""
+def _wrapper_names(table: tuple) -> tuple[tuple[bytes, re.Pattern[bytes], tuple[tuple[bytes, re.Pattern[bytes]], ...]], ...]:
+    """(stem of a module defining wrappers, the pattern of it as a word, ((name, the pattern of a
+    call of it), ...)) per stem."""
     by_stem: dict[bytes, set[bytes]] = {}
     for row in table:
         if row[0].startswith("_"):
@@ -163,7 +165,8 @@ def _wrapper_names(table: tuple) -> tuple[tuple[bytes, tuple[tuple[bytes, re.Pat
         path = row[1]
         stem = os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
         by_stem.setdefault(stem.encode(), set()).update(n.encode() for n in {row[0], row[2].split(".")[-1]})
-    return tuple((stem, tuple((n, _call_of(n)) for n in sorted(names))) for stem, names in sorted(by_stem.items()))
+    return tuple((stem, re.compile(rb"\b" + re.escape(stem) + rb"\b"), tuple((n, _call_of(n)) for n in sorted(names)))
+                 for stem, names in sorted(by_stem.items()))
 
 
 @cache

@@ -68,25 +68,32 @@ class OversizedRetrievalK(Check):
         """(entry, k, node to report, k omitted?) for a retrieval call, else None. `bindings`:
         the parameters of the enclosing function, bound to a caller's arguments."""
         func = info.node.func
-        written = dotted(func)
-        last = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
-        if not last:
-            return None
-        keywords = {a.keyword.value for a in info.node.args if a.keyword is not None}
         evctx = EvalContext(info.func, info.pos, info.path, bindings)
-        for entry in retriever_data()["retrievers"]:
-            if entry.get("imports") and not modules & set(entry["imports"]):
-                continue
-            if entry.get("keywords_any") and not keywords & set(entry["keywords_any"]):
-                continue
-            if not (self._method_matches(entry, func, written, last) or self._class_matches(entry, ctx, last)):
-                continue
+        for entry in self._named(ctx, info, modules):
             if isinstance(func, cst.Attribute) and not self._receiver_ok(ctx, entry, func.value, evctx):
                 continue
             found = self._k_value(ctx, entry, info.node, evctx)
             if found is not None:
                 return (entry, *found)
         return None
+
+    def _named(self, ctx: FileContext, info, modules: set[str]) -> list:
+        """The retrievers a call may be by its name, keywords and the module's imports alone."""
+        func = info.node.func
+        written = dotted(func)
+        last = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+        if not last:
+            return []
+        keywords = {a.keyword.value for a in info.node.args if a.keyword is not None}
+        out = []
+        for entry in retriever_data()["retrievers"]:
+            if entry.get("imports") and not modules & set(entry["imports"]):
+                continue
+            if entry.get("keywords_any") and not keywords & set(entry["keywords_any"]):
+                continue
+            if self._method_matches(entry, func, written, last) or self._class_matches(entry, ctx, last):
+                out.append(entry)
+        return out
 
     @staticmethod
     def _method_matches(entry, func, written: str, last: str) -> bool:
@@ -176,13 +183,15 @@ class OversizedRetrievalK(Check):
             if helper is None:
                 continue
             hctx, hfunc, shown = helper
-            bindings = _bind(ctx, info, hctx, hfunc)
+            modules = {qual.lstrip(".").split(".")[0] for qual in hctx.index.imports.values()}
+            # Only calls named like a retriever can be one: a helper without any is not bound (costly).
+            inners = [inner for inner in hctx.index.calls if inner.func is hfunc and self._named(hctx, inner, modules)]
+            bindings = _bind(ctx, info, hctx, hfunc) if inners else None
             if bindings is None:
                 continue
-            modules = {qual.lstrip(".").split(".")[0] for qual in hctx.index.imports.values()}
-            for inner in hctx.index.calls:
-                if inner.func is not hfunc or self._retrieval(hctx, inner, modules) is not None:
-                    continue  # not in the helper, or k known without the caller: reported there
+            for inner in inners:
+                if self._retrieval(hctx, inner, modules) is not None:
+                    continue  # k known without the caller: reported there
                 found = self._retrieval(hctx, inner, modules, bindings)
                 if found is None or found[1] <= limit:
                     continue
