@@ -627,7 +627,7 @@ def lint_paths(files: list[str], settings: Settings, progress=None, project_file
 
 def _workers_inherit(settings: Settings) -> bool:
     """Do the files get linted in this process or in forked copies of it (pool.py)?"""
-    if settings.jobs == 1:
+    if (settings.jobs or os.cpu_count() or 1) == 1:
         return True
     import multiprocessing
 
