@@ -47,10 +47,10 @@ CALLERS = {
                             "    return app.llm.ask_model([{'role': 'user', 'content': text}])\n", True),
     # `llm` and `ask_model(` are in its bytes, so the byte pre-check lets it in, but it imports nothing
     # that leads to app/llm.py: its `bot.ask_model(...)` cannot be the project's `ask_model`.
-    "names no module of the wrapper": ("def summarise(bot, text):\n    bot.llm_hint = text\n"
+    "names no module of the wrapper": ("def summarise(bot, text):\n    bot.llm = text\n"
                                        "    return bot.ask_model([{'role': 'user', 'content': text}])\n", False),
     # the same, calling a request method's name as well (`create`): no SDK, so nothing it calls is one
-    "names no module, calls create": ("def summarise(bot, text):\n    bot.llm_hint = bot.create(text)\n"
+    "names no module, calls create": ("def summarise(bot, text):\n    bot.llm = bot.create(text)\n"
                                       "    return bot.ask_model([{'role': 'user', 'content': text}])\n", False),
 }
 
@@ -81,6 +81,19 @@ def test_a_wrapper_call_is_followed_exactly_where_the_file_names_its_module(how,
         assert sites == [(5, "ask_model")]
     else:
         assert sites == [] and notes.prefiltered  # parsed with `ast` only: libcst never saw it
+
+
+def test_a_module_stem_inside_a_longer_name_does_not_name_the_module(tmp_path, monkeypatch):
+    """`llm_hint` does not name app/llm.py (nor `crewai_core` a `core.py`): the byte pre-check
+    (prefilter.calls_wrapper) counts a wrapper module's stem only as a word, so such a file is
+    not even parsed with `ast`."""
+    source = "def summarise(bot, text):\n    bot.llm_hint = text\n    return bot.ask_model(text)\n"
+    results = _results(tmp_path, monkeypatch, {"app/__init__.py": "", "app/llm.py": LLM, "app/notes.py": source})
+    assert results["app/notes.py"].skipped
+    table = engine.with_project_index(["app/__init__.py", "app/llm.py"], Settings(jobs=1)).project_wrappers
+    assert prefilter.calls_wrapper(b"from app import llm\nllm.ask_model(x)\n", table)
+    assert prefilter.calls_wrapper(b"from app.llm import ask_model\nask_model(x)\n", table)
+    assert not prefilter.calls_wrapper(b"import llm_tools\nllm_tools.ask_model(x)\n", table)
 
 
 def test_a_private_method_of_an_imported_base_class_is_still_followed(tmp_path, monkeypatch):
