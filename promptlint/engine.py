@@ -597,15 +597,18 @@ def lint_paths(files: list[str], settings: Settings, progress=None, project_file
     run = RunResult()
     project = project_files if project_files is not None else files
     from promptlint import trees
+    from promptlint.analysis.project import remember_modules
 
     if _workers_inherit(settings):
         trees.keep()  # the index's trees, for lint_many to take
+    remember_modules(True)  # where each import leads, found once (forked workers inherit the switch)
     try:
         settings = with_project_index(project, settings)
         settings = with_project_markers(project, settings)  # usage instrumentation anywhere in the project
         results = lint_many(files, settings, progress)
     finally:
         trees.release()
+        remember_modules(False)
     for result in results:
         run.findings += result.findings
         run.callsites += result.callsites

@@ -9,6 +9,7 @@ import textwrap
 from collections import Counter
 
 from promptlint import trees
+from promptlint.analysis import project
 from promptlint.engine import lint_paths
 from promptlint.settings import Settings
 
@@ -64,6 +65,7 @@ def test_the_engine_lints_with_the_tree_the_index_parsed(tmp_path, monkeypatch):
     assert parsed[sources["app/llm.py"]] == 1 and parsed[sources["app/main.py"]] == 1
     assert max(parsed.values()) == 1
     assert trees._kept == {} and trees._budget == 0  # nothing outlives the run
+    assert project._FOUND is None  # nor where imports led (analysis/project.py)
 
 
 def test_trees_are_kept_within_their_budget_and_taken_once():

@@ -181,3 +181,30 @@ def test_pl402_through_a_helper_of_another_module(tmp_path, monkeypatch, parses)
     (tmp_path / "app" / "notes.py").write_text("import pinecone\n" + textwrap.dedent(NOTES))
     lint_paths(["app/main.py"], Settings(jobs=1, select=["PL402"]))
     assert any("def lookup" in source for source in parses)
+
+
+def test_defines_finds_what_is_assigned_or_defined_at_the_start_of_a_line(tmp_path):
+    module = tmp_path / "mod.py"
+    module.write_text("TOP_K: int = 20\nxy = 1\nobj.attr = 2\nasync def fetch():\n    inner = 3\n"
+                      "def build_prompt(x=1):\n    pass\n")
+    for name in ("TOP_K", "xy", "fetch", "build_prompt"):
+        assert project._defines(str(module), name), name
+    for name in ("x", "obj", "attr", "inner", "build"):  # a prefix, an attribute, a local: no
+        assert not project._defines(str(module), name), name
+
+
+def test_module_file_answers_are_kept_only_while_a_run_keeps_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("")
+    assert project.module_file("app/main.py", "app.prompts") is None
+    (tmp_path / "app" / "prompts.py").write_text("")  # created since: found (the language server)
+    assert project.module_file("app/main.py", "app.prompts") == str(tmp_path / "app" / "prompts.py")
+    project.remember_modules(True)
+    try:
+        assert project.module_file("app/main.py", "app.tools") is None
+        (tmp_path / "app" / "tools.py").write_text("")
+        assert project.module_file("app/main.py", "app.tools") is None  # within a run: the first answer
+    finally:
+        project.remember_modules(False)
+    assert project.module_file("app/main.py", "app.tools") == str(tmp_path / "app" / "tools.py")

@@ -26,9 +26,30 @@ MAX_HOPS = 3  # a constant that imports a constant that imports ...
 MAX_BYTES = 1_000_000
 
 
+# module_file's answers while a run keeps them (engine.lint_paths: the files do not change under
+# it): most imports name a library, which takes twelve `stat` calls to find absent, again and again.
+# Off by default, so a long-lived process (the language server) sees files created since.
+_FOUND: dict[tuple[str, str], str | None] | None = None
+
+
+def remember_modules(on: bool) -> None:
+    """Keep module_file's answers from now on (True), or forget them and stop (False)."""
+    global _FOUND
+    _FOUND = {} if on else None
+
+
 def module_file(importer: str, module: str) -> str | None:
     """The file that `module` (as written in an import in `importer`) names, if it is on disk."""
     here = os.path.dirname(os.path.abspath(importer))
+    if _FOUND is None:
+        return _module_file(here, module)
+    key = (here, module)
+    if key not in _FOUND:
+        _FOUND[key] = _module_file(here, module)
+    return _FOUND[key]
+
+
+def _module_file(here: str, module: str) -> str | None:
     if module.startswith("."):
         dots = len(module) - len(module.lstrip("."))
         base = here
@@ -76,9 +97,18 @@ def _text_at(path: str, stamp: tuple) -> str:
 
 
 def _defines(path: str, name: str) -> bool:
-    """Cheap text check before parsing: does the module assign or define `name` at top level?"""
-    pattern = rf"^(?:{re.escape(name)}\s*(?::[^=\n]*)?=|(?:async\s+)?def\s+{re.escape(name)}\b)"
-    return re.search(pattern, _text(path), re.MULTILINE) is not None
+    """Cheap text check before parsing: does the module assign or define `name` at top level
+    (at the start of a line: `NAME = `, `NAME: str = `, `def NAME`)?"""
+    return name in _defined_at(path, file_stamp(path))
+
+
+_DEFINED = re.compile(r"^(?:(\w+)\s*(?::[^=\n]*)?=|(?:async\s+)?def\s+(\w+))", re.MULTILINE)
+
+
+@lru_cache(maxsize=256)
+def _defined_at(path: str, stamp: tuple) -> frozenset[str]:
+    """Every name _defines finds in the module, read in one pass (one search per name cost more)."""
+    return frozenset(assigned or defined for assigned, defined in _DEFINED.findall(_text_at(path, stamp)))
 
 
 @dataclass(frozen=True, slots=True)
