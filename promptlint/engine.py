@@ -632,9 +632,13 @@ def _workers_inherit(settings: Settings) -> bool:
     """Do the files get linted in this process or in forked copies of it (pool.py)?"""
     if (settings.jobs or os.cpu_count() or 1) == 1:
         return True
-    import multiprocessing
+    import sys
 
-    return multiprocessing.get_start_method(allow_none=False) == "fork"
+    loaded = sys.modules.get("multiprocessing")  # not imported for this alone: a warm run has no pool
+    method = loaded.get_start_method(allow_none=True) if loaded is not None else None
+    if method is None:  # Python's default: fork on Linux before 3.14
+        return sys.platform.startswith("linux") and sys.version_info < (3, 14)
+    return method == "fork"
 
 
 def with_project_index(files: list[str], settings: Settings) -> Settings:
