@@ -113,3 +113,31 @@ def test_cached_hook_dispatch_matches_libcst(path):
     module.visit(theirs)
     visit(module, ours)
     assert ours.log == theirs.log
+
+
+class OwnVisitLeaveHooks(cst.CSTVisitor):
+    """Its own on_visit (as the module index has), leave_X hooks by libcst's dispatch: walk
+    queues a node a second time only for the classes that have a leave hook."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, int]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.log.append(("visit", id(node)))
+        return not isinstance(node, cst.Lambda)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.log.append(("left def", id(original_node)))
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.log.append(("left lambda", id(original_node)))
+
+
+@pytest.mark.parametrize("path", SOURCES[:30], ids=lambda p: str(p.relative_to(ROOT)))
+def test_own_visit_with_leave_hooks_matches_libcst(path):
+    module = cst.parse_module(path.read_bytes())
+    theirs, ours = OwnVisitLeaveHooks(), OwnVisitLeaveHooks()
+    module.visit(theirs)
+    visit(module, ours)
+    trivia = _trivia(module)
+    assert ours.log == [entry for entry in theirs.log if entry[1] not in trivia]

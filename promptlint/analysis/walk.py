@@ -53,65 +53,110 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     out = []
     for name in child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        if is_node(value):
             out.append(value)
         elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+            out.extend(v for v in value if is_node(v))
     return out
 
 
-_hooks: dict[tuple[type, type], tuple] = {}
+def is_node(value) -> bool:
+    """`isinstance(value, cst.CSTNode)`, by a table of classes (the check against the ABC is slow)."""
+    flag = _is_node.get(type(value))
+    return _node_kind(type(value)) if flag is None else flag
+
+
+# Per visitor class, per node class: (visit_X, leave_X, child fields). libcst formats the
+# method name and looks it up again for every node; this looks it up once.
+_plans: dict[type, dict[type, tuple]] = {}
+# Per class of a field's value: is it a CSTNode? (`isinstance` against the ABC is slow.)
+_is_node: dict[type, bool] = {}
+
+
+def _plan(visitor_type: type, node_type: type) -> tuple:
+    plans = _plans.get(visitor_type)
+    if plans is None:
+        plans = _plans[visitor_type] = {}
+    found = plans.get(node_type)
+    if found is None:
+        name = node_type.__name__
+        found = plans[node_type] = (getattr(visitor_type, "visit_" + name, None),
+                                    getattr(visitor_type, "leave_" + name, None), child_fields(node_type))
+    return found
 
 
 def hooks(visitor_type: type, node_type: type) -> tuple:
-    """(visit_X, leave_X) of a visitor class for a node class, looked up once: libcst
-    formats the method name and looks it up again for every node."""
-    found = _hooks.get((visitor_type, node_type))
-    if found is None:
-        name = node_type.__name__
-        found = _hooks[(visitor_type, node_type)] = (getattr(visitor_type, "visit_" + name, None),
-                                                     getattr(visitor_type, "leave_" + name, None))
-    return found
+    """(visit_X, leave_X) of a visitor class for a node class, looked up once."""
+    return _plan(visitor_type, node_type)[:2]
 
 
 def dispatch_visit(visitor: cst.CSTVisitor, node: cst.CSTNode) -> bool:
     """CSTVisitor.on_visit, with the hook cached."""
-    hook = hooks(type(visitor), type(node))[0]
+    plans = _plans.get(type(visitor))
+    plan = plans.get(type(node)) if plans is not None else None
+    hook = (plan or _plan(type(visitor), type(node)))[0]
     return hook is None or hook(visitor, node) is not False
 
 
 def dispatch_leave(visitor: cst.CSTVisitor, node: cst.CSTNode) -> None:
     """CSTVisitor.on_leave, with the hook cached."""
-    hook = hooks(type(visitor), type(node))[1]
+    hook = _plan(type(visitor), type(node))[1]
     if hook is not None:
         hook(visitor, node)
 
 
+def _node_kind(kind: type) -> bool:
+    found = _is_node[kind] = issubclass(kind, cst.CSTNode)
+    return found
+
+
 def visit(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """Like `root.visit(visitor)` for a visitor that only reads. Iterative, so deep
-    trees cost no Python stack."""
-    node_type = cst.CSTNode
+    trees cost no Python stack. A node whose class has no leave hook (and a visitor
+    without its own `on_leave`) is not queued a second time."""
     kind = type(visitor)
-    on_visit = visitor.on_visit if kind.on_visit is not cst.CSTVisitor.on_visit else (
-        lambda node: dispatch_visit(visitor, node))
-    on_leave = visitor.on_leave if kind.on_leave is not cst.CSTVisitor.on_leave else (
-        lambda node: dispatch_leave(visitor, node))
-    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    own_visit = visitor.on_visit if kind.on_visit is not cst.CSTVisitor.on_visit else None
+    own_leave = visitor.on_leave if kind.on_leave is not cst.CSTVisitor.on_leave else None
+    plans = _plans.get(kind)
+    if plans is None:
+        plans = _plans[kind] = {}
+    is_node, seq = _is_node, (tuple, list)
+    stack: list = [root]
     pop, push = stack.pop, stack.append
     while stack:
-        node, leaving = pop()
-        if leaving:
-            on_leave(node)
+        node = pop()
+        node_type = type(node)
+        if node_type is tuple:  # (node,): leaving it
+            node = node[0]
+            if own_leave is not None:
+                own_leave(node)
+            else:
+                plans[type(node)][1](visitor, node)
             continue
-        push((node, True))
-        if not on_visit(node):
+        plan = plans.get(node_type) or _plan(kind, node_type)
+        if own_leave is not None or plan[1] is not None:
+            push((node,))
+        if own_visit is not None:
+            if not own_visit(node):
+                continue
+        elif plan[0] is not None and plan[0](visitor, node) is False:
             continue
         children = []
-        for name in child_fields(type(node)):
+        for name in plan[2]:
             value = getattr(node, name)
-            if isinstance(value, node_type):
+            value_type = type(value)
+            flag = is_node.get(value_type)
+            if flag is None:
+                flag = _node_kind(value_type)
+            if flag:
                 children.append(value)
-            elif isinstance(value, (tuple, list)):
-                children.extend(v for v in value if isinstance(v, node_type))
-        for child in reversed(children):
-            push((child, False))
+            elif isinstance(value, seq):
+                for v in value:
+                    flag = is_node.get(type(v))
+                    if flag is None:
+                        flag = _node_kind(type(v))
+                    if flag:
+                        children.append(v)
+        if children:
+            children.reverse()
+            stack.extend(children)
