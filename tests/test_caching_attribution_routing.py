@@ -243,3 +243,73 @@ def test_condition_on_the_answer_picks_the_model(choice):
     )
     assert codes(source, code="PL501") == [(7, "PL501")]
     assert codes(source.replace('level == "hard"', 'len(question) > 500'), code="PL501") == []
+
+
+WITH_SHAPES = """
+    import contextlib
+    from openai import OpenAI
+    from app.telemetry import cost_scope, other
+
+    client = OpenAI()
+
+    with cost_scope("top"), other(): client.chat.completions.create(model="m", messages=[])
+
+    class Agent:
+        def run(self, q):
+            with cost_scope(str(q)) as scope:
+                try:
+                    answer = client.chat.completions.create(model="m", messages=[])
+                except ValueError:
+                    with other(client.models.list()):
+                        pass
+                else:
+                    for x in q:
+                        pass
+                    else:
+                        client.chat.completions.create(model="m", messages=[])
+                finally:
+                    scope.close()
+
+                @contextlib.contextmanager
+                def inner(arg=client.models.list()):
+                    with other():
+                        yield (lambda: client.chat.completions.create(model="m", messages=[]))()
+            if q:
+                pass
+            elif q is None:
+                with cost_scope("elif"): print(q)
+            match q:
+                case 1:
+                    with other():
+                        print(q)
+            return answer
+
+    async def main():
+        async with cost_scope("async") as s, other():
+            while True:
+                await s.call(client.chat.completions.create(model="m", messages=[]))
+"""
+
+
+def test_with_items_read_from_enclosing_statements_match_a_full_walk():
+    import libcst as cst
+
+    from promptlint.analysis.attribution import TagFinder
+    from promptlint.engine import analyse
+
+    text = textwrap.dedent(WITH_SHAPES)
+    ctx = analyse("app.py", cst.parse_module(text), text, Settings())
+    finder = TagFinder(ctx, Settings())
+    seen = 0
+    for info in ctx.index.calls:
+        ours = [cst.Module([]).code_for_node(item) for item in finder._with_items(info.node)]
+        walked = [cst.Module([]).code_for_node(item) for item in finder._collected().get(id(info.node), [])]
+        assert ours == walked, cst.Module([]).code_for_node(info.node)
+        seen += bool(ours)
+    assert seen >= 10
+
+
+def test_context_manager_tags_calls_in_nested_blocks():
+    settings = Settings(rule_options={"PL201": {"context-managers": ["cost_scope"]}})
+    assert codes(WITH_SHAPES, settings, code="PL201") == []
+    assert len(codes(WITH_SHAPES, code="PL201")) == 5

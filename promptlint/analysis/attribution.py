@@ -153,7 +153,7 @@ class TagFinder:
             func = func.parent
         if not self.context_managers:
             return None
-        for item in self._with_items().get(id(req.info.node), []):
+        for item in self._with_items(req.info.node):
             hit = self._marker(item.item, self.context_managers, "enclosing `with` block")
             if hit is not None:
                 return hit
@@ -178,7 +178,17 @@ class TagFinder:
                     has_version = has_version or any(key_matches(k, self.version_keys) for k in keys)
         return TagInfo("tagged", task, f"`@{name}`" if "decorator" in label else f"`with {name}(...)`"), has_version
 
-    def _with_items(self) -> dict[int, list[cst.WithItem]]:
+    def _with_items(self, call: cst.Call) -> list[cst.WithItem]:
+        """The items of the `with` statements around the call, outermost first: read from the
+        statements that hold it (the index knows them), not from a walk of the module."""
+        index = self.ctx.index
+        around = index.statements_around(call) if index is not None else None
+        if around is None:
+            return self._collected().get(id(call), [])
+        return [item for stmt in reversed(around) if type(stmt) is cst.With for item in stmt.items]
+
+    def _collected(self) -> dict[int, list[cst.WithItem]]:
+        """Every call's `with` items, by a walk of the module: for a call the index did not see."""
         if self._withs is None:
             collector = _WithCollector()
             module = self.ctx.evaluator.module_code if self.ctx.evaluator is not None else None

@@ -111,6 +111,19 @@ class ModuleIndex(cst.CSTVisitor):
         statement is left, so `x = f(x)` reads the previous `x`."""
         return (self._n, 0)
 
+    def statements_around(self, node: cst.CSTNode) -> list | None:
+        """The statements that hold `node`, innermost first (a compound statement holds its
+        header and its bodies), or None for a node the walk did not see."""
+        held = self._held.get(id(node))
+        if held is None:
+            return None
+        stmt = held.stmt if type(held) is Tail else held
+        out = []
+        while stmt is not None:
+            out.append(stmt)
+            stmt = self._parents.get(id(stmt))
+        return out
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._n += 1
         key = id(node)
