@@ -98,18 +98,34 @@ def _unit(node: ast.stmt, owner: int | None, catalog: frozenset[str], out: Outli
 
 def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str], set[str], set[str], int]:
     """(names and attributes read, names bound, attributes assigned, binary operators) under
-    `node`; calls and aliases of catalog names go to `out`."""
+    `node`; calls and aliases of catalog names go to `out`. The walk is inlined (it runs over
+    every node of every module), in no particular order, and steps over literals: a generated
+    table of 200,000 tuples is mostly constants."""
     refs: set[str] = set()
     binds: set[str] = set()
     attrs: set[str] = set()
     operators = 0
     called, aliases = out.called, out.aliases
-    for sub in _walk(node):
+    fields = _FIELDS
+    stack = [node]
+    pop, push, append = stack.pop, stack.extend, stack.append
+    while stack:
+        sub = pop()
         kind = type(sub)
+        if kind is ast.Name:  # no child but its context
+            (binds if type(sub.ctx) is ast.Store else refs).add(sub.id)
+            continue
+        if kind is ast.Constant:
+            continue
+        if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+            push([e for e in sub.elts if type(e) is not ast.Constant])
+            continue
+        if kind is ast.Dict:
+            push([e for e in sub.keys if e is not None and type(e) is not ast.Constant])
+            push([e for e in sub.values if type(e) is not ast.Constant])
+            continue
         if kind is ast.BinOp:
             operators += 1
-        elif kind is ast.Name:
-            (binds if type(sub.ctx) is ast.Store else refs).add(sub.id)
         elif kind is ast.Attribute:
             (attrs if type(sub.ctx) is ast.Store else refs).add(sub.attr)
         elif kind is ast.Call:
@@ -131,29 +147,30 @@ def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str
                 aliases.update(t.id for t in sub.targets if type(t) is ast.Name)
         elif kind in DEFINITIONS:
             binds.add(sub.name)
+        names = fields.get(kind)
+        if names is None:
+            names = _fields_of(kind)
+        for name in names:
+            value = getattr(sub, name, None)
+            if type(value) is list:
+                push(value)
+            elif value is not None:
+                append(value)
     return refs, binds, attrs, operators
 
 
-_LEAVES = (ast.Constant, ast.Load, ast.Store, ast.Del)
+# Per class met in the walk, the fields that may hold nodes: not contexts, operators or plain
+# values (`ast.iter_child_nodes` tests every field of every node, which was most of the scan).
+# A value that is no node (a name in `global a, b`, the True of a `case True:`) has none.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_NOT_NODES = {"ctx", "op", "ops", "id", "attr", "arg", "module", "level", "asname", "kind", "type_comment",
+              "is_async", "conversion", "simple", "tag"}
 
 
-def _walk(node: ast.AST):
-    """Every node under `node` (in no particular order), stepping over literals: a generated
-    table of 200,000 tuples is mostly constants, and ast.walk's generic field iteration costs
-    seconds there."""
-    stack = [node]
-    pop, push, children = stack.pop, stack.extend, ast.iter_child_nodes
-    while stack:
-        sub = pop()
-        yield sub
-        kind = type(sub)
-        if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
-            push([e for e in sub.elts if type(e) is not ast.Constant])
-        elif kind is ast.Dict:
-            push([e for e in sub.keys if e is not None and type(e) is not ast.Constant])
-            push([e for e in sub.values if type(e) is not ast.Constant])
-        elif kind is not ast.Constant:
-            push(children(sub))
+def _fields_of(kind: type) -> tuple[str, ...]:
+    found = _FIELDS[kind] = (tuple(f for f in kind._fields if f not in _NOT_NODES)
+                             if issubclass(kind, ast.AST) else ())
+    return found
 
 
 def _last(node: ast.AST) -> str:
