@@ -332,3 +332,35 @@ def test_embedding_models_behind_generic_endpoints_are_not_generation():
         rt = boto3.client("bedrock-runtime")
         rt.invoke_model(modelId="amazon.titan-embed-text-v2:0", body=json.dumps({"inputText": "x"}))
         """) == []
+
+
+def test_short_text_of_an_expression_is_cut_from_a_partial_rendering():
+    """The evaluator names an unknown value by its first 60 characters: it renders only as
+    much of the node as that needs, and must give what cutting the whole rendering gives."""
+    from pathlib import Path
+
+    import libcst as cst
+
+    from promptlint.analysis.evaluator import _code_prefix
+
+    root = Path(__file__).resolve().parent.parent / "promptlint"
+    checked = cut = 0
+    for path in sorted(root.rglob("*.py"))[:8]:
+        module = cst.parse_module(path.read_text())
+        nodes = []
+
+        class Collect(cst.CSTVisitor):
+            def on_visit(self, node) -> bool:
+                if isinstance(node, (cst.BaseExpression, cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                    nodes.append(node)
+                return True
+
+        module.visit(Collect())
+        for node in nodes:
+            whole = module.code_for_node(node).strip()
+            part = _code_prefix(module, node, 60).strip()
+            assert (whole if len(whole) <= 60 else whole[:57]) == (part if len(part) <= 60 else part[:57])
+            assert len(whole) <= 60 or len(part) > 60
+            checked += 1
+            cut += len(part) < len(whole)
+    assert checked > 1000 and cut > 100

@@ -220,7 +220,7 @@ class Evaluator:
         return Dyn(self._short(node), self.span(node))
 
     def _short(self, node) -> str:
-        text = self.code(node).strip()
+        text = _code_prefix(self.module_code, node, 60).strip()
         return text if len(text) <= 60 else text[:57] + "..."
 
     # -- literals ---------------------------------------------------------
@@ -1212,3 +1212,44 @@ def instance_attr(ev: "Evaluator", bound: Map, attr: str, ctx) -> Val | None:
     factory = next((dotted(a.value) for a in declared.args
                     if a.keyword is not None and a.keyword.value == "default_factory"), None)
     return Seq([]) if factory == "list" else Map({}) if factory == "dict" else None
+
+
+class _Enough(Exception):
+    pass
+
+
+@cache
+def _bounded_state():
+    """libcst's code generation state, stopping once the text holds more than `limit`
+    characters after its leading whitespace (a long call's text is cut to 60 anyway). It is
+    not public API: a libcst without it renders whole nodes."""
+    try:
+        from libcst._nodes.internal import CodegenState
+    except ImportError:  # pragma: no cover
+        return None
+
+    class BoundedState(CodegenState):
+        __slots__ = ("limit", "size")
+
+        def add_token(self, value: str) -> None:
+            self.tokens.append(value)
+            self.size += len(value)
+            if self.size > self.limit and len("".join(self.tokens).strip()) > self.limit:
+                raise _Enough
+
+    return BoundedState
+
+
+def _code_prefix(module: cst.Module, node: cst.CSTNode, limit: int) -> str:
+    """The code of `node`, or a prefix of it whose stripped text is longer than `limit`: then
+    the whole code, stripped, is longer too and starts with the same characters."""
+    kind = _bounded_state()
+    if kind is None:  # pragma: no cover
+        return module.code_for_node(node)
+    state = kind(default_indent=module.default_indent, default_newline=module.default_newline)
+    state.limit, state.size = limit, 0
+    try:
+        node._codegen(state)
+    except _Enough:
+        pass
+    return "".join(state.tokens)
