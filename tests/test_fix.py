@@ -319,3 +319,32 @@ def test_fix_never_produces_invalid_python_on_mutated_fixture_files():
 
     one()
     assert seen[1] >= 5, seen
+
+
+def test_parents_match_libcst_provider_for_every_node_the_walk_reaches():
+    """fix/source.py reads parents from analysis/walk.py's walk (it skips whitespace and
+    punctuation): for every node it reaches, the parent is libcst's."""
+    from pathlib import Path
+
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+    from promptlint.fix.source import parents
+
+    root = Path(__file__).resolve().parent.parent
+    paths = sorted(root.joinpath("promptlint").rglob("*.py"))[:25] + sorted(root.joinpath("fixtures").rglob("*.py"))
+    checked = 0
+    for path in paths:
+        try:
+            module = cst.parse_module(path.read_bytes())
+        except cst.ParserSyntaxError:
+            continue  # some fixtures are broken on purpose
+        theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+        ours = parents(module)
+        assert all(theirs[node] is parent for node, parent in ours.items())
+        reached = set(map(id, ours))
+        missed = [n for n in theirs if id(n) not in reached and isinstance(n, (cst.BaseExpression, cst.BaseStatement,
+                                                                              cst.BaseSmallStatement, cst.Arg))]
+        assert not missed, missed[:3]
+        checked += len(ours)
+    assert checked > 10000
