@@ -175,7 +175,12 @@ class UnboundedAgentLoop(Check):
     # -- agent frameworks ------------------------------------------------------------------
     def _frameworks(self, ctx: FileContext, ceiling: int) -> Iterator[Finding]:
         modules = {q.lstrip(".").split(".")[0] for q in ctx.index.imports.values()}
+        names, chain_ends = _framework_names()
         for info in ctx.index.calls:
+            func = info.node.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+            if not isinstance(last, str) or (last not in names and not last.endswith(chain_ends)):
+                continue  # no entry can match: the name test of `_framework_matches`, for all entries at once
             for entry in framework_data()["frameworks"]:
                 if not self._framework_matches(ctx, info, entry, modules):
                     continue
@@ -293,6 +298,21 @@ def _infinite(ctx, info, expr) -> bool:
         return isinstance(arg, cst.SimpleString) and arg.evaluated_value.strip().lower() in ("inf", "+inf", "infinity")
     val = ctx.evaluator.evaluate(expr, EvalContext(func, info.pos, info.path))
     return isinstance(val, Ref) and val.qual in UNBOUNDED_REFS
+
+
+@cache
+def _framework_names() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The last names a call needs to match some entry (`calls`, `methods`), and the ends of
+    the `chain` entries (the written callee ends with the chain)."""
+    names, ends = set(), set()
+    for entry in framework_data()["frameworks"]:
+        if entry.get("chain"):
+            ends.add(entry["chain"].split(".")[-1])
+        elif entry.get("methods"):
+            names.update(entry["methods"])
+        else:
+            names.update(q.split(".")[-1] for q in entry["calls"])
+    return frozenset(names), tuple(sorted(ends))
 
 
 def _literal_key(call: cst.Call, entry) -> bool:
