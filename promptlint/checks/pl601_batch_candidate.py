@@ -85,9 +85,13 @@ class BatchCandidate(Check):
 
     def _batch_submitters(self, ctx) -> set[str | None]:
         ends = batch_data()["batch_submissions"]
+        lasts = {e.split(".")[-1] for e in ends}
         out = set()
         for info in ctx.index.calls:
-            name = dotted(info.node.func)
+            func = info.node.func
+            if (func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)) not in lasts:
+                continue  # `name == e` or `name.endswith("." + e)` needs e's last name
+            name = dotted(func)
             if any(name == e or name.endswith("." + e) for e in ends):
                 out.add(info.func.qualname if info.func else None)
         return out
