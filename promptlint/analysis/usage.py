@@ -33,7 +33,7 @@ import libcst as cst
 
 from promptlint.analysis.index import dotted
 from promptlint.analysis.instrumentation import covering_marker, scan_markers, usage_data
-from promptlint.analysis.walk import child_fields, children
+from promptlint.analysis.walk import child_fields, children, is_node
 from promptlint.model import CallSite
 from promptlint.ruledocs import rule_option
 
@@ -59,7 +59,6 @@ class _Scope:
         self.order: dict[int, int] = {}
         self.uses: dict[str, list[cst.Name]] = {}
         self.words: set[str] = set()  # attribute names and short string literals: the cached-field fallback
-        node_type = cst.CSTNode
         stack = [root]
         n = 0
         while stack:
@@ -77,10 +76,10 @@ class _Scope:
             children = []
             for name in child_fields(kind):
                 value = getattr(node, name)
-                if isinstance(value, node_type):
+                if is_node(value):
                     children.append(value)
                 elif isinstance(value, (tuple, list)):
-                    children.extend(v for v in value if isinstance(v, node_type))
+                    children.extend(v for v in value if is_node(v))
             for child in children:
                 self.parent[id(child)] = node
             stack.extend(reversed(children))
