@@ -348,3 +348,37 @@ def test_parents_match_libcst_provider_for_every_node_the_walk_reaches():
         assert not missed, missed[:3]
         checked += len(ours)
     assert checked > 10000
+
+
+def test_swapping_a_node_renders_as_libcst_deep_replace():
+    """Source.replace rebuilds only the path from the statement to the node: the statement
+    must render exactly as libcst's deep_replace (which rebuilds all of it) renders it."""
+    from pathlib import Path
+
+    import libcst as cst
+
+    from promptlint.fix.source import Source, _swapped
+
+    root = Path(__file__).resolve().parent.parent
+    checked = 0
+    for path in sorted(root.joinpath("fixtures").rglob("*.py")):
+        source = Source(path.read_text())
+        try:
+            chunks = source._all_chunks()
+        except cst.ParserSyntaxError:
+            continue  # some fixtures are broken on purpose
+        for chunk in chunks[:10]:
+            source._resolve(chunk)
+            for node in list(chunk.parents)[::2]:
+                if node is chunk.stmt or not isinstance(node, (cst.BaseExpression, cst.Arg, cst.BaseSmallStatement)):
+                    continue
+                new = cst.Name("swapped") if isinstance(node, cst.BaseExpression) else node.deep_clone()
+                outcomes = []
+                for swap in (lambda: _swapped(chunk, node, new), lambda: chunk.stmt.deep_replace(node, new)):
+                    try:
+                        outcomes.append(source.module.code_for_node(swap()))
+                    except Exception as exc:  # noqa: BLE001 - a Name where only a starred element fits
+                        outcomes.append(type(exc))
+                assert outcomes[0] == outcomes[1]
+                checked += isinstance(outcomes[0], str)
+    assert checked > 300

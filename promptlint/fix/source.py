@@ -14,6 +14,7 @@ finding usually has a fix in one or two of its statements.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_right
 
@@ -191,7 +192,7 @@ class Source:
         old = self.text[chunk.start:chunk.end]
         if self.module.code_for_node(chunk.stmt) != old:
             raise ValueError("the statement does not render as written")  # never expected: libcst round-trips
-        stmt = new if chunk.stmt is node else chunk.stmt.deep_replace(node, new)
+        stmt = new if chunk.stmt is node else _swapped(chunk, node, new)
         rendered = self.module.code_for_node(stmt)
         begin = offset(self.starts, span.line, span.column) - chunk.start
         end_old = offset(self.starts, span.end_line, span.end_column) - chunk.start
@@ -208,3 +209,30 @@ class Source:
         """The 1-based line and column of an offset."""
         line = bisect_right(self.starts, at)
         return line, at - self.starts[line - 1] + 1
+
+
+def _swapped(chunk: _Chunk, node: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    """The chunk's statement with `node` swapped for `new`, rebuilding only the nodes on the
+    path between them (libcst's deep_replace rebuilds every node of the statement, a whole
+    class for a method's call). A node off the parent map (whitespace or punctuation): by
+    deep_replace."""
+    child, built = node, new
+    while child is not chunk.stmt:
+        parent = chunk.parents.get(child)
+        built = _with_child(parent, child, built) if parent is not None else None
+        if built is None:
+            return chunk.stmt.deep_replace(node, new)
+        child = parent
+    return built
+
+
+def _with_child(parent: cst.CSTNode, child: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode | None:
+    for f in dataclasses.fields(parent):
+        value = getattr(parent, f.name)
+        if value is child:
+            return parent.with_changes(**{f.name: new})
+        if isinstance(value, (tuple, list)):
+            for i, item in enumerate(value):
+                if item is child:
+                    return parent.with_changes(**{f.name: (*value[:i], new, *value[i + 1:])})
+    return None
