@@ -382,3 +382,44 @@ def test_swapping_a_node_renders_as_libcst_deep_replace():
                 assert outcomes[0] == outcomes[1]
                 checked += isinstance(outcomes[0], str)
     assert checked > 300
+
+
+def test_a_class_member_resolved_alone_gives_the_nodes_and_parents_of_the_whole_class():
+    """Source resolves the positions of one member of a class (a method of a long class)
+    rather than the whole class: the nodes at a range, their parents and the parents' ranges
+    must be those a resolution of the whole class gives."""
+    from pathlib import Path
+
+    import libcst as cst
+
+    from promptlint.fix.source import Source
+    from promptlint.model import Span
+
+    root = Path(__file__).resolve().parent.parent / "promptlint"
+    checked = 0
+    for path in [root / "model.py", root / "analysis" / "index.py", root / "fix" / "source.py"]:
+        text = path.read_text()
+        whole, part = Source(text), Source(text)
+        pairs = []
+        for number, chunk in enumerate(whole._all_chunks()):
+            if type(chunk.stmt) is not cst.ClassDef:
+                continue
+            whole._resolve(chunk)
+            members = [whole.span_of(m) for m in chunk.stmt.body.body]
+            inside = [k for k in chunk.by_span if k[:2] != k[2:] and any(
+                (m.line, m.column) <= k[:2] and k[2:] <= (m.end_line, m.end_column) for m in members)]
+            rest = [k for k in chunk.by_span if k not in set(inside)]
+            for keys in (inside[::2], rest[::2]):  # ranges in one member first: those resolve it alone
+                for key in keys:
+                    ours, theirs = part.nodes_at(Span(*key)), whole.nodes_at(Span(*key))
+                    assert [type(n) for n in ours] == [type(n) for n in theirs]
+                    pairs += list(zip(ours[:1], theirs[:1]))
+                if keys is inside and len(members) > 1:
+                    assert part._all_chunks()[number].by_span is None  # the members only, so far
+        for mine, other in pairs:  # parents climb out of the members: the whole class then
+            assert part.span_of(mine) == whole.span_of(other)
+            up, their_up = part.parent(mine), whole.parent(other)
+            if up is not None and not isinstance(up, cst.Module):
+                assert part.span_of(up) == whole.span_of(their_up)
+            checked += 1
+    assert checked > 300

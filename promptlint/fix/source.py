@@ -9,7 +9,9 @@ touch (comments, formatting) stays as it was.
 Positions, parents and renderings are computed per top-level statement (the
 "chunk" that holds the finding), never for the whole module: libcst's position
 provider over a large file costs about twice its parse, and a file with a
-finding usually has a fix in one or two of its statements.
+finding usually has a fix in one or two of its statements. Of a class, the
+positions of the one member that holds the range asked for are resolved first,
+alone; the whole class only when a node outside its members is asked for.
 """
 
 from __future__ import annotations
@@ -66,12 +68,16 @@ class _Chunk:
     """One top-level statement: where its text starts and ends, and (once asked) the
     positions and parents of its nodes."""
 
-    __slots__ = ("start", "end", "stmt", "by_span", "parents")
+    __slots__ = ("start", "end", "stmt", "by_span", "parents", "members", "member_spans")
 
     def __init__(self, start: int, end: int, stmt) -> None:
         self.start, self.end, self.stmt = start, end, stmt
         self.by_span: dict[tuple, list[cst.CSTNode]] | None = None
         self.parents: dict | None = None
+        # Of a class: each member's text range in the statement's, and the positions of the
+        # members resolved alone (`Source._member_spans`).
+        self.members: list[tuple[int, int, cst.CSTNode]] | None = None
+        self.member_spans: dict[int, dict[tuple, list[cst.CSTNode]] | None] = {}
 
 
 class Source:
@@ -136,9 +142,63 @@ class Source:
             return []
         if chunk is None:
             return []
-        self._resolve(chunk)
+        by_span = chunk.by_span
+        if by_span is None:
+            by_span = self._member_spans(chunk, span)
+        if by_span is None:
+            self._resolve(chunk)
+            by_span = chunk.by_span
         key = (span.line, span.column, span.end_line, span.end_column)
-        return [n for n in chunk.by_span.get(key, []) if isinstance(n, kind)]
+        return [n for n in by_span.get(key, []) if isinstance(n, kind)]
+
+    def _member_spans(self, chunk: _Chunk, span: Span) -> dict | None:
+        """Of a class of two members or more, the positions of the one member whose text
+        holds `span` (a method of a 2,000-line class), resolved alone: rendered in a stand-in
+        block with the class body's indentation, so columns are the file's and lines move by
+        a constant. None (resolve the whole statement) when `span` is not inside one member
+        or the member does not render as its text reads."""
+        stmt = chunk.stmt
+        if type(stmt) is not cst.ClassDef or type(stmt.body) is not cst.IndentedBlock or len(stmt.body.body) < 2:
+            return None  # one member: the block's range is the member's, so the block is an answer too
+        try:
+            begin = offset(self.starts, span.line, span.column) - chunk.start
+            end = offset(self.starts, span.end_line, span.end_column) - chunk.start
+        except IndexError:
+            return None
+        if chunk.members is None:
+            chunk.members = _member_ranges(self.module, stmt)
+        found = next(((a, b, m) for a, b, m in chunk.members if a <= begin and end <= b), None)
+        if found is None or begin == end:  # an empty range can be a neighbour's whitespace too
+            return None
+        start, stop, member = found
+        if id(member) in chunk.member_spans:
+            return chunk.member_spans[id(member)]
+        chunk.member_spans[id(member)] = None  # stays if it cannot be resolved alone
+        text = self.text[chunk.start + start:chunk.start + stop]
+        if start and self.text[chunk.start + start - 1] not in "\r\n":
+            return None
+        head = cst.If(test=cst.Name("_"), body=cst.IndentedBlock(body=[member], indent=stmt.body.indent))
+        mini = self.module.with_changes(header=[], body=[head], footer=[])
+        if mini.code != "if _:" + self.module.default_newline + text:
+            return None
+        positions = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
+        if chunk.parents is None:
+            chunk.parents = parents(self.module.with_changes(header=[], body=[stmt], footer=[]))
+        # The member's first line is the stand-in's second one.
+        first_line = bisect_right(self.starts, chunk.start + start) - 1
+        wrapper = _wrapper_nodes(mini, member)
+        by_span: dict[tuple, list[cst.CSTNode]] = {}
+        for node, rng in positions.items():
+            if id(node) in wrapper:
+                continue
+            found_span = Span(rng.start.line + first_line - 1, rng.start.column + 1,
+                              rng.end.line + first_line - 1, rng.end.column + 1)
+            self._spans[id(node)] = found_span
+            self._chunk_of[id(node)] = chunk
+            by_span.setdefault((found_span.line, found_span.column, found_span.end_line, found_span.end_column),
+                               []).append(node)
+        chunk.member_spans[id(member)] = by_span
+        return by_span
 
     def node_at(self, span: Span, kind: type | tuple = cst.CSTNode):
         found = self.nodes_at(span, kind)
@@ -166,6 +226,11 @@ class Source:
             chunk = next((c for c in self._all_chunks() if c.stmt is node), None)
             if chunk is not None:
                 self._resolve(chunk)
+        if chunk is None:  # in a class resolved member by member, outside those members
+            for c in self._all_chunks():
+                if c.by_span is None and c.member_spans:
+                    self._resolve(c)
+            chunk = self._chunk_of.get(id(node))
         return chunk
 
     def span_of(self, node: cst.CSTNode) -> Span:
@@ -236,3 +301,46 @@ def _with_child(parent: cst.CSTNode, child: cst.CSTNode, new: cst.CSTNode) -> cs
                 if item is child:
                     return parent.with_changes(**{f.name: (*value[:i], new, *value[i + 1:])})
     return None
+
+
+def _member_ranges(module: cst.Module, stmt: cst.ClassDef) -> list[tuple[int, int, cst.CSTNode]]:
+    """Where each member of the class's body starts and ends in the class's text, read from
+    one rendering of it (empty if the rendering is not libcst's own)."""
+    from libcst._nodes.internal import CodegenState
+
+    members = {id(m) for m in stmt.body.body}
+    marks: list[tuple[int, int, cst.CSTNode]] = []  # (token index at the start, at the end, member)
+    opened: dict[int, int] = {}
+
+    class Recording(CodegenState):
+        __slots__ = ()
+
+        def before_codegen(self, node) -> None:
+            if id(node) in members:
+                opened[id(node)] = len(self.tokens)
+
+        def after_codegen(self, node) -> None:
+            if id(node) in members:
+                marks.append((opened[id(node)], len(self.tokens), node))
+
+    state = Recording(default_indent=module.default_indent, default_newline=module.default_newline)
+    stmt._codegen(state)
+    if "".join(state.tokens) != module.code_for_node(stmt):
+        return []
+    at = [0]
+    for token in state.tokens:
+        at.append(at[-1] + len(token))
+    return [(at[a], at[b], node) for a, b, node in marks]
+
+
+def _wrapper_nodes(mini: cst.Module, member: cst.CSTNode) -> set[int]:
+    """Ids of the stand-in's own nodes (everything of `mini` outside `member`)."""
+    out: set[int] = set()
+    stack: list[cst.CSTNode] = [mini]
+    while stack:
+        node = stack.pop()
+        if node is member:
+            continue
+        out.add(id(node))
+        stack.extend(node.children)
+    return out
