@@ -68,6 +68,37 @@ def test_pl402_faiss_positional_k():
     assert f.span.line == 7 and "`k=32`" in f.message
 
 
+def test_pl402_helper_in_another_module_reported_at_the_caller(tmp_path, monkeypatch):
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "store.py").write_text(textwrap.dedent("""
+        from langchain_chroma import Chroma
+
+        store = Chroma(collection_name="docs")
+
+        def shout(text):
+            return text.upper()
+
+        def search(query, k=20):
+            return store.similarity_search(query, k=k)
+    """))
+    caller = """
+        from openai import OpenAI
+        from app.store import search, shout
+
+        client = OpenAI()
+
+        def answer(question):
+            docs = shout(question), search(question), search(question, k=3)
+            return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=50, messages=[
+                {"role": "user", "content": str(docs)}])
+    """
+    monkeypatch.chdir(tmp_path)
+    [f] = findings(caller, "PL402", path="app/answer.py")
+    assert f.span.line == 8 and "keeps its default `k=20`" in f.message and "app/store.py:10" in f.message
+
+
 # -- PL601 -----------------------------------------------------------------------------
 LOOP = """
     from openai import OpenAI
