@@ -477,14 +477,10 @@ def _self_module(ctx, settings) -> Module | None:
     return Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, finder, sites, finder.infos, foreign=False)
 
 
-def _codes_at(mod: Module, body: list[Expanded], settings) -> set[str]:
-    """The codes the rules report on the wrapper's own requests, parameters left unbound:
-    what the analysis of the wrapper's module reports at the calls in its body."""
-    if not body:
-        return set()
-    from promptlint.checks import load_check
+def _body_context(mod: Module, body: list[Expanded], settings):
+    """The wrapper's own requests, parameters left unbound, as the analysis of its module sees
+    them: a context to run the rules on."""
     from promptlint.analysis.context import FileContext
-    from promptlint.prefilter import rule_codes
 
     fake = _Where(mod)
     sites, infos, requests = [], {}, {}
@@ -497,14 +493,17 @@ def _codes_at(mod: Module, body: list[Expanded], settings) -> set[str]:
     fctx = FileContext(mod.path, mod.text, settings, sites, [], index=mod.index, evaluator=mod.ev, infos=infos)
     fctx.memo["wrapper-sites"] = True
     fctx.memo["wrapper-requests"] = requests
-    codes = set()
-    for code in rule_codes(settings):
-        try:
-            if any(True for _ in load_check(code)(settings).run(fctx)):
-                codes.add(code)
-        except Exception:  # noqa: BLE001 - a rule failing here only costs the de-duplication
-            continue
-    return codes
+    return fctx
+
+
+def _raises(fctx, code: str, settings) -> bool:
+    """Does rule `code` report anything on the wrapper's own requests?"""
+    from promptlint.checks import load_check
+
+    try:
+        return any(True for _ in load_check(code)(settings).run(fctx))
+    except Exception:  # noqa: BLE001 - a rule failing here only costs the de-duplication
+        return False
 
 
 def leaves(body: list[Expanded]) -> list[str]:
@@ -525,20 +524,27 @@ def leaves(body: list[Expanded]) -> list[str]:
 
 
 class BodyCodes:
-    """The codes the rules report on a wrapper's own requests, worked out on first use: most
-    wrapper sites raise no finding, so most wrappers' bodies never need the rules run on them."""
+    """The codes the rules report on a wrapper's own requests, each worked out when first asked:
+    a rule is asked only where it fires at a wrapper site, so most rules never run on a body
+    (and most wrapper sites raise no finding, so most bodies never need a rule run on them)."""
 
     def __init__(self, mod: Module, body: list[Expanded], settings) -> None:
         self.mod, self.body, self.settings = mod, body, settings
-        self.codes: set[str] | None = None
+        self.fctx = None
+        self.codes: dict[str, bool] = {}
 
     def __contains__(self, code: str) -> bool:
         if code in FILE_LEVEL:
             return True
-        if self.codes is None:
-            self.codes = _codes_at(self.mod, self.body, self.settings)
-            self.body = []  # the sites are no longer needed
-        return code in self.codes
+        if code not in self.codes:
+            if not self.body:
+                return False
+            from promptlint.prefilter import rule_codes
+
+            if self.fctx is None:
+                self.fctx = _body_context(self.mod, self.body, self.settings)
+            self.codes[code] = code in rule_codes(self.settings) and _raises(self.fctx, code, self.settings)
+        return self.codes[code]
 
 
 class _Where:
