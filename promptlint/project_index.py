@@ -130,6 +130,21 @@ def _dotted(node) -> str:
     return ""
 
 
+def request_names() -> frozenset[str]:
+    """The last names of the catalog's requests. A chat-model or agent class (`ChatOpenAI(...)`,
+    `Agent(...)`) is left out: building one sends nothing, so a function that only builds one
+    has no request to expand (its callers reach the request through a request method, which
+    counts), and in a project with its own `Agent` class every test that builds one would
+    otherwise be a wrapper."""
+    from promptlint.analysis.catalog import candidate_names, sdk_data
+
+    sdk = sdk_data()
+    requests = {path.split(".")[-1] for table in (sdk["methods"], sdk["call_methods"])
+                for entries in table.values() for path in entries}
+    requests |= {qual.split(".")[-1] for qual in sdk["functions"]}
+    return candidate_names(()) & frozenset(requests)
+
+
 class ProjectIndex:
     """The index of every module, and the wrappers found in it."""
 
@@ -163,10 +178,11 @@ class ProjectIndex:
         return None
 
     def _find_wrappers(self) -> None:
-        from promptlint.analysis.catalog import candidate_names
-
-        catalog = candidate_names(())
-        functions = {(path, f["name"]): f for path, e in self.entries.items() for f in e["functions"]}
+        catalog = request_names()
+        # A pytest test (`test_*`) is run by the test runner, never called: as a wrapper it would
+        # only add names to look for (hundreds in a project with many tests of its LLM client).
+        functions = {(path, f["name"]): f for path, e in self.entries.items() for f in e["functions"]
+                     if not f["name"].rpartition(".")[2].startswith("test_")}
         for (path, name), f in functions.items():
             if self.seeds.get(path) and any(c.split(".")[-1] in catalog for c in f["calls"]):
                 self.wrappers[(path, name)] = 0

@@ -237,6 +237,25 @@ def test_whole_program_can_be_turned_off_in_config(tmp_path):
     assert set(off) <= set(on)
 
 
+def test_building_a_chat_model_and_a_test_are_no_wrappers():
+    """Building a chat model sends nothing; a pytest test is never called: neither is a wrapper
+    (in a project with its own `Agent` class, every test building one was)."""
+    from promptlint.project_index import ProjectIndex, index_file
+
+    sources = {
+        "app/models.py": b"from langchain_openai import ChatOpenAI\n\n\ndef make_model():\n"
+                         b"    return ChatOpenAI(model='gpt-4o-mini')\n\n\ndef ask(q):\n"
+                         b"    return make_model().invoke(q)\n",
+        "tests/test_models.py": b"from openai import OpenAI\n\n\ndef test_reply():\n"
+                                b"    assert OpenAI().responses.create(model='gpt-4o', input='hi')\n",
+    }
+    entries = {p: index_file(p, s) for p, s in sources.items()}
+    found = ProjectIndex(entries, {p: True for p in sources})
+    assert ("app/models.py", "ask") in found.wrappers
+    assert ("app/models.py", "make_model") not in found.wrappers
+    assert ("tests/test_models.py", "test_reply") not in found.wrappers
+
+
 def test_whole_program_key_must_be_a_boolean(tmp_path):
     import subprocess
     import sys
