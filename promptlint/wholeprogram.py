@@ -240,7 +240,7 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
     kwonly = list(func.node.params.kwonly_params)
     named = {p.name.value for p in (*params, *kwonly)}
     star_kwarg = func.node.params.star_kwarg
-    bindings: dict[str, Val] = {}
+    bindings = Bindings()
     extra = Map({})
     unknown_rest = False
     positional = 0
@@ -260,15 +260,14 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
                 extra.opaque = True
             unknown_rest = unknown_rest or not isinstance(val, Map) or val.opaque
         elif arg.keyword is not None:
-            val = caller.ev.evaluate(arg.value, ctx)
             if arg.keyword.value in named:
-                bindings[arg.keyword.value] = val
+                bindings[arg.keyword.value] = _Lazy(caller.ev, arg.value, ctx)
             else:
-                extra.items[arg.keyword.value] = val
+                extra.items[arg.keyword.value] = caller.ev.evaluate(arg.value, ctx)
                 extra.spans[arg.keyword.value] = caller.ev.span(arg.value)
         else:
             if positional < len(params):
-                bindings[params[positional].name.value] = caller.ev.evaluate(arg.value, ctx)
+                bindings[params[positional].name.value] = _Lazy(caller.ev, arg.value, ctx)
             positional += 1
     for p in (*params, *kwonly):
         name = p.name.value
@@ -277,7 +276,7 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
         if unknown_rest:
             bindings[name] = Unk(f"{name} (from *args/**kwargs)")
         elif p.default is not None:
-            bindings[name] = target.ev.evaluate(p.default, EvalContext(None, END, ()))
+            bindings[name] = _Lazy(target.ev, p.default, EvalContext(None, END, ()))
         else:
             bindings[name] = Unk(f"{name} not passed")
     if isinstance(star_kwarg, cst.Param):
@@ -285,6 +284,44 @@ def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func:
     if isinstance(func.node.params.star_arg, cst.Param):
         bindings[func.node.params.star_arg.name.value] = Seq([], node=None) if not unknown_rest else Unk("*args")
     return bindings
+
+
+class _Lazy:
+    """An argument not evaluated yet."""
+
+    __slots__ = ("ev", "node", "ctx")
+
+    def __init__(self, ev, node, ctx) -> None:
+        self.ev, self.node, self.ctx = ev, node, ctx
+
+
+class Bindings(dict):
+    """A wrapper's parameters bound to a call's arguments. An argument is evaluated when the
+    wrapper's body first reads it: most parameters (callbacks, flags, the caller's agent) never
+    reach the request. Every way of reading a value goes through __getitem__ (overriding
+    __iter__ also makes `{**bindings}` and dict(bindings) read through it)."""
+
+    def __getitem__(self, name: str):
+        val = dict.__getitem__(self, name)
+        if isinstance(val, _Lazy):
+            val = val.ev.evaluate(val.node, val.ctx)
+            dict.__setitem__(self, name, val)
+        return val
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default
+
+    def __iter__(self):
+        return iter(list(dict.keys(self)))
+
+    def values(self):
+        return [self[name] for name in self]
+
+    def items(self):
+        return [(name, self[name]) for name in self]
+
+    def copy(self):
+        return dict(self.items())
 
 
 # -- expanding a wrapper call into the requests it sends ---------------------------
