@@ -509,9 +509,12 @@ def _self_module(ctx, settings) -> Module | None:
     """The checked file as a wrapper module: its own evaluator, so positions stay its own."""
     from promptlint.analysis.callsites import CallSiteFinder
 
-    finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, settings)
-    sites, _ = finder.run()
-    return Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, finder, sites, finder.infos, foreign=False)
+    if "self-module" not in ctx.memo:  # once per file, not once per call of a wrapper defined in it
+        finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, settings)
+        sites, _ = finder.run()
+        ctx.memo["self-module"] = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, finder, sites, finder.infos,
+                                         foreign=False)
+    return ctx.memo["self-module"]
 
 
 def _body_context(mod: Module, body: list[Expanded], settings):
