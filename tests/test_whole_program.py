@@ -280,3 +280,25 @@ def test_an_index_built_by_other_code_is_not_read(tmp_path, monkeypatch):
     new = project_index._index_file(settings)
     assert old != new and "1" * 16 in new
     assert project_index._index_file(settings, project_index.TABLE_KEY) != project_index._index_file(settings)
+
+
+def test_wrapper_arguments_are_evaluated_once_and_only_when_read():
+    """bind() leaves arguments unevaluated until the wrapper's body reads them; every way of
+    reading (index, get, items, `{**b}`, dict(b)) sees the value, never the placeholder."""
+    from promptlint.wholeprogram import Bindings, _Lazy
+
+    asked = []
+
+    class Ev:
+        def evaluate(self, node, ctx):
+            asked.append(node)
+            return node * 2
+
+    b = Bindings()
+    b["x"] = _Lazy(Ev(), 3, None)
+    b["y"] = 1
+    assert asked == []
+    assert {**b} == {"x": 6, "y": 1} == dict(b)
+    assert b.get("x") == 6 and b["x"] == 6 and dict(b.items()) == {"x": 6, "y": 1}
+    assert b.get("z", 0) == 0
+    assert asked == [3]
