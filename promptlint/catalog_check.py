@@ -216,7 +216,8 @@ SCHEMAS: dict[str, Schema] = {
         optional={"version": Int, "input_calls": Names}),
     "attribution.yaml": Record(required={
         "request_containers": Names, "client_containers": Names, "rejected": Table(Names),
-        "langchain_names": Names, "langchain_client_names": Names}),
+        "langchain_names": Names, "langchain_client_names": Names},
+        optional={"no_client_containers": Names}),
     "batch_apis.yaml": Record(
         required={"providers": Table(Record(required={"name": Str, "api": Str, "discount": Num})),
                   "batch_submissions": Names, "retry_markers": Names},

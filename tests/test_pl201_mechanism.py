@@ -83,3 +83,54 @@ def test_message_is_one_short_line(source):
     message = pl201(source)
     assert "\n" not in message and len(message) <= 160
     assert "cannot be attributed" not in message  # the explanation lives in rules/PL201.yaml
+
+
+CLIENT_FROM_PARAMS = '''
+from openai import OpenAI
+
+
+class Chat:
+    def __init__(self, api_key=None, default_headers=None):
+        self.api_key = api_key
+        self.default_headers = default_headers
+
+    def client(self):
+        params = {"api_key": self.api_key, "default_headers": self.default_headers}
+        return OpenAI(**{PARAMS})
+
+    def ask(self, q):
+        return self.client().chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": q}}], max_tokens=50)
+'''
+
+
+def codes(source: str) -> list[str]:
+    return [f.code for f in lint_source("app.py", source.encode(), Settings()).findings]
+
+
+def test_a_client_built_from_parameters_it_cannot_list_may_carry_the_tag():
+    # browser-use's provider class: the client's arguments filtered by a comprehension, so
+    # default_headers (set by whoever builds Chat) may be among them: not reported.
+    hidden = CLIENT_FROM_PARAMS.replace("{PARAMS}", "{k: v for k, v in params.items() if v is not None}")
+    assert "PL201" not in codes(hidden)
+
+
+def test_a_client_whose_arguments_are_all_visible_and_untagged_is_reported():
+    listed = CLIENT_FROM_PARAMS.replace('"default_headers": self.default_headers', '"timeout": 30').replace(
+        "{PARAMS}", "params")
+    assert "PL201" in codes(listed)
+
+
+def test_a_bedrock_client_built_from_a_config_dict_is_still_reported():
+    # boto3 clients take no tagging argument, so `**aws_config` hides no tag (mem0's provider).
+    source = '''
+import boto3
+
+
+class Bedrock:
+    def __init__(self, aws_config):
+        self.client = boto3.client("bedrock-runtime", **aws_config)
+
+    def ask(self, q):
+        return self.client.converse(modelId="anthropic.claude-3-haiku", messages=[{"role": "user", "content": [{"text": q}]}], inferenceConfig={"maxTokens": 50})
+'''
+    assert "PL201" in codes(source)

@@ -109,6 +109,8 @@ class TagFinder:
             if any(key_matches(k, self.version_keys) for k in req.call.values):
                 versioned = True
         if req.client is not None:
+            # `AsyncOpenAI(**params)` with params the analysis cannot list: default_headers may be among them.
+            unknown = unknown or (req.client.opaque and site.provider not in data.get("no_client_containers", ()))
             look(req.client.values, data["client_containers"], "the client's ")
             if site.shape == "langchain-call":
                 for path in data["langchain_client_names"]:
