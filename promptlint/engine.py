@@ -413,6 +413,8 @@ def modules_named(tree) -> tuple[frozenset[str], frozenset[str]]:
     prefilter.wrapper_names_here). Imports anywhere count (in functions, under `if TYPE_CHECKING:`)."""
     import ast
 
+    from promptlint.analysis.slicing import nested_blocks
+
     named: set[str] = set()
     roots: set[str] = set()
     todo = [tree.body]
@@ -426,10 +428,7 @@ def modules_named(tree) -> tuple[frozenset[str], frozenset[str]]:
                 named.update((node.module or "").split("."))
                 named.update(alias.name for alias in node.names)
             else:
-                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                    inner = getattr(node, field, None)
-                    if isinstance(inner, list):
-                        todo.append(inner)
+                todo.extend(nested_blocks(node))
     named.discard("")
     return frozenset(named), frozenset(roots)
 

@@ -74,6 +74,8 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
         functions.append({"name": prefix + node.name, "line": node.lineno, "class": cls, "params": params,
                           "kwargs": args.kwarg.arg if args.kwarg else None, "calls": calls_of(node)})
 
+    from promptlint.analysis.slicing import nested_blocks
+
     def statements(body):  # imports anywhere in statement bodies (lazy imports in functions too)
         for node in body:
             if isinstance(node, ast.Import):
@@ -89,10 +91,8 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
                 for alias in node.names:
                     if alias.name != "*":
                         imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                inner = getattr(node, field, None)
-                if isinstance(inner, list):
-                    statements(inner)
+            for inner in nested_blocks(node):
+                statements(inner)
 
     statements(tree.body)
     for top in tree.body:

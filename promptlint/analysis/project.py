@@ -165,6 +165,8 @@ def _tree_at(path: str, stamp: tuple):
 def _facts_at(path: str, stamp: tuple) -> ModuleFacts | None:
     import ast
 
+    from promptlint.analysis.slicing import nested_blocks
+
     parsed = _tree_at(path, stamp)
     if parsed is None:
         return None
@@ -194,10 +196,8 @@ def _facts_at(path: str, stamp: tuple) -> ModuleFacts | None:
             elif not in_function and isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 class_attrs.update(t.attr for t in targets if isinstance(t, ast.Attribute))
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                inner = getattr(node, field, None)
-                if isinstance(inner, list):
-                    statements(inner, in_function)
+            for inner in nested_blocks(node):
+                statements(inner, in_function)
 
     def module_level(body) -> None:  # outside any class and function, as index.py counts them
         for node in body:
@@ -208,10 +208,8 @@ def _facts_at(path: str, stamp: tuple) -> ModuleFacts | None:
                 if any(isinstance(sub, ast.Return) and sub.value is not None for sub in ast.walk(node)):
                     returning.add(node.name)
             elif not isinstance(node, ast.ClassDef):
-                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                    inner = getattr(node, field, None)
-                    if isinstance(inner, list):
-                        module_level(inner)
+                for inner in nested_blocks(node):
+                    module_level(inner)
 
     statements(tree.body, False)
     module_level(tree.body)

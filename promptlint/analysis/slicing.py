@@ -178,6 +178,15 @@ def _last(node: ast.AST) -> str:
     return node.id if kind is ast.Name else node.attr if kind is ast.Attribute else ""
 
 
+def nested_blocks(node: ast.AST):
+    """The statement lists a compound statement holds (`if`/`for`/`while`/`with` bodies and
+    their `else`, `try` handlers and `finally`, `match` cases), for walks over statements."""
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        inner = getattr(node, field, None)
+        if isinstance(inner, list):
+            yield inner
+
+
 def first_line(node: ast.stmt) -> int:
     """A statement's first line, its decorators included."""
     return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
