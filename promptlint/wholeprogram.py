@@ -28,12 +28,13 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from promptlint.analysis import project
+from promptlint.analysis.binding import bind
 from promptlint.analysis.evaluator import EvalContext, Evaluator
-from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex
+from promptlint.analysis.index import CallInfo, FunctionInfo, ModuleIndex
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
-from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Seq, Unk, Val
+from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
 MAX_CHAIN = 2  # caller -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1)
 MAX_SITES = 60  # wrapper sites analysed per file, in source order; the rest are left out (a warning says so)
@@ -87,7 +88,7 @@ _BODIES: dict[tuple, tuple] = {}  # (path, stamp, qualname, settings) -> (codes 
 
 def load(path: str, settings) -> Module | None:
     """Parse another module of the project in full (cached per process while its bytes are unchanged)."""
-    shown = project._relative(path).replace(os.sep, "/")
+    shown = project.shown_path(path)
     key = (shown, file_stamp(path), settings.analysis_hash())
     if key in _MODULES:
         return _MODULES[key]
@@ -181,7 +182,7 @@ class Resolver:
             path = project.module_file(mod.path, name)
             if path is None:
                 continue
-            shown = project._relative(path).replace(os.sep, "/")
+            shown = project.shown_path(path)
             rest = parts[i:]
             shown, rest = self.aliases.get((shown, ".".join(rest)), (shown, ".".join(rest)))
             if (shown, rest) in self.wrappers:
@@ -199,7 +200,7 @@ class Resolver:
         if qual.split(".")[-1][:1].isupper():
             return None
         path = project.module_file(mod.path, qual)
-        return project._relative(path).replace(os.sep, "/") if path else None
+        return project.shown_path(path) if path else None
 
     def _by_import(self, mod: Module, method: str) -> tuple[Module, FunctionInfo] | None:
         """`backend.generate(...)` on a value of unknown type: a wrapper method of that name on a
@@ -233,97 +234,6 @@ class Resolver:
 
 
 # -- binding a call's arguments to a wrapper's parameters ------------------------
-def bind(caller: Module, node: cst.Call, ctx: EvalContext, target: Module, func: FunctionInfo, bound_self: bool) -> dict:
-    params = [*func.node.params.posonly_params, *func.node.params.params]
-    if bound_self and params and params[0].name.value in ("self", "cls"):
-        params = params[1:]
-    kwonly = list(func.node.params.kwonly_params)
-    named = {p.name.value for p in (*params, *kwonly)}
-    star_kwarg = func.node.params.star_kwarg
-    bindings = Bindings()
-    extra = Map({})
-    unknown_rest = False
-    positional = 0
-    for arg in node.args:
-        if arg.star == "*":
-            unknown_rest = True
-        elif arg.star == "**":
-            val = caller.ev.evaluate(arg.value, ctx)
-            if isinstance(val, Map):
-                for key, item in val.items.items():
-                    if key in named:
-                        bindings.setdefault(key, item)
-                    else:
-                        extra.items[key] = item
-                extra.opaque = extra.opaque or val.opaque
-            else:
-                extra.opaque = True
-            unknown_rest = unknown_rest or not isinstance(val, Map) or val.opaque
-        elif arg.keyword is not None:
-            if arg.keyword.value in named:
-                bindings[arg.keyword.value] = _Lazy(caller.ev, arg.value, ctx)
-            else:
-                extra.items[arg.keyword.value] = caller.ev.evaluate(arg.value, ctx)
-                extra.spans[arg.keyword.value] = caller.ev.span(arg.value)
-        else:
-            if positional < len(params):
-                bindings[params[positional].name.value] = _Lazy(caller.ev, arg.value, ctx)
-            positional += 1
-    for p in (*params, *kwonly):
-        name = p.name.value
-        if name in bindings:
-            continue
-        if unknown_rest:
-            bindings[name] = Unk(f"{name} (from *args/**kwargs)")
-        elif p.default is not None:
-            bindings[name] = _Lazy(target.ev, p.default, EvalContext(None, END, ()))
-        else:
-            bindings[name] = Unk(f"{name} not passed")
-    if isinstance(star_kwarg, cst.Param):
-        bindings[star_kwarg.name.value] = extra
-    if isinstance(func.node.params.star_arg, cst.Param):
-        bindings[func.node.params.star_arg.name.value] = Seq([], node=None) if not unknown_rest else Unk("*args")
-    return bindings
-
-
-class _Lazy:
-    """An argument not evaluated yet."""
-
-    __slots__ = ("ev", "node", "ctx")
-
-    def __init__(self, ev, node, ctx) -> None:
-        self.ev, self.node, self.ctx = ev, node, ctx
-
-
-class Bindings(dict):
-    """A wrapper's parameters bound to a call's arguments. An argument is evaluated when the
-    wrapper's body first reads it: most parameters (callbacks, flags, the caller's agent) never
-    reach the request. Every way of reading a value goes through __getitem__ (overriding
-    __iter__ also makes `{**bindings}` and dict(bindings) read through it)."""
-
-    def __getitem__(self, name: str):
-        val = dict.__getitem__(self, name)
-        if isinstance(val, _Lazy):
-            val = val.ev.evaluate(val.node, val.ctx)
-            dict.__setitem__(self, name, val)
-        return val
-
-    def get(self, name: str, default=None):
-        return self[name] if name in self else default
-
-    def __iter__(self):
-        return iter(list(dict.keys(self)))
-
-    def values(self):
-        return [self[name] for name in self]
-
-    def items(self):
-        return [(name, self[name]) for name in self]
-
-    def copy(self):
-        return dict(self.items())
-
-
 # -- expanding a wrapper call into the requests it sends ---------------------------
 @dataclass
 class Expanded:
@@ -362,7 +272,7 @@ class Expander:
             if target is None:
                 continue
             tmod, tfunc = target
-            inner = bind(mod, info.node, ctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
+            inner = bind(mod.ev, info.node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
             line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
             for found in self.expand(tmod, tfunc, inner, depth + 1, active):
                 out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *found.hops], info,
@@ -456,7 +366,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         body_codes, left, sends_itself = resolver.memo[key]
         if sends_itself and forwards(info, resolver.wrappers, ctx.path, called_here):
             continue  # inside the wrapper layer: its callers here are the sites, expanded through it
-        bindings = bind(here, info.node, cctx, tmod, tfunc, bound_self=tfunc.class_name is not None)
+        bindings = bind(here.ev, info.node, cctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
         passing_on = passes_own_parameters(info, resolver.wrappers, ctx.path)
         for found in expander.expand(tmod, tfunc, bindings):
             site = relocate(found.site, ctx, info, found.hops)

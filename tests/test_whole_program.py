@@ -285,7 +285,7 @@ def test_an_index_built_by_other_code_is_not_read(tmp_path, monkeypatch):
 def test_wrapper_arguments_are_evaluated_once_and_only_when_read():
     """bind() leaves arguments unevaluated until the wrapper's body reads them; every way of
     reading (index, get, items, `{**b}`, dict(b)) sees the value, never the placeholder."""
-    from promptlint.wholeprogram import Bindings, _Lazy
+    from promptlint.analysis.binding import Bindings, _Lazy
 
     asked = []
 

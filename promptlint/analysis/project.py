@@ -297,7 +297,7 @@ def imported_constant(importer: str, qual: str, hops: int):
 
 def _dotted_module(path: str) -> str:
     """The module a file is, named from the working directory (module_file finds it again)."""
-    rel = _relative(path).replace(os.sep, "/").removesuffix(".py").removesuffix("/__init__")
+    rel = shown_path(path).removesuffix(".py").removesuffix("/__init__")
     return rel.replace("/", ".")
 
 
@@ -404,6 +404,24 @@ def _relative(path: str) -> str:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return path
+
+
+def shown_path(path: str) -> str:
+    """A module's path as findings show it: relative to the working directory, with `/`."""
+    return _relative(path).replace(os.sep, "/")
+
+
+def module_function(path: str, name: str):
+    """(evaluator of the module at `path`, its module-level function `name`), or None; the
+    module becomes a dependency of the file being checked."""
+    if not _defines(path, name):
+        return None
+    evaluator = _analysed(path)
+    info = evaluator.index.functions.get(name) if evaluator is not None else None
+    if info is None or info.class_name is not None:
+        return None
+    DEPENDENCIES.add(path)
+    return evaluator, info
 
 
 def with_origin(val, path: str, depth: int = 0):

@@ -301,44 +301,25 @@ def _helper(ctx: FileContext, info):
         return None
     module, _, name = qual.rpartition(".")
     path = project.module_file(ctx.path, module) if module.strip(".") else None
-    if path is None or not project._defines(path, name):
+    if path is None or not _may_retrieve(path, name):
         return None
-    if not _may_retrieve(path, name):
+    found = project.module_function(path, name)
+    if found is None:
         return None
-    evaluator = project._analysed(path)
-    hfunc = evaluator.index.functions.get(name) if evaluator is not None else None
-    if hfunc is None or hfunc.class_name is not None:
-        return None
-    project.DEPENDENCIES.add(path)
-    shown = project._relative(path).replace(os.sep, "/")
+    evaluator, hfunc = found
+    shown = project.shown_path(path)
     return _Module(shown, evaluator), hfunc, shown
 
 
 def _bind(ctx: FileContext, info, hctx, hfunc) -> dict | None:
     """The helper's parameters bound to the call's arguments; defaults read in the helper's
     module. None for a call that unpacks `*args` / `**kwargs` (what k is cannot be known)."""
-    from promptlint.analysis.index import END
-    from promptlint.analysis.values import Dyn
+    from promptlint.analysis.binding import bind
 
-    node = info.node
-    if any(a.star for a in node.args):
+    if any(a.star for a in info.node.args):
         return None
-    params = [*hfunc.node.params.posonly_params, *hfunc.node.params.params]
-    named = {p.name.value for p in (*params, *hfunc.node.params.kwonly_params)}
     at = EvalContext(info.func, info.pos, info.path)
-    bindings = {}
-    positional = [a for a in node.args if a.keyword is None]
-    for param, arg in zip(params, positional):
-        bindings[param.name.value] = ctx.evaluator.evaluate(arg.value, at)
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value in named:
-            bindings[arg.keyword.value] = ctx.evaluator.evaluate(arg.value, at)
-    for param in (*params, *hfunc.node.params.kwonly_params):
-        name = param.name.value
-        if name not in bindings:
-            bindings[name] = (hctx.evaluator.evaluate(param.default, EvalContext(None, END, ()))
-                              if param.default is not None else Dyn(name))
-    return bindings  # the evaluator pins it: its id, a memo key, is never reused
+    return bind(ctx.evaluator, info.node, at, hctx.evaluator, hfunc, bound_self=False)
 
 
 def _argument(call: cst.Call, hfunc, param: str):
