@@ -137,12 +137,19 @@ def _wrapper_names_by_module(table: tuple) -> tuple[tuple[frozenset[str], str, f
     for row in table:
         where, names = by_path.setdefault(row[1], (set(), set()))
         where.update((row[1], row[3]))
-        names.update({row[0], row[2].split(".")[-1]})
-    out = []
-    for path, (where, names) in sorted(by_path.items()):
-        stem = os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
-        out.append((frozenset(where), stem, frozenset(names)))
-    return tuple(out)
+        names.update(_row_names(row))
+    return tuple((frozenset(where), _module_stem(path), frozenset(names))
+                 for path, (where, names) in sorted(by_path.items()))
+
+
+def _module_stem(path: str) -> str:
+    """The name a module is imported by: `app/llm.py` -> llm, `app/llm/__init__.py` -> llm."""
+    return os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
+
+
+def _row_names(row) -> set[str]:
+    """The names a wrapper row is called by: the wrapper's, and the last part of its qualname."""
+    return {row[0], row[2].split(".")[-1]}
 
 
 def _chained(source: bytes, roots: frozenset[str], stem: str) -> bool:
@@ -162,9 +169,7 @@ def _wrapper_names(table: tuple) -> tuple[tuple[bytes, re.Pattern[bytes], tuple[
     for row in table:
         if row[0].startswith("_"):
             continue  # a private function or method is called from its own module, which is parsed anyway
-        path = row[1]
-        stem = os.path.basename(os.path.dirname(path) if path.endswith("__init__.py") else path[:-3])
-        by_stem.setdefault(stem.encode(), set()).update(n.encode() for n in {row[0], row[2].split(".")[-1]})
+        by_stem.setdefault(_module_stem(row[1]).encode(), set()).update(n.encode() for n in _row_names(row))
     return tuple((stem, re.compile(rb"\b" + re.escape(stem) + rb"\b"), tuple((n, _call_of(n)) for n in sorted(names)))
                  for stem, names in sorted(by_stem.items()))
 

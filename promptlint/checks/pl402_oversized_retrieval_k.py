@@ -240,12 +240,15 @@ class OversizedRetrievalK(Check):
         return tokens, "the configured `chunk-tokens`; no literal chunk_size was found"
 
 
+def _names_of(entry) -> set[str]:
+    """The last names of a retriever entry's methods, and its classes."""
+    return {m.split(".")[-1] for m in entry.get("methods", [])} | set(entry.get("classes", []))
+
+
 @cache
 def _entry_names() -> frozenset[str]:
-    """The last names of every entry's methods and its classes."""
-    entries = retriever_data()["retrievers"]
-    return frozenset({m.split(".")[-1] for e in entries for m in e.get("methods", [])}
-                     | {c for e in entries for c in e.get("classes", [])})
+    """The names of every entry (_names_of)."""
+    return frozenset(name for entry in retriever_data()["retrievers"] for name in _names_of(entry))
 
 
 class _Module:
@@ -260,7 +263,7 @@ def _retrieval_patterns() -> tuple[tuple[frozenset[str], re.Pattern], ...]:
     """(the modules one of which a file must import, the pattern of a call's name) per retriever."""
     out = []
     for entry in retriever_data()["retrievers"]:
-        names = {m.split(".")[-1] for m in entry.get("methods", [])} | set(entry.get("classes", []))
+        names = _names_of(entry)
         # `Retriever` stands for any `...Retriever` class (_class_matches): no word start there.
         words = "|".join(sorted(re.escape(n) if n == "Retriever" else rf"\b{re.escape(n)}" for n in names))
         out.append((frozenset(entry.get("imports", ())), re.compile(rf"(?:{words})\b")))
