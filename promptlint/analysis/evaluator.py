@@ -696,6 +696,10 @@ class Evaluator:
                 return found
         return None
 
+    def method_of(self, cls: str, method: str):
+        """The FunctionInfo of `cls.method`, defined in the class or a base class of this module, or None."""
+        return next((info.methods[method] for info in self._class_chain(cls) if method in info.methods), None)
+
     def _class_chain(self, name: str) -> list:
         """The class and its bases defined in this module, nearest first."""
         chain, todo = [], [name]
@@ -1189,12 +1193,8 @@ def container_method(ev: "Evaluator", recv: Map, method: str, ctx) -> Val | None
 
 def _local_method(ev: "Evaluator", obj: str, method: str):
     name = obj[len("builtins."):] if obj.startswith("builtins.") else obj
-    if name not in ev.index.classes:
-        return None
-    for cls in ev._class_chain(name):
-        if method in cls.methods:
-            return ev, cls.methods[method], name
-    return None
+    info = ev.method_of(name, method) if name in ev.index.classes else None
+    return (ev, info, name) if info is not None else None
 
 
 def instance_attr(ev: "Evaluator", bound: Map, attr: str, ctx) -> Val | None:

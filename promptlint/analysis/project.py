@@ -358,10 +358,8 @@ def class_method(importer: str, qual: str, method: str, hops: int):
     if whole is None or cls not in whole.index.classes:
         return None
     DEPENDENCIES.add(path)
-    for info in whole._class_chain(cls):
-        if method in info.methods:
-            return whole, info.methods[method], cls
-    return None
+    info = whole.method_of(cls, method)
+    return (whole, info, cls) if info is not None else None
 
 
 def _analysed_whole(path: str):
