@@ -44,6 +44,21 @@ def module_name(rel_path: str) -> str:
 _CALL = re.compile(r"(?<![A-Za-z_])((?:[A-Za-z_]\w*(?:\(\))?\.)*[A-Za-z_]\w*)[ \t]*\(")
 
 
+# A function handed to something that calls it with the arguments that follow (`executor.submit(
+# model.inference, name, prompt)`, `asyncio.to_thread(f, ...)`, `loop.run_in_executor(None, f, ...)`)
+# is called all the same: the request it sends is this function's request (wholeprogram.DEFERRED).
+_DEFERRED = re.compile(r"(?<![A-Za-z_])(?:submit|to_thread|run_sync)[ \t]*\(\s*"
+                       r"((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s*[,)]")
+_EXECUTOR = re.compile(r"(?<![A-Za-z_])run_in_executor[ \t]*\(\s*[^,()]*,\s*((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s*[,)]")
+
+
+def deferred_calls(text: str) -> set[str]:
+    """The functions `text` hands to a later call (see _DEFERRED), written as calls are."""
+    if "submit" not in text and "to_thread" not in text and "run_" not in text:
+        return set()
+    return set(_DEFERRED.findall(text)) | set(_EXECUTOR.findall(text))
+
+
 def index_file(rel_path: str, source: bytes) -> dict | None:
     """The index entry of one module (plain JSON data), or None if it does not parse. `ast`
     gives the definitions and their exact line ranges (strings included); the calls in each
@@ -66,7 +81,7 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
 
     def calls_of(node) -> list[str]:
         text = "".join(lines[node.lineno - 1:node.end_lineno or node.lineno])
-        return sorted(set(_CALL.findall(text)) - {node.name})
+        return sorted((set(_CALL.findall(text)) | deferred_calls(text)) - {node.name})
 
     def add_function(node, prefix: str, cls: str | None) -> None:
         args = node.args
@@ -247,13 +262,22 @@ class ProjectIndex:
         the names packages re-export one under (`app/llm/__init__.py: from .client import chat`),
         each with the (path, qualname) it stands for."""
         rows = {(name.split(".")[-1], path, name, path, name) for path, name in self.wrappers}
+        methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
+        for path, name in self.wrappers:
+            owner, _, method = name.rpartition(".")
+            if owner:
+                methods.setdefault((path, owner), []).append(method)
         for path, entry in self.entries.items():
             if not path.endswith("__init__.py"):
                 continue
             for local, qual in entry["imports"].items():
                 found = self.resolve(qual)
-                if found in self.wrappers and found[0] != path:
+                if found is None or found[0] == path:
+                    continue
+                if found in self.wrappers:
                     rows.add((local, path, local, *found))
+                for method in methods.get(found, ()):  # a re-exported class: `from .llm import LLM`
+                    rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}"))
         return tuple(sorted(rows))
 
 
@@ -312,8 +336,7 @@ def build(files: list[str], settings) -> list[tuple]:
         from promptlint.prefilter import calls_wrapper
 
         table = tuple((name.split(".")[-1], path, name, path, name) for path, name in found.wrappers)
-        alternatives = b"|".join(re.escape(n.encode()) for n in names)
-        exported = re.compile(rb"\b(?:" + alternatives + rb")\b")
+        exported = _exports(found)
         more = [path for path, (digest, source) in sources.items() if "index" not in fresh[digest] and (
             calls_wrapper(source, table) or (path.endswith("__init__.py") and exported.search(source)))]
         if not more:
@@ -321,11 +344,27 @@ def build(files: list[str], settings) -> list[tuple]:
         for path in more:
             index(path)
         found = _project(sources, fresh)
+    if found.wrappers:  # packages re-exporting what the last layer found
+        exported = _exports(found)
+        more = [path for path, (digest, source) in sources.items()
+                if path.endswith("__init__.py") and "index" not in fresh[digest] and exported.search(source)]
+        for path in more:
+            index(path)
+        if more:
+            found = _project(sources, fresh)
     table = found.wrapper_table()
     if fresh != cached:
         _store(settings, fresh)
     _store(settings, {"key": everything, "table": [list(row) for row in table]}, TABLE_KEY)
     return list(table)
+
+
+def _exports(found: ProjectIndex):
+    """A pattern for the names a package may re-export a wrapper under: the wrapper's own
+    name, or its class's (`from .llm import LLM`, whose methods are wrappers)."""
+    names = {name.split(".")[-1] for _path, name in found.wrappers}
+    owners = {name.rpartition(".")[0].split(".")[-1] for _path, name in found.wrappers} - {""}
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names | owners)) + rb")\b")
 
 
 def _project(sources: dict, fresh: dict) -> ProjectIndex:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -80,6 +81,11 @@ class Hop:
     name: str
     path: str
     line: int
+    others: int = 0  # other implementations the call may reach instead (dispatch: one of several providers)
+
+    def shown(self) -> str:
+        more = f" or {self.others} other implementation{'s' if self.others > 1 else ''}" if self.others else ""
+        return f"{self.name} ({self.path}:{self.line}){more}"
 
 
 _MODULES: dict[tuple, Module | None] = {}
@@ -141,9 +147,40 @@ class Resolver:
             return self.here
         return load(path, self.settings)
 
-    def callee(self, mod: Module, info: CallInfo, ctx: EvalContext) -> tuple[Module, FunctionInfo] | None:
-        """The wrapper a call in `mod` reaches, or None."""
-        fn = info.node.func
+    def callees(self, mod: Module, info: CallInfo, ctx: EvalContext) -> list[tuple[Module, FunctionInfo, cst.Call]]:
+        """The wrappers a call in `mod` may reach, each with the call as that wrapper receives
+        it: one, or several when the module picks one of its providers' classes at run time
+        (dispatch), or none. A function handed to an executor is called with the rest of the
+        arguments (`executor.submit(model.inference, name, prompt)`)."""
+        node = deferred(info.node) or info.node
+        found = self.callee(mod, info, ctx, node.func)
+        if found is not None:
+            return [(*found, node)]
+        return [(*target, node) for target in self.dispatch(mod, node.func, ctx)]
+
+    def dispatch(self, mod: Module, fn, ctx: EvalContext) -> list[tuple[Module, FunctionInfo]]:
+        """`model.inference(...)` on a value of unknown type, in a module that builds instances of
+        several classes each having a wrapper method of that name (`{"OPENAI": OpenAi(), "CLAUDE":
+        Claude()}[name]`): every one of them. Several candidates without that evidence (the
+        module does not build them) are no answer: the method name alone could be anyone's."""
+        from promptlint.project_index import GENERIC
+
+        if not isinstance(fn, cst.Attribute) or fn.attr.value in GENERIC or fn.attr.value not in self.names:
+            return []
+        key = ("dispatch", mod.path, fn.attr.value)
+        if key not in self.memo:
+            found = self._imported_methods(mod, fn.attr.value)
+            built = [t for t in found if _builds(mod, t[1].class_name)]
+            self.memo[key] = built if len(found) > 1 and len(built) == len(found) else []
+        if not self.memo[key]:
+            return []
+        recv = mod.ev.evaluate(fn.value, ctx)
+        known = isinstance(recv, Ref) or (isinstance(recv, Map) and recv.obj)  # a type: callee() decides
+        return [] if known else self.memo[key]
+
+    def callee(self, mod: Module, info: CallInfo, ctx: EvalContext, fn=None) -> tuple[Module, FunctionInfo] | None:
+        """The wrapper a call in `mod` reaches, or None (`fn`: the callee expression, when not the call's)."""
+        fn = info.node.func if fn is None else fn
         last = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
         if last not in self.names:
             return None
@@ -216,6 +253,11 @@ class Resolver:
         return self.memo[key]
 
     def _by_import_uncached(self, mod: Module, method: str) -> tuple[Module, FunctionInfo] | None:
+        found = self._imported_methods(mod, method)
+        return found[0] if len(found) == 1 else None
+
+    def _imported_methods(self, mod: Module, method: str) -> list[tuple[Module, FunctionInfo]]:
+        """The wrapper methods named `method` of classes `mod` imports (or of their modules)."""
         found = []
         for path, qualname in sorted(self.wrappers):
             owner, _, name = qualname.rpartition(".")
@@ -230,7 +272,31 @@ class Resolver:
                     continue
                 if target is not None and target not in found:
                     found.append(target)
-        return found[0] if len(found) == 1 else None
+        return found
+
+
+# A function handed to one of these is called by it, with the arguments that follow.
+DEFERRED = {"submit": 0, "to_thread": 0, "run_sync": 0, "run_in_executor": 1}
+
+
+def deferred(node: cst.Call) -> cst.Call | None:
+    """`executor.submit(model.inference, name, prompt)` as the call it makes,
+    `model.inference(name, prompt)`; None for any other call."""
+    fn = node.func
+    last = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
+    at = DEFERRED.get(last)
+    args = list(node.args)
+    if at is None or len(args) <= at or args[at].keyword is not None or args[at].star:
+        return None
+    target = args[at].value
+    if not isinstance(target, (cst.Name, cst.Attribute)):
+        return None
+    return node.with_changes(func=target, args=args[at + 1:])
+
+
+def _builds(mod: Module, cls: str | None) -> bool:
+    """Does the module's text build an instance of class `cls` (`Cls(`)?"""
+    return bool(cls) and re.search(rf"(?<![\w.]){re.escape(cls)}\s*\(", mod.text) is not None
 
 
 # -- binding a call's arguments to a wrapper's parameters ------------------------
@@ -241,6 +307,9 @@ class Expanded:
     hops: list[Hop]
     first: CallInfo  # the call in the expanded function's own body (the SDK call, or the next wrapper's)
     request: object = None  # () -> (call kwargs, client kwargs, client seen) of the SDK call, read on demand
+    # Through another implementation than the first of a dispatch: the rules read it, but it is
+    # the same call site as the first one's (the inventory lists one row, naming the others).
+    secondary: bool = False
 
 
 class Expander:
@@ -268,15 +337,16 @@ class Expander:
             if info.func is not func:
                 continue
             ctx = EvalContext(func, info.pos, info.path, bindings)
-            target = self.resolver.callee(mod, info, ctx)
-            if target is None:
-                continue
-            tmod, tfunc = target
-            inner = bind(mod.ev, info.node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
-            line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
-            for found in self.expand(tmod, tfunc, inner, depth + 1, active):
-                out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *found.hops], info,
-                                    found.request))
+            targets = self.resolver.callees(mod, info, ctx)
+            for nth, (tmod, tfunc, node) in enumerate(targets):
+                inner = bind(mod.ev, node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
+                line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
+                for found in self.expand(tmod, tfunc, inner, depth + 1, active):
+                    hops = found.hops
+                    if len(targets) > 1:
+                        hops = [replace(hops[0], others=len(targets) - 1), *hops[1:]]
+                    out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *hops], info,
+                                        found.request, found.secondary or nth > 0))
         return out
 
     def _sdk_calls(self, mod: Module, func: FunctionInfo) -> list:
@@ -373,6 +443,8 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
             site.leaves = left
             if not passing_on:  # inside the wrapper layer the task is chosen further up: PL201 is not asked
                 site_requests[id(site)] = found.request
+            if found.secondary:
+                ctx.memo.setdefault("secondary-sites", set()).add(id(site))
             out.append((site, info, found.hops, body_codes))
     for mod in {id(m): m for m in _MODULES.values() if m is not None}.values():
         mod.ev._memo.clear()  # memo keys hold ids of this file's bindings, which die with it
@@ -517,7 +589,7 @@ def relocate(site: CallSite, ctx, info: CallInfo, hops: list[Hop]) -> CallSite:
         via="wrapper", parts=parts,
         model_span=None if _foreign(site.model_span, ctx.path) else site.model_span,
         cap_span=None if _foreign(site.cap_span, ctx.path) else site.cap_span,
-        wrapper=hops[0].name, through=[f"{h.name} ({h.path}:{h.line})" for h in hops] + [site.callee],
+        wrapper=hops[0].name, through=[h.shown() for h in hops] + [site.callee],
     )
 
 
@@ -546,8 +618,10 @@ def check_wrapper_sites(ctx, codes, result) -> None:
     if ctx.memo.get("wrapper-sites-left-out"):
         result.warnings.append(f"{ctx.path}: {ctx.memo['wrapper-sites-left-out']} calls of the project's wrappers "
                                f"past the first {MAX_SITES} were not analysed")
+    secondary = ctx.memo.get("secondary-sites", ())
     for site, info, hops, body_codes in found_sites:
-        result.callsites.append(site)
+        if id(site) not in secondary:  # one row per call, however many implementations it may reach
+            result.callsites.append(site)
         key = (tuple((h.name, h.path, h.line) for h in hops), site.through[-1])
         groups.setdefault(key, []).append((site, info, hops, body_codes))
     seen = {(f.code, f.path, f.span.line, f.span.column) for f in result.findings}
@@ -579,7 +653,9 @@ def check_wrapper_sites(ctx, codes, result) -> None:
 
 def _name_path(finding: Finding, site: CallSite, hops: list[Hop]) -> Finding:
     """Name both ends: the wrapper(s) the request goes through and the SDK call it reaches."""
-    chain = " -> ".join(f"`{h.name}` ({h.path}:{h.line})" for h in hops)
+    chain = " -> ".join(f"`{h.name}` ({h.path}:{h.line})"
+                        + (f" (one of {h.others + 1} implementations picked at run time)" if h.others else "")
+                        for h in hops)
     finding.message += f" [sent through {chain}, which calls `{site.through[-1]}`]"
     from promptlint.model import WRAPPER_LAYER, Location
 

@@ -302,3 +302,31 @@ def test_wrapper_arguments_are_evaluated_once_and_only_when_read():
     assert b.get("x") == 6 and b["x"] == 6 and dict(b.items()) == {"x": 6, "y": 1}
     assert b.get("z", 0) == 0
     assert asked == [3]
+
+
+def test_dispatch_to_one_of_several_backends_is_one_row_per_call(monkeypatch):
+    """The router picks a backend from a dict of instances it builds, and hands its method to an
+    executor (`pool.submit(backend.inference, ...)`): every call of the router is one call site,
+    whichever backend it reaches, and a rule reports what holds on some backend (`ask` with no cap
+    reaches the OpenAI backend, which sends none), naming it. A module that imports the backend
+    classes without building them has no site: `handler.inference` could be anyone's."""
+    result = run("dispatch", monkeypatch)
+    rows = sorted((s.path, s.span.line) for s in result.callsites if s.via == "wrapper")
+    assert rows == [("app/agents/planner.py", 9), ("app/agents/planner.py", 12), ("app/agents/planner.py", 15)]
+    planner = next(s for s in result.callsites if s.path == "app/agents/planner.py" and s.span.line == 9)
+    assert planner.through[0] == "LLM.inference (app/llm/router.py:18)"
+    assert planner.through[1].endswith("or 1 other implementation")
+    uncapped = next(f for f in result.findings if f.path == "app/agents/planner.py")
+    assert "`OpenAIBackend.ask`" in uncapped.message and "one of 2 implementations" in uncapped.message
+
+
+def test_a_function_handed_to_an_executor_is_a_call_of_it():
+    from promptlint.project_index import deferred_calls
+
+    text = ("    fut = pool.submit(backend.inference, model, prompt)\n"
+            "    await asyncio.to_thread(ask_model, prompt)\n"
+            "    await loop.run_in_executor(None, self.client_call, prompt)\n"
+            "    anyio.to_thread.run_sync(send)\n"
+            "    pool.submit(lambda: 1)\n")
+    assert deferred_calls(text) == {"backend.inference", "ask_model", "self.client_call", "send"}
+    assert deferred_calls("x = submit_form(a)\n") == set()

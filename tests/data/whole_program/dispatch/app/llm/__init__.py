@@ -1,0 +1,3 @@
+from .router import LLM
+
+__all__ = ["LLM"]
