@@ -265,7 +265,7 @@ class ProjectIndex:
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
         for path, name in self.wrappers:
             owner, _, method = name.rpartition(".")
-            if owner:
+            if owner and not method.startswith("_"):  # a private method is called from its own class
                 methods.setdefault((path, owner), []).append(method)
         for path, entry in self.entries.items():
             if not path.endswith("__init__.py"):
