@@ -11,6 +11,14 @@ wrapper-of-wrapper calls up to MAX_CHAIN layers. The request is rebuilt by the
 same catalog-driven code as a direct call (CallSiteFinder.build), so a new SDK
 shape or a new kind of template value flows through without changes here.
 
+Two shapes of multi-provider code are followed (Resolver.callees): a function handed to an
+executor (`pool.submit(backend.inference, model, prompt)`: a call of `backend.inference` with
+the arguments that follow), and dispatch: a method called on a value of unknown type, in a
+module that builds instances of several classes each having a wrapper method of that name
+(`{"openai": OpenAIBackend(), "claude": ClaudeBackend()}[provider]`), reaches every one of them.
+Such a call is one site (one inventory row, naming the other implementations); the rules run
+on each implementation, so a problem that holds for one provider is reported, naming it.
+
 Every rule then runs on the wrapper site, reported at the caller. A rule that
 already fires on the wrapper's body with its parameters unbound (the body
 decides: `ask_llm` never sets a cap) is reported there, once, not again at
