@@ -133,13 +133,23 @@ def _path_parts(table: tuple) -> frozenset[str]:
 def _wrapper_names_by_module(table: tuple) -> tuple[tuple[frozenset[str], str, frozenset[str]], ...]:
     """(the paths the module's rows name, its stem, its wrapper names) per display path that
     defines or re-exports wrappers."""
-    by_path: dict[str, tuple[set[str], set[str]]] = {}
+    by_path: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
     for row in table:
-        where, names = by_path.setdefault(row[1], (set(), set()))
+        stem = _row_stem(row)
+        where, names = by_path.setdefault((row[1], stem), (set(), set()))
         where.update((row[1], row[3]))
         names.update(_row_names(row))
-    return tuple((frozenset(where), _module_stem(path), frozenset(names))
-                 for path, (where, names) in sorted(by_path.items()))
+    return tuple((frozenset(where), stem, frozenset(names))
+                 for (_path, stem), (where, names) in sorted(by_path.items()))
+
+
+def _row_stem(row) -> str:
+    """The word a file must spell to reach a wrapper row: its module's stem; for a package
+    re-exporting a class whose methods are wrappers (`from .llm import LLM`), the class: a
+    file reaches those methods only through the class, and many files name the package."""
+    if row[1] != row[3] and "." in row[2]:
+        return row[2].rpartition(".")[0]
+    return _module_stem(row[1])
 
 
 def _module_stem(path: str) -> str:
@@ -169,7 +179,7 @@ def _wrapper_names(table: tuple) -> tuple[tuple[bytes, re.Pattern[bytes], tuple[
     for row in table:
         if row[0].startswith("_"):
             continue  # a private function or method is called from its own module, which is parsed anyway
-        by_stem.setdefault(_module_stem(row[1]).encode(), set()).update(n.encode() for n in _row_names(row))
+        by_stem.setdefault(_row_stem(row).encode(), set()).update(n.encode() for n in _row_names(row))
     return tuple((stem, re.compile(rb"\b" + re.escape(stem) + rb"\b"), tuple((n, _call_of(n)) for n in sorted(names)))
                  for stem, names in sorted(by_stem.items()))
 

@@ -265,7 +265,9 @@ class ProjectIndex:
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
         for path, name in self.wrappers:
             owner, _, method = name.rpartition(".")
-            if owner and not method.startswith("_"):  # a private method is called from its own class
+            # A private method is called from its own class; a generic one (`call`, `run`) would make
+            # every file importing the package and calling any `.call(...)` worth parsing.
+            if owner and not method.startswith("_") and method not in GENERIC:
                 methods.setdefault((path, owner), []).append(method)
         for path, entry in self.entries.items():
             if not path.endswith("__init__.py"):
