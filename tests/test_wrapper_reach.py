@@ -195,3 +195,33 @@ def test_modules_named_reads_imports_anywhere():
     named, roots = engine.modules_named(tree)
     assert {"app", "llm", "gateway", "Gateway", "pkg", "tools", "os"} <= named
     assert roots == {"l", "os"}
+
+
+GATEWAY = (
+    "from openai import OpenAI\n"
+    "\n"
+    "\n"
+    "class Gateway:\n"
+    "    def __init__(self):\n"
+    "        self.client = OpenAI()\n"
+    "\n"
+    "    def generate(self, prompt):\n"
+    "        return self.client.chat.completions.create(\n"
+    "            model='gpt-4.1-mini', messages=[{'role': 'user', 'content': prompt}])\n"
+)
+
+
+def test_a_class_re_exported_by_its_package_is_reached_through_the_class(tmp_path, monkeypatch):
+    """`from app.services import Gateway` (app/services/__init__.py re-exports it from gateway.py):
+    `Gateway().generate(...)` is a site of the wrapper method. A file that names the package but
+    not the class has no way to the class's methods: the byte pre-check skips it."""
+    through_class = ("from app.services import Gateway\n\n\ndef summarise(text):\n"
+                     "    return Gateway().generate('Summarise: ' + text)\n")
+    package_only = ("from app import services\n\n\ndef summarise(bot, text):\n"
+                    "    return bot.generate('Summarise: ' + text)\n")
+    results = _results(tmp_path, monkeypatch, {
+        "app/__init__.py": "", "app/services/__init__.py": "from .gateway import Gateway\n",
+        "app/services/gateway.py": GATEWAY, "app/notes.py": through_class, "app/other.py": package_only})
+    assert [(s.span.line, s.wrapper) for s in results["app/notes.py"].callsites if s.via == "wrapper"] == [
+        (5, "Gateway.generate")]
+    assert results["app/other.py"].skipped
