@@ -5,6 +5,7 @@ it from the libcst parse, exactly as before (issue 13, cold speed)."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import libcst as cst
@@ -170,7 +171,12 @@ def test_pl402_through_a_helper_of_another_module(tmp_path, monkeypatch, parses)
                        "audit": AUDIT, "notes": NOTES, "main": CALLER}.items():
         (tmp_path / "app" / f"{name}.py").write_text(textwrap.dedent(text))
     project._analysed_at.cache_clear()
+    read = []  # modules whose function text PL402 asked for (an `ast` parse of the module)
+    real_source = project.function_source
+    monkeypatch.setattr(project, "function_source", lambda path, name: read.append(path) or real_source(path, name))
     result = lint_paths(["app/main.py"], Settings(jobs=1, select=["PL402"]))
+    # `record`'s module names no retriever at all: turned away by its text alone.
+    assert sorted(os.path.basename(path) for path in read) == ["notes.py", "retrieval.py"]
     [finding] = result.findings
     assert (finding.path, finding.span.line) == ("app/main.py", 12)
     assert "`search_docs()` (app/retrieval.py:6) keeps its default `k=12`" in finding.message
@@ -208,3 +214,31 @@ def test_module_file_answers_are_kept_only_while_a_run_keeps_them(tmp_path, monk
     finally:
         project.remember_modules(False)
     assert project.module_file("app/main.py", "app.tools") == str(tmp_path / "app" / "tools.py")
+
+
+# -- questions turned away by the module's text, before any parse (issue 13, cold speed) --------
+def test_function_source_of_a_name_the_module_never_defines_parses_nothing(package):
+    project._facts_at.cache_clear()
+    assert project.function_source("app/settings.py", "Config") is None  # a class, not a function
+    assert project.function_source("app/settings.py", "helpers") is None  # an imported module
+    assert project._facts_at.cache_info().currsize == 0  # no `ast` parse was needed to say so
+    assert project.function_source("app/settings.py", "setup") is not None
+    assert project._facts_at.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize("source", [
+    "def \\\n    split(x):\n    return x\n",  # a line continuation between `def` and the name
+    "if True:\n\tasync  def split(x):\n\t\treturn x\n",  # indented, tabs, two spaces
+    "def split[T](x: T) -> T:\n    return x\n" if __import__("sys").version_info >= (3, 12) else "def split(x):\n    return x\n",
+])
+def test_function_source_still_finds_every_spelling_of_a_definition(tmp_path, source):
+    module = tmp_path / "mod.py"
+    module.write_text(source)
+    text = project.function_source(str(module), "split")
+    assert text is not None and "split" in text
+
+
+def test_function_source_of_a_module_with_non_ascii_names_asks_ast(tmp_path):
+    module = tmp_path / "mod.py"
+    module.write_text("def ﬁnd(x):\n    return x\n")  # `ast` normalises the ligature: the function is `find`
+    assert project.function_source(str(module), "find") is not None

@@ -81,6 +81,11 @@ def _text(path: str) -> str:
     return _text_at(path, file_stamp(path))
 
 
+def module_text(path: str) -> str:
+    """The text of a project module ("" when unreadable or over MAX_BYTES), read once per run."""
+    return _text(path)
+
+
 def _analysed(path: str):
     return _analysed_at(path, file_stamp(path))
 
@@ -131,11 +136,31 @@ def facts(path: str) -> ModuleFacts | None:
 
 def function_source(path: str, name: str) -> str | None:
     """The text of module-level function `name` of a module (every definition of it), or None."""
+    if not _may_define_function(path, name):
+        return None  # most names asked are classes or constants: no `ast` parse of the module for them
     found = facts(path)
     if found is None or name not in found.lines:
         return None
     lines = _text(path).replace("\r\n", "\n").replace("\r", "\n").split("\n")  # the line breaks `ast` counts
     return "\n".join("\n".join(lines[first - 1:last]) for first, last in found.lines[name])
+
+
+def _may_define_function(path: str, name: str) -> bool:
+    """Can the module define a function `name` anywhere? Its text must hold `def name` (any
+    indentation; a line continuation may sit between the two words)."""
+    names = _def_names_at(path, file_stamp(path))
+    return names is None or name in names
+
+
+_DEF_NAME = re.compile(r"\bdef(?:\s|\\\r?\n)+([^\s(\[:]+)")
+
+
+@lru_cache(maxsize=256)
+def _def_names_at(path: str, stamp: tuple) -> frozenset[str] | None:
+    """The names written after `def` in the module's text; None when one is not ASCII (Python
+    normalises identifiers, so the text may spell a name differently from `ast`)."""
+    names = frozenset(_DEF_NAME.findall(_text_at(path, stamp)))
+    return names if all(name.isascii() for name in names) else None
 
 
 @lru_cache(maxsize=4)  # the module is parsed with libcst right after, when it must be: one `ast` parse

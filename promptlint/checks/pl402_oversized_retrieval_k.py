@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import libcst as cst
 
@@ -276,11 +276,21 @@ def _may_retrieve(path: str, name: str) -> bool:
     an `ast` look, so that most helpers are never parsed with libcst."""
     from promptlint.analysis import project
 
+    if not _module_may_retrieve(project.module_text(path)):
+        return False  # what the function's text holds, its module's text holds: no `ast` parse
     text = project.function_source(path, name)
     if text is None:
         return False
     imported = project.facts(path).imported
     return any((not needs or needs & imported) and pattern.search(text) for needs, pattern in _retrieval_patterns())
+
+
+@lru_cache(maxsize=256)  # asked for every imported function called; project.module_text keeps one str per module
+def _module_may_retrieve(text: str) -> bool:
+    """_may_retrieve's test on a whole module's text: a module that imports a library spells
+    its name, so a substring stands in for the import."""
+    return any((not needs or any(n in text for n in needs)) and pattern.search(text)
+               for needs, pattern in _retrieval_patterns())
 
 
 def _helper(ctx: FileContext, info):
