@@ -520,6 +520,18 @@ def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult,
     return result, sorted(project.DEPENDENCIES | loading.take_files_read())
 
 
+def _warm(settings: Settings) -> None:
+    """Import what analysing a file needs: libcst, the analysis, the selected rules (pool.py)."""
+    import libcst  # noqa: F401
+
+    from promptlint.analysis import callsites, evaluator  # noqa: F401
+
+    for code in rule_codes(settings):
+        load_check(code)
+    if settings.project_wrappers:
+        from promptlint import wholeprogram  # noqa: F401
+
+
 def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileResult]:
     """Reading, the byte pre-check and cache look-ups happen here; only files that
     need parsing go to worker processes, and only once there is enough of them.
@@ -527,7 +539,7 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
     cache = _cache(settings)
     results: list[FileResult | None] = []
     pending: list[tuple[int, str, bytes, str | None]] = []
-    workers = Workers(settings, _compute)
+    workers = Workers(settings, _compute, _warm)
     for path in files:
         shown = display_path(path)
         source, unread = _read(path, settings)
@@ -631,13 +643,9 @@ def _workers_inherit(settings: Settings) -> bool:
     """Do the files get linted in this process or in forked copies of it (pool.py)?"""
     if (settings.jobs or os.cpu_count() or 1) == 1:
         return True
-    import sys
+    from promptlint.pool import forks
 
-    loaded = sys.modules.get("multiprocessing")  # not imported for this alone: a warm run has no pool
-    method = loaded.get_start_method(allow_none=True) if loaded is not None else None
-    if method is None:  # Python's default: fork on Linux before 3.14
-        return sys.platform.startswith("linux") and sys.version_info < (3, 14)
-    return method == "fork"
+    return forks()
 
 
 def with_project_index(files: list[str], settings: Settings) -> Settings:

@@ -201,3 +201,43 @@ def test_per_file_ignores_follow_the_root_when_run_from_a_subdirectory(tmp_path,
     assert per_file_ignored(finding("PL301", path="a.py"), table, str(tmp_path))
     assert not per_file_ignored(finding("PL101", path="a.py"), table, str(tmp_path))
     assert not per_file_ignored(finding("PL301", path="a.py"), {}, str(tmp_path))
+
+
+# -- the tokenize is skipped where no comment can matter (issue 13, cold speed) ----------------
+SAME_AS_TOKENIZED = [
+    "x = 1  # noqa: E501\ny = 2  # NOQA: S101, B008\n",  # other tools' codes only: fast
+    's = "# noqa"\nt = 1  # noqa: E501\n',  # a bare noqa inside a string is not a directive
+    's = "# noqa"  # noqa: PL301\n',  # ours after a string holding `#`
+    "x = 1  # noqa\n",  # bare: silences every rule
+    "x = 1  # type: ignore  # noqa: E501 # promptlint: disable=PL101\n",
+    "x = 1  # noqa:\n",  # warned about
+    "# promptlint: disable-file=PL301\nimport os\n",
+    "import os\n# promptlint: disable-file=PL301\n",  # after code: warned about
+    "x = 1  # promptlint: enable=PL101\n",  # unknown directive: warned about
+    'q = """\n# noqa\n"""\n',  # inside a string: nothing
+    "x = 1\r# noqa: PL1\r",  # old Mac line ends
+    "def f(:\n    pass  # noqa\n",  # tokenize fails: one warning, none applied
+    "x = 1  # noqa: PLR0913, E501\n",  # Ruff's PLR codes are not ours
+]
+
+
+@pytest.mark.parametrize("text", SAME_AS_TOKENIZED)
+def test_directives_are_those_tokenizing_finds(text, monkeypatch):
+    from promptlint.checks import all_codes
+    from promptlint.state import suppress
+
+    fast = suppress.directives(text, "f.py", all_codes())
+    monkeypatch.setattr(suppress, "_may_direct", lambda text, known: True)  # always tokenize
+    slow = suppress.directives(text, "f.py", all_codes())
+    assert (fast.by_line, fast.file_level, fast.warnings) == (slow.by_line, slow.file_level, slow.warnings)
+
+
+def test_a_file_whose_only_noqa_comments_name_other_tools_codes_is_not_tokenized(monkeypatch):
+    import tokenize
+
+    calls = []
+    real = tokenize.generate_tokens
+    monkeypatch.setattr(tokenize, "generate_tokens", lambda readline: calls.append(1) or real(readline))
+    found = directives("import os  # noqa: F401\nx = '#'  # noqa: E501\n", "f.py", ["PL301"])
+    assert not found.by_line and not found.warnings and not calls
+    assert directives("x = 1  # noqa: PL301\n", "f.py", ["PL301"]).by_line and calls

@@ -180,7 +180,7 @@ def directives(text: str, path: str | None = None, known_codes: list[str] | None
     registry's) is only used to warn about codes no rule has: without it, none is warned about.
     """
     parser = _Parser(path, known_codes)
-    if "#" not in text or not _ANY_DIRECTIVE.search(text):
+    if "#" not in text or not _ANY_DIRECTIVE.search(text) or not _may_direct(text, known_codes):
         return parser.result  # fast path: no directive anywhere, so no need to tokenize
     in_header = True
     try:
@@ -195,6 +195,21 @@ def directives(text: str, path: str | None = None, known_codes: list[str] | None
         bad.warnings.append(f"{where}cannot read suppression comments ({type(exc).__name__}); none applied")
         return bad
     return parser.result
+
+
+# The rest of a line from a `#` that a directive's word follows (a comment, or text in a string).
+_MAYBE_COMMENT = re.compile(r"#[^\r\n]*?(?:noqa|promptlint)[^\r\n]*", re.I)
+
+
+def _may_direct(text: str, known_codes: list[str] | None) -> bool:
+    """Could any comment of the text be a directive, or be warned about? Every comment runs from
+    a `#` to the end of its line, so reading each such run as a comment (strings included) finds
+    all that tokenizing would, and more: `# noqa: E501` alone, other tools' codes, need no tokenize."""
+    trial = _Parser(None, known_codes)
+    for run in _MAYBE_COMMENT.findall(text):
+        for in_header in (True, False):
+            trial.comment(0, run, in_header)
+    return bool(trial.result.by_line or trial.result.file_level or trial.result.warnings)
 
 
 def apply(findings: list[Finding], found: Directives) -> None:
