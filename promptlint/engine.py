@@ -521,15 +521,19 @@ def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult,
 
 
 def _warm(settings: Settings) -> None:
-    """Import what analysing a file needs: libcst, the analysis, the selected rules (pool.py)."""
+    """Load what analysing files needs: libcst, the analysis, the selected rules, and the
+    tokenizer (PL405 counts the tokens of every prompt: a project large enough for a pool of
+    workers has some, and each process loaded it again, 0.1 s apiece). See pool.py."""
     import libcst  # noqa: F401
 
     from promptlint.analysis import callsites, evaluator  # noqa: F401
+    from promptlint.cost.estimate import encoding
 
     for code in rule_codes(settings):
         load_check(code)
     if settings.project_wrappers:
         from promptlint import wholeprogram  # noqa: F401
+    encoding()
 
 
 def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileResult]:

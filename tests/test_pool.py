@@ -39,3 +39,19 @@ def test_nothing_is_warmed_without_forked_workers(monkeypatch, forked):
     workers.offer("b.py", b"y = 2\n")
     list(workers.results([(0, "a.py", b"x = 1\n", None), (1, "b.py", b"y = 2\n", None)]))
     assert warmed == []
+
+
+def test_the_engine_warms_libcst_the_selected_rules_and_the_tokenizer():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from promptlint.engine import _warm\n"
+            "from promptlint.cost.estimate import encoding\n"
+            "from promptlint.settings import Settings\n"
+            "assert 'libcst' not in sys.modules\n"
+            "_warm(Settings(select=['PL301']))\n"
+            "assert 'libcst' in sys.modules and 'promptlint.checks.pl301_uncapped_output' in sys.modules\n"
+            "assert 'promptlint.checks.pl405_duplicated_prompt' not in sys.modules\n"
+            "assert encoding.cache_info().currsize == 1\n")
+    subprocess.run([sys.executable, "-c", code], check=True)  # a fresh process: nothing loaded before
