@@ -185,9 +185,10 @@ SHAPE = Record(optional={
 METHOD = Either(Str, Record(required={"returns": Str}))
 MODEL_CLASS = Record(required={"provider": Str, "kind": Str, "model": Names}, optional={
     "cap": Names, "cap_at_call": Bool, "default_cap": Int, "model_pos": Int, "system": Either(Str, Names),
-    "billed": Bool, "model_prefix": Table(Str), "model_object": Str, "sends_cap": Bool})
+    "billed": Bool, "model_prefix": Table(Str), "model_object": Str, "sends_cap": Bool,
+    "model_default_cap": Table(Int), "fields_from": Names})
 CHAIN_SHAPE = Record(required={"chain": Str, "provider": Str, "shape": Str, "requires": Names},
-                     optional={"any_of": Names})
+                     optional={"any_of": Names, "package": Str})
 ENDPOINT = Record(required={"pattern": Regex, "api": Str, "provider": Str, "shape": Str})
 
 SCHEMAS: dict[str, Schema] = {
@@ -201,6 +202,7 @@ SCHEMAS: dict[str, Schema] = {
                   "functions": Table(List(Str)), "model_classes": Table(MODEL_CLASS), "derived_methods": Names,
                   "call_methods": Table(Table(METHOD)), "kind_providers": Table(Str),
                   "chain_shapes": List(CHAIN_SHAPE), "model_object_providers": Table(Str),
+                  "shadowed_by_project": Names, "ctor_cap_kinds": Names,
                   "http": Record(required={"endpoints": List(ENDPOINT)}, optional={"tag_hint": Str})}),
     "hosts.yaml": Record(required={"hosts": List(Record(required={"host": Str},
                                                         optional={"provider": Str, "local": Bool}))},

@@ -18,8 +18,9 @@ from promptlint.analysis.catalog import candidate_names, sdk_data, sdk_names_by_
 from promptlint.analysis.context import ConstructorSite
 from promptlint.analysis.evaluator import EvalContext, Evaluator
 from promptlint.analysis.index import CallInfo, ModuleIndex, dotted
+from promptlint.analysis.project import module_file
 from promptlint.analysis.prompts import content_parts, fill_placeholders, message_parts
-from promptlint.analysis.values import DEFAULT_NONE, Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
+from promptlint.analysis.values import DEFAULT_NONE, NONE, Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
 from promptlint.model import CallSite
 from promptlint.settings import Settings, Wrapper
 
@@ -148,6 +149,8 @@ class CallSiteFinder:
                     return found
             return None
         if isinstance(callee, Client):
+            if self._shadowed(callee.cls):
+                return None
             path = ".".join(callee.path)
             entry = self.methods.get(callee.kind, {}).get(path)
             if entry is None:
@@ -213,7 +216,7 @@ class CallSiteFinder:
             return None
         links = written_links(node.func)
         entry = chain_shape_for(tuple(links))
-        if entry is None:
+        if entry is None or (entry.get("package") and self._shadowed(entry["package"])):
             return None
         keywords = set(self.kwargs(list(node.args), ctx).values)
         if not set(entry.get("requires", ())) <= keywords:
@@ -224,10 +227,10 @@ class CallSiteFinder:
 
     def _constructor(self, info: CallInfo, ctx) -> ConstructorSite | None:
         callee = self.evaluator.evaluate(info.node.func, ctx)
-        if not (isinstance(callee, Ref) and callee.qual in self.model_classes):
+        if not (isinstance(callee, Ref) and callee.qual in self.model_classes) or self._shadowed(callee.qual):
             return None
         entry = self.model_classes[callee.qual]
-        kwargs = self.kwargs(list(info.node.args), ctx)
+        kwargs = self.entry_kwargs(entry, list(info.node.args), ctx)
         cap_kw = None
         for key in entry.get("cap", []):
             got = dig(kwargs.values, key)
@@ -237,11 +240,20 @@ class CallSiteFinder:
         model = self._model(kwargs, entry.get("model", []), list(info.node.args), entry.get("model_pos"), ctx)
         if entry.get("default_cap") and cap_kw is None:
             cap_kw = f"(default {entry['default_cap']})"
+        if cap_kw is None and model_default_cap(entry, model):
+            cap_kw = f"(default {model_default_cap(entry, model)} for this model)"
+        held = kwargs.values.get(entry["model_object"]) if entry.get("model_object") else None
+        if cap_kw is None and held is not None and held is not NONE and not isinstance(held, Text):
+            # A catalog chat model handed over reports its own constructor; an object the
+            # analysis cannot see into decides the cap where it is built.
+            if not (isinstance(held, Map) and held.obj in sdk_data().get("model_object_providers", {})
+                    and not held.opaque):
+                cap_kw = "(set on the model object)"
         if entry.get("cap_at_call"):
             cap_kw = cap_kw or "(checked at the call)"
         if entry.get("sends_cap"):
             cap_kw = cap_kw or "(the class always sends one)"
-        provider = model_object_provider(entry, kwargs.values) or entry["provider"]
+        provider = self._object_provider(entry, kwargs.values) or entry["provider"]
         if provider == "ollama":
             cap_kw = cap_kw or "(local runtime, not billed)"
         for key in BASE_URL_KEYS:
@@ -288,6 +300,53 @@ class CallSiteFinder:
                 pos_index += 1
         return out
 
+    def entry_kwargs(self, entry: dict | None, args: list[cst.Arg], ctx) -> "Kwargs":
+        """A catalog class's constructor arguments. A catalog chat model handed over as the
+        model object (`Agent(llm=LLM(model=..., max_tokens=...))`, `CodeAgent(model=
+        LiteLLMModel(...))`) reads as a dict of its own constructor's arguments, so the
+        entry's `llm.max_tokens` and `llm.model` paths reach them. A `fields_from` keyword
+        (crewAI's `config=` dict from YAML) may set any other field: unless it is a dict
+        seen whole, the arguments are not all visible."""
+        kwargs = self.kwargs(args, ctx)
+        if entry is None:
+            return kwargs
+        key = entry.get("model_object")
+        held = kwargs.values.get(key) if key else None
+        if isinstance(held, Client) and not held.path and held.ctor is not None and held.cls in self.model_classes:
+            inner = self.model_classes[held.cls]
+            positional = {inner["model_pos"]: inner["model"][0]} if "model_pos" in inner else None
+            got = self.kwargs(list(held.ctor.args), held.ctor_ctx or ctx, positional)
+            kwargs.values[key] = Map(got.values, opaque=got.opaque, obj=held.cls, spans=got.spans)
+        for name in entry.get("fields_from", []):
+            given = kwargs.values.get(name)
+            if given is None or given is NONE:
+                continue
+            if isinstance(given, Map) and not given.opaque:
+                for field_name, val in given.items.items():
+                    kwargs.values.setdefault(field_name, val)
+            else:
+                kwargs.opaque = True
+        return kwargs
+
+    def _object_provider(self, entry: dict | None, values: dict[str, Val]) -> str | None:
+        """The provider of the model object an agent holds: its class's in
+        `model_object_providers`, or the catalog chat model's (from its `base_url` when
+        that names a host)."""
+        held = values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+        if isinstance(held, Map) and held.obj in self.model_classes:
+            for key in BASE_URL_KEYS:
+                url = url_text(held.items[key]) if key in held.items else None
+                if url is not None and host_facts(url).get("provider"):
+                    return host_facts(url)["provider"]
+            return self.model_classes[held.obj]["provider"]
+        return model_object_provider(entry, values)
+
+    def _shadowed(self, qual: str) -> bool:
+        """True inside a project that ships the framework itself (crewAI's own repository):
+        there its classes are the project's code, read as such, not catalog entries."""
+        root = qual.split(".")[0]
+        return root in _shadowable() and module_file(self.path, root) is not None
+
     def _model(self, kwargs: "Kwargs", keys, args, model_pos, ctx) -> str | None:
         for key in keys:
             val = dig(kwargs.values, key)
@@ -329,8 +388,8 @@ class CallSiteFinder:
         entry = None
         if m.client is not None and m.client.ctor is not None:
             ctor_ctx = m.client.ctor_ctx or ctx
-            ctor_kwargs = self.kwargs(list(m.client.ctor.args), ctor_ctx)
             entry = self.model_classes.get(m.client.cls)
+            ctor_kwargs = self.entry_kwargs(entry, list(m.client.ctor.args), ctor_ctx)
         if entry is not None and entry.get("billed") is False:
             site.billed = False
         prefixes = (entry or {}).get("model_prefix")
@@ -381,22 +440,34 @@ class CallSiteFinder:
                 site.cap_location = "constructor" if not entry.get("cap_at_call") else "call"
                 if entry.get("default_cap"):
                     site.default_cap = entry["default_cap"]
+                elif site.cap_keyword is None:
+                    site.default_cap = model_default_cap(entry, site.model) or self._object_default(entry, ctor_kwargs)
                 if entry.get("sends_cap") and site.cap_keyword is None:
                     site.cap_unknown = True  # sent, but its value is not known
             elif shape.get("ctor_cap"):
                 site.cap_unknown = site.cap_unknown or ctor_kwargs.opaque
-        if m.client is not None and m.client.kind in ("langchain", "llamaindex") and m.client.ctor is None:
+        if m.client is not None and m.client.ctor is None and (
+                m.client.kind in ("langchain", "llamaindex") or m.client.kind in _ctor_cap_kinds()):
             site.cap_unknown = True  # the model object came from somewhere we cannot see
         if shape.get("cap_set_elsewhere") and site.cap_keyword is None:
             site.cap_unknown = True  # an omitted cap is decided where the analysis cannot see
         if ctor_kwargs is not None:
             self._served_by(site, ctor_kwargs)
-            served = model_object_provider(entry, ctor_kwargs.values)
+            served = self._object_provider(entry, ctor_kwargs.values)
             if served is not None:
                 site.provider = served
                 site.billed = site.billed and served != "ollama"
         site.output = output_kind(site.model, kwargs.values)
         return site
+
+    def _object_default(self, entry: dict | None, ctor_kwargs: "Kwargs") -> int | None:
+        """The cap the agent's model object sends when none is given (AutoGen's Anthropic client: 4,096)."""
+        held = ctor_kwargs.values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+        if not (isinstance(held, Map) and held.obj in self.model_classes):
+            return None
+        inner = self.model_classes[held.obj]
+        model = next((single_text(held.items[k]) for k in inner["model"] if k in held.items), None)
+        return inner.get("default_cap") or model_default_cap(inner, model)
 
     def _served_by(self, site: CallSite, ctor_kwargs: "Kwargs") -> None:
         """An OpenAI-compatible client pointed at another provider (`base_url=`): the
@@ -497,6 +568,15 @@ NON_TEXT_MODELS = re.compile(r"dall-e|gpt-image|imagen|[-/_]image(?![a-z])|image
                              r"stable-diffusion|sdxl|flux", re.IGNORECASE)
 
 
+def model_default_cap(entry: dict | None, model: str | None) -> int | None:
+    """The cap a class sends for some models only when none is given (`model_default_cap`:
+    model pattern -> cap; crewAI's native Anthropic route sends 4,096)."""
+    for pattern, cap in (entry or {}).get("model_default_cap", {}).items():
+        if model and re.search(pattern, model):
+            return cap
+    return None
+
+
 def model_object_provider(entry: dict | None, values: dict[str, Val]) -> str | None:
     """The provider named by the class of a model object (`Agent(model=OpenAIChat(...))`)."""
     key = (entry or {}).get("model_object")
@@ -573,6 +653,18 @@ def host_facts(url: str) -> dict:
         if host == name or (name.startswith(".") and host.endswith(name)):
             return entry
     return {}
+
+
+@cache
+def _shadowable() -> frozenset[str]:
+    return frozenset(sdk_data().get("shadowed_by_project", ()))
+
+
+@cache
+def _ctor_cap_kinds() -> frozenset[str]:
+    """Kinds of the agent frameworks whose cap is set on the model object only: a call on an
+    instance whose constructor is not visible cannot tell whether it is capped."""
+    return frozenset(sdk_data().get("ctor_cap_kinds", ()))
 
 
 @cache

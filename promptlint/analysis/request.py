@@ -55,7 +55,8 @@ def read_request(ctx: FileContext, site: CallSite) -> Request | None:
     call = finder.kwargs(match.args, ectx, positional)
     client, seen = None, match.client is None  # module functions (litellm.completion) have no client
     if match.client is not None and match.client.ctor is not None:
-        client = finder.kwargs(list(match.client.ctor.args), match.client.ctor_ctx or ectx)
+        entry = finder.model_classes.get(match.client.cls)
+        client = finder.entry_kwargs(entry, list(match.client.ctor.args), match.client.ctor_ctx or ectx)
         seen = True
     return Request(call, client, seen, info, ectx)
 
