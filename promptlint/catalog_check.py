@@ -186,7 +186,7 @@ METHOD = Either(Str, Record(required={"returns": Str}))
 MODEL_CLASS = Record(required={"provider": Str, "kind": Str, "model": Names}, optional={
     "cap": Names, "cap_at_call": Bool, "default_cap": Int, "model_pos": Int, "system": Either(Str, Names),
     "billed": Bool, "model_prefix": Table(Str), "model_object": Str, "sends_cap": Bool,
-    "model_default_cap": Table(Int), "fields_from": Names})
+    "model_default_cap": Table(Int), "fields_from": Names, "positional": Table(Str, key=Int)})
 CHAIN_SHAPE = Record(required={"chain": Str, "provider": Str, "shape": Str, "requires": Names},
                      optional={"any_of": Names, "package": Str})
 ENDPOINT = Record(required={"pattern": Regex, "api": Str, "provider": Str, "shape": Str})
@@ -214,7 +214,7 @@ SCHEMAS: dict[str, Schema] = {
         required={"frameworks": List(Record(required={"framework": Str, "param": Str}, optional={
             "calls": Names, "methods": Names, "imports": Names, "chain": Str, "pos": Int,
             "default": Nullable(Int), "default_unbounded": Bool, "none_unbounded": Bool,
-            "calls_per_step": Num, "unit": Str}))},
+            "calls_per_step": Num, "unit": Str, "bounded_by": Names}))},
         optional={"version": Int, "input_calls": Names}),
     "attribution.yaml": Record(required={
         "request_containers": Names, "client_containers": Names, "rejected": Table(Names),

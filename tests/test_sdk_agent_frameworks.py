@@ -245,6 +245,69 @@ def test_a_project_code_agent_is_not_smolagents():
     assert codes(code, "PL701") == []
 
 
+# -- AutoGen -----------------------------------------------------------------------------
+
+def test_autogen_model_client_without_a_cap_is_reported_once_and_the_agent_run_carries_it():
+    code = """
+        from autogen_agentchat.agents import AssistantAgent
+        from autogen_ext.models.openai import OpenAIChatCompletionClient
+        client = OpenAIChatCompletionClient(model="gpt-4o")
+        helper = AssistantAgent("helper", client, system_message="Answer in one line.")
+
+        async def ask(question: str):
+            return await helper.run(task=question)
+        """
+    site = one(code)
+    assert (site.provider, site.api, site.model, site.cap_location) == ("openai", "run", "gpt-4o", "constructor")
+    assert [p.role for p in site.parts] == ["system", "user"]
+    assert codes(code, "PL301") == [4]
+
+
+def test_autogen_caps_from_the_client_the_anthropic_default_and_the_create_call():
+    code = """
+        from autogen_agentchat.agents import AssistantAgent
+        from autogen_ext.models.anthropic import AnthropicChatCompletionClient
+        from autogen_ext.models.openai import OpenAIChatCompletionClient
+        small = OpenAIChatCompletionClient(model="gpt-4o-mini", max_tokens=300)
+        claude = AnthropicChatCompletionClient(model="claude-sonnet-4-5")
+        planner = AssistantAgent(name="planner", model_client=claude)
+
+        async def go(task: str, messages):
+            await planner.run(task=task)
+            return await small.create(messages)
+        """
+    found = sites(code)
+    assert [(s.api, s.model, s.cap_value or s.default_cap) for s in found] == [
+        ("run", "claude-sonnet-4-5", 4096), ("create", "gpt-4o-mini", 300)]
+    assert codes(code, "PL301") == []
+
+
+def test_autogen_team_without_termination_or_max_turns_runs_forever():
+    code = """
+        from autogen_agentchat.conditions import TextMentionTermination
+        from autogen_agentchat.teams import RoundRobinGroupChat
+
+        def teams(a, b):
+            endless = RoundRobinGroupChat([a, b])
+            stopped = RoundRobinGroupChat([a, b], termination_condition=TextMentionTermination("DONE"))
+            limited = RoundRobinGroupChat([a, b], max_turns=8)
+            unlimited = RoundRobinGroupChat([a, b], max_turns=None)
+            return endless, stopped, limited, unlimited
+        """
+    assert codes(code, "PL701") == [6, 9]
+
+
+def test_autogen_tool_iterations_above_the_ceiling():
+    code = """
+        from autogen_agentchat.agents import AssistantAgent
+
+        def build(client):
+            return AssistantAgent("a", client, max_tool_iterations=80), AssistantAgent("b", client)
+        """
+    assert codes(code, "PL701") == [5]
+    assert codes(code, "PL301") == []
+
+
 # -- an application, through `promptlint inventory` ---------------------------------------
 
 CREW_MODULE = '''

@@ -307,7 +307,7 @@ class CallSiteFinder:
         entry's `llm.max_tokens` and `llm.model` paths reach them. A `fields_from` keyword
         (crewAI's `config=` dict from YAML) may set any other field: unless it is a dict
         seen whole, the arguments are not all visible."""
-        kwargs = self.kwargs(args, ctx)
+        kwargs = self.kwargs(args, ctx, (entry or {}).get("positional"))
         if entry is None:
             return kwargs
         key = entry.get("model_object")

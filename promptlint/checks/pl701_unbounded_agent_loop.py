@@ -210,6 +210,22 @@ class UnboundedAgentLoop(Check):
         val = ctx.evaluator.evaluate(func, EvalContext(info.func, info.pos, info.path))
         return isinstance(val, Ref) and val.qual.lstrip(".") in entry["calls"]
 
+    @staticmethod
+    def _bounded_otherwise(ctx, info, entry) -> bool:
+        """A `bounded_by` keyword given (AutoGen's `termination_condition=`), or positional
+        arguments past the first, which may give it: the run stops another way."""
+        if not entry.get("bounded_by"):
+            return False
+        node = info.node
+        if len([a for a in node.args if a.keyword is None and not a.star]) > 1:
+            return True
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value in entry["bounded_by"]:
+                val = ctx.evaluator.evaluate(a.value, EvalContext(info.func, info.pos, info.path))
+                if not (isinstance(val, Ref) and val.qual == "builtins.None"):
+                    return True
+        return False
+
     def _cap(self, ctx, info, entry, ceiling):
         """(node to report, reason) when the configured cap is missing, None or too high."""
         node = info.node
@@ -220,9 +236,12 @@ class UnboundedAgentLoop(Check):
             positional = [a for a in node.args if a.keyword is None and not a.star]
             if len(positional) > entry["pos"]:
                 arg = positional[entry["pos"]]
+        if self._bounded_otherwise(ctx, info, entry):
+            return None
         if arg is None:
             if entry.get("default_unbounded") and not any(a.star for a in node.args):
-                return node.func, f"without `{entry['param']}`: the default is no cap at all"
+                also = "".join(f" or `{k}`" for k in entry.get("bounded_by", ()))
+                return node.func, f"without `{entry['param']}`{also}: the default is no cap at all"
             return None
         evctx = EvalContext(info.func, info.pos, info.path)
         val = ctx.evaluator.evaluate(arg.value, evctx)
