@@ -223,7 +223,7 @@ SCHEMAS: dict[str, Schema] = {
     "batch_apis.yaml": Record(
         required={"providers": Table(Record(required={"name": Str, "api": Str, "discount": Num})),
                   "batch_submissions": Names, "retry_markers": Names},
-        optional={"version": Int}),
+        optional={"version": Int, "agent_runs": Names}),
     "caching.yaml": Record(required={
         "explicit": List(Record(required={"provider": Str, "how": Str}, optional={"model": Regex})),
         "request_switches": Names, "unknown_model_min_tokens": Int, "wrapper_shapes": Names,

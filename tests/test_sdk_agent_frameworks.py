@@ -209,6 +209,32 @@ def test_smolagents_inference_client_default_cap_and_local_servers_are_quiet():
     assert one(code).default_cap == 100
 
 
+def test_smolagents_agent_on_a_local_server_is_not_billed_and_no_run_is_a_batch_candidate():
+    code = """
+        from smolagents import CodeAgent, LiteLLMModel
+        local = LiteLLMModel(model_id="ollama_chat/qwen2.5:7b", api_base="http://localhost:11434")
+        hosted = LiteLLMModel(model_id="gpt-4o", max_tokens=400)
+
+        if __name__ == "__main__":
+            for question in ["a", "b", "c"]:
+                CodeAgent(tools=[], model=local).run(question)
+                CodeAgent(tools=[], model=hosted).run(question)
+        """
+    local, hosted = sites(code)
+    assert (local.billed, hosted.billed) == (False, True)
+    assert codes(code, "PL601") == []
+
+
+def test_a_cap_above_the_ceiling_is_reported_where_the_model_object_sets_it():
+    code = """
+        from smolagents import CodeAgent, LiteLLMModel
+        model = LiteLLMModel(model_id="gpt-4o", max_tokens=12000)
+        agent = CodeAgent(tools=[], model=model)
+        agent.run("task")
+        """
+    assert codes(code, "PL302") == [3]
+
+
 def test_smolagents_model_from_elsewhere_is_not_judged():
     code = """
         from smolagents import CodeAgent

@@ -436,6 +436,10 @@ class CallSiteFinder:
         if site.cap_keyword is None and ctor_kwargs is not None:
             keys = (entry or {}).get("cap", shape.get("ctor_cap", []))
             self._read_cap(site, ctor_kwargs, keys)
+            held = ctor_kwargs.values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+            if site.cap_keyword and isinstance(held, Map) and site.cap_keyword.startswith(entry["model_object"] + "."):
+                # the cap written on the model object's own constructor, not the agent's `model=` argument
+                site.cap_span = held.spans.get(site.cap_keyword.split(".")[1], site.cap_span)
             if entry is not None:
                 site.cap_location = "constructor" if not entry.get("cap_at_call") else "call"
                 if entry.get("default_cap"):
@@ -453,6 +457,11 @@ class CallSiteFinder:
             site.cap_unknown = True  # an omitted cap is decided where the analysis cannot see
         if ctor_kwargs is not None:
             self._served_by(site, ctor_kwargs)
+            held = ctor_kwargs.values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+            if isinstance(held, Map) and held.obj in self.model_classes:  # CodeAgent(model=LiteLLMModel(api_base=...))
+                self._served_by(site, Kwargs(held.items, held.spans, held.opaque))
+                if self.model_classes[held.obj].get("billed") is False:
+                    site.billed = False
             served = self._object_provider(entry, ctor_kwargs.values)
             if served is not None:
                 site.provider = served

@@ -45,7 +45,9 @@ class BatchCandidate(Check):
         if ctx.index is None or not ctx.callsites:
             return
         providers = batch_data()["providers"]
-        sites = [s for s in ctx.callsites if s.billed and s.provider in providers and id(s) in ctx.infos]
+        runs = set(batch_data().get("agent_runs", ()))  # a multi-step agent run is no single batchable request
+        sites = [s for s in ctx.callsites
+                 if s.billed and s.provider in providers and id(s) in ctx.infos and s.shape not in runs]
         if not sites:
             return
         configured = list(self.option("offline-functions"))
