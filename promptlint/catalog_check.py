@@ -181,7 +181,8 @@ PART = Record(required={"key": Str, "role": Str}, optional={"pos": Int})
 SHAPE = Record(optional={
     "model": Names, "parts": List(PART), "cap": Names, "cap_required": Bool, "default_cap": Int,
     "billed": Bool, "ctor_cap": Names, "ctor_model": Names, "model_pos": Int, "positional": Table(Str, key=Int),
-    "agent": Record(required={"key": Str, "pos": Int}), "cap_set_elsewhere": Bool, "tag_hint": Str})
+    "agent": Record(required={"key": Str, "pos": Int}), "cap_set_elsewhere": Bool, "tag_hint": Str,
+    "members": Str})
 METHOD = Either(Str, Record(required={"returns": Str}))
 MODEL_CLASS = Record(required={"provider": Str, "kind": Str, "model": Names}, optional={
     "cap": Names, "cap_at_call": Bool, "default_cap": Int, "model_pos": Int, "system": Either(Str, Names),

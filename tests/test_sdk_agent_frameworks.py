@@ -111,9 +111,22 @@ def test_crewai_crew_kickoff_is_a_call_site_whose_cap_is_the_agents():
             return Crew(agents=[analyst], tasks=[task]).kickoff(inputs={"segment": segment})
         """
     site = one(code)
-    assert (site.provider, site.api) == ("crewai", "kickoff")
+    assert (site.provider, site.api, site.model) == ("litellm", "kickoff", "gpt-4o")  # its one agent's
     assert site.cap_unknown
     assert codes(code, "PL301") == [] and codes(code, "PL201") == []
+
+
+def test_crewai_crew_of_agents_on_different_models_names_no_model():
+    code = """
+        from crewai import Agent, Crew, LLM
+        quick = Agent(role="A", goal="G", backstory="B", llm=LLM(model="gpt-4o-mini", max_tokens=100))
+        deep = Agent(role="A", goal="G", backstory="B", llm="gpt-4.1")
+
+        def run(tasks):
+            return Crew(agents=[quick, deep], tasks=tasks).kickoff()
+        """
+    site = one(code)
+    assert (site.provider, site.model) == ("crewai", None)
 
 
 def test_crewai_max_iter_above_the_ceiling_is_reported_and_the_default_is_not():

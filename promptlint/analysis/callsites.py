@@ -466,8 +466,28 @@ class CallSiteFinder:
             if served is not None:
                 site.provider = served
                 site.billed = site.billed and served != "ollama"
+        if shape.get("members") and m.client is not None and m.client.ctor is not None and site.model is None:
+            self._team_model(site, m.client, shape["members"], ctx)
         site.output = output_kind(site.model, kwargs.values)
         return site
+
+    def _team_model(self, site: CallSite, team: Client, key: str, ctx) -> None:
+        """A crew run (`Crew(agents=[a, b]).kickoff()`): its agents' model and provider when
+        every agent is visible and they agree; the caps stay theirs."""
+        members = self.kwargs(list(team.ctor.args), team.ctor_ctx or ctx).values.get(key)
+        if not isinstance(members, Seq) or not members.items or members.unordered is not None:
+            return
+        found = set()
+        for agent in members.items:
+            entry = self.model_classes.get(agent.cls) if isinstance(agent, Client) else None
+            if entry is None or agent.ctor is None or agent.path:
+                return
+            actx = agent.ctor_ctx or ctx
+            values = self.entry_kwargs(entry, list(agent.ctor.args), actx)
+            model = self._model(values, entry["model"], list(agent.ctor.args), entry.get("model_pos"), actx)
+            found.add((self._object_provider(entry, values.values) or entry["provider"], model))
+        if len(found) == 1 and None not in next(iter(found)):
+            site.provider, site.model = found.pop()
 
     def _object_default(self, entry: dict | None, ctor_kwargs: "Kwargs") -> int | None:
         """The cap the agent's model object sends when none is given (AutoGen's Anthropic client: 4,096)."""
