@@ -445,7 +445,8 @@ class CallSiteFinder:
                 if entry.get("default_cap"):
                     site.default_cap = entry["default_cap"]
                 elif site.cap_keyword is None:
-                    site.default_cap = model_default_cap(entry, site.model) or self._object_default(entry, ctor_kwargs)
+                    site.default_cap = (model_default_cap(entry, site.model) or self._object_default(entry, ctor_kwargs)
+                                        or site.default_cap)
                 if entry.get("sends_cap") and site.cap_keyword is None:
                     site.cap_unknown = True  # sent, but its value is not known
             elif shape.get("ctor_cap"):
