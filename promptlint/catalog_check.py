@@ -207,7 +207,7 @@ SCHEMAS: dict[str, Schema] = {
                   "http": Record(required={"endpoints": List(ENDPOINT)}, optional={"tag_hint": Str})}),
     "hosts.yaml": Record(required={"hosts": List(Record(required={"host": Str},
                                                         optional={"provider": Str, "local": Bool}))},
-                         optional={"version": Int}),
+                         optional={"version": Int, "placeholder_keys": Names}),
     "providers.yaml": Record(required={"providers": Table(Record(optional={
         "prices": Str, "task_tag": Str, "task_tag_by_api": Table(Str), "task_tag_vertex": Str}))}, optional={"version": Int, "task_tag_default": Str,
                                                       "task_tag_by_shape": Table(Str)}),

@@ -162,3 +162,20 @@ def test_httpx_client_base_url_names_the_host_of_a_relative_post():
                                                              "max_tokens": 10})
         """)
     assert (site.provider, site.model) == ("groq", "llama-3.1-8b-instant")
+
+
+@pytest.mark.parametrize("key, billed", [("not-needed", False), ("EMPTY", False), ("lm-studio", False),
+                                         ("sk-proj-abc", True), ("dummy", True)])
+def test_a_placeholder_api_key_marks_a_local_server_whose_url_comes_from_configuration(key, billed):
+    """LM Studio, vLLM and Ollama take any API key and their clients are often given a literal
+    placeholder; with the base URL read from configuration, that key is what shows the server is
+    local. A key a hosted provider or a self-hosted proxy might take (`dummy`) proves nothing."""
+    code = f"""
+        from openai import OpenAI
+        from app.config import endpoint
+        client = OpenAI(base_url=endpoint(), api_key="{key}")
+        def ask(prompt):
+            return client.chat.completions.create(model="local-model", messages=[{{"role": "user", "content": prompt}}])
+        """
+    assert one(code).billed is billed
+    assert (codes(code, "PL301") == []) is (not billed)

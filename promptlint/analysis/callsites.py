@@ -513,6 +513,8 @@ class CallSiteFinder:
             if host.get("local"):
                 site.billed = False
             return
+        if placeholder_key(ctor_kwargs.values.get("api_key")):  # its URL comes from configuration
+            site.billed = False
 
     def _read_cap(self, site: CallSite, kwargs: "Kwargs", keys) -> None:
         for key in keys:
@@ -683,6 +685,19 @@ def host_facts(url: str) -> dict:
         if host == name or (name.startswith(".") and host.endswith(name)):
             return entry
     return {}
+
+
+def placeholder_key(val) -> bool:
+    """Is `val` a literal API key that only a local or self-hosted server takes (hosts.yaml)?"""
+    key = single_text(val) if val is not None else None
+    return key is not None and key in _placeholder_keys()
+
+
+@cache
+def _placeholder_keys() -> frozenset[str]:
+    from promptlint.ruledocs import load_data
+
+    return frozenset(load_data("hosts.yaml").get("placeholder_keys", ()))
 
 
 @cache
