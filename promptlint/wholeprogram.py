@@ -38,7 +38,7 @@ import libcst as cst
 
 from promptlint.analysis import project
 from promptlint.analysis.binding import bind
-from promptlint.analysis.evaluator import EvalContext, Evaluator
+from promptlint.analysis.evaluator import BindingReads, EvalContext, Evaluator
 from promptlint.analysis.index import CallInfo, FunctionInfo, ModuleIndex
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
@@ -76,10 +76,19 @@ class Module:
     infos: dict[int, CallInfo]
     by_qualname: dict[str, FunctionInfo] = field(default_factory=dict)
     foreign: bool = True
+    _calls: dict[int, list[CallInfo]] | None = None
 
     def __post_init__(self) -> None:
         for info in self.index.all_functions:
             self.by_qualname.setdefault(info.qualname, info)
+
+    def calls_in(self, func: FunctionInfo) -> list[CallInfo]:
+        """The calls made in `func`'s own body (grouped once per module, not scanned per expansion)."""
+        if self._calls is None:
+            self._calls = {}
+            for info in self.index.calls:
+                self._calls.setdefault(id(info.func), []).append(info)
+        return self._calls.get(id(func), [])
 
 
 @dataclass
@@ -192,6 +201,18 @@ class Resolver:
         last = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
         if last not in self.names:
             return None
+        key = _callee_key(mod, fn, ctx)
+        if key is None:
+            return self._callee(mod, fn, last, ctx)
+        if key not in self.memo:
+            reads = BindingReads.count
+            found = self._callee(mod, fn, last, ctx)
+            if BindingReads.count != reads:
+                return found  # it read the caller's arguments: good for this call only
+            self.memo[key] = found
+        return self.memo[key]
+
+    def _callee(self, mod: Module, fn, last: str, ctx: EvalContext) -> tuple[Module, FunctionInfo] | None:
         val = mod.ev.evaluate(fn, ctx)
         if isinstance(val, LocalFunc):
             return self._wrapper(mod, val.info.qualname)
@@ -307,6 +328,25 @@ def _builds(mod: Module, cls: str | None) -> bool:
     return bool(cls) and re.search(rf"(?<![\w.]){re.escape(cls)}\s*\(", mod.text) is not None
 
 
+def _callee_key(mod: Module, fn, ctx: EvalContext) -> tuple | None:
+    """A key under which every call of `fn` in this function resolves alike: `self.llm.call`,
+    `llm.generate`, `ask_llm` written the same way, when the name they start from is not
+    assigned in the function (its value is then the same at every line) nor bound to the
+    caller's arguments. None when the callee holds a call or a subscript, or that name is assigned."""
+    names = []
+    while isinstance(fn, cst.Attribute):
+        names.append(fn.attr.value)
+        fn = fn.value
+    if not isinstance(fn, cst.Name):
+        return None
+    root = fn.value
+    if ctx.bindings is not None and (root in ctx.bindings or "self" in ctx.bindings):
+        return None
+    if not mod.ev.same_everywhere(root, ctx.func):
+        return None
+    return ("callee", mod.path, mod.finder is None, id(ctx.func), ctx.self_class, root, *reversed(names))
+
+
 # -- binding a call's arguments to a wrapper's parameters ------------------------
 # -- expanding a wrapper call into the requests it sends ---------------------------
 @dataclass
@@ -341,9 +381,7 @@ class Expander:
             site = mod.finder.build(info, match, ctx) if bindings is not None else site0
             out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line)], info,
                                 _request_reader(mod, match, ctx)))
-        for info in mod.index.calls:
-            if info.func is not func:
-                continue
+        for info in mod.calls_in(func):
             ctx = EvalContext(func, info.pos, info.path, bindings)
             targets = self.resolver.callees(mod, info, ctx)
             for nth, (tmod, tfunc, node) in enumerate(targets):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from promptlint.analysis.evaluator import EvalContext, Evaluator
+from promptlint.analysis.evaluator import BindingReads, EvalContext, Evaluator
 from promptlint.analysis.index import END, FunctionInfo
 from promptlint.analysis.values import Map, Seq, Unk
 
@@ -22,6 +22,8 @@ def bind(caller: Evaluator, node: cst.Call, ctx: EvalContext, target: Evaluator,
     named = {p.name.value for p in (*params, *kwonly)}
     star_kwarg = func.node.params.star_kwarg
     bindings = Bindings()
+    # Every call of `func` binds the same names: a value that reads none of them is shared.
+    bindings.shape = ("bound", id(func.node), bound_self)
     extra = Map({})
     unknown_rest = False
     positional = 0
@@ -82,7 +84,10 @@ class Bindings(dict):
     reach the request. Every way of reading a value goes through __getitem__ (overriding
     __iter__ also makes `{**bindings}` and dict(bindings) read through it)."""
 
+    shape: tuple | None = None  # set by bind()
+
     def __getitem__(self, name: str):
+        BindingReads.count += 1
         val = dict.__getitem__(self, name)
         if isinstance(val, _Lazy):
             val = val.ev.evaluate(val.node, val.ctx)

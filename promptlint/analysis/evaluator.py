@@ -48,6 +48,23 @@ CLIENT_CONTAINERS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "def
                                "list", "List", "Sequence", "MutableSequence", "tuple", "Tuple"})
 
 
+class BindingReads:
+    """How many values have been read from a wrapper's bound parameters (binding.Bindings,
+    which counts). An evaluation under such bindings during which the count did not move is
+    the same for every caller of the wrapper: the evaluator keeps it once per function (the
+    bindings' `shape`), so each caller pays only for what depends on its own arguments."""
+
+    count = 0
+
+
+def captured(ctx):
+    """`ctx`, kept in a value (a client's constructor arguments are read later, in it): keeping
+    a caller's bindings counts as reading them, so that value is not shared with other callers."""
+    if getattr(ctx.bindings, "shape", None) is not None:
+        BindingReads.count += 1
+    return ctx
+
+
 @dataclass(slots=True)
 class EvalContext:
     """Where an expression is evaluated: the function and statement position, the branch path,
@@ -88,6 +105,8 @@ class Evaluator:
         self._isinstance_checks: dict[int, dict[str, cst.BaseExpression]] | None = None
         self._callers_memo: dict[str, list] | None = None
         self._def_memo: dict[tuple, Val] = {}
+        # Memo keys whose value read the bindings: a hit on one is a read too (BindingReads).
+        self._read_keys: set[tuple] = set()
         self._events_by_name: dict[int, dict] = {}
         self._active: set[tuple] = set()
         # The memo keys hold object ids: every object keyed is kept alive here, so a freed
@@ -161,21 +180,51 @@ class Evaluator:
             self.exhausted = True
             return Unk("analysis budget exhausted")
         key = (id(node), id(ctx.func), ctx.pos, id(ctx.bindings), ctx.self_class)
-        if key in self._memo:
-            return self._memo[key]
+        shape = getattr(ctx.bindings, "shape", None)
+        shared = None if shape is None else (*key[:3], shape, ctx.self_class)
+        found = self._hit(key, shared, self._memo)
+        if found is not None:
+            return found
         if key in self._active:
             return Unk("cycle")
         self._active.add(key)
+        reads = BindingReads.count
         try:
             val = self._evaluate(node, ctx)
         except RecursionError:
             val = Unk("too deep")
         finally:
             self._active.discard(key)
-        self._memo[key] = val
+        self._keep(key, shared, val, reads, self._memo)
         self._pin(node)
         self._pin(ctx.bindings)
         return val
+
+    def _hit(self, key: tuple, shared: tuple | None, memo: dict) -> Val | None:
+        """The memoized value for these bindings, or the one every caller shares."""
+        if key in memo:
+            if key in self._read_keys:
+                BindingReads.count += 1  # what was read then is read again now
+            return memo[key]
+        if shared is not None and shared in memo:
+            return memo[shared]
+        return None
+
+    def _keep(self, key: tuple, shared: tuple | None, val: Val, reads: int, memo: dict) -> None:
+        memo[key] = val
+        if BindingReads.count != reads:
+            self._read_keys.add(key)
+        elif shared is not None:
+            memo[shared] = val  # nothing of this caller's was read: every caller gets the same
+
+    def forget_bindings(self) -> None:
+        """Drop what was worked out for particular bindings (their ids die with the checked file);
+        keep what holds for every caller, and what needs no bindings at all."""
+        for memo in (self._memo, self._def_memo):
+            for key in [k for k in memo if isinstance(k[-2], int) and k[-2] != id(None)]:
+                del memo[key]
+        self._read_keys.clear()
+        self._pinned = {k: v for k, v in self._pinned.items() if not isinstance(v, dict)}
 
     def _pin(self, obj) -> None:
         if obj is not None:
@@ -362,6 +411,17 @@ class Evaluator:
             self._events_by_name[key] = table
         return table
 
+    def same_everywhere(self, name: str, func: FunctionInfo | None) -> bool:
+        """Does `name` read the same at every statement of `func`? Yes when neither the function
+        nor one it is nested in assigns or changes it (module names are read as the module left them)."""
+        if func is None:
+            return False  # module-level code reads module names as they are at that line
+        while func is not None:
+            if name in self._by_name(func):
+                return False
+            func = func.parent
+        return True
+
     def lookup_outer(self, name, func, ctx) -> Val:
         outer = EvalContext(func.parent if func else None, END, (), None, ctx.depth + 1)
         return self.lookup(name, outer) if func else Unk(name)
@@ -369,10 +429,15 @@ class Evaluator:
     def _def_value(self, event, func, ctx) -> Val:
         bindings = ctx.bindings if func is ctx.func else None
         key = (id(event), id(bindings), ctx.self_class)
-        if key not in self._def_memo:
-            self._pin(bindings)
-            self._def_memo[key] = Unk("cycle")  # a definition that reads itself
-            self._def_memo[key] = self._def_value_uncached(event, func, ctx)
+        shape = getattr(bindings, "shape", None)
+        shared = None if shape is None else (id(event), shape, ctx.self_class)
+        found = self._hit(key, shared, self._def_memo)
+        if found is not None:
+            return found
+        self._pin(bindings)
+        self._def_memo[key] = Unk("cycle")  # a definition that reads itself
+        reads = BindingReads.count
+        self._keep(key, shared, self._def_value_uncached(event, func, ctx), reads, self._def_memo)
         return self._def_memo[key]
 
     def _def_value_uncached(self, event, func, ctx) -> Val:
@@ -1073,9 +1138,9 @@ class Evaluator:
 
     def _client_class(self, qual: str, node: cst.Call | None, ctx) -> Client | None:
         if qual in self.clients:
-            return Client(self.clients[qual], qual, (), node, ctx)
+            return Client(self.clients[qual], qual, (), node, captured(ctx))
         if qual in self.model_classes:
-            return Client(self.model_classes[qual]["kind"], qual, (), node, ctx)
+            return Client(self.model_classes[qual]["kind"], qual, (), node, captured(ctx))
         return None
 
     def _call_local(self, info: FunctionInfo, node: cst.Call | None, ctx) -> Val:
@@ -1141,7 +1206,7 @@ def client_call_result(evaluator: Evaluator, client: Client, node: cst.Call, ctx
         if client.cls in sdk["model_classes"] and client.ctor is not None:
             # model.start_chat(): the session sends what the model was built with
             return Client(entry["returns"], client.cls, (), client.ctor, client.ctor_ctx)
-        return Client(entry["returns"], client.cls, (), node, ctx)
+        return Client(entry["returns"], client.cls, (), node, captured(ctx))
     if isinstance(entry, str):
         return Dyn(evaluator._short(node), evaluator.span(node), origin="llm", origin_span=evaluator.span(node))
     if client.path and client.path[-1] in (*sdk["derived_methods"], *sdk["transparent_links"]):
@@ -1160,7 +1225,7 @@ def service_client(evaluator: Evaluator, node: cst.Call, ctx) -> Client | None:
             arg = a.value
     name = static_text(evaluator.evaluate(arg, ctx)) if arg is not None else None
     if name in services["services"]:
-        return Client(services["services"][name], f"boto3.client({name!r})", (), node, ctx)
+        return Client(services["services"][name], f"boto3.client({name!r})", (), node, captured(ctx))
     return None
 
 
