@@ -19,6 +19,17 @@ module that builds instances of several classes each having a wrapper method of 
 Such a call is one site (one inventory row, naming the other implementations); the rules run
 on each implementation, so a problem that holds for one provider is reported, naming it.
 
+What a wrapper's body works out is shared by all its callers (its *summary*): the wrapper's
+module is parsed and its direct requests found once per process (`load`), its own codes and
+what it leaves to callers once per wrapper (`_BODIES`), and while a caller's arguments are
+bound, the evaluator keeps every value that read none of them under the bindings' shape
+rather than their identity (evaluator.BindingReads; binding.Bindings counts the reads). The
+second caller of `chat` in a file gets the system prompt, the model, the client and the
+module constants from that memo; only what reads its own arguments (its messages, its cap)
+is evaluated again, so a caller costs what it supplies, not what the body holds. Which
+wrapper a call reaches is resolved once per way of writing the callee in a function
+(`Resolver.callee`), when its first name reads the same at every line there.
+
 Every rule then runs on the wrapper site, reported at the caller. A rule that
 already fires on the wrapper's body with its parameters unbound (the body
 decides: `ask_llm` never sets a cap) is reported there, once, not again at

@@ -217,15 +217,6 @@ class Evaluator:
         elif shared is not None:
             memo[shared] = val  # nothing of this caller's was read: every caller gets the same
 
-    def forget_bindings(self) -> None:
-        """Drop what was worked out for particular bindings (their ids die with the checked file);
-        keep what holds for every caller, and what needs no bindings at all."""
-        for memo in (self._memo, self._def_memo):
-            for key in [k for k in memo if isinstance(k[-2], int) and k[-2] != id(None)]:
-                del memo[key]
-        self._read_keys.clear()
-        self._pinned = {k: v for k, v in self._pinned.items() if not isinstance(v, dict)}
-
     def _pin(self, obj) -> None:
         if obj is not None:
             self._pinned.setdefault(id(obj), obj)
