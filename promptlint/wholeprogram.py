@@ -224,6 +224,9 @@ class Resolver:
         return self.memo[key]
 
     def _callee(self, mod: Module, fn, last: str, ctx: EvalContext) -> tuple[Module, FunctionInfo] | None:
+        cls = self._constructed(mod, fn, last, ctx)
+        if cls is not None:
+            return self._method(mod, cls, last)
         val = mod.ev.evaluate(fn, ctx)
         if isinstance(val, LocalFunc):
             return self._wrapper(mod, val.info.qualname)
@@ -233,14 +236,30 @@ class Resolver:
             recv = mod.ev.evaluate(fn.value, ctx)
             cls = recv.obj if isinstance(recv, Map) and recv.obj else recv.qual if isinstance(recv, Ref) else None
             if cls is not None:
-                if cls.startswith("builtins."):
-                    cls = cls[len("builtins."):]
-                if "." not in cls and cls in mod.index.classes:
-                    return self._wrapper(mod, f"{cls}.{last}")
-                return self._qual(mod, f"{cls}.{last}")
+                return self._method(mod, cls, last)
             if isinstance(recv, (Dyn, Unk)):
                 return self._by_import(mod, last)
         return None
+
+    def _method(self, mod: Module, cls: str, last: str) -> tuple[Module, FunctionInfo] | None:
+        """Method `last` of class `cls` as `mod` names it: a wrapper, or None."""
+        if cls.startswith("builtins."):
+            cls = cls[len("builtins."):]
+        if "." not in cls and cls in mod.index.classes:
+            return self._wrapper(mod, f"{cls}.{last}")
+        return self._qual(mod, f"{cls}.{last}")
+
+    def _constructed(self, mod: Module, fn, last: str, ctx: EvalContext) -> str | None:
+        """`converter.to_pydantic()` after `converter = Converter(llm=..., text=..., ...)`: the
+        project class the receiver was built from, found without evaluating the constructor's
+        arguments (which the wrapper, reading `self` through its class, never uses)."""
+        if not (isinstance(fn, cst.Attribute) and isinstance(fn.value, cst.Name)):
+            return None
+        cls = mod.ev.constructed_class(fn.value.value, ctx, last)
+        if cls is None or cls in mod.index.classes:
+            return cls
+        # a class of a project module (not pathlib.Path or jinja2.Environment, which hold no instance)
+        return cls if project.module_file(mod.path, cls.rpartition(".")[0] or cls) is not None else None
 
     def _wrapper(self, mod: Module, qualname: str) -> tuple[Module, FunctionInfo] | None:
         if (mod.path, qualname) not in self.wrappers:

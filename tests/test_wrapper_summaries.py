@@ -47,15 +47,20 @@ def _jobs(order: list[str]) -> tuple[str, dict[str, int]]:
     return text, lines
 
 
-def _check(tmp_path, monkeypatch, jobs: str):
+def _lint(tmp_path, monkeypatch, files: dict[str, str], select: list[str]):
+    """Lint a small project written into tmp_path; the result of app/jobs.py."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(tmp_path)
-    files = {"app/__init__.py": "", "app/llm.py": LLM, "app/jobs.py": jobs}
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     paths = sorted(str(Path(name)) for name in files)
-    settings = engine.with_project_index(paths, Settings(jobs=1, select=["PL1", "PL3"]))
+    settings = engine.with_project_index(paths, Settings(jobs=1, select=select))
     return {r.path: r for r in engine.lint_many(paths, settings)}["app/jobs.py"]
+
+
+def _check(tmp_path, monkeypatch, jobs: str):
+    return _lint(tmp_path, monkeypatch, {"app/__init__.py": "", "app/llm.py": LLM, "app/jobs.py": jobs}, ["PL1", "PL3"])
 
 
 @pytest.mark.parametrize("order", [["plain", "dated", "uncapped"], ["dated", "uncapped", "plain"],
@@ -189,13 +194,104 @@ def test_a_callee_whose_name_is_reassigned_is_resolved_at_each_call(tmp_path, mo
     """`bot.send` written three times in `run`: `bot` is assigned twice there, so each call is
     resolved where it stands (Fast, then Slow); the memo of callees serves only names that read
     the same at every line of a function."""
-    monkeypatch.chdir(tmp_path)
     files = {"app/__init__.py": "", "app/llm.py": CLASSES, "app/jobs.py": RUN}
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    paths = sorted(str(Path(name)) for name in files)
-    settings = engine.with_project_index(paths, Settings(jobs=1, select=["PL3"]))
-    jobs = {r.path: r for r in engine.lint_many(paths, settings)}["app/jobs.py"]
+    jobs = _lint(tmp_path, monkeypatch, files, ["PL3"])
     assert sorted((s.span.line, s.wrapper, s.cap_value) for s in jobs.callsites if s.via == "wrapper") == [
         (6, "Fast.send", None), (8, "Slow.send", 300), (9, "Slow.send", 300), (14, "Slow.send", 300)]
+
+
+# -- every fast path answers as the slow reference does -------------------------------------
+SHAPES = (
+    "import pathlib\n"
+    "from datetime import datetime\n"
+    "\n"
+    "from app.llm import Fast, Slow\n"
+    "\n"
+    "\n"
+    "def local_send(prompt):\n"
+    "    return prompt\n"
+    "\n"
+    "\n"
+    "class Local:\n"
+    "    send = local_send\n"
+    "\n"
+    "\n"
+    "def built(text):\n"
+    "    bot = Fast()\n"
+    "    bot.send('One: ' + text)\n"
+    "    return bot.send(f'Two at {datetime.now()}: ' + text)\n"
+    "\n"
+    "\n"
+    "def keyword_named_like_the_method(text):\n"
+    "    bot = Slow(send=local_send)\n"
+    "    return bot.send('Three: ' + text)\n"
+    "\n"
+    "\n"
+    "def positional(text):\n"
+    "    bot = Slow('gpt-4o')\n"
+    "    return bot.send('Four: ' + text)\n"
+    "\n"
+    "\n"
+    "def annotated(text):\n"
+    "    bot: Slow = Fast()\n"
+    "    return bot.send('Five: ' + text)\n"
+    "\n"
+    "\n"
+    "def not_a_project_class(text):\n"
+    "    bot = pathlib.Path()\n"
+    "    return bot.send('Six: ' + text)\n"
+    "\n"
+    "\n"
+    "def class_attribute(text):\n"
+    "    bot = Local()\n"
+    "    return bot.send('Seven: ' + text)\n"
+    "\n"
+    "\n"
+    "def used_before_assigned(text, bot):\n"
+    "    bot.send('Eight: ' + text)\n"
+    "    bot = Fast()\n"
+    "    return bot.send('Nine: ' + text)\n"
+)
+
+
+def _no_constructor_shortcut(monkeypatch):
+    monkeypatch.setattr(Evaluator, "constructed_class", lambda self, name, ctx, attr: None)
+
+
+def _no_callee_memo(monkeypatch):
+    from promptlint import wholeprogram
+
+    monkeypatch.setattr(wholeprogram, "_callee_key", lambda mod, fn, ctx: None)
+
+
+def _no_shared_values(monkeypatch):
+    from promptlint.analysis import binding
+
+    real = binding.bind
+
+    def unshaped(*args, **kw):
+        found = real(*args, **kw)
+        found.shape = None
+        return found
+
+    from promptlint import wholeprogram
+
+    monkeypatch.setattr(wholeprogram, "bind", unshaped)
+
+
+def _sites(tmp_path, monkeypatch):
+    files = {"app/__init__.py": "", "app/llm.py": CLASSES, "app/jobs.py": SHAPES}
+    jobs = _lint(tmp_path, monkeypatch, files, ["PL1", "PL3"])
+    sites = sorted((s.span.line, s.wrapper, s.model, s.cap_value, s.via) for s in jobs.callsites)
+    return sites, sorted((f.code, f.span.line, f.message) for f in jobs.findings)
+
+
+@pytest.mark.parametrize("slow", [_no_constructor_shortcut, _no_callee_memo, _no_shared_values])
+def test_each_fast_path_answers_as_the_slow_reference(slow, tmp_path, monkeypatch):
+    """The callers above, resolved and expanded with one fast path turned off and then on: the
+    same sites, through the same wrappers, with the same findings."""
+    fast = _sites(tmp_path / "fast", monkeypatch)
+    slow(monkeypatch)
+    assert _sites(tmp_path / "slow", monkeypatch) == fast
+    lines = {line for line, wrapper, *_ in fast[0] if wrapper}
+    assert lines == {17, 18, 28, 33, 49}  # not 23 (its `send` is local_send), 38, 43, nor 48 (Fast or Slow?)

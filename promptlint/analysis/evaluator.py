@@ -413,6 +413,34 @@ class Evaluator:
             func = func.parent
         return True
 
+    def constructed_class(self, name: str, ctx: EvalContext, attr: str) -> str | None:
+        """The class `name` is an instance of at `ctx`, read without evaluating the constructor's
+        arguments, when lookup() would give that instance (a Map of the class) whose `attr` is not
+        one of them: `name` is assigned once in the function, before this line, from a call of a
+        class with keyword arguments only, which is neither an SDK client nor a builtin. None
+        when anything else may hold (then evaluate the name)."""
+        func = ctx.func
+        if func is None or ctx.bindings is not None or name in ("self", "cls") or name in func.params:
+            return None
+        events = self._by_name(func).get(name, ())
+        if len(events) != 1 or events[0].kind != "assign" or not events[0].pos < ctx.pos:
+            return None
+        call = events[0].node
+        if (not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name)
+                or (id(func.node), name) in self.index.annotations
+                or any(a.keyword is None or a.star or a.keyword.value == attr for a in call.args)):
+            return None
+        sub = EvalContext(func, events[0].pos, events[0].path, None, ctx.depth + 1, ctx.self_class)
+        ctor = self.evaluate(call.func, sub)
+        if not isinstance(ctor, Ref):
+            return None
+        qual, last = ctor.qual, ctor.qual.split(".")[-1]
+        if (not last[:1].isupper() or last.isupper() or qual.startswith("builtins.")
+                or qual in self.clients or qual in self.model_classes or volatile_kind_of_call(qual) is not None):
+            return None
+        local = self.index.classes.get(qual)
+        return None if local is not None and attr in local.attrs else qual
+
     def lookup_outer(self, name, func, ctx) -> Val:
         outer = EvalContext(func.parent if func else None, END, (), None, ctx.depth + 1)
         return self.lookup(name, outer) if func else Unk(name)
