@@ -76,18 +76,17 @@ class ForeignSpan(LazySpan):
 
 @dataclass
 class Module:
-    """One analysed module: its index, evaluator and direct call sites."""
+    """One analysed module: its index, evaluator and, function by function, its direct call sites."""
 
     path: str
     text: str
     index: ModuleIndex
     ev: Evaluator
-    finder: object  # callsites.CallSiteFinder
-    sites: list[CallSite]
-    infos: dict[int, CallInfo]
+    finder: object  # callsites.CallSiteFinder (None: the checked file seen as the caller)
     by_qualname: dict[str, FunctionInfo] = field(default_factory=dict)
     foreign: bool = True
     _calls: dict[int, list[CallInfo]] | None = None
+    _sites: dict[int, list[tuple[CallSite, CallInfo]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for info in self.index.all_functions:
@@ -100,6 +99,15 @@ class Module:
             for info in self.index.calls:
                 self._calls.setdefault(id(info.func), []).append(info)
         return self._calls.get(id(func), [])
+
+    def sites_in(self, func: FunctionInfo) -> list[tuple[CallSite, CallInfo]]:
+        """The direct LLM call sites in `func`'s body, found when a wrapper is first expanded: the
+        module's other calls are never matched (crewAI's agent/core.py: 0.49 s for the whole
+        module, which holds no direct site, against a few milliseconds for its wrappers)."""
+        if id(func) not in self._sites:
+            sites, _ = self.finder.run(self.calls_in(func))
+            self._sites[id(func)] = [(site, self.finder.infos[id(site)]) for site in sites]
+        return self._sites[id(func)]
 
 
 @dataclass
@@ -153,10 +161,8 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
                    read_member=project.class_member, read_method=project.class_method)
     positions = index.positions
     ev.span = lambda node: ForeignSpan(lambda: exact_span(positions, node), shown)
-    finder = CallSiteFinder(ev, index, shown, settings)
-    sites, _ = finder.run()
     text = source.decode(module.encoding, errors="replace")
-    return Module(shown, text, index, ev, finder, sites, finder.infos)
+    return Module(shown, text, index, ev, CallSiteFinder(ev, index, shown, settings))
 
 
 # -- resolving a call to a project function ------------------------------------
@@ -430,9 +436,8 @@ class Expander:
         key = id(func)
         if key not in self._sdk:
             found = []
-            for site in mod.sites:
-                info = mod.infos.get(id(site))
-                if info is None or info.func is not func or site.via == "wrapper":
+            for site, info in mod.sites_in(func):
+                if site.via == "wrapper":
                     continue
                 ctx = EvalContext(info.func, info.pos, info.path)
                 match = mod.finder.match(info.node, ctx)
@@ -470,7 +475,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     if not settings.project_wrappers or ctx.index is None:
         return []
     site_requests = ctx.memo.setdefault("wrapper-requests", {})
-    here = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, None, ctx.callsites, ctx.infos, foreign=False)
+    here = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, None, foreign=False)
     resolver = Resolver(here, settings)
     direct = {id(info.node) for info in ctx.infos.values()}
     expander = Expander(resolver)
@@ -569,9 +574,7 @@ def _self_module(ctx, settings) -> Module | None:
 
     if "self-module" not in ctx.memo:  # once per file, not once per call of a wrapper defined in it
         finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, settings)
-        sites, _ = finder.run()
-        ctx.memo["self-module"] = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, finder, sites, finder.infos,
-                                         foreign=False)
+        ctx.memo["self-module"] = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, finder, foreign=False)
     return ctx.memo["self-module"]
 
 

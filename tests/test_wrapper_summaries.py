@@ -295,3 +295,29 @@ def test_each_fast_path_answers_as_the_slow_reference(slow, tmp_path, monkeypatc
     assert _sites(tmp_path / "slow", monkeypatch) == fast
     lines = {line for line, wrapper, *_ in fast[0] if wrapper}
     assert lines == {17, 18, 28, 33, 49}  # not 23 (its `send` is local_send), 38, 43, nor 48 (Fast or Slow?)
+
+
+def test_a_wrapper_modules_sites_found_per_function_are_the_whole_modules():
+    """wholeprogram reads a wrapper module's direct sites one function at a time (Module.sites_in):
+    the same sites, in the same order, as the whole module's run keeps for that function."""
+    from promptlint.analysis.callsites import CallSiteFinder
+    from promptlint.wholeprogram import _analyse
+
+    source = (CLASSES + "\n\n"
+              "def helper(text):\n"
+              "    return client.embeddings.create(model='text-embedding-3-small', input=text)\n"
+              "\n\n"
+              "def both(text):\n"
+              "    client.chat.completions.create(model='gpt-4o', messages=[{'role': 'user', 'content': text}])\n"
+              "    return Slow().send(text)\n").encode()
+    settings = Settings()
+    mod = _analyse("app/llm.py", source, settings)
+    whole = _analyse("app/llm.py", source, settings)
+    sites, _ = CallSiteFinder(whole.ev, whole.index, "app/llm.py", settings).run()
+    for name in ("Fast.send", "Slow.send", "helper", "both"):
+        func = mod.by_qualname[name]
+        lazy = [(s.span.line, s.callee, s.model, s.cap_value) for s, _ in mod.sites_in(func)]
+        full = [(s.span.line, s.callee, s.model, s.cap_value) for s in sites
+                if s.in_function == name]
+        assert lazy == full
+    assert [s.span.line for s, _ in mod.sites_in(mod.by_qualname["both"])] == [22]

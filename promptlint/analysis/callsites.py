@@ -56,13 +56,15 @@ class CallSiteFinder:
         self.wrappers = {w.name: w for w in settings.wrappers}
         self.infos: dict[int, CallInfo] = {}  # id(CallSite) -> where it was found
 
-    def run(self) -> tuple[list[CallSite], list[ConstructorSite]]:
+    def run(self, calls: list[CallInfo] | None = None) -> tuple[list[CallSite], list[ConstructorSite]]:
+        """The module's LLM call sites and client constructors; `calls`: only among these (a
+        wrapper module is read one wrapper at a time, wholeprogram.Module.sites_in)."""
         sites, ctors = [], []
         imported = {qual.split(".")[0] for qual in self.index.imports.values()}
         names = candidate_names(tuple(self.wrappers)) | {
             name for name, modules in sdk_names_by_import().items() if modules & imported}
         aliases = self._aliases(names)
-        for info in self.index.calls:
+        for info in self.index.calls if calls is None else calls:
             if not self._may_match(info.node, names, aliases):
                 continue
             ctx = EvalContext(info.func, info.pos, info.path)
