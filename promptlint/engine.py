@@ -517,7 +517,7 @@ def _compute(shown: str, source: bytes, settings: Settings) -> tuple[FileResult,
     loading.take_files_read()
     result = lint_source(shown, source, settings, prechecked=True)
     # Sibling modules and template files read: the cached result is stale once one changes.
-    return result, sorted(project.DEPENDENCIES | loading.take_files_read())
+    return result, sorted(project.dependencies() | loading.take_files_read())
 
 
 def _warm(settings: Settings) -> None:

@@ -22,6 +22,11 @@ from promptlint.analysis.templates import file_stamp
 
 # Files read while analysing the current file: its cached result depends on them.
 DEPENDENCIES: set[str] = set()
+# Which modules each module's values were read from (importer -> {module: its stamp then}). A
+# sibling module is analysed once per process and answers later files from its memo, without
+# reading those modules again: a file's dependencies are closed over this graph
+# (dependencies()), and a sibling whose sources changed since is analysed again (_analysed).
+_READS: dict[str, dict[str, tuple]] = {}
 MAX_HOPS = 3  # a constant that imports a constant that imports ...
 MAX_BYTES = 1_000_000
 
@@ -87,7 +92,45 @@ def module_text(path: str) -> str:
 
 
 def _analysed(path: str):
+    if not _still_fresh(path):
+        _analysed_at.cache_clear()  # a module it read changed (a long-lived process: the server)
+        _READS.clear()
     return _analysed_at(path, file_stamp(path))
+
+
+def _depend(importer: str | None, path: str) -> None:
+    """The file being checked depends on `path`, read on behalf of module `importer`."""
+    DEPENDENCIES.add(path)
+    if importer:
+        _READS.setdefault(os.path.abspath(importer), {})[os.path.abspath(path)] = file_stamp(path)
+
+
+def dependencies() -> set[str]:
+    """DEPENDENCIES with every module those were read from, however many modules away."""
+    out: set[str] = set()
+    todo = list(DEPENDENCIES)
+    while todo:
+        path = todo.pop()
+        if path not in out:
+            out.add(path)
+            todo.extend(_READS.get(os.path.abspath(path), ()))
+    return out
+
+
+def _still_fresh(path: str) -> bool:
+    """Is every module `path`'s values were read from (transitively) as it was then?"""
+    seen: set[str] = set()
+    todo = [os.path.abspath(path)]
+    while todo:
+        here = todo.pop()
+        if here in seen:
+            continue
+        seen.add(here)
+        for read, stamp in _READS.get(here, {}).items():
+            if file_stamp(read) != stamp:
+                return False
+            todo.append(read)
+    return True
 
 
 @lru_cache(maxsize=128)
@@ -293,7 +336,7 @@ def imported_constant(importer: str, qual: str, hops: int):
     path = module_file(importer, module)
     if path is None:
         return None
-    DEPENDENCIES.add(path)
+    _depend(importer, path)
     if not _defines(path, name):
         return None
     known = facts(path)
@@ -351,7 +394,7 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
     path, cls = _class_module(importer, qual, hops)
     if path is None:
         return None
-    DEPENDENCIES.add(path)
+    _depend(importer, path)
     known = facts(path)
     if known is None:
         return None
@@ -382,7 +425,7 @@ def class_method(importer: str, qual: str, method: str, hops: int):
     whole = _analysed_whole(path)  # methods are blanked in the constants pass
     if whole is None or cls not in whole.index.classes:
         return None
-    DEPENDENCIES.add(path)
+    _depend(importer, path)
     info = whole.method_of(cls, method)
     return (whole, info, cls) if info is not None else None
 
@@ -507,7 +550,7 @@ def reader_helper(evaluator, qual: str, node, ctx):
         if param.name.value not in bindings:
             bindings[param.name.value] = (other.evaluate(param.default, EvalContext(None, END, ()))
                                           if param.default is not None else Dyn(param.name.value))
-    DEPENDENCIES.add(path)
+    _depend(evaluator.importer, path)
     # The evaluator's memo keys on id(bindings): a dict of an earlier call, freed since, may have
     # had this one's id, so its answers are forgotten first (a helper's module is small).
     other._memo.clear()

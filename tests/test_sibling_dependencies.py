@@ -1,0 +1,63 @@
+"""A file's cached result depends on every module a value it reads comes from, through
+however many modules (`a.py` reads SYSTEM from b.py, which builds it from c.py's PROMPT).
+Sibling modules are analysed once per process and answer later files from their memo: those
+later files must still record c.py, or editing c.py leaves their cached findings stale."""
+
+import pytest
+
+from promptlint.analysis import project
+from promptlint.engine import lint_paths
+from promptlint.settings import Settings
+
+C = 'PROMPT = "You are a careful assistant. Answer briefly."\n'
+B = 'from app.c import PROMPT\n\nSYSTEM = PROMPT + " Use plain words."\n'
+CALLER = (
+    "from openai import OpenAI\n"
+    "\n"
+    "from app.b import SYSTEM\n"
+    "\n"
+    "client = OpenAI()\n"
+    "\n"
+    "\n"
+    "def ask(question):\n"
+    "    return client.chat.completions.create(\n"
+    "        model='gpt-4.1-mini', max_tokens=100,\n"
+    "        messages=[{'role': 'system', 'content': SYSTEM}, {'role': 'user', 'content': question}])\n"
+)
+
+
+def _run(settings):
+    files = ["app/__init__.py", "app/a1.py", "app/a2.py", "app/b.py", "app/c.py"]
+    return lint_paths(files, settings, project_files=files)
+
+
+def _new_process() -> None:
+    """What a new process starts without: the sibling modules analysed and what they read."""
+    project._analysed_at.cache_clear()
+    project._READS.clear()
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["same process", "next run"])
+def test_every_reader_of_a_value_records_the_module_it_comes_from(restart, tmp_path, monkeypatch):
+    app = tmp_path / "app"
+    app.mkdir()
+    for name, text in {"__init__.py": "", "a1.py": CALLER, "a2.py": CALLER, "b.py": B, "c.py": C}.items():
+        (app / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(jobs=1, select=["PL101"], cache_dir=str(tmp_path / "cache"))
+    assert not _run(settings).findings
+
+    # The prompt changes: both callers' cached results must go (their system text is read again).
+    (app / "c.py").write_text('PROMPT = "You are a careful assistant. Answer briefly, in English only."\n')
+    if restart:
+        _new_process()
+    warm = _texts(_run(settings))
+    cold = _texts(_run(Settings(jobs=1, select=["PL101"])))
+    assert "in English only" in cold["app/a1.py"] and "in English only" in cold["app/a2.py"]
+    assert warm == cold
+
+
+def _texts(result) -> dict[str, str]:
+    """Each caller's system text, as its call site records it."""
+    return {site.path: "".join(seg.text or "" for seg in site.parts[0].segments)
+            for site in result.callsites if site.path.startswith("app/a")}
