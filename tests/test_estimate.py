@@ -2,7 +2,6 @@
 computed by hand here), and that counting never reaches the network or slows a clean run."""
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,14 +19,6 @@ from promptlint.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("promptlint tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 def lint(code: str, settings: Settings | None = None):

@@ -2,7 +2,6 @@
 config overrides, no figure where the spec says none exists, run totals."""
 
 import json
-import socket
 import textwrap
 from decimal import Decimal
 
@@ -22,14 +21,8 @@ CALL = Span(10, 5, 14, 6)
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
+def no_network(no_network):
     """Every test here runs with sockets blocked: prices come from the bundled snapshot only."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("promptlint tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 def finding(kind, tokens, model, code="PL104", **kw):

@@ -4,7 +4,6 @@ The facts behind the catalog entries (rules/sdks.yaml, rules/agent_frameworks.ya
 in the frameworks' source at the commits named there."""
 
 import json
-import socket
 import textwrap
 
 import pytest
@@ -392,15 +391,6 @@ analyst = CodeAgent(tools=[], model=model, max_steps=10)
 def analyse(question: str):
     return analyst.run(question)
 '''
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("promptlint tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def test_an_agent_framework_application_is_inventoried(tmp_path, monkeypatch, capsys, no_network):
