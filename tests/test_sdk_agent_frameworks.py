@@ -173,6 +173,27 @@ def test_a_crewai_lookalike_imported_from_the_project_is_not_crewai():
     assert codes(code, "PL301") == [] and codes(code, "PL701") == []
 
 
+def test_the_frameworks_own_tests_in_a_src_layout_use_the_project_not_the_catalog(tmp_path, monkeypatch):
+    """In crewAI's own repository (lib/crewai/src/crewai, tests in lib/crewai/tests), `from crewai
+    import Agent` in a test is the project's class: not a catalog agent with an uncapped model.
+    A sibling package that depends on it (lib/tools) still uses it as the framework."""
+    from promptlint.engine import lint_paths
+    from promptlint.settings import Settings
+
+    files = {
+        "lib/crewai/src/crewai/__init__.py": "class Agent:\n    def __init__(self, **fields):\n        self.fields = fields\n",
+        "lib/crewai/tests/test_agent.py": "from crewai import Agent\n\n\ndef test_build():\n"
+                                          "    Agent(role='r', goal='g', backstory='b')\n",
+        "lib/tools/tool.py": "from crewai import Agent\n\nhelper = Agent(role='r', goal='g', backstory='b')\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = lint_paths(sorted(files), Settings(jobs=1, select=["PL301"]), project_files=sorted(files))
+    assert sorted(f.path for f in result.findings) == ["lib/tools/tool.py"]
+
+
 # -- smolagents --------------------------------------------------------------------------
 
 def test_smolagents_uncapped_model_is_reported_on_the_model_and_the_run_carries_it():

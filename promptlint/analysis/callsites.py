@@ -8,6 +8,7 @@ catalog entry in `rules/sdks.yaml`.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -347,7 +348,7 @@ class CallSiteFinder:
         """True inside a project that ships the framework itself (crewAI's own repository):
         there its classes are the project's code, read as such, not catalog entries."""
         root = qual.split(".")[0]
-        return root in _shadowable() and module_file(self.path, root) is not None
+        return root in _shadowable() and (module_file(self.path, root) is not None or _src_package(self.path, root))
 
     def _model(self, kwargs: "Kwargs", keys, args, model_pos, ctx) -> str | None:
         for key in keys:
@@ -700,6 +701,21 @@ def _placeholder_keys() -> frozenset[str]:
     from promptlint.ruledocs import load_data
 
     return frozenset(load_data("hosts.yaml").get("placeholder_keys", ()))
+
+
+@cache
+def _src_package(path: str, root: str) -> bool:
+    """Is package `root` in a `src/` folder beside a folder holding `path` (a src layout: the
+    package's own tests in lib/crewai/tests import lib/crewai/src/crewai)?"""
+    base = os.path.dirname(os.path.abspath(path))
+    for _ in range(6):
+        if os.path.isfile(os.path.join(base, "src", root, "__init__.py")):
+            return True
+        parent = os.path.dirname(base)
+        if parent == base:
+            return False
+        base = parent
+    return False
 
 
 @cache
