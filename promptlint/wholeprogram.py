@@ -50,7 +50,7 @@ import libcst as cst
 from promptlint.analysis import project
 from promptlint.analysis.binding import bind
 from promptlint.analysis.evaluator import BindingReads, EvalContext, Evaluator
-from promptlint.analysis.index import CallInfo, FunctionInfo, ModuleIndex
+from promptlint.analysis.index import CallInfo, FunctionInfo, ModuleIndex, last_name
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
@@ -118,6 +118,9 @@ class Hop:
     path: str
     line: int
     others: int = 0  # other implementations the call may reach instead (dispatch: one of several providers)
+    # Which of those implementations this is: past the first, the rules read the request, but it is
+    # the first one's call site (the inventory lists one row per call, naming the others).
+    nth: int = 0
 
     def shown(self) -> str:
         more = f" or {self.others} other implementation{'s' if self.others > 1 else ''}" if self.others else ""
@@ -215,7 +218,7 @@ class Resolver:
     def callee(self, mod: Module, info: CallInfo, ctx: EvalContext, fn=None) -> tuple[Module, FunctionInfo] | None:
         """The wrapper a call in `mod` reaches, or None (`fn`: the callee expression, when not the call's)."""
         fn = info.node.func if fn is None else fn
-        last = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
+        last = last_name(fn)
         if last not in self.names:
             return None
         key = _callee_key(mod, fn, ctx)
@@ -348,8 +351,7 @@ def deferred(node: cst.Call) -> cst.Call | None:
     """`executor.submit(model.inference, name, prompt)` as the call it makes,
     `model.inference(name, prompt)`; None for any other call."""
     fn = node.func
-    last = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
-    at = DEFERRED.get(last)
+    at = DEFERRED.get(last_name(fn))
     args = list(node.args)
     if at is None or len(args) <= at or args[at].keyword is not None or args[at].star:
         return None
@@ -391,9 +393,6 @@ class Expanded:
     hops: list[Hop]
     first: CallInfo  # the call in the expanded function's own body (the SDK call, or the next wrapper's)
     request: object = None  # () -> (call kwargs, client kwargs, client seen) of the SDK call, read on demand
-    # Through another implementation than the first of a dispatch: the rules read it, but it is
-    # the same call site as the first one's (the inventory lists one row, naming the others).
-    secondary: bool = False
 
 
 class Expander:
@@ -426,9 +425,9 @@ class Expander:
                 for found in self.expand(tmod, tfunc, inner, depth + 1, active):
                     hops = found.hops
                     if len(targets) > 1:
-                        hops = [replace(hops[0], others=len(targets) - 1), *hops[1:]]
+                        hops = [replace(hops[0], others=len(targets) - 1, nth=nth), *hops[1:]]
                     out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *hops], info,
-                                        found.request, found.secondary or nth > 0))
+                                        found.request))
         return out
 
     def _sdk_calls(self, mod: Module, func: FunctionInfo) -> list:
@@ -524,8 +523,6 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
             site.leaves = left
             if not passing_on:  # inside the wrapper layer the task is chosen further up: PL201 is not asked
                 site_requests[id(site)] = found.request
-            if found.secondary:
-                ctx.memo.setdefault("secondary-sites", set()).add(id(site))
             out.append((site, info, found.hops, body_codes))
     for mod in {id(m): m for m in _MODULES.values() if m is not None}.values():
         mod.ev._memo.clear()  # memo keys hold ids of this file's bindings, which die with it
@@ -561,8 +558,7 @@ def _called_names(index: ModuleIndex) -> dict[str, list]:
     """The last name of every call in the module -> the functions the calls are made in."""
     out: dict[str, list] = {}
     for info in index.calls:
-        fn = info.node.func
-        name = fn.attr.value if isinstance(fn, cst.Attribute) else fn.value if isinstance(fn, cst.Name) else None
+        name = last_name(info.node.func)
         if name is not None:
             out.setdefault(name, []).append(info.func)
     return out
@@ -697,9 +693,8 @@ def check_wrapper_sites(ctx, codes, result) -> None:
     if ctx.memo.get("wrapper-sites-left-out"):
         result.warnings.append(f"{ctx.path}: {ctx.memo['wrapper-sites-left-out']} calls of the project's wrappers "
                                f"past the first {MAX_SITES} were not analysed")
-    secondary = ctx.memo.get("secondary-sites", ())
     for site, info, hops, body_codes in found_sites:
-        if id(site) not in secondary:  # one row per call, however many implementations it may reach
+        if not any(h.nth for h in hops):  # one row per call, however many implementations it may reach
             result.callsites.append(site)
         key = (tuple((h.name, h.path, h.line) for h in hops), site.through[-1])
         groups.setdefault(key, []).append((site, info, hops, body_codes))

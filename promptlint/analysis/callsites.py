@@ -18,7 +18,7 @@ import libcst as cst
 from promptlint.analysis.catalog import candidate_names, sdk_data, sdk_names_by_import
 from promptlint.analysis.context import ConstructorSite
 from promptlint.analysis.evaluator import EvalContext, Evaluator
-from promptlint.analysis.index import CallInfo, ModuleIndex, dotted
+from promptlint.analysis.index import CallInfo, ModuleIndex, dotted, last_name
 from promptlint.analysis.project import module_file
 from promptlint.analysis.prompts import content_parts, fill_placeholders, message_parts
 from promptlint.analysis.values import DEFAULT_NONE, NONE, Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
@@ -93,18 +93,18 @@ class CallSiteFinder:
         for events in [self.index.module_events, *(f.events for f in self.index.all_functions)]:
             for e in events:
                 if e.kind == "assign" and isinstance(e.node, (cst.Attribute, cst.Name)):
-                    if _last_name(e.node) in names:
+                    if last_name(e.node) in names:
                         out.add(e.name)
         return frozenset(out)
 
     @staticmethod
     def _may_match(node: cst.Call, names: frozenset[str], aliases: frozenset[str]) -> bool:
         """Cheap syntactic filter before any evaluation: most calls in a file are not LLM calls."""
-        last = _last_name(node.func)
+        last = last_name(node.func)
         if last in names or last in aliases:
             return True
         first = next((a for a in node.args if a.keyword is None and not a.star), None)
-        return first is not None and _last_name(first.value) in names | aliases
+        return first is not None and last_name(first.value) in names | aliases
 
     def match(self, node: cst.Call, ctx) -> Match | None:
         callee = self.evaluator.evaluate(node.func, ctx)
@@ -735,14 +735,6 @@ def _sdk_roots() -> frozenset[str]:
     sdk = sdk_data()
     names = [*sdk["clients"], *sdk["functions"], *sdk["model_classes"], *sdk["passthrough_calls"]]
     return frozenset(q.split(".")[0] for q in names)
-
-
-def _last_name(node) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return None
 
 
 @dataclass(slots=True)

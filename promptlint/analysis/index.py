@@ -371,6 +371,15 @@ def _dotted(node) -> str:
     return ""
 
 
+def last_name(node) -> str | None:
+    """The name a callee ends with: `chat` of `chat`, `create` of `client.chat.completions.create`."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
 def dotted(node) -> str:
     """`a.b.c` for a Name/Attribute chain, else ''."""
     return _dotted(node)

@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 import libcst as cst
 
 from promptlint.analysis.evaluator import EvalContext
-from promptlint.analysis.index import dotted
+from promptlint.analysis.index import dotted, last_name
 from promptlint.analysis.values import Client, Map, Num, Ref
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import TEST_FILE, Finding
@@ -80,7 +80,7 @@ class OversizedRetrievalK(Check):
     def _named(self, ctx: FileContext, info, modules: set[str]) -> list:
         """The retrievers a call may be by its name, keywords and the module's imports alone."""
         func = info.node.func
-        last = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+        last = last_name(func)
         if not last or (last not in _entry_names() and not last.endswith("Retriever")):
             return []  # no entry's method or class: the name tests below, for all entries at once
         written = dotted(func)
