@@ -44,19 +44,20 @@ def module_name(rel_path: str) -> str:
 _CALL = re.compile(r"(?<![A-Za-z_])((?:[A-Za-z_]\w*(?:\(\))?\.)*[A-Za-z_]\w*)[ \t]*\(")
 
 
-# A function handed to something that calls it with the arguments that follow (`executor.submit(
-# model.inference, name, prompt)`, `asyncio.to_thread(f, ...)`, `loop.run_in_executor(None, f, ...)`)
-# is called all the same: the request it sends is this function's request (wholeprogram.DEFERRED).
-_DEFERRED = re.compile(r"(?<![A-Za-z_])(?:submit|to_thread|run_sync)[ \t]*\(\s*"
-                       r"((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s*[,)]")
-_EXECUTOR = re.compile(r"(?<![A-Za-z_])run_in_executor[ \t]*\(\s*[^,()]*,\s*((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s*[,)]")
+# A function handed to one of these is called by it with the arguments that follow (`executor.submit(
+# model.inference, name, prompt)`, `asyncio.to_thread(f, ...)`, `loop.run_in_executor(None, f, ...)`):
+# the request it sends is this function's request. Name -> the position of the function handed over.
+DEFERRED = {"submit": 0, "to_thread": 0, "run_sync": 0, "run_in_executor": 1}
+_DEFERRED = [re.compile(r"(?<![A-Za-z_])(?:" + "|".join(n for n, at in DEFERRED.items() if at == pos)
+                        + r")[ \t]*\(\s*(?:[^,()]*,\s*){%d}((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\s*[,)]" % pos)
+             for pos in sorted(set(DEFERRED.values()))]
 
 
 def deferred_calls(text: str) -> set[str]:
-    """The functions `text` hands to a later call (see _DEFERRED), written as calls are."""
-    if "submit" not in text and "to_thread" not in text and "run_" not in text:
+    """The functions `text` hands to a later call (DEFERRED), written as calls are."""
+    if not any(name in text for name in DEFERRED):
         return set()
-    return set(_DEFERRED.findall(text)) | set(_EXECUTOR.findall(text))
+    return {handed for pattern in _DEFERRED for handed in pattern.findall(text)}
 
 
 def index_file(rel_path: str, source: bytes) -> dict | None:
@@ -331,34 +332,34 @@ def build(files: list[str], settings) -> list[tuple]:
         if fresh[digest]["seed"]:
             index(path)
     found = _project(sources, fresh)
-    for _layer in range(MAX_LAYERS):
-        names = sorted({name.split(".")[-1] for _path, name in found.wrappers})
-        if not names:
+    for layer in range(MAX_LAYERS + 1):
+        if not found.wrappers:
             break
-        from promptlint.prefilter import calls_wrapper
-
-        table = tuple((name.split(".")[-1], path, name, path, name) for path, name in found.wrappers)
-        exported = _exports(found)
-        more = [path for path, (digest, source) in sources.items() if "index" not in fresh[digest] and (
-            calls_wrapper(source, table) or (path.endswith("__init__.py") and exported.search(source)))]
+        # Callers of the last layer's wrappers are call sites, not wrappers: only the packages
+        # re-exporting those wrappers are still to read.
+        more = _to_index(sources, fresh, found, packages_only=layer == MAX_LAYERS)
         if not more:
             break
         for path in more:
             index(path)
         found = _project(sources, fresh)
-    if found.wrappers:  # packages re-exporting what the last layer found
-        exported = _exports(found)
-        more = [path for path, (digest, source) in sources.items()
-                if path.endswith("__init__.py") and "index" not in fresh[digest] and exported.search(source)]
-        for path in more:
-            index(path)
-        if more:
-            found = _project(sources, fresh)
     table = found.wrapper_table()
     if fresh != cached:
         _store(settings, fresh)
     _store(settings, {"key": everything, "table": [list(row) for row in table]}, TABLE_KEY)
     return list(table)
+
+
+def _to_index(sources: dict, fresh: dict, found: ProjectIndex, packages_only: bool) -> list[str]:
+    """The files not indexed yet that may hold the next layer: those calling a wrapper found so
+    far by name, and packages that re-export one (a name `_exports` matches)."""
+    from promptlint.prefilter import calls_wrapper
+
+    table = tuple((name.split(".")[-1], path, name, path, name) for path, name in found.wrappers)
+    exported = _exports(found)
+    return [path for path, (digest, source) in sources.items() if "index" not in fresh[digest] and (
+        (path.endswith("__init__.py") and exported.search(source))
+        or (not packages_only and calls_wrapper(source, table)))]
 
 
 def _exports(found: ProjectIndex):

@@ -343,15 +343,12 @@ class Resolver:
         return found
 
 
-# A function handed to one of these is called by it, with the arguments that follow.
-DEFERRED = {"submit": 0, "to_thread": 0, "run_sync": 0, "run_in_executor": 1}
-
-
 def deferred(node: cst.Call) -> cst.Call | None:
     """`executor.submit(model.inference, name, prompt)` as the call it makes,
-    `model.inference(name, prompt)`; None for any other call."""
-    fn = node.func
-    at = DEFERRED.get(last_name(fn))
+    `model.inference(name, prompt)` (project_index.DEFERRED); None for any other call."""
+    from promptlint.project_index import DEFERRED
+
+    at = DEFERRED.get(last_name(node.func))
     args = list(node.args)
     if at is None or len(args) <= at or args[at].keyword is not None or args[at].star:
         return None
