@@ -82,13 +82,9 @@ def _existing(stem: str) -> str | None:
     return None
 
 
-def _text(path: str) -> str:
-    return _text_at(path, file_stamp(path))
-
-
 def module_text(path: str) -> str:
     """The text of a project module ("" when unreadable or over MAX_BYTES), read once per run."""
-    return _text(path)
+    return _text_at(path, file_stamp(path))
 
 
 def _analysed(path: str):
@@ -107,30 +103,25 @@ def _depend(importer: str | None, path: str) -> None:
 
 def dependencies() -> set[str]:
     """DEPENDENCIES with every module those were read from, however many modules away."""
-    out: set[str] = set()
-    todo = list(DEPENDENCIES)
-    while todo:
-        path = todo.pop()
-        if path not in out:
-            out.add(path)
-            todo.extend(_READS.get(os.path.abspath(path), ()))
-    return out
+    return DEPENDENCIES | _read_from(DEPENDENCIES)
 
 
 def _still_fresh(path: str) -> bool:
     """Is every module `path`'s values were read from (transitively) as it was then?"""
-    seen: set[str] = set()
-    todo = [os.path.abspath(path)]
+    return all(file_stamp(read) == stamp for module in {os.path.abspath(path)} | _read_from([path])
+               for read, stamp in _READS.get(module, {}).items())
+
+
+def _read_from(paths) -> set[str]:
+    """The modules (absolute paths) the values of `paths` were read from, transitively (_READS)."""
+    out: set[str] = set()
+    todo = [os.path.abspath(path) for path in paths]
     while todo:
-        here = todo.pop()
-        if here in seen:
-            continue
-        seen.add(here)
-        for read, stamp in _READS.get(here, {}).items():
-            if file_stamp(read) != stamp:
-                return False
-            todo.append(read)
-    return True
+        for read in _READS.get(todo.pop(), ()):
+            if read not in out:
+                out.add(read)
+                todo.append(read)
+    return out
 
 
 @lru_cache(maxsize=128)
@@ -184,7 +175,7 @@ def function_source(path: str, name: str) -> str | None:
     found = facts(path)
     if found is None or name not in found.lines:
         return None
-    lines = _text(path).replace("\r\n", "\n").replace("\r", "\n").split("\n")  # the line breaks `ast` counts
+    lines = module_text(path).replace("\r\n", "\n").replace("\r", "\n").split("\n")  # the line breaks `ast` counts
     return "\n".join("\n".join(lines[first - 1:last]) for first, last in found.lines[name])
 
 
@@ -380,7 +371,7 @@ def _class_module(importer: str, qual: str, hops: int) -> tuple[str | None, str]
     if hops >= MAX_HOPS or not module:
         return None, cls
     path = module_file(importer, module)
-    if path is None or not re.search(rf"^\s*class\s+{re.escape(cls)}\b", _text(path), re.MULTILINE):
+    if path is None or not re.search(rf"^\s*class\s+{re.escape(cls)}\b", module_text(path), re.MULTILINE):
         return None, cls
     return path, cls
 
@@ -407,7 +398,8 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
         found = evaluator.class_default(cls, attr, hops + 1)
         if found is not None:
             return with_origin(found, _relative(path)) if defaults else None
-    if not (re.search(rf"self\.{re.escape(attr)}\s*(?::[^=\n]*)?=[^=]", _text(path)) and _SDK_IMPORT.search(_text(path))):
+    text = module_text(path)
+    if not (re.search(rf"self\.{re.escape(attr)}\s*(?::[^=\n]*)?=[^=]", text) and _SDK_IMPORT.search(text)):
         return None  # no `self.attr = ...` in a module importing an SDK: no client to find (and no parse)
     whole = _analysed_whole(path)  # `self.x = ...` sits in methods, which the constants pass blanks
     if whole is None or cls not in whole.index.classes:
