@@ -8,7 +8,6 @@ catalog entry in `rules/sdks.yaml`.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -243,9 +242,10 @@ class CallSiteFinder:
         model = self._model(kwargs, entry.get("model", []), list(info.node.args), entry.get("model_pos"), ctx)
         if entry.get("default_cap") and cap_kw is None:
             cap_kw = f"(default {entry['default_cap']})"
-        if cap_kw is None and model_default_cap(entry, model):
-            cap_kw = f"(default {model_default_cap(entry, model)} for this model)"
-        held = kwargs.values.get(entry["model_object"]) if entry.get("model_object") else None
+        by_model = model_default_cap(entry, model)
+        if cap_kw is None and by_model:
+            cap_kw = f"(default {by_model} for this model)"
+        held = model_object(entry, kwargs.values)
         if cap_kw is None and held is not None and held is not NONE and not isinstance(held, Text):
             # A catalog chat model handed over reports its own constructor; an object the
             # analysis cannot see into decides the cap where it is built.
@@ -335,7 +335,7 @@ class CallSiteFinder:
         """The provider of the model object an agent holds: its class's in
         `model_object_providers`, or the catalog chat model's (from its `base_url` when
         that names a host)."""
-        held = values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+        held = model_object(entry, values)
         if isinstance(held, Map) and held.obj in self.model_classes:
             for key in BASE_URL_KEYS:
                 url = url_text(held.items[key]) if key in held.items else None
@@ -348,7 +348,9 @@ class CallSiteFinder:
         """True inside a project that ships the framework itself (crewAI's own repository):
         there its classes are the project's code, read as such, not catalog entries."""
         root = qual.split(".")[0]
-        return root in _shadowable() and (module_file(self.path, root) is not None or _src_package(self.path, root))
+        # the package beside the file, up the tree, or in a `src/` folder up the tree (a src layout:
+        # lib/crewai/tests import lib/crewai/src/crewai)
+        return root in _shadowable() and any(module_file(self.path, name) is not None for name in (root, f"src.{root}"))
 
     def _model(self, kwargs: "Kwargs", keys, args, model_pos, ctx) -> str | None:
         for key in keys:
@@ -439,7 +441,7 @@ class CallSiteFinder:
         if site.cap_keyword is None and ctor_kwargs is not None:
             keys = (entry or {}).get("cap", shape.get("ctor_cap", []))
             self._read_cap(site, ctor_kwargs, keys)
-            held = ctor_kwargs.values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+            held = model_object(entry, ctor_kwargs.values)
             if site.cap_keyword and isinstance(held, Map) and site.cap_keyword.startswith(entry["model_object"] + "."):
                 # the cap written on the model object's own constructor, not the agent's `model=` argument
                 site.cap_span = held.spans.get(site.cap_keyword.split(".")[1], site.cap_span)
@@ -461,7 +463,7 @@ class CallSiteFinder:
             site.cap_unknown = True  # an omitted cap is decided where the analysis cannot see
         if ctor_kwargs is not None:
             self._served_by(site, ctor_kwargs)
-            held = ctor_kwargs.values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+            held = model_object(entry, ctor_kwargs.values)
             if isinstance(held, Map) and held.obj in self.model_classes:  # CodeAgent(model=LiteLLMModel(api_base=...))
                 self._served_by(site, Kwargs(held.items, held.spans, held.opaque))
                 if self.model_classes[held.obj].get("billed") is False:
@@ -495,7 +497,7 @@ class CallSiteFinder:
 
     def _object_default(self, entry: dict | None, ctor_kwargs: "Kwargs") -> int | None:
         """The cap the agent's model object sends when none is given (AutoGen's Anthropic client: 4,096)."""
-        held = ctor_kwargs.values.get(entry["model_object"]) if entry and entry.get("model_object") else None
+        held = model_object(entry, ctor_kwargs.values)
         if not (isinstance(held, Map) and held.obj in self.model_classes):
             return None
         inner = self.model_classes[held.obj]
@@ -612,10 +614,16 @@ def model_default_cap(entry: dict | None, model: str | None) -> int | None:
     return None
 
 
+def model_object(entry: dict | None, values: dict[str, Val]) -> Val | None:
+    """The model object an agent is given (`Agent(model=OpenAIChat(...))`: the entry's
+    `model_object` keyword), or None."""
+    key = (entry or {}).get("model_object")
+    return values.get(key) if key else None
+
+
 def model_object_provider(entry: dict | None, values: dict[str, Val]) -> str | None:
     """The provider named by the class of a model object (`Agent(model=OpenAIChat(...))`)."""
-    key = (entry or {}).get("model_object")
-    held = values.get(key) if key else None
+    held = model_object(entry, values)
     if isinstance(held, Map) and held.obj:
         return sdk_data().get("model_object_providers", {}).get(held.obj)
     return None
@@ -701,21 +709,6 @@ def _placeholder_keys() -> frozenset[str]:
     from promptlint.ruledocs import load_data
 
     return frozenset(load_data("hosts.yaml").get("placeholder_keys", ()))
-
-
-@cache
-def _src_package(path: str, root: str) -> bool:
-    """Is package `root` in a `src/` folder beside a folder holding `path` (a src layout: the
-    package's own tests in lib/crewai/tests import lib/crewai/src/crewai)?"""
-    base = os.path.dirname(os.path.abspath(path))
-    for _ in range(6):
-        if os.path.isfile(os.path.join(base, "src", root, "__init__.py")):
-            return True
-        parent = os.path.dirname(base)
-        if parent == base:
-            return False
-        base = parent
-    return False
 
 
 @cache
