@@ -32,11 +32,26 @@ def test_table_matches_installed_libcst():
     assert not stale, "run scripts/gen_cst_order.py"
 
 
-class Recorder(cst.CSTVisitor):
-    """Records every hook call; refuses to enter `if` bodies, to test pruning."""
+class Logging(cst.CSTVisitor):
+    """A visitor that logs its hook calls (the subclasses say which hooks)."""
 
     def __init__(self) -> None:
         self.log: list[tuple[str, int]] = []
+
+
+def both_logs(visitor_class, path, skip_trivia: bool = True):
+    """(our walk's log, libcst's) of one file, libcst's without the whitespace and punctuation
+    nodes our walk skips (unless `skip_trivia` is False)."""
+    module = cst.parse_module(path.read_bytes())
+    theirs, ours = visitor_class(), visitor_class()
+    module.visit(theirs)
+    visit(module, ours)
+    trivia = _trivia(module) if skip_trivia else set()
+    return ours.log, [entry for entry in theirs.log if entry[1] not in trivia]
+
+
+class Recorder(Logging):
+    """Records every hook call; refuses to enter `if` bodies, to test pruning."""
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.log.append(("visit", id(node)))
@@ -71,14 +86,9 @@ def _trivia(module: cst.Module) -> set[int]:
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_same_hooks_in_same_order_as_libcst(path):
-    module = cst.parse_module(path.read_bytes())
-    theirs, ours = Recorder(), Recorder()
-    module.visit(theirs)
-    visit(module, ours)
-    trivia = _trivia(module)
-    expected = [entry for entry in theirs.log if entry[1] not in trivia]
-    assert ours.log == expected
-    assert len(ours.log) >= 2
+    ours, expected = both_logs(Recorder, path)
+    assert ours == expected
+    assert len(ours) >= 2
 
 
 def test_deep_nesting_costs_no_python_stack():
@@ -89,11 +99,8 @@ def test_deep_nesting_costs_no_python_stack():
     assert sum(1 for kind, _ in recorder.log if kind == "visit") > 10000
 
 
-class Hooks(cst.CSTVisitor):
+class Hooks(Logging):
     """Uses libcst's own dispatch (no on_visit override): visit_X / leave_X hooks."""
-
-    def __init__(self) -> None:
-        self.log: list[tuple[str, int]] = []
 
     def visit_Call(self, node: cst.Call) -> bool:
         self.log.append(("call", id(node)))
@@ -108,19 +115,13 @@ class Hooks(cst.CSTVisitor):
 
 @pytest.mark.parametrize("path", SOURCES[:30], ids=lambda p: str(p.relative_to(ROOT)))
 def test_cached_hook_dispatch_matches_libcst(path):
-    module = cst.parse_module(path.read_bytes())
-    theirs, ours = Hooks(), Hooks()
-    module.visit(theirs)
-    visit(module, ours)
-    assert ours.log == theirs.log
+    ours, theirs = both_logs(Hooks, path, skip_trivia=False)
+    assert ours == theirs
 
 
-class OwnVisitLeaveHooks(cst.CSTVisitor):
+class OwnVisitLeaveHooks(Logging):
     """Its own on_visit (as the module index has), leave_X hooks by libcst's dispatch: walk
     queues a node a second time only for the classes that have a leave hook."""
-
-    def __init__(self) -> None:
-        self.log: list[tuple[str, int]] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.log.append(("visit", id(node)))
@@ -135,9 +136,5 @@ class OwnVisitLeaveHooks(cst.CSTVisitor):
 
 @pytest.mark.parametrize("path", SOURCES[:30], ids=lambda p: str(p.relative_to(ROOT)))
 def test_own_visit_with_leave_hooks_matches_libcst(path):
-    module = cst.parse_module(path.read_bytes())
-    theirs, ours = OwnVisitLeaveHooks(), OwnVisitLeaveHooks()
-    module.visit(theirs)
-    visit(module, ours)
-    trivia = _trivia(module)
-    assert ours.log == [entry for entry in theirs.log if entry[1] not in trivia]
+    ours, expected = both_logs(OwnVisitLeaveHooks, path)
+    assert ours == expected
