@@ -61,3 +61,56 @@ def _texts(result) -> dict[str, str]:
     """Each caller's system text, as its call site records it."""
     return {site.path: "".join(seg.text or "" for seg in site.parts[0].segments)
             for site in result.callsites if site.path.startswith("app/a")}
+
+
+B_FROM_FILE = ('from pathlib import Path\n\n'
+               'SYSTEM = (Path(__file__).parent / "system.txt").read_text()\n')
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["same process", "next run"])
+def test_a_template_file_read_by_a_sibling_module_is_a_dependency_of_every_reader(restart, tmp_path, monkeypatch):
+    """b.py builds SYSTEM from system.txt: the second caller gets SYSTEM from b.py's memo, without
+    reading the file again, and must still depend on it."""
+    app = tmp_path / "app"
+    app.mkdir()
+    for name, text in {"__init__.py": "", "a1.py": CALLER, "a2.py": CALLER, "b.py": B_FROM_FILE,
+                       "system.txt": "You are a careful assistant. Answer briefly."}.items():
+        (app / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(jobs=1, select=["PL101"], cache_dir=str(tmp_path / "cache"))
+    _run_with_template(settings)
+
+    (app / "system.txt").write_text("You are a careful assistant. Answer briefly, in English only.")
+    if restart:
+        _new_process()
+    warm = _texts(_run_with_template(settings))
+    cold = _texts(_run_with_template(Settings(jobs=1, select=["PL101"])))
+    assert "in English only" in cold["app/a1.py"] and "in English only" in cold["app/a2.py"]
+    assert warm == cold
+
+
+def _run_with_template(settings):
+    files = ["app/__init__.py", "app/a1.py", "app/a2.py", "app/b.py"]
+    return lint_paths(files, settings, project_files=files)
+
+
+def test_the_language_server_relints_a_document_when_a_module_read_through_a_sibling_changes(tmp_path, monkeypatch):
+    """The server re-lints a document when one of its dependencies changes on disk: for the second
+    document reading SYSTEM (answered from b.py's memo) those include c.py and the template file."""
+    from promptlint.server.documents import Snapshot
+    from promptlint.server.session import lint
+
+    app = tmp_path / "app"
+    app.mkdir()
+    b = 'from app.c import PROMPT\nfrom app.d import TAIL\n\nSYSTEM = PROMPT + TAIL\n'
+    d = 'from pathlib import Path\n\nTAIL = (Path(__file__).parent / "tail.txt").read_text()\n'
+    for name, text in {"__init__.py": "", "a1.py": CALLER, "a2.py": CALLER, "b.py": b, "c.py": C, "d.py": d,
+                       "tail.txt": " Use plain words."}.items():
+        (app / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    _new_process()
+    settings = Settings(jobs=1, select=["PL101"])
+    outcomes = [lint(Snapshot(f"file://{app / name}", str(app / name), 1, CALLER, CALLER.encode()), settings)
+                for name in ("a1.py", "a2.py")]
+    for outcome in outcomes:
+        assert {str(app / "b.py"), str(app / "c.py"), str(app / "d.py"), str(app / "tail.txt")} <= outcome.dependencies

@@ -82,6 +82,15 @@ def take_problems() -> list[str]:
     return out
 
 
+def note_read(ev, path: str) -> None:
+    """The checked file depends on template file or folder `path`, and so does the module whose
+    value read it (a sibling module answers later files from its memo without reading it again)."""
+    FILES_READ.add(path)
+    from promptlint.analysis import project
+
+    project.note_read(ev.importer, path)
+
+
 def take_files_read() -> set[str]:
     out = set(FILES_READ)
     FILES_READ.clear()
@@ -139,7 +148,7 @@ def file_of_module(ev) -> Val | None:
 # -- reading -------------------------------------------------------------------------
 def read_text(ev, path: str, quiet_missing: bool = False) -> Val | None:
     """The file's text as a located static segment; None (after a warning) if unusable."""
-    FILES_READ.add(path)
+    note_read(ev, path)
     try:
         text = templates.read_template(path)
     except TemplateError as exc:
@@ -335,19 +344,19 @@ def _keyword(node: cst.Call, name: str, index: int | None):
     return positional[index] if index is not None and index < len(positional) else None
 
 
-def _folder(folder: str, names: bool) -> Val | None:
+def _folder(ev, folder: str, names: bool) -> Val | None:
     try:
         entries = sorted(os.listdir(folder))[:MAX_FILES]
     except OSError:
         return None
     if not templates.inside(folder, templates.project_root()):
         return None
-    FILES_READ.add(folder)
+    note_read(ev, folder)
     return Files([Text([Segment("static", e)]) if names else PathVal(os.path.join(folder, e)) for e in entries])
 
 
-def _glob(folder: str, pattern: str) -> Val | None:
-    found = _folder(folder, names=False)
+def _glob(ev, folder: str, pattern: str) -> Val | None:
+    found = _folder(ev, folder, names=False)
     if found is None:
         return None
     return Files([p for p in found.items if fnmatch.fnmatchcase(os.path.basename(p.path), pattern)])
@@ -483,16 +492,16 @@ def _listing(ev, node, ctx) -> Files | None:
         base = ev.evaluate(func.value, ctx)
         if isinstance(base, PathVal):
             if func.attr.value == "iterdir":
-                return _folder(base.path, names=False)
+                return _folder(ev, base.path, names=False)
             pattern = static_text(ev.evaluate(args[0], ctx)) if args else None
-            return _glob(base.path, pattern) if pattern and "/" not in pattern else None
+            return _glob(ev, base.path, pattern) if pattern and "/" not in pattern else None
     qual = ev.code(func)
     if qual in ("os.listdir", "listdir") and args:
         folder = as_path(ev.evaluate(args[0], ctx), ev)
-        return _folder(folder, names=True) if folder else None
+        return _folder(ev, folder, names=True) if folder else None
     if qual in ("glob.glob", "glob.iglob") and args:
         pattern = as_path(ev.evaluate(args[0], ctx), ev)
-        return _glob(os.path.dirname(pattern), os.path.basename(pattern)) if pattern else None
+        return _glob(ev, os.path.dirname(pattern), os.path.basename(pattern)) if pattern else None
     return None
 
 

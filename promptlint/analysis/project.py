@@ -97,6 +97,12 @@ def _analysed(path: str):
 def _depend(importer: str | None, path: str) -> None:
     """The file being checked depends on `path`, read on behalf of module `importer`."""
     DEPENDENCIES.add(path)
+    note_read(importer, path)
+
+
+def note_read(importer: str | None, path: str) -> None:
+    """Module `importer`'s values were read from `path` (a module, a template file or a folder):
+    a later file answered from `importer`'s memo depends on `path` too."""
     if importer:
         _READS.setdefault(os.path.abspath(importer), {})[os.path.abspath(path)] = file_stamp(path)
 

@@ -62,8 +62,9 @@ def lint(snapshot: Snapshot, settings: Settings) -> Outcome:
         result = FileResult(snapshot.shown)
         detail = "".join(traceback.format_exception(exc)[-3:]).strip()
         result.errors.append(f"{snapshot.shown}: internal error: {type(exc).__name__}: {exc}\n{detail}")
-    # Sibling modules and prompt template files it read: a change to one re-lints this document.
-    deps = {os.path.abspath(p) for p in project.DEPENDENCIES | loading.take_files_read()}
+    # Sibling modules (and the modules and files they read) and prompt template files it read:
+    # a change to one re-lints this document.
+    deps = {os.path.abspath(p) for p in project.dependencies() | loading.take_files_read()}
     project.DEPENDENCIES.clear()
     deps.discard(snapshot.path)
     return Outcome(snapshot, settings, result, shown_findings(result.findings, settings), deps,
