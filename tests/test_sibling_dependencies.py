@@ -5,7 +5,7 @@ later files must still record c.py, or editing c.py leaves their cached findings
 
 import pytest
 
-from promptlint.analysis import project
+from promptlint.analysis import project, reads
 from promptlint.engine import lint_paths
 from promptlint.settings import Settings
 
@@ -34,7 +34,7 @@ def _run(settings):
 def _new_process() -> None:
     """What a new process starts without: the sibling modules analysed and what they read."""
     project._analysed_at.cache_clear()
-    project._READS.clear()
+    reads.READS.clear()
 
 
 @pytest.mark.parametrize("restart", [False, True], ids=["same process", "next run"])

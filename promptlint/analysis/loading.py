@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from promptlint.analysis import templates
+from promptlint.analysis import reads, templates
 from promptlint.analysis.segments import alt_segments, is_static, join_static, merge, segments, sub_segment
 from promptlint.analysis.templates import TemplateError, template_span
 from promptlint.analysis.values import Alt, Det, Dyn, Map, Num, Seq, Text, Unk, Val, Vol, static_text
@@ -86,9 +86,7 @@ def note_read(ev, path: str) -> None:
     """The checked file depends on template file or folder `path`, and so does the module whose
     value read it (a sibling module answers later files from its memo without reading it again)."""
     FILES_READ.add(path)
-    from promptlint.analysis import project
-
-    project.note_read(ev.importer, path)
+    reads.note(ev.importer, path)
 
 
 def take_files_read() -> set[str]:

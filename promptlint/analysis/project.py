@@ -18,15 +18,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from promptlint.analysis import reads
 from promptlint.analysis.templates import file_stamp
 
 # Files read while analysing the current file: its cached result depends on them.
 DEPENDENCIES: set[str] = set()
-# Which modules each module's values were read from (importer -> {module: its stamp then}). A
-# sibling module is analysed once per process and answers later files from its memo, without
-# reading those modules again: a file's dependencies are closed over this graph
-# (dependencies()), and a sibling whose sources changed since is analysed again (_analysed).
-_READS: dict[str, dict[str, tuple]] = {}
 MAX_HOPS = 3  # a constant that imports a constant that imports ...
 MAX_BYTES = 1_000_000
 
@@ -88,46 +84,21 @@ def module_text(path: str) -> str:
 
 
 def _analysed(path: str):
-    if not _still_fresh(path):
-        _analysed_at.cache_clear()  # a module it read changed (a long-lived process: the server)
-        _READS.clear()
+    if not reads.still_fresh(path):
+        _analysed_at.cache_clear()  # a file it read changed (a long-lived process: the server)
+        reads.READS.clear()
     return _analysed_at(path, file_stamp(path))
 
 
 def _depend(importer: str | None, path: str) -> None:
     """The file being checked depends on `path`, read on behalf of module `importer`."""
     DEPENDENCIES.add(path)
-    note_read(importer, path)
-
-
-def note_read(importer: str | None, path: str) -> None:
-    """Module `importer`'s values were read from `path` (a module, a template file or a folder):
-    a later file answered from `importer`'s memo depends on `path` too."""
-    if importer:
-        _READS.setdefault(os.path.abspath(importer), {})[os.path.abspath(path)] = file_stamp(path)
+    reads.note(importer, path)
 
 
 def dependencies() -> set[str]:
-    """DEPENDENCIES with every module those were read from, however many modules away."""
-    return DEPENDENCIES | _read_from(DEPENDENCIES)
-
-
-def _still_fresh(path: str) -> bool:
-    """Is every module `path`'s values were read from (transitively) as it was then?"""
-    return all(file_stamp(read) == stamp for module in {os.path.abspath(path)} | _read_from([path])
-               for read, stamp in _READS.get(module, {}).items())
-
-
-def _read_from(paths) -> set[str]:
-    """The modules (absolute paths) the values of `paths` were read from, transitively (_READS)."""
-    out: set[str] = set()
-    todo = [os.path.abspath(path) for path in paths]
-    while todo:
-        for read in _READS.get(todo.pop(), ()):
-            if read not in out:
-                out.add(read)
-                todo.append(read)
-    return out
+    """DEPENDENCIES with every file those were read from, however many modules away."""
+    return DEPENDENCIES | reads.read_from(DEPENDENCIES)
 
 
 @lru_cache(maxsize=128)
