@@ -301,6 +301,9 @@ def validate(name: str, data, path, load_data) -> None:
         elif name == "providers.yaml":
             for shape in data.get("task_tag_by_shape", {}):
                 known_shape(shape, join("task_tag_by_shape", shape), load_data)
+        elif name == "batch_apis.yaml":
+            for i, shape in enumerate(data.get("agent_runs", [])):
+                known_shape(shape, join("agent_runs", i), load_data)
     except Problem as problem:
         where = f"{problem.where}: " if problem.where else ""
         raise CatalogError(f"{path}: {where}{problem.what}") from None

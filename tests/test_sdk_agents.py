@@ -130,3 +130,52 @@ def test_claude_agent_sdk_has_no_tag_to_ask_for():
             async for m in query(prompt=q):
                 pass
         """, "PL201") == []
+
+
+AGENT_RUNS_OVER_ROWS = """
+    import asyncio
+    import csv
+
+    from agents import Agent as OpenAIAgent, Runner
+    from agno.agent import Agent as AgnoAgent
+    from agno.models.anthropic import Claude
+    from claude_agent_sdk import ClaudeAgentOptions, query
+    from pydantic_ai import Agent as PydanticAgent
+
+    triage = OpenAIAgent(name="triage", instructions="Label the ticket.", model="gpt-4.1-mini")
+    grader = PydanticAgent("anthropic:claude-haiku-4-5", system_prompt="Grade the answer from 1 to 5.")
+    tagger = AgnoAgent(model=Claude(id="claude-haiku-4-5", max_tokens=200), instructions="Tag the product.")
+
+
+    async def review_all(rows):
+        for row in rows:
+            async for message in query(prompt=row["diff"], options=ClaudeAgentOptions(max_turns=4)):
+                print(message)
+
+
+    if __name__ == "__main__":
+        rows = list(csv.DictReader(open("rows.csv")))
+        for row in rows:
+            Runner.run_sync(triage, row["ticket"])
+            grader.run_sync(row["answer"])
+            tagger.run(row["title"])
+        asyncio.run(review_all(rows))
+"""
+
+
+def test_agent_runs_over_rows_are_call_sites_but_not_batch_candidates():
+    """Each run is a chain of requests (model, tools, model again), each waiting for the
+    last, and none of these frameworks sends a run through a batch API: PL601's advice would
+    be untrue, as for crewAI's kickoff (rules/batch_apis.yaml `agent_runs`)."""
+    found = sites(AGENT_RUNS_OVER_ROWS)
+    assert sorted((s.shape, s.provider) for s in found) == [
+        ("agno-run", "anthropic"), ("claude-sdk-query", "anthropic"),
+        ("openai-agents-run", "openai"), ("pydantic-ai-run", "anthropic")]
+    assert all(s.billed for s in found)
+    assert codes(AGENT_RUNS_OVER_ROWS, "PL601") == []
+    # the same loop of plain requests is one
+    plain = AGENT_RUNS_OVER_ROWS.replace('Runner.run_sync(triage, row["ticket"])',
+                                         'client.chat.completions.create(model="gpt-4.1-mini", max_tokens=5, '
+                                         'messages=[{"role": "user", "content": row["ticket"]}])')
+    plain = plain.replace("import csv\n", "import csv\n    from openai import OpenAI\n    client = OpenAI()\n")
+    assert codes(plain, "PL601") == [27]
