@@ -207,7 +207,8 @@ SCHEMAS: dict[str, Schema] = {
                   "http": Record(required={"endpoints": List(ENDPOINT)}, optional={"tag_hint": Str})}),
     "hosts.yaml": Record(required={"hosts": List(Record(required={"host": Str},
                                                         optional={"provider": Str, "local": Bool}))},
-                         optional={"version": Int, "placeholder_keys": Names}),
+                         optional={"version": Int, "placeholder_keys": Names,
+                                   "local_model_prefixes": Table(Names)}),
     "providers.yaml": Record(required={"providers": Table(Record(optional={
         "prices": Str, "task_tag": Str, "task_tag_by_api": Table(Str), "task_tag_vertex": Str}))}, optional={"version": Int, "task_tag_default": Str,
                                                       "task_tag_by_shape": Table(Str)}),
@@ -301,6 +302,12 @@ def validate(name: str, data, path, load_data) -> None:
         elif name == "providers.yaml":
             for shape in data.get("task_tag_by_shape", {}):
                 known_shape(shape, join("task_tag_by_shape", shape), load_data)
+        elif name == "hosts.yaml":
+            providers = load_data("providers.yaml")["providers"]
+            for provider in data.get("local_model_prefixes", {}):
+                if provider not in providers:
+                    raise Problem(join("local_model_prefixes", provider), f"'{provider}' is not a provider of "
+                                  f"providers.yaml{suggest(provider, providers)}")
         elif name == "batch_apis.yaml":
             for i, shape in enumerate(data.get("agent_runs", [])):
                 known_shape(shape, join("agent_runs", i), load_data)

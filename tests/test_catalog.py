@@ -113,6 +113,9 @@ def test_the_copy_runs_clean(install):
      "filler_words[48]: expected a string, got a boolean (True) (YAML reads unquoted yes/no/on/off"),
     ("providers.yaml", "  bedrock: {prices: aws,", "  bedrock: {price: aws,",
      "providers.bedrock.price: unknown key (did you mean 'prices'?)"),
+    ("batch_apis.yaml", "autogen-run, openai-agents-run,", "autogen-run, openai-agent-run,",
+     "agent_runs[4]: names shape 'openai-agent-run', which is not in sdks.yaml 'shapes' "
+     "(did you mean 'openai-agents-run'?)"),
 ])
 def test_a_planted_mistake_exits_2_naming_file_key_and_problem(install, name, old, new, expected):
     path = plant(install, name, old, new)
@@ -146,3 +149,18 @@ def test_a_client_from_another_module_is_not_skipped(tmp_path):
     done = subprocess.run([sys.executable, "-m", "promptlint", "check", "--isolated", "--no-cache", "--select",
                            "PL301", "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "app.py:5:12: PL301 `client.chat.complete`" in done.stdout, done.stdout
+
+
+def test_a_local_model_prefix_must_name_a_provider():
+    """hosts.yaml is read only when a request shows a base URL, a key or a prefixed model, so this
+    is checked on the parsed data rather than through a run."""
+    from promptlint.catalog_check import validate
+    from promptlint.errors import CatalogError
+    from promptlint.ruledocs import read_yaml
+
+    path = rules_dir() / "hosts.yaml"
+    data = read_yaml(path)
+    data["local_model_prefixes"] = {"litelm": ["ollama"]}
+    with pytest.raises(CatalogError, match=r"local_model_prefixes\.litelm: 'litelm' is not a provider of "
+                                           r"providers\.yaml \(did you mean 'litellm'\?\)"):
+        validate("hosts.yaml", data, path, load_data)

@@ -179,3 +179,65 @@ def test_a_placeholder_api_key_marks_a_local_server_whose_url_comes_from_configu
         """
     assert one(code).billed is billed
     assert (codes(code, "PL301") == []) is (not billed)
+
+
+@pytest.mark.parametrize("model, billed", [
+    ("ollama/llama3.1", False), ("ollama_chat/qwen2.5:7b", False), ("lm_studio/phi-4", False),
+    ("llamafile/mistral-7b", False),
+    ("openai/gpt-4o", True), ("groq/llama-3.1-8b-instant", True), ("hosted_vllm/llama3", True), ("gpt-4o", True),
+    ("ollama", True),  # no prefix: a model named so, on whatever litellm's default provider is
+])
+def test_litellm_routes_local_runtime_prefixes_to_this_machine(model, billed):
+    """litellm sends `ollama/...` to an Ollama server, `lm_studio/...` to LM Studio: local by
+    definition, as a local base URL (hosts.yaml `local_model_prefixes`). A hosted provider's
+    prefix is billed, and so is a self-hosted server that may be a paid endpoint."""
+    code = f"""
+        import litellm
+        def ask(prompt):
+            return litellm.completion(model="{model}", messages=[{{"role": "user", "content": prompt}}])
+        """
+    assert one(code).billed is billed
+    assert (codes(code, "PL301") == []) is (not billed)
+    assert (codes(code, "PL201") == []) is (not billed)
+
+
+def test_libraries_that_hand_the_model_string_to_litellm_follow_its_local_prefixes():
+    code = """
+        import dspy
+        from crewai import LLM, Agent
+        from smolagents import LiteLLMModel
+
+        lm = dspy.LM("ollama_chat/llama3.2")
+        llm = LLM(model="ollama/llama3.1")
+        writer = Agent(role="writer", goal="write", backstory="b", llm="lm_studio/qwen2.5")
+        model = LiteLLMModel(model_id="ollama_chat/qwen2.5:7b")
+        hosted = LLM(model="groq/llama-3.3-70b-versatile")
+
+        def ask(prompt):
+            return llm.call(prompt)
+        """
+    assert codes(code, "PL301") == [10]  # only the hosted model
+    assert one(code).billed is False
+
+
+def test_a_local_base_url_or_placeholder_key_given_to_the_request_itself_is_not_billed():
+    """litellm takes `api_base` and `api_key` per request; a chat model takes a placeholder key at
+    construction. Both follow the same policy as a client built with them."""
+    code = """
+        import litellm
+        from langchain_openai import ChatOpenAI
+        from app.config import endpoint
+
+        def ask(prompt):
+            return litellm.completion(model="openai/local-model", api_base="http://localhost:8000/v1",
+                                      messages=[{"role": "user", "content": prompt}])
+
+        def remote(prompt):
+            return litellm.completion(model="openai/gpt-4o", api_base="https://api.openai.com/v1",
+                                      messages=[{"role": "user", "content": prompt}])
+
+        chat = ChatOpenAI(model="local", base_url=endpoint(), api_key="EMPTY")
+        """
+    local, remote = sites(code)
+    assert (local.billed, remote.billed) == (False, True)
+    assert codes(code, "PL301") == [11]

@@ -267,8 +267,10 @@ class CallSiteFinder:
                 if host.get("local"):
                     cap_kw = cap_kw or "(local server, not billed)"
                 break
-        if entry.get("billed") is False:
+        if entry.get("billed") is False or local_model(provider, model):
             cap_kw = cap_kw or "(local runtime, not billed)"
+        if placeholder_key(kwargs.values.get("api_key")):
+            cap_kw = cap_kw or "(local server, not billed)"
         if output_kind(model, kwargs.values) != "text":
             cap_kw = cap_kw or "(not a text model)"
         return ConstructorSite(self.path, self.evaluator.span(info.node.func), self.evaluator.span(info.node),
@@ -474,6 +476,8 @@ class CallSiteFinder:
                 site.billed = site.billed and served != "ollama"
         if shape.get("members") and m.client is not None and m.client.ctor is not None and site.model is None:
             self._team_model(site, m.client, shape["members"], ctx)
+        if local_model(site.provider, site.model) or served_locally(kwargs.values):
+            site.billed = False  # litellm.completion(model="ollama/llama3", ...), or api_base="http://localhost:..."
         site.output = output_kind(site.model, kwargs.values)
         return site
 
@@ -696,6 +700,32 @@ def host_facts(url: str) -> dict:
         if host == name or (name.startswith(".") and host.endswith(name)):
             return entry
     return {}
+
+
+def local_model(provider: str | None, model: str | None) -> bool:
+    """Does `provider` route `model` to a runtime on this machine by its prefix (hosts.yaml
+    `local_model_prefixes`: litellm sends `ollama/llama3` to Ollama)?"""
+    if not model or "/" not in model:
+        return False
+    return model.split("/", 1)[0] in _local_model_prefixes().get(provider or "", ())
+
+
+@cache
+def _local_model_prefixes() -> dict[str, frozenset[str]]:
+    from promptlint.ruledocs import load_data
+
+    return {provider: frozenset(prefixes)
+            for provider, prefixes in load_data("hosts.yaml").get("local_model_prefixes", {}).items()}
+
+
+def served_locally(values: dict[str, Val]) -> bool:
+    """Do a request's own keywords send it to a server on this machine: a base URL of a local
+    host (`litellm.completion(..., api_base="http://localhost:8000/v1")`) or a placeholder key?"""
+    for key in BASE_URL_KEYS:
+        url = url_text(values[key]) if key in values else None
+        if url is not None:
+            return bool(host_facts(url).get("local"))
+    return placeholder_key(values.get("api_key"))
 
 
 def placeholder_key(val) -> bool:
