@@ -217,7 +217,8 @@ SCHEMAS: dict[str, Schema] = {
             "calls": Names, "methods": Names, "imports": Names, "chain": Str, "pos": Int,
             "default": Nullable(Int), "default_unbounded": Bool, "none_unbounded": Bool,
             "calls_per_step": Num, "unit": Str, "bounded_by": Names}))},
-        optional={"version": Int, "input_calls": Names}),
+        optional={"version": Int, "input_calls": Names, "pacing_calls": Names, "input_devices": Names,
+                  "input_keywords": Names}),
     "attribution.yaml": Record(required={
         "request_containers": Names, "client_containers": Names, "rejected": Table(Names),
         "langchain_names": Names, "langchain_client_names": Names},

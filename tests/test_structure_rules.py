@@ -194,6 +194,151 @@ def test_pl701_explicit_unbounded_values():
     assert "sys.maxsize" in f.message
 
 
+VOICE_LOOP = """
+    import pyaudio
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def record(path, seconds=5):
+        audio = pyaudio.PyAudio()
+        stream = audio.open(format=pyaudio.paInt16, channels=1, rate=16000, input=True)
+        frames = [stream.read(1024) for _ in range(int(16000 / 1024 * seconds))]
+        save_wav(path, frames)
+
+
+    def answer(text):
+        reply = client.chat.completions.create(model="gpt-4.1-mini", max_tokens=300,
+                                               messages=[{"role": "user", "content": text}])
+        return reply.choices[0].message.content
+
+
+    def main():
+        while True:
+            record("turn.wav")
+            speak(answer(transcribe("turn.wav")))
+"""
+
+
+def test_pl701_a_loop_paced_by_input_read_in_a_helper_is_not_an_agent_loop():
+    """The user speaks (a microphone stream) inside `record`, which the loop calls: each turn
+    waits for them, as a loop calling `input()` itself does."""
+    assert findings(VOICE_LOOP, "PL701") == []
+    # the same loop whose helper reads a file instead of the microphone is the model's to stop
+    from_file = VOICE_LOOP.replace(", input=True)", ")")
+    [f] = findings(from_file, "PL701")
+    assert f.span.line == 22 and "through `answer()`" in f.message
+
+
+def test_pl701_input_read_in_a_method_of_the_loops_class_or_by_a_capture_device():
+    source = """
+        import sounddevice as sd
+        from anthropic import Anthropic
+
+        class Assistant:
+            def __init__(self):
+                self.client = Anthropic()
+
+            def next_question(self):
+                return input("you> ")
+
+            def chat(self):
+                while True:
+                    question = self.next_question()
+                    self.client.messages.create(model="claude-haiku-4-5", max_tokens=200,
+                                                messages=[{"role": "user", "content": question}])
+
+            def listen(self):
+                while True:
+                    clip = sd.rec(16000 * 5, samplerate=16000, channels=1)
+                    self.client.messages.create(model="claude-haiku-4-5", max_tokens=200,
+                                                messages=[{"role": "user", "content": transcribe(clip)}])
+    """
+    assert findings(source, "PL701") == []
+
+
+def test_pl701_a_helper_that_sleeps_or_asks_a_model_does_not_pace_the_loop():
+    """A helper's `time.sleep` is as often an LLM call's retry back-off as a poller, and a
+    helper's `self.ask(...)` is the project's own method, not the user: the loop still fires."""
+    source = """
+        import time
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def step(messages):
+            try:
+                return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=500, messages=messages)
+            except TimeoutError:
+                time.sleep(5)
+                return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=500, messages=messages)
+
+        class Agent:
+            def ask(self, messages):
+                return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=500, messages=messages)
+
+            def run(self, messages):
+                while True:
+                    messages.append(self.ask(messages))
+
+        def run(messages):
+            while True:
+                messages.append(step(messages))
+    """
+    assert sorted(f.span.line for f in findings(source, "PL701")) == [19, 23]
+
+
+def test_pl701_input_read_in_an_imported_project_function(tmp_path, monkeypatch, capsys):
+    """One level into another module of the project: `from app.audio import listen`."""
+    import json
+
+    from promptlint.cli import main
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "audio.py").write_text(textwrap.dedent("""
+        import speech_recognition as sr
+
+        def listen():
+            recognizer = sr.Recognizer()
+            with sr.Microphone() as source:
+                return recognizer.recognize_whisper(recognizer.listen(source))
+
+        def load(path):
+            return open(path).read()
+    """))
+    (tmp_path / "app" / "main.py").write_text(textwrap.dedent("""
+        from openai import OpenAI
+        from app import audio
+        from app.audio import listen, load
+
+        client = OpenAI()
+
+        def talk():
+            while True:
+                heard = listen()
+                client.chat.completions.create(model="gpt-4.1-mini", max_tokens=300,
+                                               messages=[{"role": "user", "content": heard}])
+
+        def talk_too():
+            while True:
+                heard = audio.listen()
+                client.chat.completions.create(model="gpt-4.1-mini", max_tokens=300,
+                                               messages=[{"role": "user", "content": heard}])
+
+        def replay(path):
+            while True:
+                client.chat.completions.create(model="gpt-4.1-mini", max_tokens=300,
+                                               messages=[{"role": "user", "content": load(path)}])
+    """))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--isolated", "--no-cache", "--exit-zero", "--select", "PL701",
+                 "--output-format", "json", "."]) == 0
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["path"], f["location"]["line"]) for f in found] == [("app/main.py", 21)]
+
+
 # -- PL702 -----------------------------------------------------------------------------
 def test_pl702_trim_functions_option():
     source = """

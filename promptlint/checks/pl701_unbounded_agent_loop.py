@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import libcst as cst
 
@@ -108,6 +108,9 @@ class UnboundedAgentLoop(Check):
         if _has_ordering(loop.test) and not _infinite_operand(ctx, info, loop.test):
             return False  # while step < MAX_STEPS (but not `< max_turns` with max_turns=float("inf"))
         counted = _names(loop.test)
+        for node in walk(loop.test):
+            if isinstance(node, cst.Call) and self._input_call(ctx, info, node, pacing=True):
+                return False  # while (line := input("> ")) != "quit"
         for node in walk(loop.body):
             if isinstance(node, cst.If) and _has_ordering(node.test) and _stops(node.body):
                 return False  # if step >= MAX_STEPS: break
@@ -118,8 +121,10 @@ class UnboundedAgentLoop(Check):
             if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.SubtractAssign):
                 if dotted(node.target) in counted:
                     return False  # while turns_left: ... turns_left -= 1
-            if isinstance(node, cst.Call) and self._input_call(ctx, info, node):
+            if isinstance(node, cst.Call) and self._input_call(ctx, info, node, pacing=True):
                 return False  # driven by outside input (a chat prompt, a queue), not by the model
+            if isinstance(node, cst.Call) and self._helper_reads_input(ctx, info, node):
+                return False  # the same, read in a helper: `record_audio(path)`, `ask_user()`
         return True
 
     @staticmethod
@@ -131,17 +136,28 @@ class UnboundedAgentLoop(Check):
         return None
 
     @staticmethod
-    def _input_call(ctx, info, call: cst.Call) -> bool:
-        name = dotted(call.func)
-        last = name.split(".")[-1]
-        if last in framework_data()["input_calls"]:
-            return True
-        if last != "get" or not isinstance(call.func, cst.Attribute):
+    def _input_call(ctx, info, call: cst.Call, pacing: bool) -> bool:
+        """A call that waits for outside input: a user's (`input()`, a microphone), another
+        process's (a socket, a queue), or, with `pacing`, for time to pass (`sleep`). A
+        function of this module is judged by its body instead (`_helper_reads_input`)."""
+        return not _project_call(ctx.evaluator, info, call) and reads_input(ctx.evaluator, info, call, pacing)
+
+    def _helper_reads_input(self, ctx, info, call: cst.Call) -> bool:
+        """Does the call run a function of the project whose own body reads outside input (one
+        level deep)? Pacing calls do not count there: a helper that sleeps is as often the
+        back-off of an LLM call's retry as a poller."""
+        target = _called_function(ctx, info, call)
+        if target is None:
             return False
-        if "queue" in name.lower():
-            return True
-        recv = ctx.evaluator.evaluate(call.func.value, EvalContext(info.func, info.pos, info.path))
-        return isinstance(recv, Map) and "queue" in (recv.obj or "").lower()  # jobs = queue.Queue()
+        evaluator, func = target
+        memo = ctx.memo.setdefault("pl701-input-helpers", {})
+        if id(func) not in memo:
+            requests = {id(ctx.infos[id(s)].node) for s in ctx.callsites if id(s) in ctx.infos}
+            memo[id(func)] = any(
+                inner.func is func and id(inner.node) not in requests
+                and not _project_call(evaluator, inner, inner.node) and reads_input(evaluator, inner, inner.node, False)
+                for inner in evaluator.index.calls)
+        return memo[id(func)]
 
     # -- recursion -------------------------------------------------------------------------
     def _recursion(self, ctx: FileContext) -> Iterator[Finding]:
@@ -287,6 +303,91 @@ def iteration_cost(sites, tokenizer: str) -> tuple[int | None, str, list[str] | 
     assumptions = ["figure per extra iteration: each call in the loop once, its static prompt plus its full "
                    "output cap (a worst case of the output); the number of iterations is unbounded"]
     return static + output, text, assumptions
+
+
+# -- outside input -----------------------------------------------------------------------
+
+
+def reads_input(evaluator, info, call: cst.Call, pacing: bool) -> bool:
+    """The call waits for outside input (`rules/agent_frameworks.yaml`): an input call by its
+    last name, a capture device, `queue.get()`, or (with `pacing`) a call that waits for time."""
+    data = framework_data()
+    name = dotted(call.func)
+    last = name.split(".")[-1]
+    if last in data["input_calls"] or (pacing and last in data.get("pacing_calls", ())):
+        return True
+    if any(a.keyword is not None and a.keyword.value in data.get("input_keywords", ())
+           and isinstance(a.value, cst.Name) and a.value.value == "True" for a in call.args):
+        return True  # pa.open(format=..., input=True): a microphone stream
+    at = EvalContext(info.func, info.pos, info.path)
+    if last in _device_names():
+        val = evaluator.evaluate(call.func, at)
+        if isinstance(val, Ref) and val.qual in data.get("input_devices", ()):
+            return True
+    if last != "get" or not isinstance(call.func, cst.Attribute):
+        return False
+    if "queue" in name.lower():
+        return True
+    recv = evaluator.evaluate(call.func.value, at)
+    return isinstance(recv, Map) and "queue" in (recv.obj or "").lower()  # jobs = queue.Queue()
+
+
+@cache
+def _device_names() -> frozenset[str]:
+    return frozenset(q.split(".")[-1] for q in framework_data().get("input_devices", ()))
+
+
+def _called_function(ctx, info, call: cst.Call):
+    """(evaluator of its module, FunctionInfo) of the project function or method a call in a
+    loop runs: a function of this module, a method of the loop's own class (`self.listen()`),
+    or a module-level function of another project module (`from app.audio import record`,
+    `audio.record(...)`), read only when that module's text names an input call at all."""
+    func = call.func
+    index = ctx.index
+    if isinstance(func, cst.Name):
+        local = index.functions.get(func.value)
+        if local is not None and func.value not in index.imports:
+            return (ctx.evaluator, local) if local is not info.func else None
+        qual = index.imports.get(func.value)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        head = func.value.value
+        if head in ("self", "cls") and info.func is not None and info.func.class_name in index.classes:
+            method = index.classes[info.func.class_name].methods.get(func.attr.value)
+            return (ctx.evaluator, method) if method is not None and method is not info.func else None
+        qual = f"{index.imports[head]}.{func.attr.value}" if head in index.imports else None
+    else:
+        return None
+    if not qual or "." not in qual:
+        return None
+    from promptlint.analysis import project
+
+    module, _, name = qual.rpartition(".")
+    path = project.module_file(ctx.path, module) if module.strip(".") else None
+    if path is None or not _may_read_input(project.module_text(path)):
+        return None
+    return project.module_function(path, name)
+
+
+@lru_cache(maxsize=256)
+def _may_read_input(text: str) -> bool:
+    """A module that reads outside input spells the call's name (or `input=True`): a text check
+    before any parse of another module."""
+    data = framework_data()
+    names = [*data["input_calls"], *_device_names(), *(f"{k}=True" for k in data.get("input_keywords", ())),
+             "queue", "Queue"]
+    return any(n in text for n in names)
+
+
+def _project_call(evaluator, info, call: cst.Call) -> bool:
+    """A call of a function or method this module defines, whose name may be an input call's
+    (`self.ask(messages)` asking the model): what it reads is decided by its body."""
+    func, index = call.func, evaluator.index
+    if isinstance(func, cst.Name):
+        return func.value in index.functions and func.value not in index.imports
+    if isinstance(func, cst.Attribute) and dotted(func.value) in ("self", "cls") and info.func is not None:
+        cls = index.classes.get(info.func.class_name or "")
+        return cls is not None and func.attr.value in cls.methods
+    return False
 
 
 # -- syntax helpers ----------------------------------------------------------------------
