@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 
-from promptlint.checks import all_codes, is_selected, load_check, selected_codes
+from promptlint.checks import all_codes, codes_for_path, is_selected, load_check, outside_tests, selected_codes
 from promptlint.errors import UsageError
 from promptlint.model import CallSite, FileResult, Finding, NotChecked, Span
 from promptlint.pool import Workers
@@ -57,7 +57,7 @@ def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool)
 
 def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool, whole: bool = False) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
-    codes = rule_codes(settings)
+    codes = codes_for_path(rule_codes(settings), path)  # test modules: checks/__init__.py REPORTED_IN_TESTS
     if not prechecked and not may_hold_callsite(source, settings):
         result.skipped = True
         return result
@@ -685,6 +685,7 @@ def project_findings(callsites: list[CallSite], settings: Settings) -> list[Find
     from promptlint.checks import PROJECT_PHASE
 
     out = []
+    callsites = outside_tests(callsites)
     for code in selected_codes(settings.select, settings.ignore):
         if code in PROJECT_PHASE:
             out += list(load_check(code)(settings).run_project(callsites))

@@ -302,6 +302,6 @@ class NotChecked:
     may_hold_llm_calls: bool
 
 
-# Test modules: the engine skips those that mock the SDK (their calls are never billed);
-# PL402 and PL701 stay quiet in them.
+# Test modules: the engine skips those that mock the SDK (their calls are never billed); in
+# the others only the worst-case rules report (checks/__init__.py REPORTED_IN_TESTS).
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")

@@ -29,6 +29,17 @@ PROJECT_PHASE = ("PL403", "PL404", "PL405", "PL406")
 # PL000 (parse-error) is emitted by the engine itself, not by a check module.
 ENGINE_CODES = ("PL000",)
 
+# Test modules (model.TEST_FILE). One that mocks or replays the SDK (a mock, a cassette) bills
+# nothing and is not analysed at all (prefilter.is_mocked_test). In any other, a request runs a
+# few times per CI run, against whatever the test points it at (a fake, a local or staging
+# server, sometimes the real provider), with a prompt, tag and format that are test data. So a
+# finding whose value is a saving per call times production traffic (caching, attribution and
+# usage, prompt size, retrieval, routing, batching, history) is noise there, while a worst-case
+# exposure (a request with no or an oversized output cap, a loop the model can keep running:
+# cost/prices.py WORST_CASE_CODES) costs real money on every CI run of a test that does reach
+# a paid API: only these rules report in test modules. Applied by the engine, for every rule.
+REPORTED_IN_TESTS = ("PL301", "PL302", "PL701")
+
 # Never assigned to a rule: tests that need a code promptlint does not know use these, so
 # registering a new rule never breaks them (tests/test_rule_docs.py keeps it so).
 RESERVED_FOR_TESTS = tuple(f"PL{n}" for n in range(900, 1000))
@@ -62,3 +73,20 @@ def is_selected(code: str, select: list[str], ignore: list[str]) -> bool:
 
 def selected_codes(select: list[str], ignore: list[str]) -> list[str]:
     return [c for c in all_codes() if is_selected(c, select, ignore)]
+
+
+def codes_for_path(codes: tuple[str, ...], path: str) -> tuple[str, ...]:
+    """The rules of `codes` that report in the module at `path` (REPORTED_IN_TESTS)."""
+    from promptlint.model import TEST_FILE
+
+    if not TEST_FILE.search(path):
+        return codes
+    return tuple(c for c in codes if c in REPORTED_IN_TESTS)
+
+
+def outside_tests(callsites: list) -> list:
+    """The call sites the project phase (PL403-PL406) compares: those of test modules are
+    test data (REPORTED_IN_TESTS), not a second copy of a production prompt."""
+    from promptlint.model import TEST_FILE
+
+    return [s for s in callsites if not TEST_FILE.search(s.path)]

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from promptlint.analysis.usage import site_usage
 from promptlint.checks.base import Check, FileContext
-from promptlint.model import TEST_FILE, Finding
+from promptlint.model import Finding
 
 
 class UsageNotRecorded(Check):
@@ -11,8 +11,6 @@ class UsageNotRecorded(Check):
     code = "PL203"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        if TEST_FILE.search(ctx.path):
-            return  # a test's calls are not production spend (the inventory still shows them)
         for site, fate in site_usage(ctx, self.settings):
             if not site.billed:
                 continue

@@ -19,7 +19,7 @@ from promptlint.analysis.evaluator import EvalContext
 from promptlint.analysis.index import dotted, last_name
 from promptlint.analysis.values import Client, Map, Num, Ref
 from promptlint.checks.base import Check, FileContext
-from promptlint.model import TEST_FILE, Finding
+from promptlint.model import Finding
 from promptlint.ruledocs import load_data
 
 
@@ -32,7 +32,7 @@ class OversizedRetrievalK(Check):
     code = "PL402"
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
-        if ctx.index is None or TEST_FILE.search(ctx.path):
+        if ctx.index is None:
             return
         limit = self.option("max-k")
         modules = {qual.lstrip(".").split(".")[0] for qual in ctx.index.imports.values()}

@@ -15,7 +15,7 @@ from promptlint.analysis.index import dotted
 from promptlint.analysis.values import Map, Num, Ref
 from promptlint.checks._structure import call_cost_tokens, walk
 from promptlint.checks.base import Check, FileContext
-from promptlint.model import TEST_FILE, Finding, Location
+from promptlint.model import Finding, Location
 from promptlint.ruledocs import load_data
 
 ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
@@ -36,7 +36,7 @@ class UnboundedAgentLoop(Check):
             return
         yield from self._loops(ctx)
         yield from self._recursion(ctx)
-        if not TEST_FILE.search(ctx.path) and not ctx.memo.get("wrapper-sites"):  # file-level: run once per file
+        if not ctx.memo.get("wrapper-sites"):  # file-level: run once per file
             yield from self._frameworks(ctx, self.option("max-iterations"))
 
     # -- loops ---------------------------------------------------------------------------
