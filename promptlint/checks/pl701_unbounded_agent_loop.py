@@ -151,13 +151,13 @@ class UnboundedAgentLoop(Check):
             return False
         evaluator, func = target
         memo = ctx.memo.setdefault("pl701-input-helpers", {})
-        if id(func) not in memo:
+        if id(func) not in memo:  # the function is kept with its answer: its id is never reused meanwhile
             requests = {id(ctx.infos[id(s)].node) for s in ctx.callsites if id(s) in ctx.infos}
-            memo[id(func)] = any(
+            memo[id(func)] = func, any(
                 inner.func is func and id(inner.node) not in requests
                 and not _project_call(evaluator, inner, inner.node) and reads_input(evaluator, inner, inner.node, False)
                 for inner in evaluator.index.calls)
-        return memo[id(func)]
+        return memo[id(func)][1]
 
     # -- recursion -------------------------------------------------------------------------
     def _recursion(self, ctx: FileContext) -> Iterator[Finding]:
@@ -370,11 +370,11 @@ def _called_function(ctx, info, call: cst.Call):
 
 @lru_cache(maxsize=256)
 def _may_read_input(text: str) -> bool:
-    """A module that reads outside input spells the call's name (or `input=True`): a text check
-    before any parse of another module."""
+    """A module that reads outside input spells the call (`input(`, `.listen(`, `input=True`, a
+    queue): a text check before any parse of another module."""
     data = framework_data()
-    names = [*data["input_calls"], *_device_names(), *(f"{k}=True" for k in data.get("input_keywords", ())),
-             "queue", "Queue"]
+    names = [*(f"{n}(" for n in (*data["input_calls"], *_device_names())),
+             *(f"{k}=True" for k in data.get("input_keywords", ())), "queue", "Queue"]
     return any(n in text for n in names)
 
 
