@@ -91,3 +91,25 @@ def test_a_test_copy_of_a_production_prompt_is_no_duplicate(tmp_path, monkeypatc
 def test_a_test_module_that_mocks_or_replays_is_not_analysed(tmp_path, monkeypatch, capsys, marker):
     found = run_check(tmp_path, monkeypatch, capsys, {"tests/test_live.py": f"{marker}\n{LIVE_TEST}"})
     assert found == []
+
+
+def test_a_test_posting_to_a_host_it_does_not_spell_is_not_taken_as_a_paid_api(tmp_path, monkeypatch, capsys):
+    """An integration test posting to `f"{self.base_url}/v1/chat/completions"` talks to the
+    application under test or a fake server; one posting to the provider's own host is billed."""
+    test = '''
+        import requests
+
+        class TestChat:
+            def setup_method(self):
+                self.base_url = read_base_url()
+
+            def test_app(self):
+                requests.post(f"{self.base_url}/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]})
+
+            def test_provider(self):
+                requests.post("https://api.openai.com/v1/chat/completions",
+                              json={"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]})
+    '''
+    found = run_check(tmp_path, monkeypatch, capsys, {"tests/test_chat.py": test, "app/chat.py": test})
+    assert [(path, line) for path, line, code in found if code == "PL301"] == [
+        ("app/chat.py", 9), ("app/chat.py", 12), ("tests/test_chat.py", 12)]
