@@ -208,7 +208,7 @@ SCHEMAS: dict[str, Schema] = {
     "hosts.yaml": Record(required={"hosts": List(Record(required={"host": Str},
                                                         optional={"provider": Str, "local": Bool}))},
                          optional={"version": Int, "placeholder_keys": Names,
-                                   "local_model_prefixes": Table(Names)}),
+                                   "local_providers": Names, "local_model_prefixes": Table(Names)}),
     "providers.yaml": Record(required={"providers": Table(Record(optional={
         "prices": Str, "task_tag": Str, "task_tag_by_api": Table(Str), "task_tag_vertex": Str}))}, optional={"version": Int, "task_tag_default": Str,
                                                       "task_tag_by_shape": Table(Str)}),
@@ -304,17 +304,27 @@ def validate(name: str, data, path, load_data) -> None:
             for shape in data.get("task_tag_by_shape", {}):
                 known_shape(shape, join("task_tag_by_shape", shape), load_data)
         elif name == "hosts.yaml":
-            providers = load_data("providers.yaml")["providers"]
-            for provider in data.get("local_model_prefixes", {}):
-                if provider not in providers:
-                    raise Problem(join("local_model_prefixes", provider), f"'{provider}' is not a provider of "
-                                  f"providers.yaml{suggest(provider, providers)}")
+            providers = known_providers(load_data)
+            for key in ("local_providers", "local_model_prefixes"):
+                for provider in data.get(key, []):
+                    if provider not in providers:
+                        raise Problem(join(key, provider), f"'{provider}' is not a provider of providers.yaml or "
+                                                           f"sdks.yaml{suggest(provider, providers)}")
         elif name == "batch_apis.yaml":
             for i, shape in enumerate(data.get("agent_runs", [])):
                 known_shape(shape, join("agent_runs", i), load_data)
     except Problem as problem:
         where = f"{problem.where}: " if problem.where else ""
         raise CatalogError(f"{path}: {where}{problem.what}") from None
+
+
+def known_providers(load_data) -> set[str]:
+    """The names a call site's provider can take: providers.yaml's, and sdks.yaml's client kinds
+    and the providers its functions, kinds and model classes name."""
+    sdk = load_data("sdks.yaml")
+    return {*load_data("providers.yaml")["providers"], *sdk["methods"], *sdk.get("kind_providers", {}).values(),
+            *(entry[0] for entry in sdk.get("functions", {}).values()),
+            *(entry["provider"] for entry in sdk.get("model_classes", {}).values())}
 
 
 def known_shape(shape: str, where: str, load_data) -> None:

@@ -151,7 +151,7 @@ def test_a_client_from_another_module_is_not_skipped(tmp_path):
     assert done.returncode == 1 and "app.py:5:12: PL301 `client.chat.complete`" in done.stdout, done.stdout
 
 
-def test_a_local_model_prefix_must_name_a_provider():
+def test_local_providers_and_model_prefixes_must_name_a_provider():
     """hosts.yaml is read only when a request shows a base URL, a key or a prefixed model, so this
     is checked on the parsed data rather than through a run."""
     from promptlint.catalog_check import validate
@@ -162,5 +162,10 @@ def test_a_local_model_prefix_must_name_a_provider():
     data = read_yaml(path)
     data["local_model_prefixes"] = {"litelm": ["ollama"]}
     with pytest.raises(CatalogError, match=r"local_model_prefixes\.litelm: 'litelm' is not a provider of "
-                                           r"providers\.yaml \(did you mean 'litellm'\?\)"):
+                                           r"providers\.yaml or sdks\.yaml \(did you mean 'litellm'\?\)"):
+        validate("hosts.yaml", data, path, load_data)
+    data = read_yaml(path)
+    data["local_providers"] = ["olama"]
+    with pytest.raises(CatalogError, match=r"local_providers\.olama: 'olama' is not a provider .* \(did you "
+                                           r"mean 'ollama'\?\)"):
         validate("hosts.yaml", data, path, load_data)

@@ -51,6 +51,19 @@ def test_pydantic_ai_run_without_cap_is_flagged_at_the_call():
     assert codes(code, "PL301") == [5]
 
 
+def test_pydantic_ai_on_ollama_is_a_local_runtime():
+    """The provider named by the model string is a runtime on this machine (hosts.yaml
+    `local_providers`), as the Ollama client, ChatOllama and litellm's `ollama/` are."""
+    code = """
+        from pydantic_ai import Agent
+        agent = Agent("ollama:llama3.2", instructions="x")
+        async def go(q):
+            return await agent.run(q)
+        """
+    assert (one(code).provider, one(code).billed) == ("ollama", False)
+    assert codes(code, "PL301") == codes(code, "PL201") == []
+
+
 def test_a_run_method_outside_agent_sdks_is_not_a_call():
     assert sites("""
         import subprocess

@@ -261,8 +261,6 @@ class CallSiteFinder:
         if entry.get("sends_cap"):
             cap_kw = cap_kw or "(the class always sends one)"
         provider = self._object_provider(entry, kwargs.values) or entry["provider"]
-        if provider == "ollama":
-            cap_kw = cap_kw or "(local runtime, not billed)"
         for key in BASE_URL_KEYS:
             url = url_text(kwargs.values[key]) if key in kwargs.values else None
             if url is not None:
@@ -477,7 +475,7 @@ class CallSiteFinder:
             served = self._object_provider(entry, ctor_kwargs.values)
             if served is not None:
                 site.provider = served
-                site.billed = site.billed and served != "ollama"
+                site.billed = site.billed and not local_model(served, None)
         if shape.get("members") and m.client is not None and m.client.ctor is not None and site.model is None:
             self._team_model(site, m.client, shape["members"], ctx)
         if local_model(site.provider, site.model) or served_locally(kwargs.values):
@@ -712,19 +710,24 @@ def host_facts(url: str) -> dict:
 
 
 def local_model(provider: str | None, model: str | None) -> bool:
-    """Does `provider` route `model` to a runtime on this machine by its prefix (hosts.yaml
-    `local_model_prefixes`: litellm sends `ollama/llama3` to Ollama)?"""
+    """Is the request served on this machine by its provider (hosts.yaml `local_providers`:
+    Ollama, e.g. pydantic-ai's `"ollama:llama3"`), or by the prefix its provider routes
+    (`local_model_prefixes`: litellm sends `ollama/llama3` to Ollama)?"""
+    local_providers, prefixes = _local_models()
+    if provider in local_providers:
+        return True
     if not model or "/" not in model:
         return False
-    return model.split("/", 1)[0] in _local_model_prefixes().get(provider or "", ())
+    return model.split("/", 1)[0] in prefixes.get(provider or "", ())
 
 
 @cache
-def _local_model_prefixes() -> dict[str, frozenset[str]]:
+def _local_models() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     from promptlint.ruledocs import load_data
 
-    return {provider: frozenset(prefixes)
-            for provider, prefixes in load_data("hosts.yaml").get("local_model_prefixes", {}).items()}
+    data = load_data("hosts.yaml")
+    return (frozenset(data.get("local_providers", ())),
+            {provider: frozenset(prefixes) for provider, prefixes in data.get("local_model_prefixes", {}).items()})
 
 
 def served_locally(values: dict[str, Val]) -> bool:
