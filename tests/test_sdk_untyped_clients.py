@@ -110,6 +110,25 @@ def test_class_attribute_set_after_the_class():
     assert site.provider == "anthropic" and site.via is None
 
 
+@pytest.mark.parametrize("receiver", ["self", "Service"])
+def test_class_attribute_set_once_in_the_constructor(receiver):
+    """A client shared by every instance, built by the first one (`Service.client = Anthropic()`
+    in `__init__`, with a lazy import), read through `self` or through the class."""
+    site = one(f"""
+        class Service:
+            client = None
+
+            def __init__(self, key):
+                if Service.client is None:
+                    from anthropic import Anthropic
+                    Service.client = Anthropic(api_key=key)
+
+            def go(self, messages):
+                return {receiver}.client.messages.create(model="m", max_tokens=3, messages=messages)
+        """)
+    assert site.provider == "anthropic" and site.via is None
+
+
 def test_a_container_of_something_else_is_not_a_client():
     assert sites("""
         import openai

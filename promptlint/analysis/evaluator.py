@@ -720,6 +720,10 @@ class Evaluator:
         base = self.evaluate(node.value, ctx)
         if isinstance(base, Ref):
             local = self.index.classes.get(base.qual)
+            if local is not None and attr in local.shared_attrs:  # `Service.client`, built by a method
+                found = self._attr_in_class(local, attr, ctx, base.qual)
+                if isinstance(found, (Client, Items)):
+                    return found
             if local is not None and attr in local.attrs:
                 return self.evaluate(local.attrs[attr], EvalContext(None, END, (), None, ctx.depth + 1))
             qual = f"{base.qual}.{attr}"

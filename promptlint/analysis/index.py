@@ -56,6 +56,7 @@ class ClassInfo:
     attrs: dict[str, cst.BaseExpression] = field(default_factory=dict)
     self_attrs: dict[str, list[tuple[cst.BaseExpression, "FunctionInfo"]]] = field(default_factory=dict)
     self_annotations: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    shared_attrs: set[str] = field(default_factory=set)  # `Cls.attr = ...` in a method (also in self_attrs)
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
     bases: list[cst.BaseExpression] = field(default_factory=list)
 
@@ -306,6 +307,13 @@ class ModuleIndex(cst.CSTVisitor):
             held = attrs.get(target.attr.value)
             if held is None or (isinstance(held, cst.Name) and held.value == "None"):  # `client = None` in the body
                 attrs[target.attr.value] = value
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value in self.classes:
+            # `Service.client = Anthropic(...)` in a method (the first instance builds the client every
+            # instance shares): read like `self.client = ...` there, through `self` or the class.
+            cls = self.classes[target.value.value]
+            cls.self_attrs.setdefault(target.attr.value, []).append((value, self.func))
+            cls.shared_attrs.add(target.attr.value)
+            self.order[id(value)] = pos
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             key = _literal_key(target)
             self._event(target.value.value, pos, "setitem", value, key=key)
