@@ -87,6 +87,8 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
         return result
     import libcst as cst
 
+    from promptlint.trees import cst_module
+
     module = lines = None
     if plan is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
         from promptlint.analysis.slicing import relevant_source
@@ -103,12 +105,12 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
 
                 sliced, lines = collapse(sliced, pruned)
             try:
-                module, tree = cst.parse_module(sliced), pruned
+                module, tree = cst_module(sliced), pruned
             except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
                 if reduced is not None:
                     return _lint_python(path, source, settings, prechecked, whole=True)
     try:
-        module = module or cst.parse_module(source)
+        module = module or cst_module(source)
     except cst.ParserSyntaxError as exc:
         line, col, message = syntax_error or (exc.raw_line, exc.raw_column + 1,
                                               exc.message.removeprefix("parser error: "))

@@ -156,8 +156,10 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
     from promptlint.analysis.positions import LazyPositions
     from promptlint.analysis.walk import visit
 
+    from promptlint.trees import cst_module
+
     tree = ast.parse(source)
-    module = cst.parse_module(source)
+    module = cst_module(source)
     index = ModuleIndex(LazyPositions(module, tree))
     visit(module, index)
     ev = Evaluator(index, module, importer=shown, read_import=project.imported_constant,

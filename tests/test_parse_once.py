@@ -81,3 +81,21 @@ def test_trees_are_kept_within_their_budget_and_taken_once():
         trees.release()
     trees.parse(small)  # no run keeps them: nothing is kept
     assert trees.take(small) is None
+
+
+def test_the_analysis_parse_skips_libcst_validation_only_while_it_parses():
+    """trees.cst_module builds the tree libcst.parse_module builds, without validating each
+    node meanwhile; afterwards (and after a syntax error) a node built by hand is checked again."""
+    import libcst as cst
+    import pytest
+
+    source = textwrap.dedent(FILES["app/llm.py"]).encode()
+    parsed = trees.cst_module(source)
+    assert parsed.code == cst.parse_module(source).code
+    assert parsed.deep_equals(cst.parse_module(source))
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    with pytest.raises(cst.ParserSyntaxError):
+        trees.cst_module(b"def broken(:\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")

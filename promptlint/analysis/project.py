@@ -277,17 +277,16 @@ def _analysed_at(path: str, stamp: tuple, whole: bool = False):
         return None
     source, tree = parsed
     try:
-        import libcst as cst
-
         from promptlint.analysis.evaluator import Evaluator
         from promptlint.analysis.index import ModuleIndex
         from promptlint.analysis.positions import LazyPositions
         from promptlint.analysis.slicing import constants_source
         from promptlint.analysis.walk import visit
+        from promptlint.trees import cst_module
 
         if not whole:
             source, tree = constants_source(source, tree)  # methods blanked: libcst parses less
-        module = cst.parse_module(source)
+        module = cst_module(source)
         index = ModuleIndex(LazyPositions(module, tree))
         visit(module, index)
         return Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
