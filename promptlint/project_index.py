@@ -39,6 +39,10 @@ def module_name(rel_path: str) -> str:
     return ".".join(p for p in parts if p not in ("", "."))
 
 
+# One line with its ending, as `ast` numbers lines: only "\n", "\r\n" and "\r" end one (str.splitlines
+# also breaks at a form feed, a vertical tab, U+2028 ..., which would shift every later function's lines).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # where the two differ (rare: splitlines is faster)
 # The look-behind starts a match only at the start of a word: without it, every position inside
 # every identifier was tried (and failed the same way), three times the cost of the scan.
 _CALL = re.compile(r"(?<![A-Za-z_])((?:[A-Za-z_]\w*(?:\(\))?\.)*[A-Za-z_]\w*)[ \t]*\(")
@@ -78,7 +82,8 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
     imports: dict[str, str] = {}
     functions: list[dict] = []
     classes: dict[str, list[str]] = {}
-    lines = source.decode("utf-8", errors="replace").splitlines(keepends=True)
+    text = source.decode("utf-8", errors="replace")
+    lines = _LINE.findall(text) if _OTHER_BREAKS.search(text) else text.splitlines(keepends=True)
 
     def calls_of(node) -> list[str]:
         text = "".join(lines[node.lineno - 1:node.end_lineno or node.lineno])
