@@ -39,20 +39,28 @@ def _new_process() -> None:
 
 @pytest.mark.parametrize("restart", [False, True], ids=["same process", "next run"])
 def test_every_reader_of_a_value_records_the_module_it_comes_from(restart, tmp_path, monkeypatch):
+    files = {"__init__.py": "", "a1.py": CALLER, "a2.py": CALLER, "b.py": B, "c.py": C}
+    # The prompt changes: both callers' cached results must go (their system text is read again).
+    edit = ("c.py", 'PROMPT = "You are a careful assistant. Answer briefly, in English only."\n')
+    _edit_then_compare(tmp_path, monkeypatch, files, edit, restart, _run)
+
+
+def _edit_then_compare(tmp_path, monkeypatch, files: dict, edit: tuple, restart: bool, run) -> None:
+    """Lint with a cache, make the edit, lint again (in the same process or a new one): the
+    cached callers must read the edited text, as a run without a cache does."""
     app = tmp_path / "app"
     app.mkdir()
-    for name, text in {"__init__.py": "", "a1.py": CALLER, "a2.py": CALLER, "b.py": B, "c.py": C}.items():
+    for name, text in files.items():
         (app / name).write_text(text)
     monkeypatch.chdir(tmp_path)
     settings = Settings(jobs=1, select=["PL101"], cache_dir=str(tmp_path / "cache"))
-    assert not _run(settings).findings
+    assert not run(settings).findings
 
-    # The prompt changes: both callers' cached results must go (their system text is read again).
-    (app / "c.py").write_text('PROMPT = "You are a careful assistant. Answer briefly, in English only."\n')
+    (app / edit[0]).write_text(edit[1])
     if restart:
         _new_process()
-    warm = _texts(_run(settings))
-    cold = _texts(_run(Settings(jobs=1, select=["PL101"])))
+    warm = _texts(run(settings))
+    cold = _texts(run(Settings(jobs=1, select=["PL101"])))
     assert "in English only" in cold["app/a1.py"] and "in English only" in cold["app/a2.py"]
     assert warm == cold
 
@@ -71,22 +79,10 @@ B_FROM_FILE = ('from pathlib import Path\n\n'
 def test_a_template_file_read_by_a_sibling_module_is_a_dependency_of_every_reader(restart, tmp_path, monkeypatch):
     """b.py builds SYSTEM from system.txt: the second caller gets SYSTEM from b.py's memo, without
     reading the file again, and must still depend on it."""
-    app = tmp_path / "app"
-    app.mkdir()
-    for name, text in {"__init__.py": "", "a1.py": CALLER, "a2.py": CALLER, "b.py": B_FROM_FILE,
-                       "system.txt": "You are a careful assistant. Answer briefly."}.items():
-        (app / name).write_text(text)
-    monkeypatch.chdir(tmp_path)
-    settings = Settings(jobs=1, select=["PL101"], cache_dir=str(tmp_path / "cache"))
-    _run_with_template(settings)
-
-    (app / "system.txt").write_text("You are a careful assistant. Answer briefly, in English only.")
-    if restart:
-        _new_process()
-    warm = _texts(_run_with_template(settings))
-    cold = _texts(_run_with_template(Settings(jobs=1, select=["PL101"])))
-    assert "in English only" in cold["app/a1.py"] and "in English only" in cold["app/a2.py"]
-    assert warm == cold
+    files = {"__init__.py": "", "a1.py": CALLER, "a2.py": CALLER, "b.py": B_FROM_FILE,
+             "system.txt": "You are a careful assistant. Answer briefly."}
+    edit = ("system.txt", "You are a careful assistant. Answer briefly, in English only.")
+    _edit_then_compare(tmp_path, monkeypatch, files, edit, restart, _run_with_template)
 
 
 def _run_with_template(settings):

@@ -1,5 +1,5 @@
-"""Shared logic of PL601, PL701 and PL702: loops around call sites, offline entry
-points, request handlers, and what one call costs."""
+"""Shared logic of PL402, PL601, PL701 and PL702: loops around call sites, offline entry
+points, request handlers, the project function a call runs, and what one call costs."""
 
 from __future__ import annotations
 
@@ -222,3 +222,37 @@ def call_cost_tokens(site: CallSite, tokenizer: str) -> tuple[int, bool] | None:
         return None
     static, complete = static_input_tokens(site, tokenizer)
     return static + cap, complete
+
+
+def called_project_function(ctx, info, call: cst.Call, worth_reading, own_methods: bool = False):
+    """(evaluator of its module, FunctionInfo, path) of the project function a call in `info`'s
+    function runs: a module-level function of this module, a method of the caller's own class
+    (`self.listen()`, with `own_methods`), or a module-level function of another project module
+    (`from app.audio import record`, `audio.record(...)`), which is parsed only when
+    `worth_reading(path, name)` says its text may matter (a cheap text check). None otherwise,
+    and for a call of the function itself."""
+    func = call.func
+    index = ctx.index
+    if isinstance(func, cst.Name):
+        local = index.functions.get(func.value)
+        if local is not None and local.class_name is None and func.value not in index.imports:
+            return (ctx.evaluator, local, ctx.path) if local is not info.func else None
+        qual = index.imports.get(func.value)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        head = func.value.value
+        if own_methods and head in ("self", "cls") and info.func is not None and info.func.class_name in index.classes:
+            method = index.classes[info.func.class_name].methods.get(func.attr.value)
+            return (ctx.evaluator, method, ctx.path) if method is not None and method is not info.func else None
+        qual = f"{index.imports[head]}.{func.attr.value}" if head in index.imports else None
+    else:
+        return None
+    if not qual or "." not in qual:
+        return None
+    from promptlint.analysis import project
+
+    module, _, name = qual.rpartition(".")
+    path = project.module_file(ctx.path, module) if module.strip(".") else None
+    if path is None or not worth_reading(path, name):
+        return None
+    found = project.module_function(path, name)
+    return (*found, path) if found is not None else None

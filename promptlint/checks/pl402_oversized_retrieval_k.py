@@ -18,6 +18,7 @@ import libcst as cst
 from promptlint.analysis.evaluator import EvalContext
 from promptlint.analysis.index import dotted, last_name
 from promptlint.analysis.values import Client, Map, Num, Ref
+from promptlint.checks._structure import called_project_function
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import Finding
 from promptlint.ruledocs import load_data
@@ -298,28 +299,12 @@ def _helper(ctx: FileContext, info):
     module mentions a retrieval API at all (a cheap text check before any parse), else None."""
     from promptlint.analysis import project
 
-    func = info.node.func
-    if isinstance(func, cst.Name):
-        local = ctx.index.functions.get(func.value)
-        if local is not None and local.class_name is None and ctx.index.imports.get(func.value) is None:
-            if local is info.func:
-                return None
-            return ctx, local, ctx.path
-        qual = ctx.index.imports.get(func.value)
-    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ctx.index.imports:
-        qual = f"{ctx.index.imports[func.value.value]}.{func.attr.value}"
-    else:
-        return None
-    if not qual or "." not in qual:
-        return None
-    module, _, name = qual.rpartition(".")
-    path = project.module_file(ctx.path, module) if module.strip(".") else None
-    if path is None or not _may_retrieve(path, name):
-        return None
-    found = project.module_function(path, name)
+    found = called_project_function(ctx, info, info.node, _may_retrieve)
     if found is None:
         return None
-    evaluator, hfunc = found
+    evaluator, hfunc, path = found
+    if path == ctx.path:
+        return ctx, hfunc, ctx.path
     shown = project.shown_path(path)
     return _Module(shown, evaluator), hfunc, shown
 

@@ -13,7 +13,7 @@ import libcst as cst
 from promptlint.analysis.evaluator import EvalContext
 from promptlint.analysis.index import dotted
 from promptlint.analysis.values import Map, Num, Ref
-from promptlint.checks._structure import call_cost_tokens, walk
+from promptlint.checks._structure import call_cost_tokens, called_project_function, walk
 from promptlint.checks.base import Check, FileContext
 from promptlint.model import Finding, Location
 from promptlint.ruledocs import load_data
@@ -339,33 +339,13 @@ def _device_names() -> frozenset[str]:
 
 def _called_function(ctx, info, call: cst.Call):
     """(evaluator of its module, FunctionInfo) of the project function or method a call in a
-    loop runs: a function of this module, a method of the loop's own class (`self.listen()`),
-    or a module-level function of another project module (`from app.audio import record`,
-    `audio.record(...)`), read only when that module's text names an input call at all."""
-    func = call.func
-    index = ctx.index
-    if isinstance(func, cst.Name):
-        local = index.functions.get(func.value)
-        if local is not None and func.value not in index.imports:
-            return (ctx.evaluator, local) if local is not info.func else None
-        qual = index.imports.get(func.value)
-    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        head = func.value.value
-        if head in ("self", "cls") and info.func is not None and info.func.class_name in index.classes:
-            method = index.classes[info.func.class_name].methods.get(func.attr.value)
-            return (ctx.evaluator, method) if method is not None and method is not info.func else None
-        qual = f"{index.imports[head]}.{func.attr.value}" if head in index.imports else None
-    else:
-        return None
-    if not qual or "." not in qual:
-        return None
+    loop runs (_structure.called_project_function), another module read only when its text
+    names an input call at all."""
     from promptlint.analysis import project
 
-    module, _, name = qual.rpartition(".")
-    path = project.module_file(ctx.path, module) if module.strip(".") else None
-    if path is None or not _may_read_input(project.module_text(path)):
-        return None
-    return project.module_function(path, name)
+    found = called_project_function(ctx, info, call, lambda path, _name: _may_read_input(project.module_text(path)),
+                                    own_methods=True)
+    return found[:2] if found is not None else None
 
 
 @lru_cache(maxsize=256)
