@@ -105,6 +105,8 @@ class Segment:
     # A remark the evaluator attaches, e.g. "json.dumps(..., indent=2)" for
     # pretty-printed data (PL406). Segments with a note are never merged.
     note: str | None = field(default=None, compare=False)
+    # A dynamic segment that is a parameter the wrapper's callers fill (values.Dyn.by_caller).
+    by_caller: bool = field(default=False, compare=False)
 
 
 @dataclass(slots=True)

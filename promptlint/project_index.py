@@ -28,7 +28,15 @@ MAX_LAYERS = 1  # a wrapper of a wrapper (of the SDK call): deeper chains are no
 MAX_FILE_BYTES = 1_000_000
 # Names too generic to follow through an unknown receiver (`obj.run(...)`): only a resolved
 # import or `self.` call counts for these.
+# The sixth field of a wrapper's own row when another project function calls it (its parameters
+# are then its callers' to fill: evaluator.callers_decide).
+CALLED = "called"
 GENERIC = frozenset({"run", "__call__", "call", "invoke", "ainvoke", "execute", "process", "main", "get", "create"})
+
+
+def called_wrappers(table, path: str) -> frozenset[str]:
+    """The wrappers defined in module `path` (display path) that other project functions call."""
+    return frozenset(row[2] for row in table if len(row) > 5 and row[5] == CALLED and row[1] == path)
 
 
 def module_name(rel_path: str) -> str:
@@ -178,6 +186,7 @@ class ProjectIndex:
             for i in range(len(parts)):  # `src.app.llm` is imported as `app.llm`
                 self.by_module.setdefault(".".join(parts[i:]), path)
         self.wrappers: dict[tuple[str, str], int] = {}  # (path, qualname) -> layer (0: calls the SDK)
+        self.called: set[tuple[str, str]] = set()  # wrappers another project function calls
         self._imported: dict[str, set] = {}  # path -> what its imports resolve to
         self._find_wrappers()
 
@@ -220,6 +229,12 @@ class ProjectIndex:
             if not added:
                 break
             self.wrappers.update(added)
+        names = {n.split(".")[-1] for _, n in self.wrappers}
+        for (path, name), f in functions.items():
+            for call in f["calls"]:
+                if call.split(".")[-1] in names:
+                    self.called.update(t for t in self.targets(path, f.get("class"), call)
+                                       if t in self.wrappers and t != (path, name))
 
     def _calls_wrapper(self, path: str, f: dict, call: str) -> bool:
         return any(target in self.wrappers for target in self.targets(path, f.get("class"), call))
@@ -267,7 +282,8 @@ class ProjectIndex:
         """What the workers receive, sorted: (last name, path, qualname) of every wrapper, and
         the names packages re-export one under (`app/llm/__init__.py: from .client import chat`),
         each with the (path, qualname) it stands for."""
-        rows = {(name.split(".")[-1], path, name, path, name) for path, name in self.wrappers}
+        rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "")
+                for path, name in self.wrappers}
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
         for path, name in self.wrappers:
             owner, _, method = name.rpartition(".")
@@ -283,9 +299,9 @@ class ProjectIndex:
                 if found is None or found[0] == path:
                     continue
                 if found in self.wrappers:
-                    rows.add((local, path, local, *found))
+                    rows.add((local, path, local, *found, ""))
                 for method in methods.get(found, ()):  # a re-exported class: `from .llm import LLM`
-                    rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}"))
+                    rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}", ""))
         return tuple(sorted(rows))
 
 

@@ -330,3 +330,53 @@ def test_a_function_handed_to_an_executor_is_a_call_of_it():
             "    pool.submit(lambda: 1)\n")
     assert deferred_calls(text) == {"backend.inference", "ask_model", "self.client_call", "send"}
     assert deferred_calls("x = submit_form(a)\n") == set()
+
+
+CACHED_SYSTEM_WRAPPER = (
+    "import anthropic\n"
+    "\n"
+    "client = anthropic.Anthropic()\n"
+    "\n"
+    "\n"
+    "def call_model(messages, system_prompt):\n"
+    "    system = [{'type': 'text', 'text': system_prompt, 'cache_control': {'type': 'ephemeral'}}]\n"
+    "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=500, system=system,\n"
+    "                                  messages=messages)\n"
+    "\n"
+    "\n"
+    "def handle(request_text, user_name):  # called by no project function: its parameters are per request\n"
+    "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=500, messages=[],\n"
+    "                                  system=[{'type': 'text', 'text': f'User: {user_name}',\n"
+    "                                           'cache_control': {'type': 'ephemeral'}}])\n"
+)
+POLICY_CALLERS = (
+    "from app.llm import call_model\n"
+    "\n"
+    "POLICY = 'You are the support assistant. ' + 'Follow the refund policy to the letter. ' * 300\n"
+    "\n"
+    "\n"
+    "def answer(question):\n"
+    "    return call_model([{'role': 'user', 'content': question}], POLICY)\n"
+    "\n"
+    "\n"
+    "def answer_on_page(question, url):\n"
+    "    return call_model([{'role': 'user', 'content': question}], f'The page is {url}.\\n\\n{POLICY}')\n"
+)
+
+
+def test_a_parameter_the_wrapper_only_passes_on_is_judged_at_each_caller(tmp_path, monkeypatch):
+    """The wrapper's body does not decide what `system_prompt` holds: its callers do. A constant
+    policy is no finding anywhere; a page URL ahead of it is reported at that caller, naming the
+    wrapper. A function no project function calls keeps its parameters as per-request data."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "llm.py").write_text(CACHED_SYSTEM_WRAPPER)
+    (app / "support.py").write_text(POLICY_CALLERS)
+    monkeypatch.chdir(tmp_path)
+    files = python_files(Path("."))
+    result = lint_paths(files, Settings(jobs=1, select=["PL104"]), project_files=files)
+    found = sorted((f.path, f.span.line) for f in result.findings)
+    assert found == [("app/llm.py", 14), ("app/support.py", 11)]
+    (at_caller,) = [f for f in result.findings if f.path == "app/support.py"]
+    assert "`url`" in at_caller.message and "call_model" in at_caller.message

@@ -98,6 +98,11 @@ class Evaluator:
         # read_method(importer, qual of a class, method, hops): (evaluator of its module, the method,
         # the class name) of a project class in another module (project.class_method), or None.
         self.read_method = read_method
+        # Qualnames of this module's wrappers that other project functions call (the project
+        # index): their parameters are the callers' to fill, so with the callers' arguments not
+        # bound, a parameter is per-request data its callers decide (Dyn.by_caller); rules that
+        # would blame the wrapper for it judge it at each caller (wholeprogram.py) instead.
+        self.callers_decide: frozenset[str] = frozenset()
         self.hops = 0  # how many imports away from the checked file this module is
         self.positions = index.positions
         self.module_code = module  # for the source text of nodes (code_for_node)
@@ -500,7 +505,8 @@ class Evaluator:
             ann = self.evaluate(param.annotation.annotation, EvalContext(None, END, ()))
             if isinstance(ann, Ref) and "." in ann.qual and ann.qual.split(".")[-1][:1].isupper():
                 return Map({}, opaque=True, obj=ann.qual)
-        return Dyn(name, self.span(node) if node is not None else None)
+        by_caller = func.qualname in self.callers_decide and ctx.bindings is None
+        return Dyn(name, self.span(node) if node is not None else None, by_caller=by_caller)
 
     def _imported(self, qual: str) -> Val | None:
         """A constant or client defined in a sibling module of the checked project."""

@@ -158,7 +158,7 @@ def segments(val: Val) -> list[Segment]:
     if isinstance(val, Vol):
         return [Segment("volatile", source=val.source, volatile_kind=val.kind, span=val.span)]
     if isinstance(val, Dyn):
-        return [Segment("dynamic", source=val.source, span=val.span)]
+        return [Segment("dynamic", source=val.source, span=val.span, by_caller=val.by_caller)]
     if isinstance(val, Det):
         return [Segment("static", None, source=val.source)]
     if isinstance(val, Ref):

@@ -47,6 +47,9 @@ class Dyn(Val):
     span: Span | None = None
     origin: str | None = None
     origin_span: Span | None = None  # where the LLM call that produced it is
+    # A parameter of a wrapper other project functions call, its arguments not bound: what it
+    # holds is each caller's to decide (evaluator.callers_decide), judged at the wrapper sites.
+    by_caller: bool = False
 
 
 @dataclass(slots=True)

@@ -64,7 +64,9 @@ class DynamicBeforeStatic(Check):
                 if not part.cache_marker or part.role not in ("system", "tools"):
                     continue
                 dyn = next((s for s in part.segments if s.kind == "dynamic"), None)
-                if dyn is None:
+                if dyn is None or (dyn.by_caller and not any(s.kind == "static" and s.text for s in part.segments)):
+                    # A block that is all one parameter of a wrapper the project calls: whether it
+                    # varies is each caller's choice, judged at its call (the wrapper site).
                     continue
                 span = dyn.span or part.span or site.span
                 if (span.line, span.column) in seen:
