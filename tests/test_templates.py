@@ -262,3 +262,22 @@ def test_a_new_file_in_a_loaded_folder_invalidates_the_warm_result(tmp_path):
     warm = run(project, cache_dir=cache)  # only the folder changed: its listing is part of the key
     assert [(f.path, f.span.line, f.code) for f in warm.findings if "billing" in f.path] == [
         ("bot/prompts/billing.yaml", 2, "PL102")]
+
+
+def test_a_data_file_absent_from_the_tree_is_no_template_warning(tmp_path):
+    """Rows read at run time (`json.load(open("reviews.json"))`) are not a missing prompt template."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text(
+        "import json\n"
+        "from openai import OpenAI\n"
+        "\n"
+        "client = OpenAI()\n"
+        "\n"
+        "\n"
+        "def main():\n"
+        "    for review in json.load(open('reviews.json')):\n"
+        "        client.chat.completions.create(model='gpt-4o', max_tokens=5,\n"
+        "                                       messages=[{'role': 'user', 'content': f'Classify: {review}'}])\n")
+    result = run(project)
+    assert not [w for w in result.warnings if "reviews.json" in w]

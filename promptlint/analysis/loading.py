@@ -169,9 +169,11 @@ def loaded_file(val: Val) -> tuple[str, str] | None:
 
 
 def _contents(ev, val: Val) -> tuple[str, str] | None:
-    """(path, text) of a file handle, a path or text read whole from a file."""
+    """(path, text) of a file handle, a path or text read whole from a file. A data file that is
+    not in the tree (`json.load(open("reviews.json"))`: rows supplied at run time) is no
+    template problem worth a warning."""
     if isinstance(val, (FileHandle, PathVal)):
-        read = read_text(ev, val.path)
+        read = read_text(ev, val.path, quiet_missing=True)
         return loaded_file(read) if read is not None else None
     return loaded_file(val)
 
