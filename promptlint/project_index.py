@@ -26,11 +26,11 @@ import re
 INDEX_VERSION = 1
 MAX_LAYERS = 1  # a wrapper of a wrapper (of the SDK call): deeper chains are not followed
 MAX_FILE_BYTES = 1_000_000
-# Names too generic to follow through an unknown receiver (`obj.run(...)`): only a resolved
-# import or `self.` call counts for these.
 # The sixth field of a wrapper's own row when another project function calls it (its parameters
 # are then its callers' to fill: evaluator.callers_decide).
 CALLED = "called"
+# Names too generic to follow through an unknown receiver (`obj.run(...)`): only a resolved
+# import or `self.` call counts for these.
 GENERIC = frozenset({"run", "__call__", "call", "invoke", "ainvoke", "execute", "process", "main", "get", "create"})
 
 

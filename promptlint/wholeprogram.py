@@ -36,9 +36,10 @@ decides: `ask_llm` never sets a cap) is reported there, once, not again at
 every caller. A parameter of a wrapper the project calls is its callers' to fill
 (evaluator.callers_decide, values.Dyn.by_caller): a rule does not blame the body for
 what it holds where the body only passes it on (PL104: a cached block that is just that
-parameter), the wrapper sites judge each caller's value. Prompt text from the wrapper's module keeps its file (`origin`);
-other values from it have no position in the caller's file, so rules fall back
-to the call. The wrapper's modules are dependencies of the caller's cached result.
+parameter), the wrapper sites judge each caller's value. Prompt text from the wrapper's
+module keeps its file (`origin`); other values from it have no position in the caller's
+file, so rules fall back to the call. The wrapper's modules are dependencies of the
+caller's cached result.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
     from promptlint.analysis.callsites import CallSiteFinder
     from promptlint.analysis.positions import LazyPositions
     from promptlint.analysis.walk import visit
-
+    from promptlint.project_index import called_wrappers
     from promptlint.trees import cst_module
 
     tree = ast.parse(source)
@@ -169,8 +170,6 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
                    read_member=project.class_member, read_method=project.class_method)
     positions = index.positions
     ev.span = lambda node: ForeignSpan(lambda: exact_span(positions, node), shown)
-    from promptlint.project_index import called_wrappers
-
     ev.callers_decide = called_wrappers(settings.project_wrappers, shown)
     text = source.decode(module.encoding, errors="replace")
     return Module(shown, text, index, ev, CallSiteFinder(ev, index, shown, settings))

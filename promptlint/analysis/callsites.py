@@ -261,14 +261,10 @@ class CallSiteFinder:
         if entry.get("sends_cap"):
             cap_kw = cap_kw or "(the class always sends one)"
         provider = self._object_provider(entry, kwargs.values) or entry["provider"]
-        for key in BASE_URL_KEYS:
-            url = url_text(kwargs.values[key]) if key in kwargs.values else None
-            if url is not None:
-                host = host_facts(url)
-                provider = host.get("provider") or provider
-                if host.get("local"):
-                    cap_kw = cap_kw or "(local server, not billed)"
-                break
+        host = base_url_facts(kwargs.values) or {}
+        provider = host.get("provider") or provider
+        if host.get("local"):
+            cap_kw = cap_kw or "(local server, not billed)"
         if entry.get("billed") is False or local_model(provider, model):
             cap_kw = cap_kw or "(local runtime, not billed)"
         if placeholder_key(kwargs.values.get("api_key")):
@@ -513,18 +509,14 @@ class CallSiteFinder:
     def _served_by(self, site: CallSite, ctor_kwargs: "Kwargs") -> None:
         """An OpenAI-compatible client pointed at another provider (`base_url=`): the
         provider, and its prices, are the host's; a server on this machine is not billed."""
-        for key in BASE_URL_KEYS:
-            val = ctor_kwargs.values.get(key)
-            url = url_text(val) if val is not None else None
-            if url is None:
-                continue
-            host = host_facts(url)
-            if host.get("provider"):
-                site.provider = host["provider"]
-            if host.get("local"):
+        host = base_url_facts(ctor_kwargs.values)
+        if host is None:
+            if placeholder_key(ctor_kwargs.values.get("api_key")):  # its URL comes from configuration
                 site.billed = False
             return
-        if placeholder_key(ctor_kwargs.values.get("api_key")):  # its URL comes from configuration
+        if host.get("provider"):
+            site.provider = host["provider"]
+        if host.get("local"):
             site.billed = False
 
     def _read_cap(self, site: CallSite, kwargs: "Kwargs", keys) -> None:
@@ -709,6 +701,16 @@ def host_facts(url: str) -> dict:
     return {}
 
 
+def base_url_facts(values: dict[str, Val]) -> dict | None:
+    """The hosts.yaml facts of the first base URL the keywords write (BASE_URL_KEYS; {} for a
+    host not listed), or None when they write none."""
+    for key in BASE_URL_KEYS:
+        url = url_text(values[key]) if key in values else None
+        if url is not None:
+            return host_facts(url)
+    return None
+
+
 def local_model(provider: str | None, model: str | None) -> bool:
     """Is the request served on this machine by its provider (hosts.yaml `local_providers`:
     Ollama, e.g. pydantic-ai's `"ollama:llama3"`), or by the prefix its provider routes
@@ -733,11 +735,8 @@ def _local_models() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
 def served_locally(values: dict[str, Val]) -> bool:
     """Do a request's own keywords send it to a server on this machine: a base URL of a local
     host (`litellm.completion(..., api_base="http://localhost:8000/v1")`) or a placeholder key?"""
-    for key in BASE_URL_KEYS:
-        url = url_text(values[key]) if key in values else None
-        if url is not None:
-            return bool(host_facts(url).get("local"))
-    return placeholder_key(values.get("api_key"))
+    host = base_url_facts(values)
+    return bool(host.get("local")) if host is not None else placeholder_key(values.get("api_key"))
 
 
 def placeholder_key(val) -> bool:

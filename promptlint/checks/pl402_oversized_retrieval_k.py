@@ -303,7 +303,7 @@ def _helper(ctx: FileContext, info):
     if found is None:
         return None
     evaluator, hfunc, path = found
-    if path == ctx.path:
+    if evaluator is ctx.evaluator:  # a function of this module
         return ctx, hfunc, ctx.path
     shown = project.shown_path(path)
     return _Module(shown, evaluator), hfunc, shown
