@@ -216,7 +216,7 @@ SCHEMAS: dict[str, Schema] = {
         required={"frameworks": List(Record(required={"framework": Str, "param": Str}, optional={
             "calls": Names, "methods": Names, "imports": Names, "chain": Str, "pos": Int,
             "default": Nullable(Int), "default_unbounded": Bool, "none_unbounded": Bool,
-            "calls_per_step": Num, "unit": Str, "bounded_by": Names}))},
+            "calls_per_step": Num, "unit": Str, "bounded_by": Names, "only_with": Names}))},
         optional={"version": Int, "input_calls": Names, "pacing_calls": Names, "input_devices": Names,
                   "input_keywords": Names}),
     "attribution.yaml": Record(required={

@@ -192,3 +192,21 @@ def test_agent_runs_over_rows_are_call_sites_but_not_batch_candidates():
                                          'messages=[{"role": "user", "content": row["ticket"]}])')
     plain = plain.replace("import csv\n", "import csv\n    from openai import OpenAI\n    client = OpenAI()\n")
     assert codes(plain, "PL601") == [27]
+
+
+def test_agno_agent_with_tools_and_no_tool_call_limit_loops_unbounded():
+    # Model.response loops `while True` while the model asks for tools; tool_call_limit (default
+    # None) is the only brake, and an agent without tools makes one call per run.
+    fires = """
+        from agno.agent import Agent
+        from agno.models.openai import OpenAIChat
+        from tools import search
+        agent = Agent(model=OpenAIChat(id="gpt-4o", max_tokens=500), tools=[search])
+        capped = Agent(model=OpenAIChat(id="gpt-4o", max_tokens=500), tools=[search], tool_call_limit=5)
+        no_tools = Agent(model=OpenAIChat(id="gpt-4o", max_tokens=500), tools=None)
+        plain = Agent(model=OpenAIChat(id="gpt-4o", max_tokens=500), instructions="Be terse.")
+        unset = Agent(model=OpenAIChat(id="gpt-4o", max_tokens=500), tools=[search], tool_call_limit=None)
+        for a in (agent, capped, no_tools, plain, unset):
+            a.run("hello")
+        """
+    assert codes(fires, "PL701") == [5, 9]

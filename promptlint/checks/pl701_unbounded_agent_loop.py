@@ -242,9 +242,24 @@ class UnboundedAgentLoop(Check):
                     return True
         return False
 
+    @staticmethod
+    def _loops_at_all(ctx, info, entry) -> bool:
+        """One of the `only_with` keywords given and not None (agno's Agent loops only with `tools`)."""
+        if not entry.get("only_with"):
+            return True
+        for a in info.node.args:
+            if a.star == "**":
+                return False  # unknown keywords: stay quiet
+            if a.keyword is not None and a.keyword.value in entry["only_with"]:
+                val = ctx.evaluator.evaluate(a.value, EvalContext(info.func, info.pos, info.path))
+                return not (isinstance(val, Ref) and val.qual == "builtins.None")
+        return False
+
     def _cap(self, ctx, info, entry, ceiling):
         """(node to report, reason) when the configured cap is missing, None or too high."""
         node = info.node
+        if not self._loops_at_all(ctx, info, entry):
+            return None
         head, _, sub = entry["param"].partition(".")
         unit = entry.get("unit", "steps")
         arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == head), None)
