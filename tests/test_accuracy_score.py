@@ -284,6 +284,16 @@ def test_recall_and_precision_split_by_direct_wrapper_and_template(split_labels)
     assert "FP   acme/agent prompts/other.md:2 PL104 [template]  (unlabelled)" in text
 
 
+def test_a_wrapper_with_two_requests_is_one_site_at_its_caller(split_labels):
+    # `improve(...)` reaches a first try and a retry: two inventory rows at the caller's one call
+    row = {"path": "app/agent.py", "line": 40, "column": 5, "callee": "chat", "wrapper": "chat"}
+    other = dict(row, column=30)  # a second call of the wrapper on the same line is a site of its own
+    inventory = {"call_sites": [row, dict(row), other]}
+    sites = score.score_repo(split_labels, inventory, {"findings": []})[score.CALLSITES]
+    assert [(r.line, lab.line) for r, lab in sites.tp] == [(40, 40)]
+    assert [(r.path, r.line) for r, _ in sites.fp] == [("app/agent.py", 40)]
+
+
 def test_old_labels_print_no_kind_section(labels):
     inventory = {"call_sites": [site("app/llm.py", 10), site("app/llm.py", 30)]}
     check = {"findings": [finding("app/llm.py", 10, "PL301")]}

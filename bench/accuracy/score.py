@@ -268,6 +268,20 @@ def names_a_wrapper(row: dict) -> bool:
             or (isinstance(via, dict) and bool(via)))
 
 
+def one_row_per_call(rows: list[dict]) -> list[dict]:
+    """A wrapper that makes several requests (a first try and a retry) gives its caller one
+    inventory row per request; the labels count the caller's call once, so rows of the same
+    call (position and wrapper) count as one call site."""
+    seen, out = set(), []
+    for row in rows:
+        key = (row.get("path"), row.get("cell"), row.get("line"), row.get("column"), row.get("wrapper"))
+        if row.get("wrapper") and key in seen:
+            continue
+        seen.add(key)
+        out.append(row)
+    return out
+
+
 def score_repo(labels: RepoLabels, inventory: dict, check: dict) -> dict[str, Score]:
     """Scores keyed by CALLSITES and by every rule code seen in labels or output."""
     wrapper_lines = [lab for lab in labels.callsites if lab.kind == WRAPPER]
@@ -283,7 +297,7 @@ def score_repo(labels: RepoLabels, inventory: dict, check: dict) -> dict[str, Sc
         return WRAPPER if on_wrapper or names_a_wrapper(row) else DIRECT
 
     sites = [Reported(s["path"], int(s["line"]), CALLSITES, s.get("callee") or "", s.get("cell"), kind_of_site(s))
-             for s in inventory.get("call_sites", []) if labels.in_scope(s["path"])]
+             for s in one_row_per_call(inventory.get("call_sites", [])) if labels.in_scope(s["path"])]
     found = [Reported(f["path"], int(f["location"]["line"]), f["code"], f.get("message") or "", f.get("cell"),
                       kind_of_finding(f, f["path"], int(f["location"]["line"]), f.get("cell")))
              for f in check.get("findings", []) if labels.in_scope(f["path"])]
