@@ -400,14 +400,19 @@ class Expanded:
 
 
 class Expander:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, own_module=lambda: None) -> None:
         self.resolver = resolver
+        self.own_module = own_module  # () -> the checked file as a wrapper module (see _self_module)
         self.keep: list = []  # bindings stay alive: the evaluator's memo is keyed by their ids
         self._sdk: dict[int, list] = {}
 
     def expand(self, mod: Module, func: FunctionInfo, bindings: dict | None, depth: int = 0,
                active: frozenset = frozenset()) -> list[Expanded]:
         """The requests `func` sends, with its parameters bound (None: left unbound)."""
+        if mod.finder is None:  # a chain that comes back into the checked file (a -> b.relay -> a.ask)
+            mod = self.own_module()
+            if mod is None:
+                return []
         key = (mod.path, func.qualname)
         if depth >= MAX_CHAIN or key in active:
             return []  # recursion: a documented depth limit, not a fixpoint
@@ -481,7 +486,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     here = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, None, foreign=False)
     resolver = Resolver(here, settings)
     direct = {id(info.node) for info in ctx.infos.values()}
-    expander = Expander(resolver)
+    expander = Expander(resolver, lambda: _self_module(ctx, settings))
     out = []
     calls = 0
     called_here = _called_names(ctx.index)
