@@ -186,7 +186,7 @@ SHAPE = Record(optional={
 METHOD = Either(Str, Record(required={"returns": Str}))
 MODEL_CLASS = Record(required={"provider": Str, "kind": Str, "model": Names}, optional={
     "cap": Names, "cap_at_call": Bool, "default_cap": Int, "model_pos": Int, "system": Either(Str, Names),
-    "billed": Bool, "model_prefix": Table(Str), "model_object": Str, "sends_cap": Bool,
+    "billed": Bool, "model_prefix": Table(Str), "model_object": Str, "custom_model": Str, "sends_cap": Bool,
     "model_default_cap": Table(Int), "fields_from": Names, "positional": Table(Str, key=Int)})
 CHAIN_SHAPE = Record(required={"chain": Str, "provider": Str, "shape": Str, "requires": Names},
                      optional={"any_of": Names, "package": Str})

@@ -210,3 +210,18 @@ def test_agno_agent_with_tools_and_no_tool_call_limit_loops_unbounded():
             a.run("hello")
         """
     assert codes(fires, "PL701") == [5, 9]
+
+
+def test_openai_agents_with_the_projects_own_model_class_is_not_judged():
+    # `model=` takes a Model object too: a project's own class (a test fake, a wrapper of some
+    # other API) bills as its own code decides; the SDK's model classes still need model_settings.
+    code = """
+        from agents import Agent, OpenAIChatCompletionsModel
+        from openai import AsyncOpenAI
+        from app.fakes import FakeModel
+
+        fake = Agent(name="fake", model=FakeModel())
+        real = Agent(name="real", model=OpenAIChatCompletionsModel(model="gpt-4o", openai_client=AsyncOpenAI()))
+        named = Agent(name="named", model="gpt-4o")
+        """
+    assert codes(code, "PL301") == [7, 8]

@@ -113,3 +113,24 @@ def test_a_test_posting_to_a_host_it_does_not_spell_is_not_taken_as_a_paid_api(t
     found = run_check(tmp_path, monkeypatch, capsys, {"tests/test_chat.py": test, "app/chat.py": test})
     assert [(path, line) for path, line, code in found if code == "PL301"] == [
         ("app/chat.py", 9), ("app/chat.py", 12), ("tests/test_chat.py", 12)]
+
+
+def test_a_chat_model_built_in_a_test_is_judged_at_its_requests_only(tmp_path, monkeypatch, capsys):
+    # The same uncapped model objects: reported where built in the application, not in the test;
+    # the test's own direct request is still reported.
+    objects = '''
+        from agents import Agent
+        from langchain_openai import ChatOpenAI
+        from openai import OpenAI
+
+        llm = ChatOpenAI(model="gpt-4.1")
+        triage = Agent(name="triage", model="gpt-4.1")
+
+
+        def test_direct():
+            OpenAI().chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": "hi"}])
+        '''
+    found = run_check(tmp_path, monkeypatch, capsys, {"app/models.py": objects, "tests/test_models.py": objects})
+    assert [f for f in found if f[2] == "PL301"] == [
+        ("app/models.py", 6, "PL301"), ("app/models.py", 7, "PL301"), ("app/models.py", 11, "PL301"),
+        ("tests/test_models.py", 11, "PL301")]

@@ -256,6 +256,8 @@ class CallSiteFinder:
             if not (isinstance(held, Map) and held.obj in sdk_data().get("model_object_providers", {})
                     and not held.opaque):
                 cap_kw = "(set on the model object)"
+        if cap_kw is None and _custom_model(entry, kwargs.values):
+            cap_kw = "(the project's own model class: not judged)"
         if entry.get("cap_at_call"):
             cap_kw = cap_kw or "(checked at the call)"
         if entry.get("sends_cap"):
@@ -617,6 +619,15 @@ def model_object(entry: dict | None, values: dict[str, Val]) -> Val | None:
     `model_object` keyword), or None."""
     key = (entry or {}).get("model_object")
     return values.get(key) if key else None
+
+
+def _custom_model(entry: dict, values: dict[str, Val]) -> bool:
+    """Is the agent given an object of a class the catalog does not know (`Agent(model=FakeModel())`,
+    the project's own Model subclass)? Whether such a model bills, and whether it sends the cap,
+    is its own code's business."""
+    held = values.get(entry["custom_model"]) if entry.get("custom_model") else None
+    return (isinstance(held, Map) and held.obj is not None
+            and held.obj not in sdk_data().get("model_object_providers", {}))
 
 
 def model_object_provider(entry: dict | None, values: dict[str, Val]) -> str | None:
