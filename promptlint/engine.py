@@ -109,6 +109,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
             except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
                 if reduced is not None:
                     return _lint_python(path, source, settings, prechecked, whole=True)
+    parsed_whole = module is None  # the tree of the whole file, which the fixers can use as is
     try:
         module = module or cst_module(source)
     except cst.ParserSyntaxError as exc:
@@ -145,7 +146,8 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
             raise  # a bad rules/ data file (CatalogError): exit 2 naming it, not a rule's internal error
         except Exception as exc:  # noqa: BLE001 - one rule failing must not stop the run
             result.errors.append(f"{path}: internal error in {code}: {type(exc).__name__}: {exc}")
-    _attach_fixes(path, text, result, ctx, settings, reduced, module.encoding)
+    whole_tree = module if parsed_whole and reduced is None and not source.startswith(b"\xef\xbb\xbf") else None
+    _attach_fixes(path, text, result, ctx, settings, reduced, module.encoding, whole_tree)
     # Task tags feed the waste totals by task (only files with an estimate need them) and
     # `inventory` (which asks for all; "_task-tags" is part of the settings hash, so of the cache key).
     if settings.project_wrappers:  # calls of the project's own wrappers (wholeprogram.py)
@@ -192,11 +194,12 @@ def _lint_notebook(path: str, data: bytes, settings: Settings) -> FileResult:
 
 
 def _attach_fixes(path: str, text: str, result: FileResult, ctx, settings: Settings,
-                  reduced=None, encoding: str = "utf-8") -> None:
+                  reduced=None, encoding: str = "utf-8", whole_tree=None) -> None:
     """Findings that a fixer can fix get their `fix` (promptlint/fix/), made here, where the
     text and the call sites are at hand, so fixes reach the cache and every output format.
-    Fixers re-parse the file; of a large file (`reduced`, see _large_file_slice) only the
-    statements kept, long runs of blank lines made one, with where each line of the file is."""
+    Fixers use `whole_tree` (the analysis's own tree, when it is of the whole file) or parse
+    the file again; of a large file (`reduced`, see _large_file_slice) only the statements
+    kept, long runs of blank lines made one, with where each line of the file is."""
     from promptlint.fix import FIXERS
 
     if any(f.code in FIXERS for f in result.findings):
@@ -209,7 +212,8 @@ def _attach_fixes(path: str, text: str, result: FileResult, ctx, settings: Setti
             kept, lines = collapse(*reduced)
             text = kept.decode(encoding, errors="replace").removeprefix("\ufeff")
             starts = line_starts(text, lines)
-        result.warnings += attach(path, text, result.findings, Env(settings, ctx.callsites, ctx.constructors), starts)
+        result.warnings += attach(path, text, result.findings, Env(settings, ctx.callsites, ctx.constructors), starts,
+                                  whole_tree if starts is None else None)
 
 
 def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=None):

@@ -57,16 +57,18 @@ def _fixer(code: str):
     return getattr(importlib.import_module(f"promptlint.fix.{module_name}"), function)
 
 
-def attach(path: str, text: str, findings: list[Finding], env: Env, starts: list[int] | None = None) -> list[str]:
+def attach(path: str, text: str, findings: list[Finding], env: Env, starts: list[int] | None = None,
+           tree=None) -> list[str]:
     """Give each finding of `path` that a fixer can fix its `fix`. Returns warnings
     (a fixer that failed leaves its finding without a fix; linting goes on). `starts`:
-    where each line of the file starts in `text`, when `text` is not the whole file (source.py)."""
+    where each line of the file starts in `text`, when `text` is not the whole file (source.py);
+    `tree`: the file's libcst tree when the caller has it (not parsed again)."""
     wanted = [f for f in findings if f.code in FIXERS and f.path == path and f.fix is None]
     if not wanted or not path.endswith(".py"):
         return []  # notebooks and template files are not fixed (see apply.py)
     from promptlint.fix.source import Source
 
-    source = Source(text, starts)
+    source = Source(text, starts, tree)
     try:
         source.module  # parsed once for every fixer of the file
     except Exception:  # noqa: BLE001 - e.g. too deep for libcst's positions (RecursionError): no fixes here

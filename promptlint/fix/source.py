@@ -83,12 +83,12 @@ class _Chunk:
 class Source:
     """The text of one file and, parsed on first use, its libcst tree."""
 
-    def __init__(self, text: str, starts: list[int] | None = None) -> None:
+    def __init__(self, text: str, starts: list[int] | None = None, tree: cst.Module | None = None) -> None:
         self.text = text
         # `starts`: of a large file, `text` holds its kept statements with long runs of empty
         # lines made one (analysis/textslice.py), and `starts` says where each line of the file is.
         self.starts = line_starts(text) if starts is None else starts
-        self._module: cst.Module | None = None
+        self._module: cst.Module | None = tree  # `text`'s own tree, when the analysis has it
         self._chunks: list[_Chunk] | None = None
         self._spans: dict[int, Span] = {}  # id(node) -> span, for nodes of resolved chunks
         self._chunk_of: dict[int, _Chunk] = {}  # id(node) -> its chunk
