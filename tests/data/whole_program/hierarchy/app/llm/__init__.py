@@ -1,0 +1,3 @@
+from .base import ChatBackend
+
+__all__ = ["ChatBackend"]
