@@ -18,13 +18,20 @@ evaluator at each call (wholeprogram.py), which never trusts a name alone.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
 import re
 
 INDEX_VERSION = 1
-MAX_LAYERS = 1  # a wrapper of a wrapper (of the SDK call): deeper chains are not followed
+# Layers of wrappers across modules: a wrapper of a wrapper of a wrapper (of the SDK call); deeper
+# chains are not followed. A hop inside one module or one object (`self.m()`) costs no layer.
+MAX_LAYERS = 2
+MAX_LOCAL_ROUNDS = 8  # hops inside one module or object followed per layer
+MAX_ANCESTRY = 10  # base classes followed from one class
+MAX_SUBCLASSES = 200  # subclasses followed from one class
+MAX_ROUNDS = MAX_LAYERS + 4  # rounds of reading more modules (layers, packages, base classes)
 MAX_FILE_BYTES = 1_000_000
 # The sixth field of a wrapper's own row when another project function calls it (its parameters
 # are then its callers' to fill: evaluator.callers_decide).
@@ -72,6 +79,28 @@ def deferred_calls(text: str) -> set[str]:
     return {handed for pattern in _DEFERRED for handed in pattern.findall(text)}
 
 
+def is_test_file(path: str) -> bool:
+    """A module of the project's tests (`tests/...`, `test_x.py`, `x_test.py`, `conftest.py`)."""
+    parts = path.replace(os.sep, "/").split("/")
+    name = parts[-1]
+    return (any(p in ("test", "tests", "testing") for p in parts[:-1]) or name.startswith("test_")
+            or name.endswith("_test.py") or name == "conftest.py")
+
+
+# An SDK method handed as the first argument of a helper that calls it (`self._call_client(
+# self._client.chat.completions.create, messages=...)`): the direct analysis reads it as the request
+# (callsites: retry helpers), so the function holding it sends one.
+def handed_requests(text: str) -> set[str]:
+    """The SDK request methods `text` hands to a helper as its first argument."""
+    return set(_handed_pattern().findall(text)) if "(" in text else set()
+
+
+@functools.cache
+def _handed_pattern() -> re.Pattern:
+    names = "|".join(re.escape(n) for n in sorted(request_names()))
+    return re.compile(r"\(\s*((?:[A-Za-z_]\w*\.)+(?:" + names + r"))\s*,")
+
+
 def index_file(rel_path: str, source: bytes) -> dict | None:
     """The index entry of one module (plain JSON data), or None if it does not parse. `ast`
     gives the definitions and their exact line ranges (strings included); the calls in each
@@ -95,7 +124,7 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
 
     def calls_of(node) -> list[str]:
         text = "".join(lines[node.lineno - 1:node.end_lineno or node.lineno])
-        return sorted((set(_CALL.findall(text)) | deferred_calls(text)) - {node.name})
+        return sorted((set(_CALL.findall(text)) | deferred_calls(text) | handed_requests(text)) - {node.name})
 
     def add_function(node, prefix: str, cls: str | None) -> None:
         args = node.args
@@ -159,6 +188,7 @@ def _dotted(node) -> str:
     return ""
 
 
+@functools.cache
 def request_names() -> frozenset[str]:
     """The last names of the catalog's requests. A chat-model or agent class (`ChatOpenAI(...)`,
     `Agent(...)`) is left out: building one sends nothing, so a function that only builds one
@@ -188,6 +218,9 @@ class ProjectIndex:
         self.wrappers: dict[tuple[str, str], int] = {}  # (path, qualname) -> layer (0: calls the SDK)
         self.called: set[tuple[str, str]] = set()  # wrappers another project function calls
         self._imported: dict[str, set] = {}  # path -> what its imports resolve to
+        self._bases: dict[tuple, list] = {}
+        self._subclasses: dict[tuple, list] | None = None
+        self._method_names: dict[tuple, set] = {}
         self._find_wrappers()
 
     def resolve(self, qual: str, depth: int = 0) -> tuple[str, str] | None:
@@ -216,28 +249,56 @@ class ProjectIndex:
         for (path, name), f in functions.items():
             if self.seeds.get(path) and any(c.split(".")[-1] in catalog for c in f["calls"]):
                 self.wrappers[(path, name)] = 0
+        by_name: dict[str, list] = {}  # last name of a call -> the functions making it
+        for key, f in functions.items():
+            for call in f["calls"]:
+                by_name.setdefault(call.split(".")[-1], []).append(key)
+        self._close(functions, by_name, 0)
         for layer in range(1, MAX_LAYERS + 1):
-            names = {n.split(".")[-1] for _, n in self.wrappers}
-            added = {}
-            for (path, name), f in functions.items():
-                if (path, name) in self.wrappers:
-                    continue
-                for call in f["calls"]:
-                    if call.split(".")[-1] in names and self._calls_wrapper(path, f, call):
-                        added[(path, name)] = layer
-                        break
-            if not added:
+            if not self._grow(functions, by_name, layer, self._names(), local=False):
                 break
-            self.wrappers.update(added)
-        names = {n.split(".")[-1] for _, n in self.wrappers}
+            self._close(functions, by_name, layer)
+        names = self._names()
         for (path, name), f in functions.items():
             for call in f["calls"]:
                 if call.split(".")[-1] in names:
                     self.called.update(t for t in self.targets(path, f.get("class"), call)
                                        if t in self.wrappers and t != (path, name))
 
-    def _calls_wrapper(self, path: str, f: dict, call: str) -> bool:
-        return any(target in self.wrappers for target in self.targets(path, f.get("class"), call))
+    def _names(self, wrappers=None) -> set[str]:
+        return {n.rpartition(".")[2] for _, n in (self.wrappers if wrappers is None else wrappers)}
+
+    def _close(self, functions: dict, by_name: dict, layer: int) -> None:
+        """Callers reaching a wrapper without leaving their module or their object (`self._request()`,
+        `self._run()` of a subclass, a helper of the same file) take the wrapper's layer: such hops
+        cost no parse of another module and do not use up MAX_LAYERS."""
+        names = self._names()
+        for _ in range(MAX_LOCAL_ROUNDS):
+            added = self._grow(functions, by_name, layer, names, local=True)
+            if not added:
+                return
+            names = self._names(added)
+
+    def _grow(self, functions: dict, by_name: dict, layer: int, names: set[str], local: bool) -> dict:
+        """Add the functions with a call (named one of `names`) that reaches a wrapper; `local`:
+        only through a call of the same module or of `self`."""
+        added = {}
+        for name in sorted(names):
+            for key in by_name.get(name, ()):
+                if key in self.wrappers or key in added:
+                    continue
+                path, f = key[0], functions[key]
+                for call in f["calls"]:
+                    if call.split(".")[-1] == name and self._calls_wrapper(path, f, call, local):
+                        added[key] = layer
+                        break
+        self.wrappers.update(added)
+        return added
+
+    def _calls_wrapper(self, path: str, f: dict, call: str, local: bool = False) -> bool:
+        own = call.partition(".")[0] in ("self", "cls")
+        return any(target in self.wrappers and (not local or own or target[0] == path)
+                   for target in self.targets(path, f.get("class"), call))
 
     def targets(self, path: str, cls: str | None, call: str) -> list[tuple[str, str]]:
         """The project functions a call written `call` in module `path` may reach."""
@@ -245,7 +306,9 @@ class ProjectIndex:
         head, _, rest = call.partition(".")
         last = call.split(".")[-1]
         if head in ("self", "cls") and cls and "." not in rest:
-            return [(path, f"{c}.{rest}") for c in self._class_chain(path, cls)]
+            # The method of the class or of a base (any module), or an override in a subclass.
+            return ([(p, f"{c}.{rest}") for p, c in self.ancestry((path, cls))]
+                    + self.overrides((path, cls), rest))
         if not rest:
             if head in entry["imports"]:
                 found = self.resolve(entry["imports"][head])
@@ -268,24 +331,146 @@ class ProjectIndex:
                 out.append((wpath, wname))
         return out
 
-    def _class_chain(self, path: str, cls: str) -> list[str]:
+    # -- the class hierarchy, across modules ---------------------------------------
+    def bases(self, cls: tuple[str, str]) -> list[tuple[str, str]]:
+        """The project classes `cls` (path, name) derives from directly, resolved through its
+        module's imports and package re-exports (`from .base import ChatBackend`)."""
+        if cls not in self._bases:
+            path, name = cls
+            entry = self.entries[path]
+            found = []
+            for written in entry["classes"].get(name, ()):
+                head, _, rest = written.partition(".")
+                if not rest and head in entry["classes"] and head != name:
+                    found.append((path, head))
+                elif head in entry["imports"]:
+                    target = self.resolve(".".join([entry["imports"][head], *([rest] if rest else [])]))
+                    if target is not None and target[1] in self.entries[target[0]]["classes"]:
+                        found.append(target)
+            self._bases[cls] = found
+        return self._bases[cls]
+
+    def ancestry(self, cls: tuple[str, str]) -> list[tuple[str, str]]:
+        """`cls` and its project base classes, nearest first (at most MAX_ANCESTRY)."""
         chain, todo = [], [cls]
-        while todo and len(chain) < 10:
-            name = todo.pop(0)
-            if name in chain:
+        while todo and len(chain) < MAX_ANCESTRY:
+            at = todo.pop(0)
+            if at in chain or at[0] not in self.entries:
                 continue
-            chain.append(name)
-            todo += [b.split(".")[-1] for b in self.entries[path]["classes"].get(name, [])]
+            chain.append(at)
+            todo += self.bases(at)
         return chain
 
-    def wrapper_table(self) -> tuple[tuple[str, str, str, str, str], ...]:
+    def subclasses(self, cls: tuple[str, str]) -> list[tuple[str, str]]:
+        """The project classes deriving from `cls`, at any depth, outside test files: a test's
+        fake provider is no implementation the application runs."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for path, entry in sorted(self.entries.items()):
+                if is_test_file(path):
+                    continue
+                for name in entry["classes"]:
+                    for base in self.bases((path, name)):
+                        self._subclasses.setdefault(base, []).append((path, name))
+        out, todo = [], list(self._subclasses.get(cls, ()))
+        while todo and len(out) < MAX_SUBCLASSES:
+            at = todo.pop(0)
+            if at not in out and at != cls:
+                out.append(at)
+                todo += self._subclasses.get(at, ())
+        return out
+
+    def overrides(self, cls: tuple[str, str], method: str) -> list[tuple[str, str]]:
+        """The methods named `method` that subclasses of `cls` define (path, qualname)."""
+        return [(p, f"{c}.{method}") for p, c in self.subclasses(cls) if method in self._methods(p, c)]
+
+    def _methods(self, path: str, cls: str) -> set[str]:
+        key = (path, cls)
+        if key not in self._method_names:
+            self._method_names[key] = {f["name"].rpartition(".")[2] for f in self.entries[path]["functions"]
+                                       if f["class"] == cls}
+        return self._method_names[key]
+
+    def _self_calls(self, path: str, cls: str) -> set[str]:
+        """The methods `cls`'s own methods call on `self`."""
+        return {c[5:] for f in self.entries[path]["functions"] if f["class"] == cls
+                for c in f["calls"] if c.startswith("self.") and "." not in c[5:]}
+
+    def hierarchy_rows(self, wrappers) -> set[tuple]:
+        """Rows of the wrapper table for method calls through a class hierarchy:
+        - an inherited wrapper, as an alias (`OpenAIBackend.reply` stands for `ChatBackend.reply`
+          of another module), so a call on an instance of the subclass reaches it and keeps the
+          subclass as the class of `self`;
+        - an override, `(method, base path, "Base.method", path, "Sub.method", "override")`, for
+          every implementation in a subclass of a class whose code calls `self.method` or that
+          defines it, when one implementation at least is a wrapper: `self.method()` in the base
+          reaches one of them (wholeprogram.Resolver)."""
+        rows = set()
+        for path, name in sorted(wrappers):
+            owner, _, method = name.rpartition(".")
+            if not owner or "." in owner or owner not in self.entries[path]["classes"]:
+                continue
+            for sub in self.subclasses((path, owner)):
+                if method in self._methods(*sub):
+                    continue
+                # the nearest definition on the way down wins: only if `sub` inherits this one
+                if self._inherited_from(sub, method) == (path, owner):
+                    rows.add((method, sub[0], f"{sub[1]}.{method}", path, name, ""))
+            for base in self.ancestry((path, owner))[1:]:
+                if method in self._methods(*base) or method in self._self_calls(*base):
+                    for impl in self.overrides(base, method):
+                        rows.add((method, base[0], f"{base[1]}.{method}", impl[0], impl[1], "override"))
+        return rows
+
+    def _inherited_from(self, cls: tuple[str, str], method: str) -> tuple[str, str] | None:
+        """The class (nearest first, depth-first as the index sees the bases) whose `method` `cls` uses."""
+        return next((c for c in self.ancestry(cls) if method in self._methods(*c)), None)
+
+    def base_modules_to_read(self) -> set[str]:
+        """Dotted module names of the base classes the indexed classes import but the index has
+        not read yet (the module of `from app.llm.base import ChatBackend`)."""
+        out = set()
+        for path, entry in self.entries.items():
+            for written in (b for bases in entry["classes"].values() for b in bases):
+                head, _, rest = written.partition(".")
+                if head not in entry["imports"]:
+                    continue
+                qual = ".".join([entry["imports"][head], *([rest] if rest else [])])
+                found = self.resolve(qual)
+                if found is None:
+                    out.add(qual.rpartition(".")[0])
+                elif found[1] not in self.entries[found[0]]["classes"] and "." in found[1]:
+                    # read so far up to a package: `from .base import ChatBackend` in its __init__
+                    out.add(f'{self.entries[found[0]]["module"]}.{found[1].rpartition(".")[0]}'.lstrip("."))
+        return out
+
+    def hierarchy_files(self, unread: dict[str, bytes]) -> set[str]:
+        """Of the modules not indexed yet (path -> bytes), those the class hierarchy needs: the
+        module of a base class an indexed class names, and a module declaring a subclass of a
+        class that holds a wrapper method (`class EchoBackend(ChatBackend):`)."""
+        wanted = self.base_modules_to_read()
+        owners = sorted({name.rpartition(".")[0] for _p, name in self.wrappers if "." in name})
+        declares = owners and re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\b(?:"
+                                         + b"|".join(re.escape(o.encode()) for o in owners) + rb")\b", re.M)
+        out = set()
+        for path, source in unread.items():
+            parts = module_name(path).split(".")
+            if any(".".join(parts[i:]) in wanted for i in range(len(parts))) or (
+                    declares and b"class" in source and declares.search(source)):
+                out.add(path)
+        return out
+
+    def wrapper_table(self, below: int | None = None) -> tuple[tuple[str, ...], ...]:
         """What the workers receive, sorted: (last name, path, qualname) of every wrapper, and
         the names packages re-export one under (`app/llm/__init__.py: from .client import chat`),
-        each with the (path, qualname) it stands for."""
+        each with the (path, qualname) it stands for; the rows of the class hierarchy
+        (hierarchy_rows). `below`: only the wrappers of a lower layer."""
+        wrappers = {k for k, layer in self.wrappers.items() if below is None or layer < below}
         rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "")
-                for path, name in self.wrappers}
+                for path, name in wrappers}
+        rows |= self.hierarchy_rows(wrappers)
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
-        for path, name in self.wrappers:
+        for path, name in wrappers:
             owner, _, method = name.rpartition(".")
             # A private method is called from its own class; a generic one (`call`, `run`) would make
             # every file importing the package and calling any `.call(...)` worth parsing.
@@ -298,7 +483,7 @@ class ProjectIndex:
                 found = self.resolve(qual)
                 if found is None or found[0] == path:
                     continue
-                if found in self.wrappers:
+                if found in wrappers:
                     rows.add((local, path, local, *found, ""))
                 for method in methods.get(found, ()):  # a re-exported class: `from .llm import LLM`
                     rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}", ""))
@@ -353,12 +538,10 @@ def build(files: list[str], settings) -> list[tuple]:
         if fresh[digest]["seed"]:
             index(path)
     found = _project(sources, fresh)
-    for layer in range(MAX_LAYERS + 1):
+    for _round in range(MAX_ROUNDS):
         if not found.wrappers:
             break
-        # Callers of the last layer's wrappers are call sites, not wrappers: only the packages
-        # re-exporting those wrappers are still to read.
-        more = _to_index(sources, fresh, found, packages_only=layer == MAX_LAYERS)
+        more = _to_index(sources, fresh, found)
         if not more:
             break
         for path in more:
@@ -371,16 +554,20 @@ def build(files: list[str], settings) -> list[tuple]:
     return list(table)
 
 
-def _to_index(sources: dict, fresh: dict, found: ProjectIndex, packages_only: bool) -> list[str]:
-    """The files not indexed yet that may hold the next layer: those calling a wrapper found so
-    far by name, and packages that re-export one (a name `_exports` matches)."""
+def _to_index(sources: dict, fresh: dict, found: ProjectIndex) -> list[str]:
+    """The files not indexed yet that may hold the next layer: those calling by name a wrapper
+    found so far below the last layer (callers of the last layer's wrappers are call sites, not
+    wrappers), packages that re-export one (a name `_exports` matches), and the modules of the
+    class hierarchy (ProjectIndex.hierarchy_files)."""
     from promptlint.prefilter import calls_wrapper
 
-    table = tuple((name.split(".")[-1], path, name, path, name) for path, name in found.wrappers)
+    table = found.wrapper_table(below=MAX_LAYERS)  # with re-exports and hierarchy rows, as the workers see them
     exported = _exports(found)
-    return [path for path, (digest, source) in sources.items() if "index" not in fresh[digest] and (
+    unread = {path: source for path, (digest, source) in sources.items() if "index" not in fresh[digest]}
+    hierarchy = found.hierarchy_files(unread)
+    return [path for path, source in unread.items() if path in hierarchy or (
         (path.endswith("__init__.py") and exported.search(source))
-        or (not packages_only and calls_wrapper(source, table)))]
+        or (table and calls_wrapper(source, table)))]
 
 
 def _exports(found: ProjectIndex):

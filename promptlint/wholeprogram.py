@@ -60,7 +60,16 @@ from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
-MAX_CHAIN = 2  # caller -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1)
+# Hops across modules: caller -> wrapper -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1).
+# A hop inside one module, or a method called on `self` (its class's, a base's or an override's),
+# does not count here; MAX_HOPS bounds the whole chain.
+MAX_CHAIN = 3
+MAX_HOPS = 10
+# A call on `self` whose class is not known reaches every implementation of the method (override
+# dispatch). Past this many implementations that send a request, the call stays a call site (the
+# first implementation's request) but the rules are not run on it: a finding would stand on one
+# provider out of many, picked by configuration the analysis does not see.
+MAX_IMPLEMENTATIONS = 5
 MAX_SITES = 60  # wrapper sites analysed per file, in source order; the rest are left out (a warning says so)
 MAX_MODULES = 16  # parsed wrapper modules kept per process
 # Rules that read the whole module rather than its call sites (retrieval calls): the file's own
@@ -125,9 +134,12 @@ class Hop:
     # Which of those implementations this is: past the first, the rules read the request, but it is
     # the first one's call site (the inventory lists one row per call, naming the others).
     nth: int = 0
+    unchecked: bool = False  # one of more than MAX_IMPLEMENTATIONS: a call site, no rule is run on it
 
     def shown(self) -> str:
         more = f" or {self.others} other implementation{'s' if self.others > 1 else ''}" if self.others else ""
+        if self.unchecked:
+            more += " (too many to check)"
         return f"{self.name} ({self.path}:{self.line}){more}"
 
 
@@ -176,6 +188,12 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
 
 
 # -- resolving a call to a project function ------------------------------------
+# A wrapper a call reaches: its module, its function, and the class of its `self` when the caller
+# knows it ((path, class name): `OpenAIBackend().reply(...)` runs the base class's `reply` for an
+# OpenAIBackend), else None.
+Target = tuple  # (Module, FunctionInfo, tuple[str, str] | None)
+
+
 class Resolver:
     def __init__(self, here: Module, settings) -> None:
         self.here = here
@@ -183,7 +201,13 @@ class Resolver:
         table = settings.project_wrappers
         self.names = frozenset(t[0] for t in table)
         self.wrappers = {(t[1], t[2]) for t in table if (t[1], t[2]) == (t[3], t[4])}
-        self.aliases = {(t[1], t[2]): (t[3], t[4]) for t in table if (t[1], t[2]) != (t[3], t[4])}
+        self.aliases = {(t[1], t[2]): (t[3], t[4]) for t in table
+                        if (t[1], t[2]) != (t[3], t[4]) and len(t) == 5}
+        # (path, "Base.method") -> the implementations subclasses define (project_index.hierarchy_rows)
+        self.overrides: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for t in table:
+            if len(t) > 5 and t[5] == "override":
+                self.overrides.setdefault((t[1], t[2]), []).append((t[3], t[4]))
         self.memo: dict = {}
 
     def module(self, path: str) -> Module | None:
@@ -191,18 +215,54 @@ class Resolver:
             return self.here
         return load(path, self.settings)
 
-    def callees(self, mod: Module, info: CallInfo, ctx: EvalContext) -> list[tuple[Module, FunctionInfo, cst.Call]]:
-        """The wrappers a call in `mod` may reach, each with the call as that wrapper receives
-        it: one, or several when the module picks one of its providers' classes at run time
-        (dispatch), or none. A function handed to an executor is called with the rest of the
-        arguments (`executor.submit(model.inference, name, prompt)`)."""
+    def callees(self, mod: Module, info: CallInfo, ctx: EvalContext, self_cls=None) -> tuple[list, int, bool]:
+        """The wrappers a call in `mod` may reach, each with the class of its `self` (or None) and
+        the call as that wrapper receives it: one, or several when the module picks one of its
+        providers' classes at run time (dispatch) or the call is on `self` of a class subclasses
+        override the method in (override dispatch), or none; with how many implementations the
+        call may reach in all, and whether there were too many to run the rules on. A function
+        handed to an executor is called with the rest of the arguments
+        (`executor.submit(model.inference, name, prompt)`)."""
         node = deferred(info.node) or info.node
-        found = self.callee(mod, info, ctx, node.func)
+        found = self.callee(mod, info, ctx, node.func, self_cls)
         if found is not None:
-            return [(*found, node)]
-        return [(*target, node) for target in self.dispatch(mod, node.func, ctx)]
+            return [(*found, node)], 1, False
+        if self_cls is not None and _self_call(node.func, ctx) is not None:
+            return [], 0, False  # the class of `self` is known: callee() decided
+        impls, total = self.implementations(mod, node.func, ctx)
+        if impls:
+            unchecked = len(impls) > MAX_IMPLEMENTATIONS
+            return [(*target, node) for target in impls[:1 if unchecked else None]], total, unchecked
+        found = [(*target, node) for target in self.dispatch(mod, node.func, ctx)]
+        return found, len(found), False
 
-    def dispatch(self, mod: Module, fn, ctx: EvalContext) -> list[tuple[Module, FunctionInfo]]:
+    def implementations(self, mod: Module, fn, ctx: EvalContext) -> tuple[list, int]:
+        """`self.method(...)` where the class of `self` is not known: the method of the class
+        that holds the code (when a wrapper) and every override of it in the project's
+        subclasses (project_index.hierarchy_rows) that is a wrapper, each with its class as the
+        class of `self`; and how many implementations there are in all, requests or not."""
+        owner = _self_call(fn, ctx)
+        if owner is None:
+            return [], 0
+        key = (mod.path, f"{owner}.{fn.attr.value}")
+        rows = self.overrides.get(key)
+        if not rows:
+            return [], 0
+        found = []
+        own = self._wrapper(mod, key[1]) or self._alias(mod, key[1])
+        if own is not None:
+            found.append(own)
+        for path, qualname in sorted(rows):
+            if (path, qualname) not in self.wrappers:
+                continue
+            target = self.module(path)
+            info = target.by_qualname.get(qualname) if target is not None else None
+            if info is not None:
+                project.DEPENDENCIES.add(path)
+                found.append((target, info, (path, qualname.rpartition(".")[0])))
+        return found, len(rows) + (own is not None)
+
+    def dispatch(self, mod: Module, fn, ctx: EvalContext) -> list[Target]:
         """`model.inference(...)` on a value of unknown type, in a module that builds instances of
         several classes each having a wrapper method of that name (`{"OPENAI": OpenAi(), "CLAUDE":
         Claude()}[name]`): every one of them. Several candidates without that evidence (the
@@ -222,24 +282,40 @@ class Resolver:
         known = isinstance(recv, Ref) or (isinstance(recv, Map) and recv.obj)  # a type: callee() decides
         return [] if known else self.memo[key]
 
-    def callee(self, mod: Module, info: CallInfo, ctx: EvalContext, fn=None) -> tuple[Module, FunctionInfo] | None:
-        """The wrapper a call in `mod` reaches, or None (`fn`: the callee expression, when not the call's)."""
+    def callee(self, mod: Module, info: CallInfo, ctx: EvalContext, fn=None, self_cls=None) -> Target | None:
+        """The wrapper a call in `mod` reaches, with the class of its `self` when known, or None
+        (`fn`: the callee expression, when not the call's; `self_cls`: the class of `self` in
+        the calling code, (path, name), when the expansion knows it)."""
         fn = info.node.func if fn is None else fn
         last = last_name(fn)
         if last not in self.names:
             return None
         key = _callee_key(mod, fn, ctx)
         if key is None:
-            return self._callee(mod, fn, last, ctx)
+            return self._callee(mod, fn, last, ctx, self_cls)
+        key = (*key, self_cls)
         if key not in self.memo:
             reads = BindingReads.count
-            found = self._callee(mod, fn, last, ctx)
+            found = self._callee(mod, fn, last, ctx, self_cls)
             if BindingReads.count != reads:
                 return found  # it read the caller's arguments: good for this call only
             self.memo[key] = found
         return self.memo[key]
 
-    def _callee(self, mod: Module, fn, last: str, ctx: EvalContext) -> tuple[Module, FunctionInfo] | None:
+    def _callee(self, mod: Module, fn, last: str, ctx: EvalContext, self_cls=None) -> Target | None:
+        owner = _self_call(fn, ctx)
+        if owner is not None and self_cls is not None:
+            found, decided = self._on_class(self_cls, last, mod, owner)
+            if decided:
+                return found
+        elif owner is not None and self.overrides.get((mod.path, f"{owner}.{last}")):
+            return None  # one of several implementations: callees() lists them
+        found = self._by_value(mod, fn, last, ctx)
+        if found is not None and found[2] is None and owner is not None and self_cls is not None:
+            return (found[0], found[1], self_cls)  # a method of this module's class chain, for the same instance
+        return found
+
+    def _by_value(self, mod: Module, fn, last: str, ctx: EvalContext) -> Target | None:
         cls = self._constructed(mod, fn, last, ctx)
         if cls is not None:
             return self._method(mod, cls, last)
@@ -257,13 +333,41 @@ class Resolver:
                 return self._by_import(mod, last)
         return None
 
-    def _method(self, mod: Module, cls: str, last: str) -> tuple[Module, FunctionInfo] | None:
+    def _method(self, mod: Module, cls: str, last: str) -> Target | None:
         """Method `last` of class `cls` as `mod` names it: a wrapper, or None."""
         if cls.startswith("builtins."):
             cls = cls[len("builtins."):]
         if "." not in cls and cls in mod.index.classes:
-            return self._wrapper(mod, f"{cls}.{last}")
+            return self._wrapper(mod, f"{cls}.{last}") or self._alias(mod, f"{cls}.{last}")
         return self._qual(mod, f"{cls}.{last}")
+
+    def _on_class(self, self_cls: tuple[str, str], method: str, mod: Module, owner: str) -> tuple[Target | None, bool]:
+        """`self.method(...)` in code of class `owner` (module `mod`) run for an instance of
+        `self_cls`: the method that class has by its method resolution order, its own or one it
+        inherits from another module, as the index records it; with whether that decides it
+        (False: the class has no say of its own, the code's class chain is read as usual)."""
+        path, cls = self_cls
+        qualname = f"{cls}.{method}"
+        if (path, qualname) in self.wrappers or (path, qualname) in self.aliases:
+            target = self.module(path)
+            if target is None:
+                return None, True
+            project.DEPENDENCIES.add(path)
+            return self._wrapper(target, qualname, self_cls) or self._alias(target, qualname, self_cls), True
+        if (path, qualname) in self.overrides.get((mod.path, f"{owner}.{method}"), ()):
+            return None, True  # the class overrides it with a method that sends no request
+        return None, False
+
+    def _alias(self, mod: Module, qualname: str, self_cls=None) -> Target | None:
+        """A method `mod`'s class inherits from another module (an alias row of the index)."""
+        found = self.aliases.get((mod.path, qualname))
+        if found is None or "." not in qualname:
+            return None
+        target = self.module(found[0])
+        if target is None:
+            return None
+        project.DEPENDENCIES.add(found[0])
+        return self._wrapper(target, found[1], self_cls or (mod.path, qualname.rpartition(".")[0]))
 
     def _constructed(self, mod: Module, fn, last: str, ctx: EvalContext) -> str | None:
         """`converter.to_pydantic()` after `converter = Converter(llm=..., text=..., ...)`: the
@@ -277,13 +381,13 @@ class Resolver:
         # a class of a project module (not pathlib.Path or jinja2.Environment, which hold no instance)
         return cls if project.module_file(mod.path, cls.rpartition(".")[0] or cls) is not None else None
 
-    def _wrapper(self, mod: Module, qualname: str) -> tuple[Module, FunctionInfo] | None:
+    def _wrapper(self, mod: Module, qualname: str, self_cls=None) -> Target | None:
         if (mod.path, qualname) not in self.wrappers:
             return None
         info = mod.by_qualname.get(qualname)
-        return (mod, info) if info is not None else None
+        return (mod, info, self_cls) if info is not None else None
 
-    def _qual(self, mod: Module, qual: str, hops: int = 0) -> tuple[Module, FunctionInfo] | None:
+    def _qual(self, mod: Module, qual: str, hops: int = 0) -> Target | None:
         """`app.llm.chat` or `.gateway.ModelGateway.generate` as imported in `mod`, through
         `__init__` re-exports."""
         parts = qual.split(".")
@@ -295,15 +399,21 @@ class Resolver:
             if path is None:
                 continue
             shown = project.shown_path(path)
-            rest = parts[i:]
-            shown, rest = self.aliases.get((shown, ".".join(rest)), (shown, ".".join(rest)))
+            rest = ".".join(parts[i:])
+            self_cls = None
+            if (shown, rest) in self.aliases:
+                owner = rest.rpartition(".")[0]
+                found = self.aliases[(shown, rest)]
+                if owner and found[1].rpartition(".")[0] != owner and not shown.endswith("__init__.py"):
+                    self_cls = (shown, owner)  # a method the class inherits: `self` is still one of it
+                shown, rest = found
             if (shown, rest) in self.wrappers:
                 path = shown
                 target = self.module(path)
                 if target is None:
                     return None
                 project.DEPENDENCIES.add(path)
-                return self._wrapper(target, rest)
+                return self._wrapper(target, rest, self_cls)
             return None
         return None
 
@@ -314,7 +424,7 @@ class Resolver:
         path = project.module_file(mod.path, qual)
         return project.shown_path(path) if path else None
 
-    def _by_import(self, mod: Module, method: str) -> tuple[Module, FunctionInfo] | None:
+    def _by_import(self, mod: Module, method: str) -> Target | None:
         """`backend.generate(...)` on a value of unknown type: a wrapper method of that name on a
         class this module imports (`from app.gateway import Gateway`), or on a class of a module it
         imports (`from aider import models`), when exactly one such method exists."""
@@ -327,11 +437,11 @@ class Resolver:
             self.memo[key] = self._by_import_uncached(mod, method)
         return self.memo[key]
 
-    def _by_import_uncached(self, mod: Module, method: str) -> tuple[Module, FunctionInfo] | None:
+    def _by_import_uncached(self, mod: Module, method: str) -> Target | None:
         found = self._imported_methods(mod, method)
         return found[0] if len(found) == 1 else None
 
-    def _imported_methods(self, mod: Module, method: str) -> list[tuple[Module, FunctionInfo]]:
+    def _imported_methods(self, mod: Module, method: str) -> list[Target]:
         """The wrapper methods named `method` of classes `mod` imports (or of their modules)."""
         found = []
         for path, qualname in sorted(self.wrappers):
@@ -348,6 +458,16 @@ class Resolver:
                 if target is not None and target not in found:
                     found.append(target)
         return found
+
+
+def _self_call(fn, ctx: EvalContext) -> str | None:
+    """The class holding the code of a call written `self.method(...)` (or `cls.`), or None."""
+    if not (isinstance(fn, cst.Attribute) and isinstance(fn.value, cst.Name) and fn.value.value in ("self", "cls")):
+        return None
+    top = ctx.func
+    while top is not None and top.parent is not None:
+        top = top.parent
+    return top.class_name if top is not None else None
 
 
 def deferred(node: cst.Call) -> cst.Call | None:
@@ -407,14 +527,16 @@ class Expander:
         self._sdk: dict[int, list] = {}
 
     def expand(self, mod: Module, func: FunctionInfo, bindings: dict | None, depth: int = 0,
-               active: frozenset = frozenset()) -> list[Expanded]:
-        """The requests `func` sends, with its parameters bound (None: left unbound)."""
+               active: frozenset = frozenset(), self_cls=None) -> list[Expanded]:
+        """The requests `func` sends, with its parameters bound (None: left unbound); `self_cls`:
+        the class of its `self` when known. `depth` counts the hops across modules (MAX_CHAIN),
+        `active` every function on the way (recursion, MAX_HOPS)."""
         if mod.finder is None:  # a chain that comes back into the checked file (a -> b.relay -> a.ask)
             mod = self.own_module()
             if mod is None:
                 return []
         key = (mod.path, func.qualname)
-        if depth >= MAX_CHAIN or key in active:
+        if depth >= MAX_CHAIN or key in active or len(active) >= MAX_HOPS:
             return []  # recursion: a documented depth limit, not a fixpoint
         active = active | {key}
         if bindings is not None:
@@ -427,14 +549,16 @@ class Expander:
                                 _request_reader(mod, match, ctx)))
         for info in mod.calls_in(func):
             ctx = EvalContext(func, info.pos, info.path, bindings)
-            targets = self.resolver.callees(mod, info, ctx)
-            for nth, (tmod, tfunc, node) in enumerate(targets):
+            targets, total, unchecked = self.resolver.callees(mod, info, ctx, self_cls)
+            for nth, (tmod, tfunc, tself, node) in enumerate(targets):
                 inner = bind(mod.ev, node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
                 line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
-                for found in self.expand(tmod, tfunc, inner, depth + 1, active):
+                # a hop inside the module or the object costs no depth (project_index._close)
+                local = tmod.path == mod.path or _self_call(node.func, ctx) is not None
+                for found in self.expand(tmod, tfunc, inner, depth + (not local), active, tself):
                     hops = found.hops
-                    if len(targets) > 1:
-                        hops = [replace(hops[0], others=len(targets) - 1, nth=nth), *hops[1:]]
+                    if total > 1 or unchecked:
+                        hops = [replace(hops[0], others=total - 1, nth=nth, unchecked=unchecked), *hops[1:]]
                     out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *hops], info,
                                         found.request))
         return out
@@ -501,7 +625,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         if calls > MAX_SITES:
             ctx.memo["wrapper-sites-left-out"] = ctx.memo.get("wrapper-sites-left-out", 0) + 1
             continue
-        tmod, tfunc = target
+        tmod, tfunc, self_cls = target
         if tmod.path == ctx.path and info.func is not None and info.func.qualname == tfunc.qualname:
             continue  # a wrapper calling itself: the same request its body sends (PL701 reports the recursion)
         if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
@@ -511,13 +635,13 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
             tfunc = tmod.by_qualname.get(tfunc.qualname)
             if tfunc is None:
                 continue
-        key = (tmod.path, tfunc.qualname)
+        key = (tmod.path, tfunc.qualname, self_cls)
         if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
-            stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, settings.analysis_hash())
+            stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, self_cls, settings.analysis_hash())
             if tmod.foreign and stored in _BODIES:
                 resolver.memo[key] = _BODIES[stored]
             else:
-                body = expander.expand(tmod, tfunc, None)
+                body = expander.expand(tmod, tfunc, None, self_cls=self_cls)
                 sends_itself = bool(body) and all(len(found.hops) == 1 for found in body)
                 resolver.memo[key] = found = (BodyCodes(tmod, body, settings), leaves(body), sends_itself)
                 if tmod.foreign:
@@ -527,7 +651,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
             continue  # inside the wrapper layer: its callers here are the sites, expanded through it
         bindings = bind(here.ev, info.node, cctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
         passing_on = passes_own_parameters(info, resolver.wrappers, ctx.path)
-        for found in expander.expand(tmod, tfunc, bindings):
+        for found in expander.expand(tmod, tfunc, bindings, self_cls=self_cls):
             site = relocate(found.site, ctx, info, found.hops)
             site.leaves = left
             if not passing_on:  # inside the wrapper layer the task is chosen further up: PL201 is not asked
@@ -591,6 +715,8 @@ def _body_context(mod: Module, body: list[Expanded], settings):
     fake = _Where(mod)
     sites, infos, requests = [], {}, {}
     for found in body:
+        if any(h.unchecked for h in found.hops):
+            continue  # no rule is run through one of too many implementations, here either
         site = relocate(found.site, fake, found.first, found.hops) if len(found.hops) > 1 else found.site
         sites.append(site)
         infos[id(site)] = found.first
@@ -711,6 +837,8 @@ def check_wrapper_sites(ctx, codes, result) -> None:
     for members in groups.values():
         sites = [m[0] for m in members]
         hops, body_codes = members[0][2], members[0][3]
+        if any(h.unchecked for h in hops):
+            continue  # one implementation of too many (MAX_IMPLEMENTATIONS): a call site only
         wctx = FileContext(ctx.path, ctx.text, ctx.settings, sites, [], index=ctx.index,
                            evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members})
         wctx.memo["wrapper-sites"] = True  # rules skip their file-level parts (PL701 frameworks)
@@ -737,7 +865,8 @@ def check_wrapper_sites(ctx, codes, result) -> None:
 def _name_path(finding: Finding, site: CallSite, hops: list[Hop]) -> Finding:
     """Name both ends: the wrapper(s) the request goes through and the SDK call it reaches."""
     chain = " -> ".join(f"`{h.name}` ({h.path}:{h.line})"
-                        + (f" (one of {h.others + 1} implementations picked at run time)" if h.others else "")
+                        + (f" (one of {h.others + 1} implementations picked at run time; this finding holds for"
+                           " this one)" if h.others else "")
                         for h in hops)
     finding.message += f" [sent through {chain}, which calls `{site.through[-1]}`]"
     from promptlint.model import WRAPPER_LAYER, Location

@@ -380,3 +380,36 @@ def test_a_parameter_the_wrapper_only_passes_on_is_judged_at_each_caller(tmp_pat
     assert found == [("app/llm.py", 14), ("app/support.py", 11)]
     (at_caller,) = [f for f in result.findings if f.path == "app/support.py"]
     assert "`url`" in at_caller.message and "call_model" in at_caller.message
+
+
+def test_override_dispatch_through_a_class_hierarchy(monkeypatch):
+    """`ChatBackend.reply` (base.py) calls the abstract `self._send`, which providers in other
+    modules override. A caller holding an instance of a known class reaches that class's override
+    only (by its method resolution order); a caller holding only the base class reaches every
+    overriding implementation, and a finding names the one it holds for, as one of N. A
+    subclass whose override sends nothing, and a base class whose only requesting override is
+    in a test file, give no call site; a chain across four modules is still followed."""
+    result = run("hierarchy", monkeypatch)
+    rows = {(s.path, s.span.line): s for s in result.callsites}
+    assert ("app/main.py", 24) not in rows  # EchoBackend: its override sends nothing
+    assert ("app/manager.py", 17) not in rows  # Summarizer: only a test's subclass sends a request
+    assert rows[("app/main.py", 9)].through[1] == "OpenAIBackend._send (app/llm/openai_backend.py:12)"
+    assert rows[("app/main.py", 19)].through[1] == "ClaudeBackend._send (app/llm/claude_backend.py:11)"
+    assert rows[("app/main.py", 29)].through[0].startswith("Writer.execute (app/agents/writer.py:10)")
+    assert rows[("app/manager.py", 10)].through[1].endswith("or 2 other implementations")
+    manager = next(f for f in result.findings if f.path == "app/manager.py")
+    assert "`OpenAIBackend._send`" in manager.message and "one of 3 implementations" in manager.message
+
+
+def test_too_many_implementations_stay_a_call_site_without_rules(monkeypatch):
+    """Past MAX_IMPLEMENTATIONS requesting overrides, a call on `self` of the base class is still
+    one call site, but no rule is run through it: a finding would stand on one provider among
+    many, chosen by configuration the analysis does not see."""
+    from promptlint import wholeprogram
+
+    monkeypatch.setattr(wholeprogram, "MAX_IMPLEMENTATIONS", 1)
+    result = run("hierarchy", monkeypatch)
+    rows = {(s.path, s.span.line): s for s in result.callsites}
+    assert rows[("app/manager.py", 10)].through[1].endswith("(too many to check)")
+    assert not [f for f in result.findings if f.path == "app/manager.py"]
+    assert [(f.path, f.span.line) for f in result.findings if f.path == "app/main.py"] == [("app/main.py", 9)]
