@@ -209,10 +209,12 @@ class Resolver:
             if len(t) > 5 and t[5] == "override":
                 self.overrides.setdefault((t[1], t[2]), []).append((t[3], t[4]))
         self.memo: dict = {}
+        self.own = None  # () -> the checked file as a wrapper module (_self_module)
 
     def module(self, path: str) -> Module | None:
         if path == self.here.path:
-            return self.here
+            # a wrapper of the checked file reached from a hop: the file as a wrapper module
+            return self.own() if self.own is not None else self.here
         return load(path, self.settings)
 
     def callees(self, mod: Module, info: CallInfo, ctx: EvalContext, self_cls=None) -> tuple[list, int, bool]:
@@ -609,6 +611,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     site_requests = ctx.memo.setdefault("wrapper-requests", {})
     here = Module(ctx.path, ctx.text, ctx.index, ctx.evaluator, None, foreign=False)
     resolver = Resolver(here, settings)
+    resolver.own = lambda: _self_module(ctx, settings)
     direct = {id(info.node) for info in ctx.infos.values()}
     expander = Expander(resolver, lambda: _self_module(ctx, settings))
     out = []
