@@ -8,7 +8,17 @@ parameters, and the calls each one makes. A function is a *wrapper* when its
 body calls a catalog request name in a file the SDK pre-check accepts, or
 calls another wrapper, resolved through imports (`from app.llm import chat`,
 `llm.chat`, `self.generate`, or a method of a class the calling module
-imports); layers are followed up to MAX_LAYERS.
+imports); layers are followed up to MAX_LAYERS. A hop inside one module or one
+object (`self._request()`) takes the callee's layer (up to MAX_LOCAL_ROUNDS of
+them per layer). An SDK method handed to a helper (`self._call_client(
+client.chat.completions.create, ...)`) is a request of the function handing it.
+
+Classes' bases are resolved across modules (imports, package re-exports), so
+`self.m()` in a base class reaches the overrides of `m` that subclasses in any
+module define (not those of test files), when most of them send a request
+(`dispatched`); a subclass inheriting a wrapper method gets an alias row. Each
+wrapper gets a rank (the fewest calls to its request), which bounds how the
+expansion (wholeprogram.py) walks down a chain.
 
 The result is only a list of candidates, by name and module. What a wrapper
 actually sends, and what it leaves to its callers, is worked out by the
@@ -25,12 +35,13 @@ import os
 import re
 
 INDEX_VERSION = 1
-# Layers of wrappers across modules: a wrapper of a wrapper of a wrapper (of the SDK call); deeper
-# chains are not followed. A hop inside one module or one object (`self.m()`) costs no layer.
-MAX_LAYERS = 2
-MAX_LOCAL_ROUNDS = 8  # hops inside one module or object followed per layer
+# Layers of wrappers: a wrapper of a wrapper (of the SDK call); deeper chains are not followed. A hop
+# inside one module or one object (`self.m()`) below the first layer costs none (_close).
+MAX_LAYERS = 1
+MAX_LOCAL_ROUNDS = 2  # hops inside one module or object followed at layer 0
 MAX_ANCESTRY = 10  # base classes followed from one class
 MAX_SUBCLASSES = 200  # subclasses followed from one class
+MAX_RANK = 99  # the rank of a wrapper whose way to the request the index did not count
 MAX_ROUNDS = MAX_LAYERS + 4  # rounds of reading more modules (layers, packages, base classes)
 MAX_FILE_BYTES = 1_000_000
 # The sixth field of a wrapper's own row when another project function calls it (its parameters
@@ -221,6 +232,7 @@ class ProjectIndex:
         self._bases: dict[tuple, list] = {}
         self._subclasses: dict[tuple, list] | None = None
         self._method_names: dict[tuple, set] = {}
+        self.ranks: dict[tuple[str, str], int] = {}
         self._find_wrappers()
 
     def resolve(self, qual: str, depth: int = 0) -> tuple[str, str] | None:
@@ -253,17 +265,49 @@ class ProjectIndex:
         for key, f in functions.items():
             for call in f["calls"]:
                 by_name.setdefault(call.split(".")[-1], []).append(key)
+        # Only the layer that reaches its request without leaving its module or object (a provider
+        # class's `_run` -> `_request_chat_completion`, a base class's `run` -> `self._run`): closing
+        # every layer made whole workflow engines wrappers (crewAI's Flow methods, +20 % of the run).
         self._close(functions, by_name, 0)
         for layer in range(1, MAX_LAYERS + 1):
             if not self._grow(functions, by_name, layer, self._names(), local=False):
                 break
-            self._close(functions, by_name, layer)
         names = self._names()
         for (path, name), f in functions.items():
             for call in f["calls"]:
                 if call.split(".")[-1] in names:
                     self.called.update(t for t in self.targets(path, f.get("class"), call)
                                        if t in self.wrappers and t != (path, name))
+        self._rank(functions)
+
+    def _rank(self, functions: dict) -> None:
+        """Each wrapper's rank: the fewest calls from it to an SDK request (0: it sends one
+        itself). A wrapper site is expanded freely only downwards, to a wrapper of lower rank
+        (wholeprogram.Expander), so the expansion never wanders among the functions of one
+        layer (crewAI's Flow methods call each other in every order)."""
+        callers: dict[tuple, list] = {}
+        for key in self.wrappers:
+            f = functions.get(key)
+            if f is None:
+                continue
+            for call in f["calls"]:
+                for target in self.targets(key[0], f.get("class"), call):
+                    if target in self.wrappers and target != key:
+                        callers.setdefault(target, []).append(key)
+        todo = sorted(k for k, layer in self.wrappers.items() if layer == 0 and self._sends(functions.get(k)))
+        self.ranks = dict.fromkeys(todo, 0)
+        while todo:
+            nxt = []
+            for key in todo:
+                for caller in callers.get(key, ()):
+                    if caller not in self.ranks:
+                        self.ranks[caller] = self.ranks[key] + 1
+                        nxt.append(caller)
+            todo = sorted(set(nxt))
+
+    def _sends(self, f: dict | None) -> bool:
+        catalog = request_names()
+        return f is not None and any(c.split(".")[-1] in catalog for c in f["calls"])
 
     def _names(self, wrappers=None) -> set[str]:
         return {n.rpartition(".")[2] for _, n in (self.wrappers if wrappers is None else wrappers)}
@@ -296,9 +340,18 @@ class ProjectIndex:
         return added
 
     def _calls_wrapper(self, path: str, f: dict, call: str, local: bool = False) -> bool:
-        own = call.partition(".")[0] in ("self", "cls")
-        return any(target in self.wrappers and (not local or own or target[0] == path)
-                   for target in self.targets(path, f.get("class"), call))
+        """Does `call` (made in `f`) reach a wrapper? `local`: only a hop inside the object, a
+        private helper of its class (`self._request(...)`) or an override of the method a
+        subclass defines (`self._run(...)` in the base class)."""
+        targets = self.targets(path, f.get("class"), call)
+        if not local:
+            return any(target in self.wrappers for target in targets)
+        head, _, method = call.partition(".")
+        if head not in ("self", "cls") or "." in method or not f.get("class"):
+            return False
+        ancestry = {f"{c}.{method}" for _p, c in self.ancestry((path, f["class"]))}
+        return any(target in self.wrappers and (method.startswith("_") or target[1] not in ancestry)
+                   for target in targets)
 
     def targets(self, path: str, cls: str | None, call: str) -> list[tuple[str, str]]:
         """The project functions a call written `call` in module `path` may reach."""
@@ -307,8 +360,7 @@ class ProjectIndex:
         last = call.split(".")[-1]
         if head in ("self", "cls") and cls and "." not in rest:
             # The method of the class or of a base (any module), or an override in a subclass.
-            return ([(p, f"{c}.{rest}") for p, c in self.ancestry((path, cls))]
-                    + self.overrides((path, cls), rest))
+            return [(p, f"{c}.{rest}") for p, c in self.ancestry((path, cls))] + self.dispatched((path, cls), rest)
         if not rest:
             if head in entry["imports"]:
                 found = self.resolve(entry["imports"][head])
@@ -384,6 +436,14 @@ class ProjectIndex:
         """The methods named `method` that subclasses of `cls` define (path, qualname)."""
         return [(p, f"{c}.{method}") for p, c in self.subclasses(cls) if method in self._methods(p, c)]
 
+    def dispatched(self, cls: tuple[str, str], method: str) -> list[tuple[str, str]]:
+        """The overrides `self.method()` in `cls` may run, when most of them send a request: a
+        `BaseTool._run` that three tools out of a hundred implement with an LLM call is no
+        request of `BaseTool.run`, while a model backend's `_run` is one for every provider."""
+        found = self.overrides(cls, method)
+        requesting = [impl for impl in found if impl in self.wrappers]
+        return requesting if requesting and 2 * len(requesting) >= len(found) else []
+
     def _methods(self, path: str, cls: str) -> set[str]:
         key = (path, cls)
         if key not in self._method_names:
@@ -401,10 +461,10 @@ class ProjectIndex:
         - an inherited wrapper, as an alias (`OpenAIBackend.reply` stands for `ChatBackend.reply`
           of another module), so a call on an instance of the subclass reaches it and keeps the
           subclass as the class of `self`;
-        - an override, `(method, base path, "Base.method", path, "Sub.method", "override")`, for
-          every implementation in a subclass of a class whose code calls `self.method` or that
-          defines it, when one implementation at least is a wrapper: `self.method()` in the base
-          reaches one of them (wholeprogram.Resolver)."""
+        - an override, `(method, base path, "Base.method", path, "Sub.method", "override", N)`,
+          for each implementation that is a wrapper in a subclass of a class whose code calls
+          `self.method` or that defines it, when most of the N implementations are
+          (`dispatched`): `self.method()` in the base reaches one of them (wholeprogram.Resolver)."""
         rows = set()
         for path, name in sorted(wrappers):
             owner, _, method = name.rpartition(".")
@@ -418,8 +478,10 @@ class ProjectIndex:
                     rows.add((method, sub[0], f"{sub[1]}.{method}", path, name, ""))
             for base in self.ancestry((path, owner))[1:]:
                 if method in self._methods(*base) or method in self._self_calls(*base):
-                    for impl in self.overrides(base, method):
-                        rows.add((method, base[0], f"{base[1]}.{method}", impl[0], impl[1], "override"))
+                    total = len(self.overrides(base, method))
+                    for impl in self.dispatched(base, method):
+                        if impl in wrappers:
+                            rows.add((method, base[0], f"{base[1]}.{method}", *impl, "override", total))
         return rows
 
     def _inherited_from(self, cls: tuple[str, str], method: str) -> tuple[str, str] | None:
@@ -427,11 +489,16 @@ class ProjectIndex:
         return next((c for c in self.ancestry(cls) if method in self._methods(*c)), None)
 
     def base_modules_to_read(self) -> set[str]:
-        """Dotted module names of the base classes the indexed classes import but the index has
-        not read yet (the module of `from app.llm.base import ChatBackend`)."""
+        """Dotted module names of the base classes that classes holding a wrapper method import
+        but the index has not read yet (the module of `from app.llm.base import ChatBackend`)."""
         out = set()
-        for path, entry in self.entries.items():
-            for written in (b for bases in entry["classes"].values() for b in bases):
+        owners: dict[str, set] = {}
+        for path, name in self.wrappers:
+            if "." in name:
+                owners.setdefault(path, set()).add(name.rpartition(".")[0])
+        for path, names in owners.items():
+            entry = self.entries[path]
+            for written in (b for cls in names for b in entry["classes"].get(cls, ())):
                 head, _, rest = written.partition(".")
                 if head not in entry["imports"]:
                     continue
@@ -460,15 +527,16 @@ class ProjectIndex:
                 out.add(path)
         return out
 
-    def wrapper_table(self, below: int | None = None) -> tuple[tuple[str, ...], ...]:
+    def wrapper_table(self, below: int | None = None, hierarchy: bool = True) -> tuple[tuple[str, ...], ...]:
         """What the workers receive, sorted: (last name, path, qualname) of every wrapper, and
         the names packages re-export one under (`app/llm/__init__.py: from .client import chat`),
         each with the (path, qualname) it stands for; the rows of the class hierarchy
-        (hierarchy_rows). `below`: only the wrappers of a lower layer."""
+        (hierarchy_rows, unless `hierarchy` is False). `below`: only the wrappers of a lower layer."""
         wrappers = {k for k, layer in self.wrappers.items() if below is None or layer < below}
-        rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "")
-                for path, name in wrappers}
-        rows |= self.hierarchy_rows(wrappers)
+        rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "",
+                 self.ranks.get((path, name), MAX_RANK)) for path, name in wrappers}
+        if hierarchy:
+            rows |= self.hierarchy_rows(wrappers)
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
         for path, name in wrappers:
             owner, _, method = name.rpartition(".")
@@ -561,7 +629,10 @@ def _to_index(sources: dict, fresh: dict, found: ProjectIndex) -> list[str]:
     class hierarchy (ProjectIndex.hierarchy_files)."""
     from promptlint.prefilter import calls_wrapper
 
-    table = found.wrapper_table(below=MAX_LAYERS)  # with re-exports and hierarchy rows, as the workers see them
+    # Only the wrappers themselves: with the packages' re-exports and the hierarchy's rows, every
+    # file naming a re-exported class or a subclass is worth reading (crewAI: +10 % of the run).
+    table = tuple((name.split(".")[-1], path, name, path, name) for (path, name), layer in found.wrappers.items()
+                  if layer < MAX_LAYERS)
     exported = _exports(found)
     unread = {path: source for path, (digest, source) in sources.items() if "index" not in fresh[digest]}
     hierarchy = found.hierarchy_files(unread)

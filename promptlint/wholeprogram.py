@@ -19,6 +19,16 @@ module that builds instances of several classes each having a wrapper method of 
 Such a call is one site (one inventory row, naming the other implementations); the rules run
 on each implementation, so a problem that holds for one provider is reported, naming it.
 
+Class hierarchies (override dispatch): a call on `self` reaches the method the class of `self`
+has by its method resolution order, across modules (the index's alias rows), when the expansion
+knows that class (`OpenAIBackend().reply(...)`: the base class's `reply`, then the subclass's
+`_send`); when it does not (the base class's own code, a receiver known only by its base class),
+every override that sends a request is a candidate, as in dispatch ("one of N implementations",
+the finding holding for the one it names). Past MAX_IMPLEMENTATIONS requesting overrides the
+call is still a site, but no rule is run on it. Hops down to a wrapper of lower rank (nearer its
+request) are free; other hops count against MAX_CHAIN, and MAX_EXPANSIONS bounds the functions
+expanded for one call.
+
 What a wrapper's body works out is shared by all its callers (its *summary*): the wrapper's
 module is parsed and its direct requests found once per process (`load`), its own codes and
 what it leaves to callers once per wrapper (`_BODIES`), and while a caller's arguments are
@@ -60,11 +70,16 @@ from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
-# Hops across modules: caller -> wrapper -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1).
-# A hop inside one module, or a method called on `self` (its class's, a base's or an override's),
-# does not count here; MAX_HOPS bounds the whole chain.
-MAX_CHAIN = 3
+# Hops that do not bring the request closer: a wrapper calling another wrapper of the same or a
+# higher rank (project_index.ProjectIndex._rank), caller -> wrapper -> wrapper -> SDK call. A hop
+# down to a wrapper of lower rank (nearer its SDK request), in the same module or not, costs
+# nothing: the chain goes as deep as the index found wrappers (project_index.MAX_LAYERS), and
+# MAX_HOPS bounds it.
+MAX_CHAIN = 2
 MAX_HOPS = 10
+# Functions expanded for one call of a wrapper, depth first in source order: a web of methods that
+# call each other (a workflow engine's run loop) would otherwise be walked along every path.
+MAX_EXPANSIONS = 24
 # A call on `self` whose class is not known reaches every implementation of the method (override
 # dispatch). Past this many implementations that send a request, the call stays a call site (the
 # first implementation's request) but the rules are not run on it: a finding would stand on one
@@ -201,15 +216,25 @@ class Resolver:
         table = settings.project_wrappers
         self.names = frozenset(t[0] for t in table)
         self.wrappers = {(t[1], t[2]) for t in table if (t[1], t[2]) == (t[3], t[4])}
+        # the fewest calls from each wrapper to its SDK request (project_index.ProjectIndex._rank)
+        self.ranks = {(t[1], t[2]): t[5] for t in table if (t[1], t[2]) == (t[3], t[4]) and len(t) > 5}
         self.aliases = {(t[1], t[2]): (t[3], t[4]) for t in table
                         if (t[1], t[2]) != (t[3], t[4]) and len(t) == 5}
-        # (path, "Base.method") -> the implementations subclasses define (project_index.hierarchy_rows)
+        # (path, "Base.method") -> the implementations subclasses define that send a request, and
+        # how many implementations there are in all (project_index.hierarchy_rows)
         self.overrides: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.implemented: dict[tuple[str, str], int] = {}
         for t in table:
-            if len(t) > 5 and t[5] == "override":
+            if len(t) > 6 and t[5] == "override":
                 self.overrides.setdefault((t[1], t[2]), []).append((t[3], t[4]))
+                self.implemented[(t[1], t[2])] = t[6]
         self.memo: dict = {}
         self.own = None  # () -> the checked file as a wrapper module (_self_module)
+
+    def rank(self, mod: Module, func: FunctionInfo) -> int:
+        from promptlint.project_index import MAX_RANK
+
+        return self.ranks.get((mod.path, func.qualname), MAX_RANK)
 
     def module(self, path: str) -> Module | None:
         if path == self.here.path:
@@ -262,7 +287,7 @@ class Resolver:
             if info is not None:
                 project.DEPENDENCIES.add(path)
                 found.append((target, info, (path, qualname.rpartition(".")[0])))
-        return found, len(rows) + (own is not None)
+        return found, self.implemented.get(key, len(rows)) + (own is not None)
 
     def dispatch(self, mod: Module, fn, ctx: EvalContext) -> list[Target]:
         """`model.inference(...)` on a value of unknown type, in a module that builds instances of
@@ -356,8 +381,8 @@ class Resolver:
                 return None, True
             project.DEPENDENCIES.add(path)
             return self._wrapper(target, qualname, self_cls) or self._alias(target, qualname, self_cls), True
-        if (path, qualname) in self.overrides.get((mod.path, f"{owner}.{method}"), ()):
-            return None, True  # the class overrides it with a method that sends no request
+        if (mod.path, f"{owner}.{method}") in self.overrides and (path, cls) != (mod.path, owner):
+            return None, True  # the class overrides it with a method that sends no request (or inherits one)
         return None, False
 
     def _alias(self, mod: Module, qualname: str, self_cls=None) -> Target | None:
@@ -526,6 +551,7 @@ class Expander:
         self.resolver = resolver
         self.own_module = own_module  # () -> the checked file as a wrapper module (see _self_module)
         self.keep: list = []  # bindings stay alive: the evaluator's memo is keyed by their ids
+        self.left = MAX_EXPANSIONS  # expansions left for the wrapper call being expanded
         self._sdk: dict[int, list] = {}
 
     def expand(self, mod: Module, func: FunctionInfo, bindings: dict | None, depth: int = 0,
@@ -538,8 +564,11 @@ class Expander:
             if mod is None:
                 return []
         key = (mod.path, func.qualname)
-        if depth >= MAX_CHAIN or key in active or len(active) >= MAX_HOPS:
+        if not active:
+            self.left = MAX_EXPANSIONS
+        if depth >= MAX_CHAIN or key in active or len(active) >= MAX_HOPS or self.left <= 0:
             return []  # recursion: a documented depth limit, not a fixpoint
+        self.left -= 1
         active = active | {key}
         if bindings is not None:
             self.keep.append(bindings)
@@ -555,9 +584,8 @@ class Expander:
             for nth, (tmod, tfunc, tself, node) in enumerate(targets):
                 inner = bind(mod.ev, node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
                 line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
-                # a hop inside the module or the object costs no depth (project_index._close)
-                local = tmod.path == mod.path or _self_call(node.func, ctx) is not None
-                for found in self.expand(tmod, tfunc, inner, depth + (not local), active, tself):
+                down = self.resolver.rank(tmod, tfunc) < self.resolver.rank(mod, func)
+                for found in self.expand(tmod, tfunc, inner, depth + (not down), active, tself):
                     hops = found.hops
                     if total > 1 or unchecked:
                         hops = [replace(hops[0], others=total - 1, nth=nth, unchecked=unchecked), *hops[1:]]

@@ -388,14 +388,16 @@ def test_override_dispatch_through_a_class_hierarchy(monkeypatch):
     only (by its method resolution order); a caller holding only the base class reaches every
     overriding implementation, and a finding names the one it holds for, as one of N. A
     subclass whose override sends nothing, and a base class whose only requesting override is
-    in a test file, give no call site; a chain across four modules is still followed."""
+    in a test file, give no call site. Hops inside the object (`self._send` -> `self._complete`)
+    cost no layer; a second layer across modules (Writer.execute) is past MAX_LAYERS."""
     result = run("hierarchy", monkeypatch)
     rows = {(s.path, s.span.line): s for s in result.callsites}
     assert ("app/main.py", 24) not in rows  # EchoBackend: its override sends nothing
     assert ("app/manager.py", 17) not in rows  # Summarizer: only a test's subclass sends a request
     assert rows[("app/main.py", 9)].through[1] == "OpenAIBackend._send (app/llm/openai_backend.py:12)"
     assert rows[("app/main.py", 19)].through[1] == "ClaudeBackend._send (app/llm/claude_backend.py:11)"
-    assert rows[("app/main.py", 29)].through[0].startswith("Writer.execute (app/agents/writer.py:10)")
+    assert rows[("app/agents/writer.py", 10)].through[0].startswith("Manager.ask (app/manager.py:10)")
+    assert ("app/main.py", 29) not in rows  # Writer.execute: a second layer across modules (MAX_LAYERS)
     assert rows[("app/manager.py", 10)].through[1].endswith("or 2 other implementations")
     manager = next(f for f in result.findings if f.path == "app/manager.py")
     assert "`OpenAIBackend._send`" in manager.message and "one of 3 implementations" in manager.message

@@ -1,4 +1,4 @@
-from app.llm import ChatBackend
+from app.llm.base import ChatBackend
 from app.llm.summary import Summarizer
 
 
