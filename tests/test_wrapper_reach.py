@@ -225,3 +225,50 @@ def test_a_class_re_exported_by_its_package_is_reached_through_the_class(tmp_pat
     assert [(s.span.line, s.wrapper) for s in results["app/notes.py"].callsites if s.via == "wrapper"] == [
         (5, "Gateway.generate")]
     assert results["app/other.py"].skipped
+
+
+def _index(sources: dict[str, str], seeds=None):
+    from promptlint.project_index import ProjectIndex
+
+    entries = {path: index_file(path, text.encode()) for path, text in sources.items()}
+    return ProjectIndex(entries, {path: seeds is None or path in seeds for path in sources})
+
+
+def test_an_sdk_method_handed_to_a_helper_makes_a_wrapper():
+    """`self._call_client(self._client.chat.completions.create, ...)`: the direct analysis reads the
+    handed method as the request (a retry helper's), so the function handing it is a wrapper,
+    and so are the methods that reach it on `self`; a plain attribute handed over is not one."""
+    found = _index({"app/model.py": (
+        "from openai import OpenAI\n\n\nclass Model:\n"
+        "    def _call_client(self, fn, **kwargs):\n        return fn(**kwargs)\n\n"
+        "    def _request(self, messages):\n"
+        "        return self._call_client(self._client.chat.completions.create, messages=messages)\n\n"
+        "    def _run(self, messages):\n        return self._request(messages)\n\n"
+        "    def _log(self, messages):\n        return self._call_client(self.logger.info, msg=messages)\n")})
+    assert found.wrappers[("app/model.py", "Model._request")] == 0
+    assert found.wrappers[("app/model.py", "Model._run")] == 0  # a private helper on self: no layer used
+    assert ("app/model.py", "Model._log") not in found.wrappers
+
+
+def test_an_override_counts_only_when_most_implementations_send_a_request():
+    """`self._run()` in a base class reaches its subclasses' overrides: a model backend's, all
+    of which send a request, make `run` a wrapper; a tool base class whose `_run` sends a request
+    in one subclass out of three (any module, bases resolved through imports) does not."""
+    backend = "from app.base import {base}\nfrom openai import OpenAI\n\n\nclass {name}({base}):\n    def _run(self, q):\n{body}"
+    sends = "        return OpenAI().responses.create(model='gpt-4.1-mini', input=q)\n"
+    quiet = "        return q.upper()\n"
+    found = _index({
+        "app/base.py": ("class Backend:\n    def run(self, q):\n        return self._run(q)\n\n\n"
+                        "class Tool:\n    def run(self, q):\n        return self._run(q)\n"),
+        "app/one.py": backend.format(base="Backend", name="One", body=sends),
+        "app/two.py": backend.format(base="Backend", name="Two", body=sends),
+        "app/search.py": backend.format(base="Tool", name="Search", body=sends),
+        "app/upper.py": backend.format(base="Tool", name="Upper", body=quiet),
+        "app/lower.py": backend.format(base="Tool", name="Lower", body=quiet),
+    })
+    assert ("app/base.py", "Backend.run") in found.wrappers
+    assert ("app/base.py", "Tool.run") not in found.wrappers
+    rows = found.wrapper_table()
+    overrides = sorted(row[3:5] for row in rows if len(row) > 6 and row[2] == "Backend._run")
+    assert overrides == [("app/one.py", "One._run"), ("app/two.py", "Two._run")]
+    assert ("run", "app/one.py", "One.run", "app/base.py", "Backend.run") in rows  # inherited: an alias
