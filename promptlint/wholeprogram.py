@@ -649,48 +649,76 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         if id(info.node) in direct:
             continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
         cctx = EvalContext(info.func, info.pos, info.path)
-        target = resolver.callee(here, info, cctx)
-        if target is None:
+        targets = _site_targets(resolver, here, info, cctx)
+        if not targets:
             continue
         calls += 1
         if calls > MAX_SITES:
             ctx.memo["wrapper-sites-left-out"] = ctx.memo.get("wrapper-sites-left-out", 0) + 1
             continue
-        tmod, tfunc, self_cls = target
-        if tmod.path == ctx.path and info.func is not None and info.func.qualname == tfunc.qualname:
-            continue  # a wrapper calling itself: the same request its body sends (PL701 reports the recursion)
-        if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
-            tmod = _self_module(ctx, settings)
-            if tmod is None:
-                continue
-            tfunc = tmod.by_qualname.get(tfunc.qualname)
-            if tfunc is None:
-                continue
-        key = (tmod.path, tfunc.qualname, self_cls)
-        if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
-            stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, self_cls, settings.analysis_hash())
-            if tmod.foreign and stored in _BODIES:
-                resolver.memo[key] = _BODIES[stored]
-            else:
-                body = expander.expand(tmod, tfunc, None, self_cls=self_cls)
-                sends_itself = bool(body) and all(len(found.hops) == 1 for found in body)
-                resolver.memo[key] = found = (BodyCodes(tmod, body, settings), leaves(body), sends_itself)
-                if tmod.foreign:
-                    _BODIES[stored] = found
-        body_codes, left, sends_itself = resolver.memo[key]
-        if sends_itself and forwards(info, resolver.wrappers, ctx.path, called_here):
-            continue  # inside the wrapper layer: its callers here are the sites, expanded through it
-        bindings = bind(here.ev, info.node, cctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
-        passing_on = passes_own_parameters(info, resolver.wrappers, ctx.path)
-        for found in expander.expand(tmod, tfunc, bindings, self_cls=self_cls):
-            site = relocate(found.site, ctx, info, found.hops)
-            site.leaves = left
-            if not passing_on:  # inside the wrapper layer the task is chosen further up: PL201 is not asked
-                site_requests[id(site)] = found.request
-            out.append((site, info, found.hops, body_codes))
+        for target, nth, total, unchecked in targets:
+            out += _expand_site(ctx, settings, resolver, expander, info, cctx, target, called_here, site_requests,
+                                (nth, total, unchecked))
     for mod in {id(m): m for m in _MODULES.values() if m is not None}.values():
         mod.ev._memo.clear()  # memo keys hold ids of this file's bindings, which die with it
         mod.ev._def_memo.clear()
+    return out
+
+
+def _site_targets(resolver: Resolver, here: Module, info: CallInfo, cctx: EvalContext) -> list[tuple]:
+    """The wrappers a call of the checked file reaches: one, or, for `self.method(...)` that
+    subclasses override, each implementation (with its place among them, how many there are,
+    and whether there are too many to run the rules on)."""
+    target = resolver.callee(here, info, cctx)
+    if target is not None:
+        return [(target, 0, 1, False)]
+    impls, total = resolver.implementations(here, info.node.func, cctx)
+    unchecked = len(impls) > MAX_IMPLEMENTATIONS
+    return [(t, nth, total, unchecked) for nth, t in enumerate(impls[:1 if unchecked else None])]
+
+
+def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: CallInfo, cctx: EvalContext,
+                 target, called_here: dict, site_requests: dict, which: tuple) -> list[tuple]:
+    """The sites of one call of a wrapper (`which`: its place among the implementations the
+    call may reach, how many there are, too many to check)."""
+    nth, total, unchecked = which
+    here = resolver.here
+    tmod, tfunc, self_cls = target
+    if tmod.path == ctx.path and info.func is not None and info.func.qualname == tfunc.qualname:
+        return []  # a wrapper calling itself: the same request its body sends (PL701 reports the recursion)
+    if tmod.finder is None:  # the wrapper is in this very file: analyse it like any other module
+        tmod = _self_module(ctx, settings)
+        if tmod is None:
+            return []
+        tfunc = tmod.by_qualname.get(tfunc.qualname)
+        if tfunc is None:
+            return []
+    key = (tmod.path, tfunc.qualname, self_cls)
+    if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
+        stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, self_cls, settings.analysis_hash())
+        if tmod.foreign and stored in _BODIES:
+            resolver.memo[key] = _BODIES[stored]
+        else:
+            body = expander.expand(tmod, tfunc, None, self_cls=self_cls)
+            sends_itself = bool(body) and all(len(found.hops) == 1 for found in body)
+            resolver.memo[key] = found = (BodyCodes(tmod, body, settings), leaves(body), sends_itself)
+            if tmod.foreign:
+                _BODIES[stored] = found
+    body_codes, left, sends_itself = resolver.memo[key]
+    if sends_itself and forwards(info, resolver.wrappers, ctx.path, called_here):
+        return []  # inside the wrapper layer: its callers here are the sites, expanded through it
+    bindings = bind(here.ev, info.node, cctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
+    passing_on = passes_own_parameters(info, resolver.wrappers, ctx.path)
+    out = []
+    for found in expander.expand(tmod, tfunc, bindings, self_cls=self_cls):
+        hops = found.hops
+        if total > 1 or unchecked:
+            hops = [replace(hops[0], others=total - 1, nth=nth, unchecked=unchecked), *hops[1:]]
+        site = relocate(found.site, ctx, info, hops)
+        site.leaves = left
+        if not passing_on:  # inside the wrapper layer the task is chosen further up: PL201 is not asked
+            site_requests[id(site)] = found.request
+        out.append((site, info, hops, body_codes))
     return out
 
 
