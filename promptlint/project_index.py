@@ -8,9 +8,10 @@ parameters, and the calls each one makes. A function is a *wrapper* when its
 body calls a catalog request name in a file the SDK pre-check accepts, or
 calls another wrapper, resolved through imports (`from app.llm import chat`,
 `llm.chat`, `self.generate`, or a method of a class the calling module
-imports); layers are followed up to MAX_LAYERS. A hop inside one module or one
-object (`self._request()`) takes the callee's layer (up to MAX_LOCAL_ROUNDS of
-them per layer). An SDK method handed to a helper (`self._call_client(
+imports); layers are followed up to MAX_LAYERS. At the first layer, a hop
+inside the object (a private helper, `self._request()`, or a subclass's
+override, `self._run()`) takes the callee's layer (up to MAX_LOCAL_ROUNDS of
+them). An SDK method handed to a helper (`self._call_client(
 client.chat.completions.create, ...)`) is a request of the function handing it.
 
 Classes' bases are resolved across modules (imports, package re-exports), so
@@ -313,9 +314,9 @@ class ProjectIndex:
         return {n.rpartition(".")[2] for _, n in (self.wrappers if wrappers is None else wrappers)}
 
     def _close(self, functions: dict, by_name: dict, layer: int) -> None:
-        """Callers reaching a wrapper without leaving their module or their object (`self._request()`,
-        `self._run()` of a subclass, a helper of the same file) take the wrapper's layer: such hops
-        cost no parse of another module and do not use up MAX_LAYERS."""
+        """Methods reaching a wrapper without leaving their object (a private helper,
+        `self._request()`, or a subclass's override, `self._run()`) take the wrapper's layer: such
+        hops do not use up MAX_LAYERS."""
         names = self._names()
         for _ in range(MAX_LOCAL_ROUNDS):
             added = self._grow(functions, by_name, layer, names, local=True)
