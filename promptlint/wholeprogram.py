@@ -76,6 +76,7 @@ from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 # nothing: the chain goes as deep as the index found wrappers (project_index.MAX_LAYERS), and
 # MAX_HOPS bounds it.
 MAX_CHAIN = 2
+FREE_DOWN = 0  # 1: hops down to a lower rank are free (deeper chains, +5 % of crewAI's run)
 MAX_HOPS = 10
 # Functions expanded for one call of a wrapper, depth first in source order: a web of methods that
 # call each other (a workflow engine's run loop) would otherwise be walked along every path.
@@ -275,6 +276,12 @@ class Resolver:
         rows = self.overrides.get(key)
         if not rows:
             return [], 0
+        memo = ("implementations", *key, mod.finder is None)  # the same for every call in the module
+        if memo not in self.memo:
+            self.memo[memo] = self._implementations(mod, key, rows)
+        return self.memo[memo]
+
+    def _implementations(self, mod: Module, key: tuple[str, str], rows: list) -> tuple[list, int]:
         found = []
         own = self._wrapper(mod, key[1]) or self._alias(mod, key[1])
         if own is not None:
@@ -584,7 +591,7 @@ class Expander:
             for nth, (tmod, tfunc, tself, node) in enumerate(targets):
                 inner = bind(mod.ev, node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
                 line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
-                down = self.resolver.rank(tmod, tfunc) < self.resolver.rank(mod, func)
+                down = FREE_DOWN and self.resolver.rank(tmod, tfunc) < self.resolver.rank(mod, func)
                 for found in self.expand(tmod, tfunc, inner, depth + (not down), active, tself):
                     hops = found.hops
                     if total > 1 or unchecked:

@@ -9,7 +9,4 @@ class OpenAIBackend(ChatBackend):
         self._client = OpenAI()
 
     def _send(self, messages, **options):
-        return self._complete(messages, **options)
-
-    def _complete(self, messages, **options):
         return self._client.chat.completions.create(model=self.model, messages=messages, **options)
