@@ -257,44 +257,46 @@ class Resolver:
             return [(*found, node)], 1, False
         if self_cls is not None and _self_call(node.func, ctx) is not None:
             return [], 0, False  # the class of `self` is known: callee() decided
-        impls, total = self.implementations(mod, node.func, ctx)
+        impls, total, unchecked = self.implementations(mod, node.func, ctx)
         if impls:
-            unchecked = len(impls) > MAX_IMPLEMENTATIONS
-            return [(*target, node) for target in impls[:1 if unchecked else None]], total, unchecked
+            return [(*target, node) for target in impls], total, unchecked
         found = [(*target, node) for target in self.dispatch(mod, node.func, ctx)]
         return found, len(found), False
 
-    def implementations(self, mod: Module, fn, ctx: EvalContext) -> tuple[list, int]:
+    def implementations(self, mod: Module, fn, ctx: EvalContext) -> tuple[list, int, bool]:
         """`self.method(...)` where the class of `self` is not known: the method of the class
         that holds the code (when a wrapper) and every override of it in the project's
         subclasses (project_index.hierarchy_rows) that is a wrapper, each with its class as the
-        class of `self`; and how many implementations there are in all, requests or not."""
+        class of `self`; how many implementations there are in all, requests or not; and whether
+        more than MAX_IMPLEMENTATIONS send one (then only the first is listed)."""
         owner = _self_call(fn, ctx)
         if owner is None:
-            return [], 0
+            return [], 0, False
         key = (mod.path, f"{owner}.{fn.attr.value}")
         rows = self.overrides.get(key)
         if not rows:
-            return [], 0
+            return [], 0, False
         memo = ("implementations", *key, mod.finder is None)  # the same for every call in the module
         if memo not in self.memo:
             self.memo[memo] = self._implementations(mod, key, rows)
         return self.memo[memo]
 
-    def _implementations(self, mod: Module, key: tuple[str, str], rows: list) -> tuple[list, int]:
+    def _implementations(self, mod: Module, key: tuple[str, str], rows: list) -> tuple[list, int, bool]:
         found = []
         own = self._wrapper(mod, key[1]) or self._alias(mod, key[1])
         if own is not None:
             found.append(own)
-        for path, qualname in sorted(rows):
-            if (path, qualname) not in self.wrappers:
-                continue
+        requesting = [row for row in sorted(rows) if row in self.wrappers]
+        unchecked = len(found) + len(requesting) > MAX_IMPLEMENTATIONS
+        for path, qualname in requesting:
+            if unchecked and found:
+                break  # only the first one is expanded: its module alone is parsed
             target = self.module(path)
             info = target.by_qualname.get(qualname) if target is not None else None
             if info is not None:
                 project.DEPENDENCIES.add(path)
                 found.append((target, info, (path, qualname.rpartition(".")[0])))
-        return found, self.implemented.get(key, len(rows)) + (own is not None)
+        return found, self.implemented.get(key, len(rows)) + (own is not None), unchecked
 
     def dispatch(self, mod: Module, fn, ctx: EvalContext) -> list[Target]:
         """`model.inference(...)` on a value of unknown type, in a module that builds instances of
@@ -679,9 +681,8 @@ def _site_targets(resolver: Resolver, here: Module, info: CallInfo, cctx: EvalCo
     target = resolver.callee(here, info, cctx)
     if target is not None:
         return [(target, 0, 1, False)]
-    impls, total = resolver.implementations(here, info.node.func, cctx)
-    unchecked = len(impls) > MAX_IMPLEMENTATIONS
-    return [(t, nth, total, unchecked) for nth, t in enumerate(impls[:1 if unchecked else None])]
+    impls, total, unchecked = resolver.implementations(here, info.node.func, cctx)
+    return [(t, nth, total, unchecked) for nth, t in enumerate(impls)]
 
 
 def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: CallInfo, cctx: EvalContext,
