@@ -85,7 +85,7 @@ MAX_EXPANSIONS = 24
 # dispatch). Past this many implementations that send a request, the call stays a call site (the
 # first implementation's request) but the rules are not run on it: a finding would stand on one
 # provider out of many, picked by configuration the analysis does not see.
-MAX_IMPLEMENTATIONS = 5
+MAX_IMPLEMENTATIONS = 3
 MAX_SITES = 60  # wrapper sites analysed per file, in source order; the rest are left out (a warning says so)
 MAX_MODULES = 16  # parsed wrapper modules kept per process
 # Rules that read the whole module rather than its call sites (retrieval calls): the file's own
