@@ -36,10 +36,11 @@ import os
 import re
 
 INDEX_VERSION = 1
-# Layers of wrappers: a wrapper of a wrapper (of the SDK call); deeper chains are not followed. A hop
-# inside one module or one object (`self.m()`) below the first layer costs none (_close).
+# Layers of wrappers: a wrapper of a wrapper (of the SDK call); deeper chains are not followed
+# (2 layers cost crewAI +20 % of its run). With MAX_LOCAL_ROUNDS, a hop inside the object (a private
+# helper, a subclass's override) at the first layer costs no layer (_close); off by default (+10 %).
 MAX_LAYERS = 1
-MAX_LOCAL_ROUNDS = 0  # hops inside the object followed at layer 0 (2 finds more, at +10 % of crewAI's run)
+MAX_LOCAL_ROUNDS = 0
 MAX_ANCESTRY = 10  # base classes followed from one class
 MAX_SUBCLASSES = 200  # subclasses followed from one class
 MAX_RANK = 99  # the rank of a wrapper whose way to the request the index did not count

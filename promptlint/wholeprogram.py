@@ -70,13 +70,12 @@ from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
-# Hops that do not bring the request closer: a wrapper calling another wrapper of the same or a
-# higher rank (project_index.ProjectIndex._rank), caller -> wrapper -> wrapper -> SDK call. A hop
-# down to a wrapper of lower rank (nearer its SDK request), in the same module or not, costs
-# nothing: the chain goes as deep as the index found wrappers (project_index.MAX_LAYERS), and
-# MAX_HOPS bounds it.
+# Hops of one expansion: caller -> wrapper -> wrapper -> SDK call. With FREE_DOWN, a hop down to a
+# wrapper of lower rank (project_index.ProjectIndex._rank: nearer its SDK request) costs nothing, so
+# the chain goes as deep as the index found wrappers; off by default (+5 % of crewAI's run).
+# MAX_HOPS bounds every chain.
 MAX_CHAIN = 2
-FREE_DOWN = 0  # 1: hops down to a lower rank are free (deeper chains, +5 % of crewAI's run)
+FREE_DOWN = 0
 MAX_HOPS = 10
 # Functions expanded for one call of a wrapper, depth first in source order: a web of methods that
 # call each other (a workflow engine's run loop) would otherwise be walked along every path.
@@ -84,7 +83,8 @@ MAX_EXPANSIONS = 24
 # A call on `self` whose class is not known reaches every implementation of the method (override
 # dispatch). Past this many implementations that send a request, the call stays a call site (the
 # first implementation's request) but the rules are not run on it: a finding would stand on one
-# provider out of many, picked by configuration the analysis does not see.
+# provider out of many, picked by configuration the analysis does not see. Each implementation
+# checked parses its module in every worker (5 cost crewAI +11 % of its run: six BaseLLM.call).
 MAX_IMPLEMENTATIONS = 3
 MAX_SITES = 60  # wrapper sites analysed per file, in source order; the rest are left out (a warning says so)
 MAX_MODULES = 16  # parsed wrapper modules kept per process
