@@ -10,8 +10,8 @@ calls another wrapper, resolved through imports (`from app.llm import chat`,
 `llm.chat`, `self.generate`, or a method of a class the calling module
 imports); layers are followed up to MAX_LAYERS. At the first layer, a hop
 inside the object (a private helper, `self._request()`, or a subclass's
-override, `self._run()`) takes the callee's layer (up to MAX_LOCAL_ROUNDS of
-them). An SDK method handed to a helper (`self._call_client(
+override, `self._run()`) can take the callee's layer (MAX_LOCAL_ROUNDS, off by
+default for its cost). An SDK method handed to a helper (`self._call_client(
 client.chat.completions.create, ...)`) is a request of the function handing it.
 
 Classes' bases are resolved across modules (imports, package re-exports), so

@@ -25,9 +25,9 @@ knows that class (`OpenAIBackend().reply(...)`: the base class's `reply`, then t
 `_send`); when it does not (the base class's own code, a receiver known only by its base class),
 every override that sends a request is a candidate, as in dispatch ("one of N implementations",
 the finding holding for the one it names). Past MAX_IMPLEMENTATIONS requesting overrides the
-call is still a site, but no rule is run on it. Hops down to a wrapper of lower rank (nearer its
-request) are free; other hops count against MAX_CHAIN, and MAX_EXPANSIONS bounds the functions
-expanded for one call.
+call is still a site, but no rule is run on it. Hops count against MAX_CHAIN (with FREE_DOWN,
+hops down to a wrapper of lower rank, nearer its request, are free), and MAX_EXPANSIONS bounds
+the functions expanded for one call.
 
 What a wrapper's body works out is shared by all its callers (its *summary*): the wrapper's
 module is parsed and its direct requests found once per process (`load`), its own codes and
