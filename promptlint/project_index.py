@@ -46,9 +46,13 @@ MAX_SUBCLASSES = 200  # subclasses followed from one class
 MAX_RANK = 99  # the rank of a wrapper whose way to the request the index did not count
 MAX_ROUNDS = MAX_LAYERS + 4  # rounds of reading more modules (layers, packages, base classes)
 MAX_FILE_BYTES = 1_000_000
-# The sixth field of a wrapper's own row when another project function calls it (its parameters
-# are then its callers' to fill: evaluator.callers_decide).
+# A row of the wrapper table: (name called, path, qualname, path, qualname it stands for, kind, number).
+# kind: CALLED on a wrapper's own row when another project function calls it (its parameters are
+# then its callers' to fill: evaluator.callers_decide), OVERRIDE on an override row
+# (hierarchy_rows), else "". number: a wrapper's own row holds its rank (_rank), an override row how
+# many implementations the method has in all, an alias row 0.
 CALLED = "called"
+OVERRIDE = "override"
 # Names too generic to follow through an unknown receiver (`obj.run(...)`): only a resolved
 # import or `self.` call counts for these.
 GENERIC = frozenset({"run", "__call__", "call", "invoke", "ainvoke", "execute", "process", "main", "get", "create"})
@@ -56,7 +60,7 @@ GENERIC = frozenset({"run", "__call__", "call", "invoke", "ainvoke", "execute", 
 
 def called_wrappers(table, path: str) -> frozenset[str]:
     """The wrappers defined in module `path` (display path) that other project functions call."""
-    return frozenset(row[2] for row in table if len(row) > 5 and row[5] == CALLED and row[1] == path)
+    return frozenset(row[2] for row in table if row[5] == CALLED and row[1] == path)
 
 
 def module_name(rel_path: str) -> str:
@@ -463,7 +467,7 @@ class ProjectIndex:
         - an inherited wrapper, as an alias (`OpenAIBackend.reply` stands for `ChatBackend.reply`
           of another module), so a call on an instance of the subclass reaches it and keeps the
           subclass as the class of `self`;
-        - an override, `(method, base path, "Base.method", path, "Sub.method", "override", N)`,
+        - an override, `(method, base path, "Base.method", path, "Sub.method", OVERRIDE, N)`,
           for each implementation that is a wrapper in a subclass of a class whose code calls
           `self.method` or that defines it, when most of the N implementations are
           (`dispatched`): `self.method()` in the base reaches one of them (wholeprogram.Resolver)."""
@@ -477,13 +481,13 @@ class ProjectIndex:
                     continue
                 # the nearest definition on the way down wins: only if `sub` inherits this one
                 if self._inherited_from(sub, method) == (path, owner):
-                    rows.add((method, sub[0], f"{sub[1]}.{method}", path, name, ""))
+                    rows.add((method, sub[0], f"{sub[1]}.{method}", path, name, "", 0))
             for base in self.ancestry((path, owner))[1:]:
                 if method in self._methods(*base) or method in self._self_calls(*base):
                     total = len(self.overrides(base, method))
                     for impl in self.dispatched(base, method):
                         if impl in wrappers:
-                            rows.add((method, base[0], f"{base[1]}.{method}", *impl, "override", total))
+                            rows.add((method, base[0], f"{base[1]}.{method}", *impl, OVERRIDE, total))
         return rows
 
     def _inherited_from(self, cls: tuple[str, str], method: str) -> tuple[str, str] | None:
@@ -554,9 +558,9 @@ class ProjectIndex:
                 if found is None or found[0] == path:
                     continue
                 if found in wrappers:
-                    rows.add((local, path, local, *found, ""))
+                    rows.add((local, path, local, *found, "", 0))
                 for method in methods.get(found, ()):  # a re-exported class: `from .llm import LLM`
-                    rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}", ""))
+                    rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}", "", 0))
         return tuple(sorted(rows))
 
 
@@ -633,7 +637,7 @@ def _to_index(sources: dict, fresh: dict, found: ProjectIndex) -> list[str]:
 
     # Only the wrappers themselves: with the packages' re-exports and the hierarchy's rows, every
     # file naming a re-exported class or a subclass is worth reading (crewAI: +10 % of the run).
-    table = tuple((name.split(".")[-1], path, name, path, name) for (path, name), layer in found.wrappers.items()
+    table = tuple((name.split(".")[-1], path, name, path, name, "", 0) for (path, name), layer in found.wrappers.items()
                   if layer < MAX_LAYERS)
     exported = _exports(found)
     unread = {path: source for path, (digest, source) in sources.items() if "index" not in fresh[digest]}

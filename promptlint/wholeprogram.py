@@ -68,6 +68,7 @@ from promptlint.analysis.index import CallInfo, FunctionInfo, ModuleIndex, last_
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
+from promptlint.project_index import OVERRIDE
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
 # Hops of one expansion: caller -> wrapper -> wrapper -> SDK call. With FREE_DOWN, a hop down to a
@@ -218,15 +219,15 @@ class Resolver:
         self.names = frozenset(t[0] for t in table)
         self.wrappers = {(t[1], t[2]) for t in table if (t[1], t[2]) == (t[3], t[4])}
         # the fewest calls from each wrapper to its SDK request (project_index.ProjectIndex._rank)
-        self.ranks = {(t[1], t[2]): t[5] for t in table if (t[1], t[2]) == (t[3], t[4]) and len(t) > 5}
+        self.ranks = {(t[1], t[2]): t[6] for t in table if (t[1], t[2]) == (t[3], t[4])}
         self.aliases = {(t[1], t[2]): (t[3], t[4]) for t in table
-                        if (t[1], t[2]) != (t[3], t[4]) and len(t) == 5}
+                        if (t[1], t[2]) != (t[3], t[4]) and t[5] != OVERRIDE}
         # (path, "Base.method") -> the implementations subclasses define that send a request, and
         # how many implementations there are in all (project_index.hierarchy_rows)
         self.overrides: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.implemented: dict[tuple[str, str], int] = {}
         for t in table:
-            if len(t) > 6 and t[5] == "override":
+            if t[5] == OVERRIDE:
                 self.overrides.setdefault((t[1], t[2]), []).append((t[3], t[4]))
                 self.implemented[(t[1], t[2])] = t[6]
         self.memo: dict = {}

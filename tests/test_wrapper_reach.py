@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from promptlint import engine, prefilter
-from promptlint.project_index import index_file
+from promptlint.project_index import OVERRIDE, index_file
 from promptlint.settings import Settings
 
 SELECT = ["PL1", "PL3", "PL4"]
@@ -269,6 +269,6 @@ def test_an_override_counts_only_when_most_implementations_send_a_request():
     assert ("app/base.py", "Backend.run") in found.wrappers
     assert ("app/base.py", "Tool.run") not in found.wrappers
     rows = found.wrapper_table()
-    overrides = sorted(row[3:5] for row in rows if len(row) > 6 and row[2] == "Backend._run")
+    overrides = sorted(row[3:5] for row in rows if row[5] == OVERRIDE and row[2] == "Backend._run")
     assert overrides == [("app/one.py", "One._run"), ("app/two.py", "Two._run")]
-    assert ("run", "app/one.py", "One.run", "app/base.py", "Backend.run") in rows  # inherited: an alias
+    assert ("run", "app/one.py", "One.run", "app/base.py", "Backend.run", "", 0) in rows  # inherited: an alias
