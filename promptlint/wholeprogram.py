@@ -29,6 +29,13 @@ call is still a site, but no rule is run on it. Hops count against MAX_CHAIN (wi
 hops down to a wrapper of lower rank, nearer its request, are free), and MAX_EXPANSIONS bounds
 the functions expanded for one call.
 
+Typed receivers (Resolver.declared): a method called on a receiver whose value does not show its
+class but whose annotation does (`llm: Optional[BaseLLM] = None` in the class body, `self.llm:
+BaseLLM = ...`, a property or function annotated `-> BaseLLM`, a parameter `llm: BaseLLM`; read
+by analysis/declared.py in the calling module) reaches that class's method, or, when subclasses
+override it, each requesting implementation as above (one of N). A receiver declared as a project
+class whose method sends nothing is no site: the method's name alone no longer decides.
+
 What a wrapper's body works out is shared by all its callers (its *summary*): the wrapper's
 module is parsed and its direct requests found once per process (`load`), its own codes and
 what it leaves to callers once per wrapper (`_BODIES`), and while a caller's arguments are
@@ -64,7 +71,7 @@ import libcst as cst
 from promptlint.analysis import project
 from promptlint.analysis.binding import bind
 from promptlint.analysis.evaluator import BindingReads, EvalContext, Evaluator
-from promptlint.analysis.index import CallInfo, FunctionInfo, ModuleIndex, last_name
+from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, last_name
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
@@ -259,6 +266,8 @@ class Resolver:
         if self_cls is not None and _self_call(node.func, ctx) is not None:
             return [], 0, False  # the class of `self` is known: callee() decided
         impls, total, unchecked = self.implementations(mod, node.func, ctx)
+        if not impls:
+            impls, total, unchecked = self.declared(mod, node.func, ctx)
         if impls:
             return [(*target, node) for target in impls], total, unchecked
         found = [(*target, node) for target in self.dispatch(mod, node.func, ctx)]
@@ -298,6 +307,61 @@ class Resolver:
                 project.DEPENDENCIES.add(path)
                 found.append((target, info, (path, qualname.rpartition(".")[0])))
         return found, self.implemented.get(key, len(rows)) + (own is not None), unchecked
+
+    def declared(self, mod: Module, fn, ctx: EvalContext) -> tuple[list, int, bool]:
+        """`recv.method(...)` where only an annotation tells the class of `recv` (analysis/
+        declared.py): that class's method when a wrapper, or, when subclasses override it (an
+        abstract `BaseLLM.aask`), every implementation that sends a request, as for a call on
+        `self` (one of N; past MAX_IMPLEMENTATIONS, no rule is run); with how many there are
+        and whether too many. The instance may be of any subclass, so the class of `self` stays
+        unknown inside the method."""
+        cls = self._declared_class(mod, fn, ctx)
+        if cls is None:
+            return [], 0, False
+        path, name = cls
+        key = (path, f"{name}.{fn.attr.value}")
+        memo = ("declared", *key)
+        if memo not in self.memo:
+            self.memo[memo] = self._declared_targets(key)
+        return self.memo[memo]
+
+    def _declared_targets(self, key: tuple[str, str]) -> tuple[list, int, bool]:
+        rows = self.overrides.get(key)
+        if not rows and key not in self.wrappers and key not in self.aliases:
+            return [], 0, False  # a project class whose method sends no request
+        target = self.module(key[0])
+        if target is None:
+            return [], 0, False
+        project.DEPENDENCIES.add(key[0])
+        if rows:
+            return self._implementations(target, key, rows)
+        found = self._wrapper(target, key[1]) or self._alias(target, key[1])
+        return ([found], 1, False) if found is not None else ([], 0, False)
+
+    def _declared_class(self, mod: Module, fn, ctx: EvalContext) -> tuple[str, str] | None:
+        """The project class (display path, name) the receiver of `fn` is declared as, or None:
+        not a method call, no annotation, or one that names no class of the project."""
+        from promptlint.analysis.declared import receiver_annotation
+
+        if not isinstance(fn, cst.Attribute) or fn.attr.value not in self.names:
+            return None
+        ann = receiver_annotation(mod.index, fn.value, ctx.func)
+        if ann is None:
+            return None
+        key = ("declared-class", mod.path, id(ann))  # one annotation: the same class at every call
+        if key not in self.memo:
+            self.memo[key] = self._annotated_class(mod, ann)
+        return self.memo[key]
+
+    def _annotated_class(self, mod: Module, ann) -> tuple[str, str] | None:
+        if isinstance(ann, cst.Name) and ann.value in mod.index.classes:
+            return mod.path, ann.value
+        val = mod.ev.evaluate(ann, EvalContext(None, END, ()))
+        if not isinstance(val, Ref) or "." not in val.qual:
+            return None
+        module, _, name = val.qual.rpartition(".")
+        path = project.module_file(mod.path, module)
+        return (project.shown_path(path), name) if path is not None else None
 
     def dispatch(self, mod: Module, fn, ctx: EvalContext) -> list[Target]:
         """`model.inference(...)` on a value of unknown type, in a module that builds instances of
@@ -366,6 +430,8 @@ class Resolver:
             cls = recv.obj if isinstance(recv, Map) and recv.obj else recv.qual if isinstance(recv, Ref) else None
             if cls is not None:
                 return self._method(mod, cls, last)
+            if self._declared_class(mod, fn, ctx) is not None:
+                return None  # declared a class of the project: that class decides (declared())
             if isinstance(recv, (Dyn, Unk)):
                 return self._by_import(mod, last)
         return None
@@ -683,6 +749,8 @@ def _site_targets(resolver: Resolver, here: Module, info: CallInfo, cctx: EvalCo
     if target is not None:
         return [(target, 0, 1, False)]
     impls, total, unchecked = resolver.implementations(here, info.node.func, cctx)
+    if not impls:
+        impls, total, unchecked = resolver.declared(here, info.node.func, cctx)
     return [(t, nth, total, unchecked) for nth, t in enumerate(impls)]
 
 

@@ -450,3 +450,61 @@ def test_hops_inside_the_object_can_be_made_free(tmp_path, monkeypatch):
     assert rows()[("app/main.py", 5)].through[:3] == [
         "Backend.reply (app/base.py:3)", "OpenAIBackend._send (app/openai_backend.py:8)",
         "OpenAIBackend._complete (app/openai_backend.py:11)"]
+
+
+def test_a_declared_receiver_reaches_the_implementations_of_its_class(monkeypatch):
+    """A receiver known only by its annotation (a class field, `self.x: T = ...`, a property, a
+    parameter, a function's return) reaches the declared class's method: here an abstract one,
+    so each requesting implementation is a candidate (one of 2). A receiver declared a project
+    class whose method sends nothing is no call site, even where the module imports another
+    class with a wrapper method of that name (the method name alone decided before)."""
+    result = run("typed_receivers", monkeypatch)
+    rows = {(s.path, s.span.line): s for s in result.callsites}
+    for line in (16, 19, 32):
+        assert rows[("app/tools.py", line)].through[0].endswith("or 1 other implementation")
+    for line in (18, 33, 37, 45):
+        assert rows[("app/agent.py", line)].through[0].endswith("or 1 other implementation")
+    assert rows[("app/tools.py", 22)].through[0] == "CappedLLM.complete (app/llm/capped.py:10)"
+    assert rows[("app/agent.py", 41)].through[0] == "CappedLLM.complete (app/llm/capped.py:10)"
+    for notebook in [("app/tools.py", 25), ("app/agent.py", 21), ("app/agent.py", 49)]:
+        assert notebook not in rows
+    (finding,) = [f for f in result.findings if (f.path, f.span.line) == ("app/agent.py", 37)]
+    assert "`OpenAILLM.complete`" in finding.message and "one of 2 implementations" in finding.message
+
+
+@pytest.mark.parametrize("written, named", [
+    ("LLMBase", "LLMBase"), ("Optional[LLMBase]", "LLMBase"), ("LLMBase | None", "LLMBase"),
+    ("None | llm.LLMBase", "llm.LLMBase"), ("'LLMBase | None'", "LLMBase"), ("Union[None, LLMBase]", "LLMBase"),
+    ("Annotated[Optional[LLMBase], Field()]", "LLMBase"), ("Union[LLMBase, Other]", None),
+    ("LLMBase | Other", None), ("list[LLMBase]", None), ("None", None), ("'not an expression('", None),
+])
+def test_an_annotation_names_one_class_or_none(written, named):
+    import libcst as cst
+
+    from promptlint.analysis.declared import single_class
+    from promptlint.analysis.index import dotted
+
+    found = single_class(cst.parse_expression(written))
+    assert (dotted(found) if found is not None else None) == named
+
+
+def test_an_annotation_of_a_class_outside_the_project_changes_nothing(tmp_path, monkeypatch):
+    """A field `llm: ChatModel` where ChatModel comes from a library: no declared project class, so the
+    call resolves as before (here: the one imported class with a wrapper method of that name)."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "gateway.py").write_text(
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\nclass Gateway:\n"
+        "    def complete(self, messages):\n"
+        "        return client.chat.completions.create(model='gpt-4.1-mini', messages=messages)\n")
+    (app / "use.py").write_text(
+        "from somelib import ChatModel\n\nfrom app.gateway import Gateway\n\n\n"
+        "class Asker:\n    llm: ChatModel\n\n"
+        "    def ask(self, question):\n"
+        "        return self.llm.complete([{'role': 'user', 'content': question}])\n")
+    monkeypatch.chdir(tmp_path)
+    files = python_files(Path("."))
+    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    sites = {(s.path, s.span.line): s.through for s in result.callsites}
+    assert sites[("app/use.py", 10)][0] == "Gateway.complete (app/gateway.py:8)"
