@@ -71,7 +71,7 @@ import libcst as cst
 from promptlint.analysis import project
 from promptlint.analysis.binding import bind
 from promptlint.analysis.evaluator import BindingReads, EvalContext, Evaluator
-from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, last_name
+from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, is_overload, last_name
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
@@ -127,7 +127,9 @@ class Module:
 
     def __post_init__(self) -> None:
         for info in self.index.all_functions:
-            self.by_qualname.setdefault(info.qualname, info)
+            known = self.by_qualname.get(info.qualname)
+            if known is None or (is_overload(known) and not is_overload(info)):
+                self.by_qualname[info.qualname] = info  # the implementation, not its `@overload` signatures
 
     def calls_in(self, func: FunctionInfo) -> list[CallInfo]:
         """The calls made in `func`'s own body (grouped once per module, not scanned per expansion)."""

@@ -508,3 +508,56 @@ def test_an_annotation_of_a_class_outside_the_project_changes_nothing(tmp_path, 
     result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
     sites = {(s.path, s.span.line): s.through for s in result.callsites}
     assert sites[("app/use.py", 10)][0] == "Gateway.complete (app/gateway.py:8)"
+
+
+OVERLOADED_PROVIDER = (
+    "from typing import overload\n"
+    "\n"
+    "from openai import OpenAI\n"
+    "\n"
+    "from app.base import Model\n"
+    "\n"
+    "\n"
+    "class OpenAIModel(Model):\n"
+    "    def __init__(self):\n"
+    "        self._client = OpenAI()\n"
+    "\n"
+    "    @overload\n"
+    "    def ask(self, messages: list) -> str: ...\n"
+    "\n"
+    "    @overload\n"
+    "    def ask(self, messages: list, schema: type) -> dict: ...\n"
+    "\n"
+    "    def ask(self, messages, schema=None):\n"
+    "        return self._client.chat.completions.create(model='gpt-4.1-mini', messages=messages)\n"
+)
+
+
+def test_a_receiver_assigned_from_an_annotated_parameter_reaches_an_overloaded_method(tmp_path, monkeypatch):
+    """`self.model = model` where the parameter is annotated `Model | None`: the attribute is
+    declared a Model; the implementation behind `@overload` signatures is the one expanded (the
+    first definition, a `...` signature, sends nothing). An attribute also assigned from an
+    unannotated value declares nothing."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "base.py").write_text("class Model:\n    def ask(self, messages, schema=None):\n        raise NotImplementedError\n")
+    (app / "openai_model.py").write_text(OVERLOADED_PROVIDER)
+    (app / "agent.py").write_text(
+        "from app.base import Model\n\n\n"
+        "class Agent:\n"
+        "    def __init__(self, model: Model | None = None, other=None):\n"
+        "        self.model = model\n"
+        "        self.other = model\n"
+        "        if other is not None:\n"
+        "            self.other = other\n\n"
+        "    def step(self, goal):\n"
+        "        return self.model.ask([{'role': 'user', 'content': goal}])\n\n"
+        "    def side(self, goal):\n"
+        "        return self.other.ask([{'role': 'user', 'content': goal}])\n")
+    monkeypatch.chdir(tmp_path)
+    files = python_files(Path("."))
+    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    sites = {(s.path, s.span.line): s.through for s in result.callsites}
+    assert sites[("app/agent.py", 12)][0] == "OpenAIModel.ask (app/openai_model.py:19)"
+    assert ("app/agent.py", 15) not in sites

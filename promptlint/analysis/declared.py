@@ -3,7 +3,8 @@
 `self.llm.aask(...)` after `llm: Optional[BaseLLM] = None` in the class body, `llm_client:
 LLMClient` as a parameter, `self.brain: LLMBase = factory()` in `__init__`, a property or a
 function annotated `-> BaseLLM`: the annotation names the class whose method the call reaches
-(wholeprogram.Resolver.declared). Only what the module itself declares is read: the receiver's
+(wholeprogram.Resolver.declared); so does `self.llm = llm` when the parameter `llm` is annotated.
+Only what the module itself declares is read: the receiver's
 function and its enclosing functions, the class of `self` and its bases defined in the same
 module. An annotation that names no single class (`Union[A, B]`, `Any`, a container) gives
 nothing.
@@ -96,6 +97,8 @@ def _member_annotation(index: ModuleIndex, cls: str | None, attr: str, call: boo
         seen.append(info.name)
         if not call and attr in info.field_types:
             return info.field_types[attr]
+        if not call and attr in info.self_attrs:
+            return _assigned_declared(info, attr)
         method = info.methods.get(attr)
         if method is not None:
             property_ = any(dotted(d.decorator).split(".")[-1] in _PROPERTY for d in method.decorators)
@@ -104,6 +107,25 @@ def _member_annotation(index: ModuleIndex, cls: str | None, attr: str, call: boo
             return None
         todo += [dotted(b).split(".")[-1] for b in info.bases]
     return None
+
+
+def _assigned_declared(info, attr: str):
+    """`self.llm = llm` where `llm` is an annotated parameter of the method (or `self.llm =
+    self._fallback`, an annotated field): the class they declare, when every assignment of the
+    attribute declares the same one."""
+    found = None
+    for value, method in info.self_attrs[attr]:
+        ann = None
+        if isinstance(value, cst.Name) and value.value in method.params:
+            param = method.params[value.value]
+            ann = param.annotation.annotation if param.annotation is not None else None
+        elif isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self":
+            ann = info.field_types.get(value.attr.value)
+        ann = single_class(ann) if ann is not None else None
+        if ann is None or (found is not None and dotted(found) != dotted(ann)):
+            return None
+        found = ann
+    return found
 
 
 def _returned(index: ModuleIndex, fn, func: FunctionInfo | None):

@@ -229,7 +229,9 @@ class ModuleIndex(cst.CSTVisitor):
         self.all_functions.append(info)
         if parent is None:
             if cls is not None:
-                cls.methods.setdefault(info.name, info)
+                known = cls.methods.get(info.name)
+                if known is None or (is_overload(known) and not is_overload(info)):
+                    cls.methods[info.name] = info  # the implementation, not its `@overload` signatures
             else:
                 self.functions[info.name] = info
         self._func_stack.append(info)
@@ -360,6 +362,11 @@ class ModuleIndex(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         base = self._loop_base[-1]
         self.calls.append(CallInfo(node, self.func, tuple(self._path), self.pos(node), tuple(self._loops[base:])))
+
+
+def is_overload(info: FunctionInfo) -> bool:
+    """A `@typing.overload` signature: its body (`...`) is not what a call runs."""
+    return any(dotted(d.decorator).split(".")[-1] == "overload" for d in info.decorators)
 
 
 def is_main_test(test) -> bool:
