@@ -290,12 +290,12 @@ class Resolver:
             return [], 0, False
         memo = ("implementations", *key, mod.finder is None)  # the same for every call in the module
         if memo not in self.memo:
-            self.memo[memo] = self._implementations(mod, key, rows)
+            self.memo[memo] = self._implementations(self._wrapper(mod, key[1]) or self._alias(mod, key[1]), key, rows)
         return self.memo[memo]
 
-    def _implementations(self, mod: Module, key: tuple[str, str], rows: list) -> tuple[list, int, bool]:
+    def _implementations(self, own: Target | None, key: tuple[str, str], rows: list) -> tuple[list, int, bool]:
+        """`own`: the method `key` itself when it sends a request (a wrapper or an alias row)."""
         found = []
-        own = self._wrapper(mod, key[1]) or self._alias(mod, key[1])
         if own is not None:
             found.append(own)
         requesting = [row for row in sorted(rows) if row in self.wrappers]
@@ -329,16 +329,17 @@ class Resolver:
 
     def _declared_targets(self, key: tuple[str, str]) -> tuple[list, int, bool]:
         rows = self.overrides.get(key)
-        if not rows and key not in self.wrappers and key not in self.aliases:
-            return [], 0, False  # a project class whose method sends no request
-        target = self.module(key[0])
-        if target is None:
-            return [], 0, False
-        project.DEPENDENCIES.add(key[0])
+        own = None
+        if key in self.wrappers:  # only then is the declared class's module parsed (an abstract base's is not)
+            target = self.module(key[0])
+            own = self._wrapper(target, key[1]) if target is not None else None
+            if own is not None:
+                project.DEPENDENCIES.add(key[0])
+        elif key in self.aliases:
+            own = self._alias_at(*key)
         if rows:
-            return self._implementations(target, key, rows)
-        found = self._wrapper(target, key[1]) or self._alias(target, key[1])
-        return ([found], 1, False) if found is not None else ([], 0, False)
+            return self._implementations(own, key, rows)
+        return ([own], 1, False) if own is not None else ([], 0, False)
 
     def _declared_class(self, mod: Module, fn, ctx: EvalContext) -> tuple[str, str] | None:
         """The project class (display path, name) the receiver of `fn` is declared as, or None:
@@ -465,14 +466,17 @@ class Resolver:
 
     def _alias(self, mod: Module, qualname: str, self_cls=None) -> Target | None:
         """A method `mod`'s class inherits from another module (an alias row of the index)."""
-        found = self.aliases.get((mod.path, qualname))
+        return self._alias_at(mod.path, qualname, self_cls)
+
+    def _alias_at(self, path: str, qualname: str, self_cls=None) -> Target | None:
+        found = self.aliases.get((path, qualname))
         if found is None or "." not in qualname:
             return None
         target = self.module(found[0])
         if target is None:
             return None
         project.DEPENDENCIES.add(found[0])
-        return self._wrapper(target, found[1], self_cls or (mod.path, qualname.rpartition(".")[0]))
+        return self._wrapper(target, found[1], self_cls or (path, qualname.rpartition(".")[0]))
 
     def _constructed(self, mod: Module, fn, last: str, ctx: EvalContext) -> str | None:
         """`converter.to_pydantic()` after `converter = Converter(llm=..., text=..., ...)`: the
