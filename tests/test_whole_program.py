@@ -561,3 +561,47 @@ def test_a_receiver_assigned_from_an_annotated_parameter_reaches_an_overloaded_m
     sites = {(s.path, s.span.line): s.through for s in result.callsites}
     assert sites[("app/agent.py", 12)][0] == "OpenAIModel.ask (app/openai_model.py:19)"
     assert ("app/agent.py", 15) not in sites
+
+
+def test_a_declared_base_class_whose_method_calls_an_abstract_one(tmp_path, monkeypatch):
+    """`llm_client: LLMClient | None` where `LLMClient.generate_response` (a concrete method of the
+    abstract base) calls `self._generate_response`, which two providers implement: the call reaches
+    the base's method, and inside it each implementation, one of 2 (the class of `self` is not
+    known: the parameter may hold any subclass)."""
+    app = tmp_path / "app"
+    (app / "llm").mkdir(parents=True)
+    for init in (app / "__init__.py", app / "llm" / "__init__.py"):
+        init.write_text("")
+    (app / "llm" / "client.py").write_text(
+        "from abc import ABC, abstractmethod\n\n\n"
+        "class LLMClient(ABC):\n"
+        "    def generate_response(self, messages, **options):\n"
+        "        cleaned = [m for m in messages if m['content']]\n"
+        "        return self._generate_response(cleaned, **options)\n\n"
+        "    @abstractmethod\n"
+        "    def _generate_response(self, messages, **options):\n"
+        "        ...\n")
+    provider = ("{imp}\n\nfrom app.llm.client import LLMClient\n\n\n"
+                "class {name}(LLMClient):\n"
+                "    def __init__(self):\n        self.client = {ctor}\n\n"
+                "    def _generate_response(self, messages, **options):\n"
+                "        return self.client.{call}\n")
+    (app / "llm" / "openai_client.py").write_text(provider.format(
+        imp="from openai import OpenAI", name="OpenAIClient", ctor="OpenAI()",
+        call="chat.completions.create(model='gpt-4.1-mini', messages=messages, **options)"))
+    (app / "llm" / "anthropic_client.py").write_text(provider.format(
+        imp="import anthropic", name="AnthropicClient", ctor="anthropic.Anthropic()",
+        call="messages.create(model='claude-3-5-haiku-latest', max_tokens=1024, messages=messages)"))
+    (app / "extract.py").write_text(
+        "from app.llm.client import LLMClient\n\n\n"
+        "def extract(llm_client: LLMClient | None, text):\n"
+        "    return llm_client.generate_response([{'role': 'user', 'content': text}])\n")
+    monkeypatch.chdir(tmp_path)
+    files = python_files(Path("."))
+    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    sites = {(s.path, s.span.line): s.through for s in result.callsites}
+    through = sites[("app/extract.py", 5)]
+    assert through[0] == "LLMClient.generate_response (app/llm/client.py:7)"
+    assert through[1].endswith("or 1 other implementation")
+    (finding,) = [f for f in result.findings if f.path == "app/extract.py"]
+    assert finding.code == "PL301" and "`OpenAIClient._generate_response`" in finding.message
