@@ -324,8 +324,19 @@ class Resolver:
         key = (path, f"{name}.{fn.attr.value}")
         memo = ("declared", *key)
         if memo not in self.memo:
-            self.memo[memo] = self._declared_targets(key)
+            self.memo[memo] = self._declared_targets(self._reexported(key))
         return self.memo[memo]
+
+    def _reexported(self, key: tuple[str, str]) -> tuple[str, str]:
+        """`(app/llm/__init__.py, "LLMBase.complete")` for a class the package re-exports
+        (`from app.llm import LLMBase`): the one module of the package whose rows hold that
+        method, when the package module's own rows do not."""
+        path, qualname = key
+        if not path.endswith("__init__.py") or key in self.overrides or key in self.wrappers or key in self.aliases:
+            return key
+        package = path[: -len("__init__.py")]
+        found = {p for p, q in (*self.overrides, *self.wrappers) if q == qualname and p.startswith(package)}
+        return (found.pop(), qualname) if len(found) == 1 else key
 
     def _declared_targets(self, key: tuple[str, str]) -> tuple[list, int, bool]:
         rows = self.overrides.get(key)

@@ -605,3 +605,22 @@ def test_a_declared_base_class_whose_method_calls_an_abstract_one(tmp_path, monk
     assert through[1].endswith("or 1 other implementation")
     (finding,) = [f for f in result.findings if f.path == "app/extract.py"]
     assert finding.code == "PL301" and "`OpenAIClient._generate_response`" in finding.message
+
+
+def test_a_declared_class_the_package_re_exports(tmp_path, monkeypatch):
+    """`from app.llm import LLMBase` (app/llm/__init__.py re-exports it from .base): the
+    annotation names the package, the rows name the module defining the class; the call still
+    reaches each implementation."""
+    import shutil
+
+    root = tmp_path / "typed_receivers"
+    shutil.copytree(DATA / "typed_receivers", root)
+    (root / "app" / "llm" / "__init__.py").write_text("from app.llm.base import LLMBase\n")
+    for name in ("tools.py", "agent.py"):
+        module = root / "app" / name
+        module.write_text(module.read_text().replace("from app.llm.base import LLMBase", "from app.llm import LLMBase"))
+    monkeypatch.chdir(root)
+    files = python_files(Path("."))
+    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    got = {(f.path, f.span.line, f.span.column, f.code) for f in result.findings if not f.suppressed}
+    assert got == expected("typed_receivers")
