@@ -71,7 +71,7 @@ import libcst as cst
 from promptlint.analysis import project
 from promptlint.analysis.binding import bind
 from promptlint.analysis.evaluator import BindingReads, EvalContext, Evaluator
-from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, is_overload, last_name
+from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, dotted, is_overload, last_name
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
@@ -362,7 +362,7 @@ class Resolver:
         ann = receiver_annotation(mod.index, fn.value, ctx.func)
         if ann is None:
             return None
-        key = ("declared-class", mod.path, id(ann))  # one annotation: the same class at every call
+        key = ("declared-class", mod.path, dotted(ann))  # a name written alike: the same class in the module
         if key not in self.memo:
             self.memo[key] = self._annotated_class(mod, ann)
         return self.memo[key]
