@@ -53,6 +53,13 @@ def run(project, monkeypatch, files=None, **kw):
     return lint_paths(files or everything, Settings(jobs=1, select=selected(project), **kw), project_files=everything)
 
 
+def lint_here(tmp_path, monkeypatch, select=SELECT):
+    """Lint the project written under `tmp_path`, from there, as one whole project."""
+    monkeypatch.chdir(tmp_path)
+    files = python_files(Path("."))
+    return lint_paths(files, Settings(jobs=1, select=list(select)), project_files=files)
+
+
 @pytest.mark.parametrize("project", PROJECTS)
 def test_fixture_project(project, monkeypatch):
     result = run(project, monkeypatch)
@@ -201,9 +208,7 @@ def test_a_call_that_forwards_a_wrappers_own_parameters_is_no_site(tmp_path, mon
         "\n"
         "def ask(question):\n"
         "    return Provider().chat([{'role': 'user', 'content': question}])\n")
-    monkeypatch.chdir(tmp_path)
-    files = python_files(Path("."))
-    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    result = lint_here(tmp_path, monkeypatch)
     sites = {(s.span.line, s.wrapper) for s in result.callsites if s.via == "wrapper"}
     assert (12, "Provider._send") not in sites  # chat forwards `messages`, and summarise calls chat here
     assert (15, "Provider.chat") in sites  # the decision: the prompt text and, through chat, the cap
@@ -373,9 +378,7 @@ def test_a_parameter_the_wrapper_only_passes_on_is_judged_at_each_caller(tmp_pat
     (app / "__init__.py").write_text("")
     (app / "llm.py").write_text(CACHED_SYSTEM_WRAPPER)
     (app / "support.py").write_text(POLICY_CALLERS)
-    monkeypatch.chdir(tmp_path)
-    files = python_files(Path("."))
-    result = lint_paths(files, Settings(jobs=1, select=["PL104"]), project_files=files)
+    result = lint_here(tmp_path, monkeypatch, select=["PL104"])
     found = sorted((f.path, f.span.line) for f in result.findings)
     assert found == [("app/llm.py", 14), ("app/support.py", 11)]
     (at_caller,) = [f for f in result.findings if f.path == "app/support.py"]
@@ -503,9 +506,7 @@ def test_an_annotation_of_a_class_outside_the_project_changes_nothing(tmp_path, 
         "class Asker:\n    llm: ChatModel\n\n"
         "    def ask(self, question):\n"
         "        return self.llm.complete([{'role': 'user', 'content': question}])\n")
-    monkeypatch.chdir(tmp_path)
-    files = python_files(Path("."))
-    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    result = lint_here(tmp_path, monkeypatch)
     sites = {(s.path, s.span.line): s.through for s in result.callsites}
     assert sites[("app/use.py", 10)][0] == "Gateway.complete (app/gateway.py:8)"
 
@@ -555,9 +556,7 @@ def test_a_receiver_assigned_from_an_annotated_parameter_reaches_an_overloaded_m
         "        return self.model.ask([{'role': 'user', 'content': goal}])\n\n"
         "    def side(self, goal):\n"
         "        return self.other.ask([{'role': 'user', 'content': goal}])\n")
-    monkeypatch.chdir(tmp_path)
-    files = python_files(Path("."))
-    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    result = lint_here(tmp_path, monkeypatch)
     sites = {(s.path, s.span.line): s.through for s in result.callsites}
     assert sites[("app/agent.py", 12)][0] == "OpenAIModel.ask (app/openai_model.py:19)"
     assert ("app/agent.py", 15) not in sites
@@ -596,9 +595,7 @@ def test_a_declared_base_class_whose_method_calls_an_abstract_one(tmp_path, monk
         "from app.llm.client import LLMClient\n\n\n"
         "def extract(llm_client: LLMClient | None, text):\n"
         "    return llm_client.generate_response([{'role': 'user', 'content': text}])\n")
-    monkeypatch.chdir(tmp_path)
-    files = python_files(Path("."))
-    result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
+    result = lint_here(tmp_path, monkeypatch)
     sites = {(s.path, s.span.line): s.through for s in result.callsites}
     through = sites[("app/extract.py", 5)]
     assert through[0] == "LLMClient.generate_response (app/llm/client.py:7)"
