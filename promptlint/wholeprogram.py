@@ -78,11 +78,11 @@ from promptlint.model import CallSite, Finding, LazySpan, PromptPart
 from promptlint.project_index import OVERRIDE
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
-# Hops of one expansion: caller -> wrapper -> wrapper -> SDK call. With FREE_DOWN, a hop down to a
+# Hops of one expansion: caller -> wrapper -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1). With FREE_DOWN, a hop down to a
 # wrapper of lower rank (project_index.ProjectIndex._rank: nearer its SDK request) costs nothing, so
 # the chain goes as deep as the index found wrappers; off by default (+5 % of crewAI's run).
 # MAX_HOPS bounds every chain.
-MAX_CHAIN = 2
+MAX_CHAIN = 3
 FREE_DOWN = 0
 MAX_HOPS = 10
 # Functions expanded for one call of a wrapper, depth first in source order: a web of methods that

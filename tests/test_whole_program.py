@@ -391,14 +391,17 @@ def test_override_dispatch_through_a_class_hierarchy(monkeypatch):
     only (by its method resolution order); a caller holding only the base class reaches every
     overriding implementation, and a finding names the one it holds for, as one of N. A
     subclass whose override sends nothing, and a base class whose only requesting override is
-    in a test file, give no call site. Manager.ask and Writer.execute are past MAX_LAYERS."""
+    in a test file, give no call site. Manager.ask is a second layer (Writer's call of it is a site
+    with no finding: Manager.ask's body decides); Writer.execute, a third, is past MAX_LAYERS."""
     result = run("hierarchy", monkeypatch)
     rows = {(s.path, s.span.line): s for s in result.callsites}
     assert ("app/main.py", 24) not in rows  # EchoBackend: its override sends nothing
     assert ("app/manager.py", 17) not in rows  # Summarizer: only a test's subclass sends a request
     assert rows[("app/main.py", 9)].through[1] == "OpenAIBackend._send (app/llm/openai_backend.py:12)"
     assert rows[("app/main.py", 19)].through[1] == "ClaudeBackend._send (app/llm/claude_backend.py:11)"
-    assert ("app/main.py", 29) not in rows and ("app/agents/writer.py", 10) not in rows  # past MAX_LAYERS
+    assert ("app/main.py", 29) not in rows  # past MAX_LAYERS
+    assert rows[("app/agents/writer.py", 10)].through[0] == "Manager.ask (app/manager.py:10)"
+    assert not [f for f in result.findings if f.path == "app/agents/writer.py"]
     assert rows[("app/manager.py", 10)].through[1].endswith("or 2 other implementations")
     manager = next(f for f in result.findings if f.path == "app/manager.py")
     assert "`OpenAIBackend._send`" in manager.message and "one of 3 implementations" in manager.message
@@ -447,7 +450,9 @@ def test_hops_inside_the_object_can_be_made_free(tmp_path, monkeypatch):
         result = lint_paths(everything, Settings(jobs=1, select=SELECT), project_files=everything)
         return {(s.path, s.span.line): s for s in result.callsites}
 
-    assert ("app/main.py", 5) not in rows()  # by default `_send` -> `_complete` uses the one layer
+    monkeypatch.setattr(project_index, "MAX_LAYERS", 1)  # one layer: `_send` -> `_complete` uses it up
+    monkeypatch.setattr(wholeprogram, "MAX_CHAIN", 2)
+    assert ("app/main.py", 5) not in rows()
     monkeypatch.setattr(project_index, "MAX_LOCAL_ROUNDS", 2)
     monkeypatch.setattr(wholeprogram, "FREE_DOWN", 1)
     assert rows()[("app/main.py", 5)].through[:3] == [
