@@ -743,8 +743,8 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
             continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
         cctx = EvalContext(info.func, info.pos, info.path)
         targets = _site_targets(resolver, here, info, cctx)
-        if not targets:
-            continue
+        if not targets or (_passes_nothing(info.node) and all(_takes_nothing(t[0][1]) for t in targets)):
+            continue  # `main()`, `self._judge()`: the body decides the whole request, already its own site
         calls += 1
         if calls > MAX_SITES:
             ctx.memo["wrapper-sites-left-out"] = ctx.memo.get("wrapper-sites-left-out", 0) + 1
@@ -756,6 +756,20 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
         mod.ev._memo.clear()  # memo keys hold ids of this file's bindings, which die with it
         mod.ev._def_memo.clear()
     return out
+
+
+def _passes_nothing(call: cst.Call) -> bool:
+    """`main()` or `self._judge()`: no argument, and no receiver the caller could have filled
+    (`instructor.to_pydantic()` on an object built with the caller's prompt passes that object)."""
+    func = call.func
+    bare = isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                                          and func.value.value in ("self", "cls"))
+    return bare and not call.args
+
+
+def _takes_nothing(func: FunctionInfo) -> bool:
+    """A function with no parameter but `self` / `cls`: a call of it passes the request nothing."""
+    return not [name for name in func.params if name not in ("self", "cls")]
 
 
 def _site_targets(resolver: Resolver, here: Module, info: CallInfo, cctx: EvalContext) -> list[tuple]:

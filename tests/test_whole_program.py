@@ -626,3 +626,28 @@ def test_a_declared_class_the_package_re_exports(tmp_path, monkeypatch):
     result = lint_paths(files, Settings(jobs=1, select=list(SELECT)), project_files=files)
     got = {(f.path, f.span.line, f.span.column, f.code) for f in result.findings if not f.suppressed}
     assert got == expected("typed_receivers")
+
+
+def test_a_call_that_passes_nothing_to_a_wrapper_that_takes_nothing_is_no_site(tmp_path, monkeypatch):
+    """`main()` or `self._judge()`: the wrapper's body decides the whole request, which is already
+    its own site; a row at the caller would count the request twice. A call that passes an
+    argument stays a site."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "report.py").write_text(
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+        "def daily_report():\n"
+        "    return client.chat.completions.create(model='gpt-4.1-mini', max_tokens=300,\n"
+        "                                          messages=[{'role': 'user', 'content': 'Summarise the day.'}])\n\n\n"
+        "def ask(question):\n"
+        "    return client.chat.completions.create(model='gpt-4.1-mini', max_tokens=300,\n"
+        "                                          messages=[{'role': 'user', 'content': question}])\n")
+    (app / "main.py").write_text(
+        "from app.report import ask, daily_report\n\n\n"
+        "def main():\n"
+        "    daily_report()\n"
+        "    return ask('What changed?')\n")
+    result = lint_here(tmp_path, monkeypatch)
+    rows = sorted((s.path, s.span.line) for s in result.callsites if s.path == "app/main.py")
+    assert rows == [("app/main.py", 6)]
