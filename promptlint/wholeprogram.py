@@ -640,9 +640,8 @@ class Expanded:
 
 
 class Expander:
-    def __init__(self, resolver: Resolver, own_module=lambda: None) -> None:
+    def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self.own_module = own_module  # () -> the checked file as a wrapper module (see _self_module)
         self.keep: list = []  # bindings stay alive: the evaluator's memo is keyed by their ids
         self.left = MAX_EXPANSIONS  # expansions left for the wrapper call being expanded
         self._sdk: dict[int, list] = {}
@@ -653,8 +652,8 @@ class Expander:
         the class of its `self` when known. `depth` counts the hops across modules (MAX_CHAIN),
         `active` every function on the way (recursion, MAX_HOPS)."""
         if mod.finder is None:  # a chain that comes back into the checked file (a -> b.relay -> a.ask)
-            mod = self.own_module()
-            if mod is None:
+            mod = self.resolver.module(mod.path)
+            if mod is None or mod.finder is None:
                 return []
         key = (mod.path, func.qualname)
         if not active:
@@ -734,7 +733,7 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     resolver = Resolver(here, settings)
     resolver.own = lambda: _self_module(ctx, settings)
     direct = {id(info.node) for info in ctx.infos.values()}
-    expander = Expander(resolver, lambda: _self_module(ctx, settings))
+    expander = Expander(resolver)
     out = []
     calls = 0
     called_here = _called_names(ctx.index)
