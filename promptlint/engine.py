@@ -213,7 +213,7 @@ def _attach_fixes(path: str, text: str, result: FileResult, ctx, settings: Setti
             text = kept.decode(encoding, errors="replace").removeprefix("\ufeff")
             starts = line_starts(text, lines)
         result.warnings += attach(path, text, result.findings, Env(settings, ctx.callsites, ctx.constructors), starts,
-                                  whole_tree if starts is None else None)
+                                  whole_tree)  # None for a reduced file (its text is not the whole file)
 
 
 def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=None):

@@ -35,6 +35,8 @@ import json
 import os
 import re
 
+from promptlint.model import TEST_FILE
+
 INDEX_VERSION = 1
 # Layers of wrappers: a wrapper of a wrapper of a wrapper (of the SDK call); deeper chains are not
 # followed. The second layer found the held-out applications' sites (tree-of-thought's gpt -> chatgpt
@@ -99,14 +101,6 @@ def deferred_calls(text: str) -> set[str]:
     if not any(name in text for name in DEFERRED):
         return set()
     return {handed for pattern in _DEFERRED for handed in pattern.findall(text)}
-
-
-def is_test_file(path: str) -> bool:
-    """A module of the project's tests (`tests/...`, `test_x.py`, `x_test.py`, `conftest.py`)."""
-    parts = path.replace(os.sep, "/").split("/")
-    name = parts[-1]
-    return (any(p in ("test", "tests", "testing") for p in parts[:-1]) or name.startswith("test_")
-            or name.endswith("_test.py") or name == "conftest.py")
 
 
 # An SDK method handed as the first argument of a helper that calls it (`self._call_client(
@@ -264,13 +258,12 @@ class ProjectIndex:
         return None
 
     def _find_wrappers(self) -> None:
-        catalog = request_names()
         # A pytest test (`test_*`) is run by the test runner, never called: as a wrapper it would
         # only add names to look for (hundreds in a project with many tests of its LLM client).
         functions = {(path, f["name"]): f for path, e in self.entries.items() for f in e["functions"]
                      if not f["name"].rpartition(".")[2].startswith("test_")}
         for (path, name), f in functions.items():
-            if self.seeds.get(path) and any(c.split(".")[-1] in catalog for c in f["calls"]):
+            if self.seeds.get(path) and self._sends(f):
                 self.wrappers[(path, name)] = 0
         by_name: dict[str, list] = {}  # last name of a call -> the functions making it
         for key, f in functions.items():
@@ -316,7 +309,9 @@ class ProjectIndex:
                         nxt.append(caller)
             todo = sorted(set(nxt))
 
-    def _sends(self, f: dict | None) -> bool:
+    @staticmethod
+    def _sends(f: dict | None) -> bool:
+        """Does the function call a catalog request by name?"""
         catalog = request_names()
         return f is not None and any(c.split(".")[-1] in catalog for c in f["calls"])
 
@@ -430,7 +425,7 @@ class ProjectIndex:
         if self._subclasses is None:
             self._subclasses = {}
             for path, entry in sorted(self.entries.items()):
-                if is_test_file(path):
+                if TEST_FILE.search(path):
                     continue
                 for name in entry["classes"]:
                     for base in self.bases((path, name)):
@@ -538,16 +533,14 @@ class ProjectIndex:
                 out.add(path)
         return out
 
-    def wrapper_table(self, below: int | None = None, hierarchy: bool = True) -> tuple[tuple[str, ...], ...]:
+    def wrapper_table(self) -> tuple[tuple[str, ...], ...]:
         """What the workers receive, sorted: (last name, path, qualname) of every wrapper, and
         the names packages re-export one under (`app/llm/__init__.py: from .client import chat`),
-        each with the (path, qualname) it stands for; the rows of the class hierarchy
-        (hierarchy_rows, unless `hierarchy` is False). `below`: only the wrappers of a lower layer."""
-        wrappers = {k for k, layer in self.wrappers.items() if below is None or layer < below}
+        each with the (path, qualname) it stands for; the rows of the class hierarchy (hierarchy_rows)."""
+        wrappers = set(self.wrappers)
         rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "",
                  self.ranks.get((path, name), MAX_RANK)) for path, name in wrappers}
-        if hierarchy:
-            rows |= self.hierarchy_rows(wrappers)
+        rows |= self.hierarchy_rows(wrappers)
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
         for path, name in wrappers:
             owner, _, method = name.rpartition(".")

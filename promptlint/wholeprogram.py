@@ -71,11 +71,12 @@ import libcst as cst
 from promptlint.analysis import project
 from promptlint.analysis.binding import bind
 from promptlint.analysis.evaluator import BindingReads, EvalContext, Evaluator
-from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, dotted, is_overload, last_name
+from promptlint.analysis.declared import class_of, receiver_annotation
+from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, dotted, last_name, replaces
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
-from promptlint.project_index import OVERRIDE
+from promptlint.project_index import GENERIC, MAX_RANK, OVERRIDE
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
 # Hops of one expansion: caller -> wrapper -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1). With FREE_DOWN, a hop down to a
@@ -127,9 +128,8 @@ class Module:
 
     def __post_init__(self) -> None:
         for info in self.index.all_functions:
-            known = self.by_qualname.get(info.qualname)
-            if known is None or (is_overload(known) and not is_overload(info)):
-                self.by_qualname[info.qualname] = info  # the implementation, not its `@overload` signatures
+            if replaces(self.by_qualname.get(info.qualname), info):
+                self.by_qualname[info.qualname] = info
 
     def calls_in(self, func: FunctionInfo) -> list[CallInfo]:
         """The calls made in `func`'s own body (grouped once per module, not scanned per expansion)."""
@@ -243,8 +243,6 @@ class Resolver:
         self.own = None  # () -> the checked file as a wrapper module (_self_module)
 
     def rank(self, mod: Module, func: FunctionInfo) -> int:
-        from promptlint.project_index import MAX_RANK
-
         return self.ranks.get((mod.path, func.qualname), MAX_RANK)
 
     def module(self, path: str) -> Module | None:
@@ -267,13 +265,18 @@ class Resolver:
             return [(*found, node)], 1, False
         if self_cls is not None and _self_call(node.func, ctx) is not None:
             return [], 0, False  # the class of `self` is known: callee() decided
-        impls, total, unchecked = self.implementations(mod, node.func, ctx)
-        if not impls:
-            impls, total, unchecked = self.declared(mod, node.func, ctx)
+        impls, total, unchecked = self.overriding(mod, node.func, ctx)
         if impls:
             return [(*target, node) for target in impls], total, unchecked
         found = [(*target, node) for target in self.dispatch(mod, node.func, ctx)]
         return found, len(found), False
+
+    def overriding(self, mod: Module, fn, ctx: EvalContext) -> tuple[list, int, bool]:
+        """The implementations a method call may run when the class of its receiver is not known:
+        those of `self.method(...)` (implementations), else of a receiver known only by its
+        annotation (declared)."""
+        impls, total, unchecked = self.implementations(mod, fn, ctx)
+        return (impls, total, unchecked) if impls else self.declared(mod, fn, ctx)
 
     def implementations(self, mod: Module, fn, ctx: EvalContext) -> tuple[list, int, bool]:
         """`self.method(...)` where the class of `self` is not known: the method of the class
@@ -355,8 +358,6 @@ class Resolver:
     def _declared_class(self, mod: Module, fn, ctx: EvalContext) -> tuple[str, str] | None:
         """The project class (display path, name) the receiver of `fn` is declared as, or None:
         not a method call, no annotation, or one that names no class of the project."""
-        from promptlint.analysis.declared import receiver_annotation
-
         if not isinstance(fn, cst.Attribute) or fn.attr.value not in self.names:
             return None
         ann = receiver_annotation(mod.index, fn.value, ctx.func)
@@ -382,8 +383,6 @@ class Resolver:
         several classes each having a wrapper method of that name (`{"OPENAI": OpenAi(), "CLAUDE":
         Claude()}[name]`): every one of them. Several candidates without that evidence (the
         module does not build them) are no answer: the method name alone could be anyone's."""
-        from promptlint.project_index import GENERIC
-
         if not isinstance(fn, cst.Attribute) or fn.attr.value in GENERIC or fn.attr.value not in self.names:
             return []
         key = ("dispatch", mod.path, fn.attr.value)
@@ -548,8 +547,6 @@ class Resolver:
         """`backend.generate(...)` on a value of unknown type: a wrapper method of that name on a
         class this module imports (`from app.gateway import Gateway`), or on a class of a module it
         imports (`from aider import models`), when exactly one such method exists."""
-        from promptlint.project_index import GENERIC
-
         if method in GENERIC:
             return None
         key = ("by-import", mod.path, method)  # the same for every call of `method` in this module
@@ -582,12 +579,12 @@ class Resolver:
 
 def _self_call(fn, ctx: EvalContext) -> str | None:
     """The class holding the code of a call written `self.method(...)` (or `cls.`), or None."""
-    if not (isinstance(fn, cst.Attribute) and isinstance(fn.value, cst.Name) and fn.value.value in ("self", "cls")):
-        return None
-    top = ctx.func
-    while top is not None and top.parent is not None:
-        top = top.parent
-    return top.class_name if top is not None else None
+    return class_of(ctx.func) if _on_self(fn) else None
+
+
+def _on_self(fn) -> bool:
+    """A callee written `self.method` or `cls.method`."""
+    return isinstance(fn, cst.Attribute) and isinstance(fn.value, cst.Name) and fn.value.value in ("self", "cls")
 
 
 def deferred(node: cst.Call) -> cst.Call | None:
@@ -678,9 +675,7 @@ class Expander:
                 line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
                 down = FREE_DOWN and self.resolver.rank(tmod, tfunc) < self.resolver.rank(mod, func)
                 for found in self.expand(tmod, tfunc, inner, depth + (not down), active, tself):
-                    hops = found.hops
-                    if total > 1 or unchecked:
-                        hops = [replace(hops[0], others=total - 1, nth=nth, unchecked=unchecked), *hops[1:]]
+                    hops = _one_of(found.hops, nth, total, unchecked)
                     out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *hops], info,
                                         found.request))
         return out
@@ -760,10 +755,14 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
 def _passes_nothing(call: cst.Call) -> bool:
     """`main()` or `self._judge()`: no argument, and no receiver the caller could have filled
     (`instructor.to_pydantic()` on an object built with the caller's prompt passes that object)."""
-    func = call.func
-    bare = isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                                          and func.value.value in ("self", "cls"))
-    return bare and not call.args
+    return not call.args and (isinstance(call.func, cst.Name) or _on_self(call.func))
+
+
+def _one_of(hops: list[Hop], nth: int, total: int, unchecked: bool) -> list[Hop]:
+    """The hops of the `nth` of `total` implementations a call may reach: the first hop says so."""
+    if total > 1 or unchecked:
+        return [replace(hops[0], others=total - 1, nth=nth, unchecked=unchecked), *hops[1:]]
+    return hops
 
 
 def _takes_nothing(func: FunctionInfo) -> bool:
@@ -778,9 +777,7 @@ def _site_targets(resolver: Resolver, here: Module, info: CallInfo, cctx: EvalCo
     target = resolver.callee(here, info, cctx)
     if target is not None:
         return [(target, 0, 1, False)]
-    impls, total, unchecked = resolver.implementations(here, info.node.func, cctx)
-    if not impls:
-        impls, total, unchecked = resolver.declared(here, info.node.func, cctx)
+    impls, total, unchecked = resolver.overriding(here, info.node.func, cctx)
     return [(t, nth, total, unchecked) for nth, t in enumerate(impls)]
 
 
@@ -818,9 +815,7 @@ def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: Ca
     passing_on = passes_own_parameters(info, resolver.wrappers, ctx.path)
     out = []
     for found in expander.expand(tmod, tfunc, bindings, self_cls=self_cls):
-        hops = found.hops
-        if total > 1 or unchecked:
-            hops = [replace(hops[0], others=total - 1, nth=nth, unchecked=unchecked), *hops[1:]]
+        hops = _one_of(found.hops, nth, total, unchecked)
         site = relocate(found.site, ctx, info, hops)
         site.leaves = left
         if not passing_on:  # inside the wrapper layer the task is chosen further up: PL201 is not asked

@@ -28,7 +28,7 @@ def receiver_annotation(index: ModuleIndex, recv, func: FunctionInfo | None) -> 
     if isinstance(recv, cst.Name):
         ann = _name_annotation(index, recv.value, func)
     elif isinstance(recv, cst.Attribute) and isinstance(recv.value, cst.Name) and recv.value.value in ("self", "cls"):
-        ann = _member_annotation(index, _class_of(func), recv.attr.value, call=False)
+        ann = _member_annotation(index, class_of(func), recv.attr.value, call=False)
     elif isinstance(recv, cst.Call):
         ann = _returned(index, recv.func, func)
     else:
@@ -71,7 +71,7 @@ def _name_annotation(index: ModuleIndex, name: str, func: FunctionInfo | None):
     while func is not None:
         param = func.params.get(name)
         if param is not None:
-            return param.annotation.annotation if param.annotation is not None else None
+            return _annotation(param)
         ann = index.annotations.get((id(func.node), name))
         if ann is not None:
             return ann
@@ -79,7 +79,12 @@ def _name_annotation(index: ModuleIndex, name: str, func: FunctionInfo | None):
     return index.annotations.get((0, name))
 
 
-def _class_of(func: FunctionInfo | None) -> str | None:
+def _annotation(param: cst.Param):
+    return param.annotation.annotation if param.annotation is not None else None
+
+
+def class_of(func: FunctionInfo | None) -> str | None:
+    """The class whose code `func` is (a method, or a function nested in one), or None."""
     while func is not None and func.parent is not None:
         func = func.parent
     return func.class_name if func is not None else None
@@ -117,8 +122,7 @@ def _assigned_declared(info, attr: str):
     for value, method in info.self_attrs[attr]:
         ann = None
         if isinstance(value, cst.Name) and value.value in method.params:
-            param = method.params[value.value]
-            ann = param.annotation.annotation if param.annotation is not None else None
+            ann = _annotation(method.params[value.value])
         elif isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self":
             ann = info.field_types.get(value.attr.value)
         ann = single_class(ann) if ann is not None else None
@@ -136,5 +140,5 @@ def _returned(index: ModuleIndex, fn, func: FunctionInfo | None):
             return local.node.returns.annotation
         return None
     if isinstance(fn, cst.Attribute) and isinstance(fn.value, cst.Name) and fn.value.value in ("self", "cls"):
-        return _member_annotation(index, _class_of(func), fn.attr.value, call=True)
+        return _member_annotation(index, class_of(func), fn.attr.value, call=True)
     return None

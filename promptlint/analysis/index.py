@@ -229,9 +229,8 @@ class ModuleIndex(cst.CSTVisitor):
         self.all_functions.append(info)
         if parent is None:
             if cls is not None:
-                known = cls.methods.get(info.name)
-                if known is None or (is_overload(known) and not is_overload(info)):
-                    cls.methods[info.name] = info  # the implementation, not its `@overload` signatures
+                if replaces(cls.methods.get(info.name), info):
+                    cls.methods[info.name] = info
             else:
                 self.functions[info.name] = info
         self._func_stack.append(info)
@@ -367,6 +366,12 @@ class ModuleIndex(cst.CSTVisitor):
 def is_overload(info: FunctionInfo) -> bool:
     """A `@typing.overload` signature: its body (`...`) is not what a call runs."""
     return any(dotted(d.decorator).split(".")[-1] == "overload" for d in info.decorators)
+
+
+def replaces(known: FunctionInfo | None, info: FunctionInfo) -> bool:
+    """Does `info` stand for its name instead of `known`, defined before it under the same name?
+    The first definition does, unless it is an `@overload` signature and `info` the implementation."""
+    return known is None or (is_overload(known) and not is_overload(info))
 
 
 def is_main_test(test) -> bool:

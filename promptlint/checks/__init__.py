@@ -38,7 +38,8 @@ ENGINE_CODES = ("PL000",)
 # exposure (a request with no or an oversized output cap, a loop the model can keep running:
 # cost/prices.py WORST_CASE_CODES) costs real money on every CI run of a test that does reach
 # a paid API: only these rules report in test modules. Applied by the engine, for every rule.
-# (A raw HTTP post whose host a test does not spell is not billed: analysis/callsites.py.)
+# (A raw HTTP post whose host a test does not spell is not billed: analysis/callsites.py; PL301
+# judges a test's own requests, not the chat models it builds, mostly handed to fakes.)
 REPORTED_IN_TESTS = ("PL301", "PL302", "PL701")
 
 # Never assigned to a rule: tests that need a code promptlint does not know use these, so

@@ -232,28 +232,15 @@ class UnboundedAgentLoop(Check):
         arguments past the first, which may give it: the run stops another way."""
         if not entry.get("bounded_by"):
             return False
-        node = info.node
-        if len([a for a in node.args if a.keyword is None and not a.star]) > 1:
+        if len([a for a in info.node.args if a.keyword is None and not a.star]) > 1:
             return True
-        for a in node.args:
-            if a.keyword is not None and a.keyword.value in entry["bounded_by"]:
-                val = ctx.evaluator.evaluate(a.value, EvalContext(info.func, info.pos, info.path))
-                if not (isinstance(val, Ref) and val.qual == "builtins.None"):
-                    return True
-        return False
+        return _keyword_given(ctx, info, entry["bounded_by"])
 
     @staticmethod
     def _loops_at_all(ctx, info, entry) -> bool:
-        """One of the `only_with` keywords given and not None (agno's Agent loops only with `tools`)."""
-        if not entry.get("only_with"):
-            return True
-        for a in info.node.args:
-            if a.star == "**":
-                return False  # unknown keywords: stay quiet
-            if a.keyword is not None and a.keyword.value in entry["only_with"]:
-                val = ctx.evaluator.evaluate(a.value, EvalContext(info.func, info.pos, info.path))
-                return not (isinstance(val, Ref) and val.qual == "builtins.None")
-        return False
+        """One of the `only_with` keywords given and not None (agno's Agent loops only with
+        `tools`; tools that may sit in `**kwargs` are not known to be there: quiet)."""
+        return not entry.get("only_with") or _keyword_given(ctx, info, entry["only_with"])
 
     def _cap(self, ctx, info, entry, ceiling):
         """(node to report, reason) when the configured cap is missing, None or too high."""
@@ -318,6 +305,16 @@ def iteration_cost(sites, tokenizer: str) -> tuple[int | None, str, list[str] | 
     assumptions = ["figure per extra iteration: each call in the loop once, its static prompt plus its full "
                    "output cap (a worst case of the output); the number of iterations is unbounded"]
     return static + output, text, assumptions
+
+
+def _keyword_given(ctx, info, names) -> bool:
+    """Is one of the keywords `names` written in the call with a value other than None?"""
+    for a in info.node.args:
+        if a.keyword is not None and a.keyword.value in names:
+            val = ctx.evaluator.evaluate(a.value, EvalContext(info.func, info.pos, info.path))
+            if not (isinstance(val, Ref) and val.qual == "builtins.None"):
+                return True
+    return False
 
 
 # -- outside input -----------------------------------------------------------------------
