@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cache
 
 from promptlint.checks import all_codes, codes_for_path, is_selected, load_check, outside_tests, selected_codes
 from promptlint.errors import UsageError
 from promptlint.model import CallSite, FileResult, Finding, NotChecked, Span
 from promptlint.pool import Workers
-from promptlint.prefilter import (
-    check_hints, is_mocked_test, may_hold_callsite, names_by_import, rule_codes, without_wrappers,
-    wrapper_names_here,
-)
+from promptlint.outline import module_outline, outline_names
+from promptlint.prefilter import is_mocked_test, may_hold_callsite, rule_codes, without_wrappers
 from promptlint.settings import Settings
 
 
@@ -89,7 +86,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
 
     from promptlint.trees import cst_module
 
-    module = lines = None
+    module = lines = index = None
     if plan is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
         from promptlint.analysis.slicing import relevant_source
 
@@ -105,13 +102,15 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
 
                 sliced, lines = collapse(sliced, pruned)
             try:
-                module, tree = cst_module(sliced), pruned
+                module, index = _parse(path, sliced, pruned, settings, lines)
+                tree = pruned
             except Exception:  # noqa: BLE001 - never trust the slice over the file: parse it whole
                 if reduced is not None:
                     return _lint_python(path, source, settings, prechecked, whole=True)
     parsed_whole = module is None  # the tree of the whole file, which the fixers can use as is
     try:
-        module = module or cst_module(source)
+        if module is None:
+            module, index = _parse(path, source, tree, settings, None)
     except cst.ParserSyntaxError as exc:
         line, col, message = syntax_error or (exc.raw_line, exc.raw_column + 1,
                                               exc.message.removeprefix("parser error: "))
@@ -130,7 +129,7 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
 
     loading.take_problems()
     try:
-        ctx = analyse(path, module, text, settings, tree, lines)
+        ctx = analyse(path, module, text, settings, tree, lines, index)
     except RecursionError:
         result.warnings.append(f"{path}: skipped: expressions nest too deeply to analyse")
         result.not_checked, result.needs_check = "nests too deeply", True
@@ -216,9 +215,22 @@ def _attach_fixes(path: str, text: str, result: FileResult, ctx, settings: Setti
                                   whole_tree)  # None for a reduced file (its text is not the whole file)
 
 
-def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=None):
+def _parse(path: str, data: bytes, tree, settings: Settings, lines):
+    """(libcst's tree of `data`, its index or None). A module of the project's wrappers is parsed
+    and walked once per process: other files' wrapper sites read it too (wholeprogram.parsed)."""
+    from promptlint.trees import cst_module
+
+    if settings.project_wrappers and lines is None and tree is not None:
+        from promptlint.wholeprogram import holds_wrappers, parsed
+
+        if holds_wrappers(settings, path):
+            return parsed(data, tree)
+    return cst_module(data), None
+
+
+def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=None, index=None):
     """`lines`: the file's line for each line of the module's text, when they differ (collapsed
-    runs of blank lines, analysis/textslice.py)."""
+    runs of blank lines, analysis/textslice.py); `index`: the module's index, when already built."""
     from promptlint.analysis.callsites import CallSiteFinder
     from promptlint.analysis.context import FileContext
     from promptlint.analysis.evaluator import Evaluator
@@ -228,8 +240,9 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=N
     from promptlint.analysis.walk import visit
     from promptlint.project_index import called_wrappers
 
-    index = ModuleIndex(LazyPositions(module, tree, lines))
-    visit(module, index)
+    if index is None:
+        index = ModuleIndex(LazyPositions(module, tree, lines))
+        visit(module, index)
     evaluator = Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
                           read_member=class_member, read_method=class_method)
     evaluator.callers_decide = called_wrappers(settings.project_wrappers, path)
@@ -356,49 +369,6 @@ def bracket_depth(source: bytes) -> int:
     return deepest
 
 
-def module_outline(tree, settings: Settings, source: bytes | None = None, path: str | None = None):
-    """The module's definitions and the names through which it may call an LLM
-    (`candidates` is empty when no call can reach one); see slicing.py. Given the file's
-    bytes and display path, a project wrapper's name counts only where the file may reach
-    that wrapper (prefilter.wrapper_names_here): `kickoff(` in a file that names no module
-    defining a `kickoff` wrapper neither keeps its callers in the slice nor, alone, gets the
-    file parsed."""
-    from promptlint.analysis.catalog import candidate_names
-    from promptlint.analysis.slicing import outline
-
-    plan = outline(tree, *_outline_names(settings))
-    project = tuple(row[0] for row in settings.project_wrappers)
-    if source is not None and path is not None and project and plan.candidates:
-        codes = rule_codes(settings)
-        configured = tuple(w.name for w in settings.wrappers)
-        called = plan.called & _names(project)
-        named, roots = modules_named(tree) if called else (frozenset(), frozenset())
-        here = wrapper_names_here(source, path, settings.project_wrappers, called, named, roots) if called else frozenset()
-        # Names that are there for another reason stay: the SDK catalog, configured wrappers,
-        # the rules' hints, local aliases (`from app.llm import chat as ask`) and the names that
-        # count in a module importing their library (`requests.post`).
-        by_import = {name for name, modules in names_by_import(codes).items() if modules & plan.modules}
-        unreached = (_names(project) - here - candidate_names(configured) - check_hints(codes)[1] - plan.aliases
-                     - by_import)
-        if unreached:
-            plan.candidates -= unreached
-            if not plan.called & plan.candidates:
-                plan.candidates = set()
-        if not here and plan.candidates and not may_hold_callsite(source, without_wrappers(settings)):
-            plan.candidates = set()  # let in for a wrapper's name only, and it reaches none: nothing to find
-    return plan
-
-
-def _outline_names(settings: Settings) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """The catalog names that make a call a candidate, and those that count only in a module
-    importing one of their libraries."""
-    from promptlint.analysis.catalog import candidate_names
-
-    codes = rule_codes(settings)
-    wrappers = tuple(w.name for w in settings.wrappers) + tuple(row[0] for row in settings.project_wrappers)
-    return candidate_names(wrappers) | check_hints(codes)[1], names_by_import(codes)
-
-
 def _large_file_slice(source: bytes, settings: Settings):
     """(the source with only what an LLM call can depend on, its `ast` tree) for a file
     over LARGE_FILE_BYTES, or None: a smaller file, or one the text split cannot take."""
@@ -406,39 +376,7 @@ def _large_file_slice(source: bytes, settings: Settings):
 
     if len(source) <= LARGE_FILE_BYTES:
         return None
-    return relevant_text(source, *_outline_names(settings))
-
-
-@cache
-def _names(project: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(project)
-
-
-def modules_named(tree) -> tuple[frozenset[str], frozenset[str]]:
-    """(every module name the file's imports spell, the local names of plainly imported packages):
-    `from app.llm import chat` names app, llm and chat; `from . import gateway` names gateway;
-    `import app` makes `app` a root, through which `app.llm.chat(...)` names llm (see
-    prefilter.wrapper_names_here). Imports anywhere count (in functions, under `if TYPE_CHECKING:`)."""
-    import ast
-
-    from promptlint.analysis.slicing import nested_blocks
-
-    named: set[str] = set()
-    roots: set[str] = set()
-    todo = [tree.body]
-    while todo:
-        for node in todo.pop():
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    named.update(alias.name.split("."))
-                    roots.add(alias.asname or alias.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom):
-                named.update((node.module or "").split("."))
-                named.update(alias.name for alias in node.names)
-            else:
-                todo.extend(nested_blocks(node))
-    named.discard("")
-    return frozenset(named), frozenset(roots)
+    return relevant_text(source, *outline_names(settings))
 
 
 def _parse_error(result: FileResult, settings: Settings, message: str, line: int, col: int) -> None:

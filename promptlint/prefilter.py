@@ -109,7 +109,7 @@ def wrapper_names_here(source: bytes, path: str, table: tuple, called: set[str],
     """Which of the project's wrapper names `called` (the names a file calls, from its `ast`) may
     reach one of the project's wrappers: all those of a module that defines (or re-exports)
     wrappers, for its own calls; elsewhere, those of a module the file names: its imports spell
-    it (`named`, engine.modules_named), or an attribute chain from a plainly imported package
+    it (`named`, outline.modules_named), or an attribute chain from a plainly imported package
     (`roots`) reaches it (`app.llm.chat(...)`). The resolver (wholeprogram.py) reaches another
     module's wrapper only through a name this file imports: the wrapper itself, its class, its
     module, or a package re-exporting it. Private names count too (`self._send()` of a base

@@ -62,6 +62,7 @@ caller's cached result.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -195,15 +196,20 @@ def load(path: str, settings) -> Module | None:
 
 def _analyse(shown: str, source: bytes, settings) -> Module:
     from promptlint.analysis.callsites import CallSiteFinder
-    from promptlint.analysis.positions import LazyPositions
-    from promptlint.analysis.walk import visit
+    from promptlint.analysis.slicing import relevant_source
+    from promptlint.outline import module_outline
     from promptlint.project_index import called_wrappers
-    from promptlint.trees import cst_module
 
-    tree = ast.parse(source)
-    module = cst_module(source)
-    index = ModuleIndex(LazyPositions(module, tree))
-    visit(module, index)
+    from promptlint import trees
+
+    tree = trees.peek(source) or ast.parse(source)  # the project index's tree, while the run keeps it
+    # What the module's own analysis parses (engine._lint_python): only what an LLM call can depend
+    # on, which holds its wrappers; the same bytes, so one parse serves both (parsed()).
+    plan = module_outline(tree, settings, source, shown)
+    data = source
+    if plan.candidates:
+        data, tree = relevant_source(source, plan)
+    module, index = parsed(data, tree)
     ev = Evaluator(index, module, importer=shown, read_import=project.imported_constant,
                    read_member=project.class_member, read_method=project.class_method)
     positions = index.positions
@@ -211,6 +217,41 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
     ev.callers_decide = called_wrappers(settings.project_wrappers, shown)
     text = source.decode(module.encoding, errors="replace")
     return Module(shown, text, index, ev, CallSiteFinder(ev, index, shown, settings))
+
+
+# libcst trees of wrapper modules with their indexes, by a digest of the bytes parsed: a module is
+# parsed and walked once per process, whether its own analysis or another file's wrapper site reads
+# it first (crewAI: 12 of the 15 wrapper modules a run reads are checked files too).
+_PARSED: dict[bytes, tuple] = {}
+
+
+def parsed(data: bytes, tree) -> tuple:
+    """(libcst's tree of `data`, its ModuleIndex); `tree`: the `ast` tree of the same bytes."""
+    import hashlib
+
+    from promptlint.analysis.positions import LazyPositions
+    from promptlint.analysis.walk import visit
+    from promptlint.trees import cst_module
+
+    key = hashlib.blake2b(data, digest_size=16).digest()
+    if key not in _PARSED:
+        module = cst_module(data)
+        index = ModuleIndex(LazyPositions(module, tree))
+        visit(module, index)
+        if len(_PARSED) >= MAX_MODULES:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = (module, index)
+    return _PARSED[key]
+
+
+def holds_wrappers(settings, path: str) -> bool:
+    """Does the module at display path `path` define one of the project's wrappers?"""
+    return path in _wrapper_paths(settings.project_wrappers)
+
+
+@functools.cache
+def _wrapper_paths(table: tuple) -> frozenset[str]:
+    return frozenset(row[3] for row in table)
 
 
 # -- resolving a call to a project function ------------------------------------
@@ -387,9 +428,10 @@ class Resolver:
             return []
         key = ("dispatch", mod.path, fn.attr.value)
         if key not in self.memo:
-            found = self._imported_methods(mod, fn.attr.value)
-            built = [t for t in found if _builds(mod, t[1].class_name)]
-            self.memo[key] = built if len(found) > 1 and len(built) == len(found) else []
+            rows = self._imported_rows(mod, fn.attr.value)
+            built = [row for row in rows if _builds(mod, row[1].rpartition(".")[0])]
+            found = self._targets(rows) if len(rows) > 1 and len(built) == len(rows) else []
+            self.memo[key] = found if len(found) > 1 else []
         if not self.memo[key]:
             return []
         recv = mod.ev.evaluate(fn.value, ctx)
@@ -509,6 +551,19 @@ class Resolver:
     def _qual(self, mod: Module, qual: str, hops: int = 0) -> Target | None:
         """`app.llm.chat` or `.gateway.ModelGateway.generate` as imported in `mod`, through
         `__init__` re-exports."""
+        found = self._qual_row(mod, qual)
+        if found is None:
+            return None
+        path, rest, self_cls = found
+        target = self.module(path)
+        if target is None:
+            return None
+        project.DEPENDENCIES.add(path)
+        return self._wrapper(target, rest, self_cls)
+
+    def _qual_row(self, mod: Module, qual: str) -> tuple[str, str, tuple | None] | None:
+        """The wrapper `qual` names as `mod` imports it, (display path, qualname, class of its
+        `self` or None), found in the table without parsing its module; None: no wrapper."""
         parts = qual.split(".")
         for i in range(len(parts) - 1, 0, -1):
             name = ".".join(parts[:i])
@@ -526,14 +581,7 @@ class Resolver:
                 if owner and found[1].rpartition(".")[0] != owner and not shown.endswith("__init__.py"):
                     self_cls = (shown, owner)  # a method the class inherits: `self` is still one of it
                 shown, rest = found
-            if (shown, rest) in self.wrappers:
-                path = shown
-                target = self.module(path)
-                if target is None:
-                    return None
-                project.DEPENDENCIES.add(path)
-                return self._wrapper(target, rest, self_cls)
-            return None
+            return (shown, rest, self_cls) if (shown, rest) in self.wrappers else None
         return None
 
     def _module_path(self, mod: Module, qual: str) -> str | None:
@@ -555,27 +603,43 @@ class Resolver:
         return self.memo[key]
 
     def _by_import_uncached(self, mod: Module, method: str) -> Target | None:
-        found = self._imported_methods(mod, method)
+        rows = self._imported_rows(mod, method)
+        if len({row[:2] for row in rows}) != 1:
+            return None  # none, or several the name alone cannot choose between
+        found = self._targets(rows)
         return found[0] if len(found) == 1 else None
 
-    def _imported_methods(self, mod: Module, method: str) -> list[Target]:
-        """The wrapper methods named `method` of classes `mod` imports (or of their modules)."""
-        found = []
+    def _imported_rows(self, mod: Module, method: str) -> list[tuple[str, str, tuple | None]]:
+        """The wrapper methods named `method` of classes `mod` imports (or of their modules), as
+        table rows (_qual_row): read from the table, no module parsed (crewAI's agent/core.py
+        spent 1 s parsing provider modules only to find five of them define a method of a name)."""
+        rows = []
         for path, qualname in sorted(self.wrappers):
             owner, _, name = qualname.rpartition(".")
             if name != method or not owner or "." in owner:
                 continue
             for local, qual in mod.index.imports.items():
                 if local == owner and qual.split(".")[-1] == owner:
-                    target = self._qual(mod, f"{qual}.{method}")
+                    row = self._qual_row(mod, f"{qual}.{method}")
                 elif self._module_path(mod, qual) == path:
-                    target = self._qual(mod, f"{qual}.{owner}.{method}")
+                    row = self._qual_row(mod, f"{qual}.{owner}.{method}")
                 else:
                     continue
-                if target is not None and target not in found:
+                if row is not None and row not in rows:
+                    rows.append(row)
+        return rows
+
+    def _targets(self, rows: list[tuple[str, str, tuple | None]]) -> list[Target]:
+        """The wrappers of table rows, their modules parsed."""
+        found = []
+        for path, rest, self_cls in rows:
+            module = self.module(path)
+            target = module and self._wrapper(module, rest, self_cls)
+            if target:
+                project.DEPENDENCIES.add(path)
+                if target not in found:
                     found.append(target)
         return found
-
 
 def _self_call(fn, ctx: EvalContext) -> str | None:
     """The class holding the code of a call written `self.method(...)` (or `cls.`), or None."""

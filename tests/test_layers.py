@@ -12,7 +12,7 @@ same rank or above):
   2 cost      cost/       tokens, prefixes, prices, the facts memo (reads analysis and state)
   3 checks    checks/     the rules (read analysis, cost and state)
   3.5 fix     fix/        autofix: builds fixes for findings (read checks' helpers), applies them
-  4 engine    engine, prefilter, timer, pool, project_index, wholeprogram
+  4 engine    engine, prefilter, timer, pool, project_index, wholeprogram, outline
   5 report    report/     renderers and inventory
   6 cli       cli, __main__, config, discovery
   7 server    server/     the language server (cli imports it only inside the `server` command)
@@ -40,7 +40,7 @@ TOP_LEVEL = {
     "errors": "base", "settings": "base", "model": "base", "ruledocs": "base", "money": "base",
     "sources": "base", "notebook": "base", "catalog_check": "base", "trees": "base",
     "engine": "engine", "prefilter": "engine", "timer": "engine", "pool": "engine",
-    "project_index": "engine", "wholeprogram": "engine",
+    "project_index": "engine", "wholeprogram": "engine", "outline": "engine",
     "cli": "cli", "__main__": "cli", "config": "cli", "discovery": "cli",
 }
 

@@ -99,3 +99,27 @@ def test_the_analysis_parse_skips_libcst_validation_only_while_it_parses():
         trees.cst_module(b"def broken(:\n")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")
+
+
+def test_a_wrapper_module_is_parsed_by_libcst_once_per_process(tmp_path, monkeypatch):
+    """app/llm.py is a checked file and the module app/main.py's wrapper site reads: one libcst
+    parse (and one walk) serves both (wholeprogram.parsed). (analysis/project.py reads the
+    constants of sibling modules from a parse of its own, of other bytes: not counted.)"""
+    from promptlint import wholeprogram
+
+    files = _project(tmp_path, monkeypatch)
+    parsed: Counter = Counter()
+    real = trees.cst_module
+
+    def counting(source):
+        if sys._getframe(1).f_code.co_filename.endswith(("engine.py", "wholeprogram.py")):
+            parsed[source if isinstance(source, bytes) else source.encode()] += 1
+        return real(source)
+
+    monkeypatch.setattr(trees, "cst_module", counting)
+    monkeypatch.setattr(wholeprogram, "_PARSED", {})
+    monkeypatch.setattr(wholeprogram, "_MODULES", {})
+    result = lint_paths(files, Settings(jobs=1, select=["PL3"]))
+    assert [(site.path, site.via) for site in result.callsites] == [("app/llm.py", None), ("app/main.py", "wrapper")]
+    assert parsed[(tmp_path / "app/llm.py").read_bytes()] == 1
+    assert max(parsed.values()) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from promptlint import engine, prefilter
+from promptlint import engine, outline, prefilter
 from promptlint.project_index import OVERRIDE, index_file
 from promptlint.settings import Settings
 
@@ -192,7 +192,7 @@ def test_modules_named_reads_imports_anywhere():
     tree = ast.parse("import app.llm as l\nimport os\n"
                      "if True:\n    from .gateway import Gateway\n"
                      "def f():\n    from pkg import tools\n")
-    named, roots = engine.modules_named(tree)
+    named, roots = outline.modules_named(tree)
     assert {"app", "llm", "gateway", "Gateway", "pkg", "tools", "os"} <= named
     assert roots == {"l", "os"}
 
