@@ -165,6 +165,9 @@ class CallSite:
 # The message prefix of a Finding.related place that is a wrapper layer the request goes through
 # (wholeprogram.py); SARIF draws those as a code flow.
 WRAPPER_LAYER = "wrapper layer: "
+# The kind of a wrapper-table row (project_index.py) the resolver follows but the byte pre-check
+# and the parse plan ignore: a generic method (`execute`, `run`) of a class a package re-exports.
+RESOLVE_ONLY = "resolve-only"
 
 
 @dataclass(frozen=True, slots=True)

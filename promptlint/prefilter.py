@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 from promptlint.checks import ENGINE_CODES, selected_codes
-from promptlint.model import TEST_FILE
+from promptlint.model import RESOLVE_ONLY, TEST_FILE
 from promptlint.settings import Settings
 
 
@@ -38,7 +38,8 @@ def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK."""
-    if settings.project_wrappers and calls_wrapper(source, settings.project_wrappers):
+    if settings.project_wrappers and (calls_wrapper(source, settings.project_wrappers)
+                                      or builds_reexported(source, settings.project_wrappers)):
         return True
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(rule_codes(settings))[0])
@@ -120,13 +121,49 @@ def wrapper_names_here(source: bytes, path: str, table: tuple, called: set[str],
         hit = names & called
         if hit and (path in where or stem in named or (roots and _chained(source, roots, stem))):
             out |= hit
+    for cls, names in _resolve_only(table):
+        if names & called and cls in named and _builds(source, cls):
+            out |= names & called
     return frozenset(out)
+
+
+def builds_reexported(source: bytes, table: tuple) -> bool:
+    """Does the file build (or declare) an instance of a class a package re-exports, and call a
+    generic method of it (`self.formatter = Formatter()` ... `self.formatter.execute(text)`)? The
+    RESOLVE_ONLY rows let a file in only so: naming the class and calling any `.execute(...)` is
+    not enough (a job runner's `job.execute()`)."""
+    for cls, names in _resolve_only(table):
+        if cls.encode() in source and _builds(source, cls) and any(_call_of(n.encode()).search(source) for n in names):
+            return True
+    return False
+
+
+@cache
+def _resolve_only(table: tuple) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(class, its generic wrapper methods) of the RESOLVE_ONLY rows (a package's re-export)."""
+    by_class: dict[str, set[str]] = {}
+    for row in table:
+        if row[5:6] == (RESOLVE_ONLY,):
+            by_class.setdefault(row[2].rpartition(".")[0], set()).add(row[0])
+    return tuple((cls, frozenset(names)) for cls, names in sorted(by_class.items()))
+
+
+def _builds(source: bytes, cls: str) -> bool:
+    """`Cls(` or an annotation `: Cls` / `-> Cls` (also inside `Optional[...]`, quoted) in the bytes."""
+    return re.search(rb"(?<![\w.])" + re.escape(cls.encode()) + rb"\s*\(|(?::|->)\s*[\w.\[\"']*\b"
+                     + re.escape(cls.encode()) + rb"\b", source) is not None
 
 
 @cache
 def _path_parts(table: tuple) -> frozenset[str]:
     """Every directory and module name on the paths of the modules holding wrappers."""
-    return frozenset(part.removesuffix(".py") for row in table for path in (row[1], row[3]) for part in path.split("/"))
+    return frozenset(part.removesuffix(".py") for row in _admitting(table) for path in (row[1], row[3])
+                     for part in path.split("/"))
+
+
+def _admitting(table: tuple) -> tuple:
+    """The rows through which a file's bytes may let it in (not the resolver's RESOLVE_ONLY rows)."""
+    return tuple(row for row in table if row[5:6] != (RESOLVE_ONLY,))
 
 
 @cache
@@ -134,7 +171,7 @@ def _wrapper_names_by_module(table: tuple) -> tuple[tuple[frozenset[str], str, f
     """(the paths the module's rows name, its stem, its wrapper names) per display path that
     defines or re-exports wrappers."""
     by_path: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
-    for row in table:
+    for row in _admitting(table):
         stem = _row_stem(row)
         where, names = by_path.setdefault((row[1], stem), (set(), set()))
         where.update((row[1], row[3]))
@@ -176,7 +213,7 @@ def _wrapper_names(table: tuple) -> tuple[tuple[bytes, re.Pattern[bytes], tuple[
     """(stem of a module defining wrappers, the pattern of it as a word, ((name, the pattern of a
     call of it), ...)) per stem."""
     by_stem: dict[bytes, set[bytes]] = {}
-    for row in table:
+    for row in _admitting(table):
         if row[0].startswith("_"):
             continue  # a private function or method is called from its own module, which is parsed anyway
         by_stem.setdefault(_row_stem(row).encode(), set()).update(n.encode() for n in _row_names(row))

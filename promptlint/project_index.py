@@ -35,7 +35,7 @@ import json
 import os
 import re
 
-from promptlint.model import TEST_FILE
+from promptlint.model import RESOLVE_ONLY, TEST_FILE
 
 INDEX_VERSION = 1
 # Layers of wrappers: a wrapper of a wrapper of a wrapper (of the SDK call); deeper chains are not
@@ -56,7 +56,7 @@ MAX_FILE_BYTES = 1_000_000
 # A row of the wrapper table: (name called, path, qualname, path, qualname it stands for, kind, number).
 # kind: CALLED on a wrapper's own row when another project function calls it (its parameters are
 # then its callers' to fill: evaluator.callers_decide), OVERRIDE on an override row
-# (hierarchy_rows), else "". number: a wrapper's own row holds its rank (_rank), an override row how
+# (hierarchy_rows), model.RESOLVE_ONLY on a re-export row of a generic method, else "". number: a wrapper's own row holds its rank (_rank), an override row how
 # many implementations the method has in all, an alias row 0.
 CALLED = "called"
 OVERRIDE = "override"
@@ -544,9 +544,7 @@ class ProjectIndex:
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
         for path, name in wrappers:
             owner, _, method = name.rpartition(".")
-            # A private method is called from its own class; a generic one (`call`, `run`) would make
-            # every file importing the package and calling any `.call(...)` worth parsing.
-            if owner and not method.startswith("_") and method not in GENERIC:
+            if owner and not method.startswith("_"):  # a private method is called from its own class
                 methods.setdefault((path, owner), []).append(method)
         for path, entry in self.entries.items():
             if not path.endswith("__init__.py"):
@@ -558,7 +556,11 @@ class ProjectIndex:
                 if found in wrappers:
                     rows.add((local, path, local, *found, "", 0))
                 for method in methods.get(found, ()):  # a re-exported class: `from .llm import LLM`
-                    rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}", "", 0))
+                    # A generic one (`execute`, `run`) is followed from a receiver the resolver
+                    # knows (`self.formatter = Formatter()`), but lets no file in: every file naming
+                    # the class and calling any `.run(...)` would be parsed.
+                    kind = RESOLVE_ONLY if method in GENERIC else ""
+                    rows.add((method, path, f"{local}.{method}", found[0], f"{found[1]}.{method}", kind, 0))
         return tuple(sorted(rows))
 
 

@@ -272,3 +272,44 @@ def test_an_override_counts_only_when_most_implementations_send_a_request():
     overrides = sorted(row[3:5] for row in rows if row[5] == OVERRIDE and row[2] == "Backend._run")
     assert overrides == [("app/one.py", "One._run"), ("app/two.py", "Two._run")]
     assert ("run", "app/one.py", "One.run", "app/base.py", "Backend.run", "", 0) in rows  # inherited: an alias
+
+
+FORMATTER = (
+    "from openai import OpenAI\n"
+    "\n"
+    "\n"
+    "class Formatter:\n"
+    "    def __init__(self):\n"
+    "        self.client = OpenAI()\n"
+    "\n"
+    "    def execute(self, text):\n"
+    "        return self.client.chat.completions.create(\n"
+    "            model='gpt-4.1-mini', messages=[{'role': 'user', 'content': 'Format: ' + text}])\n"
+)
+
+
+def test_a_generic_method_of_a_class_a_package_re_exports_is_followed_from_a_known_receiver(tmp_path, monkeypatch):
+    """`from app.agents import Formatter` (re-exported by the package) and
+    `self.formatter = Formatter()`: `self.formatter.execute(...)` reaches the wrapper. A generic
+    name (`execute`, `run`) lets no file in through the package's re-export row, though: a file
+    naming the class and calling some other object's `.execute(...)` is not parsed for it."""
+    agent = ("from app.agents import Formatter\n"
+             "\n"
+             "\n"
+             "class Agent:\n"
+             "    def __init__(self):\n"
+             "        self.formatter = Formatter()\n"
+             "\n"
+             "    def go(self, page):\n"
+             "        return self.formatter.execute(page)\n")
+    other = ("from app.agents import Formatter\n"
+             "\n"
+             "\n"
+             "def run_job(job):\n"
+             "    return job.execute('now')\n")
+    files = {"app/__init__.py": "", "app/agents/__init__.py": "from .formatter import Formatter\n",
+             "app/agents/formatter.py": FORMATTER, "app/agent.py": agent, "app/jobs.py": other}
+    results = _results(tmp_path, monkeypatch, files)
+    assert [(s.span.line, s.wrapper) for s in results["app/agent.py"].callsites if s.via == "wrapper"] == [
+        (9, "Formatter.execute")]
+    assert results["app/jobs.py"].skipped  # the byte pre-check lets it in for no wrapper
