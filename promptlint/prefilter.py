@@ -121,31 +121,36 @@ def wrapper_names_here(source: bytes, path: str, table: tuple, called: set[str],
         hit = names & called
         if hit and (path in where or stem in named or (roots and _chained(source, roots, stem))):
             out |= hit
-    for cls, names in _resolve_only(table):
-        if names & called and cls in named and _builds(source, cls):
+    for package, cls, names in _resolve_only(table):
+        if names & called and cls in named and package in named and _builds(source, cls):
             out |= names & called
     return frozenset(out)
 
 
 def builds_reexported(source: bytes, table: tuple) -> bool:
-    """Does the file build (or declare) an instance of a class a package re-exports, and call a
-    generic method of it (`self.formatter = Formatter()` ... `self.formatter.execute(text)`)? The
-    RESOLVE_ONLY rows let a file in only so: naming the class and calling any `.execute(...)` is
-    not enough (a job runner's `job.execute()`)."""
-    for cls, names in _resolve_only(table):
-        if cls.encode() in source and _builds(source, cls) and any(_call_of(n.encode()).search(source) for n in names):
+    """Does the file name a package that re-exports a class, build (or declare) an instance of
+    that class, and call a generic method of it (`from app.agents import Formatter`,
+    `self.formatter = Formatter()` ... `self.formatter.execute(text)`)? The RESOLVE_ONLY rows let
+    a file in only so: naming the class and calling any `.execute(...)` is not enough (a job
+    runner's `job.execute()`; browser-use's examples build its main `Agent` and call `.run()`,
+    while only the `Agent` its `beta` package re-exports has a generic wrapper method)."""
+    for package, cls, names in _resolve_only(table):
+        if (cls.encode() in source and package.encode() in source and _builds(source, cls)
+                and re.search(rb"\b" + re.escape(package.encode()) + rb"\b", source)
+                and any(_call_of(n.encode()).search(source) for n in names)):
             return True
     return False
 
 
 @cache
-def _resolve_only(table: tuple) -> tuple[tuple[str, frozenset[str]], ...]:
-    """(class, its generic wrapper methods) of the RESOLVE_ONLY rows (a package's re-export)."""
-    by_class: dict[str, set[str]] = {}
+def _resolve_only(table: tuple) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """(stem of the re-exporting package, class, its generic wrapper methods) of the RESOLVE_ONLY
+    rows: a file reaches them only through an import naming that package."""
+    by_class: dict[tuple[str, str], set[str]] = {}
     for row in table:
         if row[5:6] == (RESOLVE_ONLY,):
-            by_class.setdefault(row[2].rpartition(".")[0], set()).add(row[0])
-    return tuple((cls, frozenset(names)) for cls, names in sorted(by_class.items()))
+            by_class.setdefault((_module_stem(row[1]), row[2].rpartition(".")[0]), set()).add(row[0])
+    return tuple((package, cls, frozenset(names)) for (package, cls), names in sorted(by_class.items()))
 
 
 def _builds(source: bytes, cls: str) -> bool:
