@@ -38,12 +38,14 @@ def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
 
 def may_hold_callsite(source: bytes, settings: Settings) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK."""
-    if settings.project_wrappers and (calls_wrapper(source, settings.project_wrappers)
-                                      or builds_reexported(source, settings.project_wrappers)):
-        return True
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(rule_codes(settings))[0])
-    return _sdk_precheck(source, extra)
+    # The SDK pre-check first: the project index has run it on every file already (memoised), so
+    # only the files it rejects are looked at for a wrapper's call.
+    if _sdk_precheck(source, extra):
+        return True
+    return bool(settings.project_wrappers) and (calls_wrapper(source, settings.project_wrappers)
+                                                or builds_reexported(source, settings.project_wrappers))
 
 
 # The SDK pre-check of bytes already checked in this process: a run checks every file twice, once
@@ -90,19 +92,59 @@ def without_wrappers(settings: Settings) -> Settings:
     return replace(settings, project_wrappers=()) if settings.project_wrappers else settings
 
 
-def calls_wrapper(source: bytes, table: tuple) -> bool:
+def calls_wrapper(source: bytes, table: tuple, words: frozenset[bytes] | None = None) -> bool:
     """A call of one of the project's own wrappers (project_index.py), written `name(`, in a
-    file that names the wrapper's module (an import of it, or the module itself). Plain
-    substring tests (the module stems first: there are few) pick the names worth a regular
-    expression: one alternation of every wrapper name tried at every position of every file
-    cost seconds on a large project. A stem counts as a word only: `core` is not named by
-    `crewai_core`."""
+    file that names the wrapper's module (an import of it, or the module itself). The file's
+    words (`words`, else file_words) answer for the module stems and the names: only a name
+    present as a word costs a regular expression. A stem counts as a word only: `core` is not
+    named by `crewai_core`."""
     for stem, word, names in _wrapper_names(table):
-        if stem in source and word.search(source):
+        if words is None:
+            words = file_words(source)
+        if has_word(source, words, stem, word):
             for name, pattern in names:
-                if name in source and pattern.search(source):
+                if (name in words if is_word(name) else name in source) and pattern.search(source):
                     return True
     return False
+
+
+# The words of files seen in this process (maximal runs of ASCII letters, digits and `_`), by a
+# digest of their bytes (never the bytes): the project index asks, round after round, whether
+# each file it has not read names a wrapper found so far, and the engine asks again with the
+# whole table. Set look-ups instead of a scan of the bytes per name. Bounded by the size of the
+# files (a file's words take about twice its bytes).
+_WORDS: dict[bytes, frozenset[bytes]] = {}
+_WORDS_BYTES = 24_000_000
+_words_held = 0
+_WORD = re.compile(rb"\w+")
+
+
+def file_words(source: bytes) -> frozenset[bytes]:
+    """The words of `source`: `\\bname\\b` matches in it exactly when `name` (all word
+    characters) is one of them."""
+    global _words_held
+    key = hashlib.blake2b(source, digest_size=16).digest()
+    found = _WORDS.get(key)
+    if found is None:
+        found = frozenset(_WORD.findall(source))
+        if _words_held + len(source) > _WORDS_BYTES:
+            _WORDS.clear()
+            _words_held = 0
+        _WORDS[key] = found
+        _words_held += len(source)
+    return found
+
+
+def has_word(source: bytes, words: frozenset[bytes], name: bytes, pattern: re.Pattern[bytes]) -> bool:
+    """Does `source` hold `name` as a word (`pattern`: `\\bname\\b`)? A name that is not
+    all ASCII word characters (a non-ASCII identifier) is looked for with the pattern."""
+    return name in words if is_word(name) else (name in source and pattern.search(source) is not None)
+
+
+@cache
+def is_word(name: bytes) -> bool:
+    """Is `name` all ASCII word characters (what `\\b` counts as a word in bytes)?"""
+    return _WORD.fullmatch(name) is not None
 
 
 def wrapper_names_here(source: bytes, path: str, table: tuple, called: set[str], named: frozenset[str],

@@ -29,6 +29,7 @@ evaluator at each call (wholeprogram.py), which never trusts a name alone.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import hashlib
 import json
@@ -70,6 +71,7 @@ def called_wrappers(table, path: str) -> frozenset[str]:
     return frozenset(row[2] for row in table if row[5] == CALLED and row[1] == path)
 
 
+@functools.lru_cache(maxsize=65536)  # asked for every unread file in every round (hierarchy_files)
 def module_name(rel_path: str) -> str:
     """`app/llm/client.py` -> `app.llm.client`; `app/llm/__init__.py` -> `app.llm`."""
     parts = rel_path.replace(os.sep, "/").removesuffix(".py").split("/")
@@ -123,6 +125,7 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
     are read from its lines with a regular expression, which is several times cheaper than
     walking every expression node (a name in a string only costs a look by the evaluator)."""
     tree = _large_module_tree(source)
+    whole = tree is None
     try:
         if tree is None:
             from promptlint import trees
@@ -139,8 +142,12 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
     lines = _LINE.findall(text) if _OTHER_BREAKS.search(text) else text.splitlines(keepends=True)
 
     def calls_of(node) -> list[str]:
-        text = "".join(lines[node.lineno - 1:node.end_lineno or node.lineno])
-        return sorted((set(_CALL.findall(text)) | deferred_calls(text) | handed_requests(text)) - {node.name})
+        own = lines[node.lineno - 1:node.end_lineno or node.lineno]
+        text = "".join(own)
+        # A call `name(` never spans lines: only the lines holding "(" are worth the expression
+        # (a third of the text, a third of the time); handed functions can (`submit(\n f,`).
+        called = _CALL.findall("".join([line for line in own if "(" in line]))
+        return sorted((set(called) | deferred_calls(text) | handed_requests(text)) - {node.name})
 
     def add_function(node, prefix: str, cls: str | None) -> None:
         args = node.args
@@ -149,6 +156,18 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
                           "kwargs": args.kwarg.arg if args.kwarg else None, "calls": calls_of(node)})
 
     from promptlint.analysis.slicing import nested_blocks
+
+    # The lines holding `import`: a compound statement with none among its lines holds no import
+    # statement, and its blocks are not walked (most functions and classes). Only with the whole
+    # file's tree, whose line numbers are those of `lines`.
+    with_import = [n for n, line in enumerate(lines, 1) if "import" in line] if whole else None
+
+    def may_import(node) -> bool:
+        first = getattr(node, "lineno", None)  # a `case` of a `match` has no position of its own
+        if with_import is None or first is None:
+            return True
+        at = bisect.bisect_left(with_import, first)
+        return at < len(with_import) and with_import[at] <= (node.end_lineno or first)
 
     def statements(body):  # imports anywhere in statement bodies (lazy imports in functions too)
         for node in body:
@@ -165,8 +184,9 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
                 for alias in node.names:
                     if alias.name != "*":
                         imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-            for inner in nested_blocks(node):
-                statements(inner)
+            elif may_import(node):
+                for inner in nested_blocks(node):
+                    statements(inner)
 
     statements(tree.body)
     for top in tree.body:
@@ -238,6 +258,8 @@ class ProjectIndex:
         self._subclasses: dict[tuple, list] | None = None
         self._method_names: dict[tuple, set] = {}
         self.ranks: dict[tuple[str, str], int] = {}
+        self._by_method: dict[str, list] = {}  # _wrapper_methods
+        self._by_method_size = -1
         self._find_wrappers()
 
     def resolve(self, qual: str, depth: int = 0) -> tuple[str, str] | None:
@@ -383,11 +405,22 @@ class ProjectIndex:
         imported = self._imported.get(path)
         if imported is None:
             imported = self._imported[path] = {self.resolve(q) for q in entry["imports"].values()}
-        for (wpath, wname) in self.wrappers:
-            owner, _, meth = wname.rpartition(".")
-            if meth == last and owner and ((wpath, owner) in imported or wpath == path):
+        for wpath, wname, owner in self._wrapper_methods(last):
+            if (wpath, owner) in imported or wpath == path:
                 out.append((wpath, wname))
         return out
+
+    def _wrapper_methods(self, method: str) -> list[tuple[str, str, str]]:
+        """The wrappers that are methods named `method`, (path, qualname, class), in the order
+        they were found. Wrappers are only ever added: the map is rebuilt when there are more."""
+        if self._by_method_size != len(self.wrappers):
+            self._by_method = {}
+            for wpath, wname in self.wrappers:
+                owner, _, meth = wname.rpartition(".")
+                if owner:
+                    self._by_method.setdefault(meth, []).append((wpath, wname, owner))
+            self._by_method_size = len(self.wrappers)
+        return self._by_method.get(method, [])
 
     # -- the class hierarchy, across modules ---------------------------------------
     def bases(self, cls: tuple[str, str]) -> list[tuple[str, str]]:
@@ -517,20 +550,28 @@ class ProjectIndex:
                     out.add(f'{self.entries[found[0]]["module"]}.{found[1].rpartition(".")[0]}'.lstrip("."))
         return out
 
-    def hierarchy_files(self, unread: dict[str, bytes]) -> set[str]:
-        """Of the modules not indexed yet (path -> bytes), those the class hierarchy needs: the
-        module of a base class an indexed class names, and a module declaring a subclass of a
-        class that holds a wrapper method (`class EchoBackend(ChatBackend):`)."""
+    def hierarchy_files(self, unread: dict[str, bytes], words: dict[str, frozenset[bytes]]) -> set[str]:
+        """Of the modules not indexed yet (path -> bytes; `words`: path -> its words), those the
+        class hierarchy needs: the module of a base class an indexed class names, and a module
+        declaring a subclass of a class that holds a wrapper method (`class EchoBackend(ChatBackend):`)."""
+        from promptlint.prefilter import is_word
+
         wanted = self.base_modules_to_read()
         owners = sorted({name.rpartition(".")[0] for _p, name in self.wrappers if "." in name})
         declares = owners and re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\b(?:"
                                          + b"|".join(re.escape(o.encode()) for o in owners) + rb")\b", re.M)
+        # A declaration holds `class` and the base's name as words: the file's words rule most out.
+        needed = [o.encode() for o in owners] if all(is_word(o.encode()) for o in owners) else None
         out = set()
         for path, source in unread.items():
             parts = module_name(path).split(".")
-            if any(".".join(parts[i:]) in wanted for i in range(len(parts))) or (
-                    declares and b"class" in source and declares.search(source)):
+            if any(".".join(parts[i:]) in wanted for i in range(len(parts))):
                 out.add(path)
+            elif declares and b"class" in source:
+                here = words[path]
+                if (needed is None or (b"class" in here and any(o in here for o in needed))) and (
+                        declares.search(source)):
+                    out.add(path)
         return out
 
     def wrapper_table(self) -> tuple[tuple[str, ...], ...]:
@@ -612,10 +653,11 @@ def build(files: list[str], settings) -> list[tuple]:
         if fresh[digest]["seed"]:
             index(path)
     found = _project(sources, fresh)
+    words: dict[str, frozenset[bytes]] = {}  # path -> its words, for _to_index's rounds
     for _round in range(MAX_ROUNDS):
         if not found.wrappers:
             break
-        more = _to_index(sources, fresh, found)
+        more = _to_index(sources, fresh, found, words)
         if not more:
             break
         for path in more:
@@ -628,12 +670,13 @@ def build(files: list[str], settings) -> list[tuple]:
     return list(table)
 
 
-def _to_index(sources: dict, fresh: dict, found: ProjectIndex) -> list[str]:
+def _to_index(sources: dict, fresh: dict, found: ProjectIndex, words: dict[str, frozenset[bytes]]) -> list[str]:
     """The files not indexed yet that may hold the next layer: those calling by name a wrapper
     found so far below the last layer (callers of the last layer's wrappers are call sites, not
     wrappers), packages that re-export one (a name `_exports` matches), and the modules of the
-    class hierarchy (ProjectIndex.hierarchy_files)."""
-    from promptlint.prefilter import calls_wrapper
+    class hierarchy (ProjectIndex.hierarchy_files). `words`: path -> the file's words
+    (prefilter.file_words), filled here once per file for all rounds."""
+    from promptlint.prefilter import calls_wrapper, file_words
 
     # Only the wrappers themselves: with the packages' re-exports and the hierarchy's rows, every
     # file naming a re-exported class or a subclass is worth reading (crewAI: +10 % of the run).
@@ -641,18 +684,32 @@ def _to_index(sources: dict, fresh: dict, found: ProjectIndex) -> list[str]:
                   if layer < MAX_LAYERS)
     exported = _exports(found)
     unread = {path: source for path, (digest, source) in sources.items() if "index" not in fresh[digest]}
-    hierarchy = found.hierarchy_files(unread)
+    for path in unread.keys() - words.keys():
+        words[path] = file_words(unread[path])
+    hierarchy = found.hierarchy_files(unread, words)
     return [path for path, source in unread.items() if path in hierarchy or (
-        (path.endswith("__init__.py") and exported.search(source))
-        or (table and calls_wrapper(source, table)))]
+        (path.endswith("__init__.py") and _names_one(source, words[path], exported))
+        or (table and calls_wrapper(source, table, words[path])))]
 
 
-def _exports(found: ProjectIndex):
-    """A pattern for the names a package may re-export a wrapper under: the wrapper's own
-    name, or its class's (`from .llm import LLM`, whose methods are wrappers)."""
+def _exports(found: ProjectIndex) -> tuple[frozenset[bytes], re.Pattern[bytes] | None]:
+    """The names a package may re-export a wrapper under: the wrapper's own name, or its
+    class's (`from .llm import LLM`, whose methods are wrappers). Those made of ASCII word
+    characters are looked up among a file's words; a pattern for the others (`\\bname\\b`)."""
+    from promptlint.prefilter import is_word
+
     names = {name.split(".")[-1] for _path, name in found.wrappers}
     owners = {name.rpartition(".")[0].split(".")[-1] for _path, name in found.wrappers} - {""}
-    return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names | owners)) + rb")\b")
+    every = [n.encode() for n in sorted(names | owners)]
+    others = [n for n in every if not is_word(n)]
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in others) + rb")\b") if others else None
+    return frozenset(n for n in every if is_word(n)), pattern
+
+
+def _names_one(source: bytes, words: frozenset[bytes], exported: tuple[frozenset[bytes], re.Pattern | None]) -> bool:
+    """Does `source` (whose words are `words`) hold one of the names (_exports) as a word?"""
+    names, others = exported
+    return not names.isdisjoint(words) or (others is not None and others.search(source) is not None)
 
 
 def _project(sources: dict, fresh: dict) -> ProjectIndex:

@@ -1,0 +1,135 @@
+"""The project index's cheap look-ups (issue 13, cold speed): each file's words are read once
+(prefilter.file_words) and the index's rounds and the engine's pre-check ask them instead of
+scanning the bytes once per wrapper name; index_file walks only the statements whose lines
+hold `import`. None of it may change an answer: each is compared here with the regular
+expression it stands for, and an edited file must be read again."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from promptlint import prefilter
+from promptlint.project_index import ProjectIndex, build, index_file
+from promptlint.settings import Settings
+
+LLM = ("from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+       "def ask_model(messages):\n"
+       "    return client.chat.completions.create(model='gpt-4.1-mini', messages=messages)\n")
+
+
+def _regex_calls_wrapper(source: bytes, table: tuple) -> bool:
+    """calls_wrapper as it was written before the word sets: a stem as a word, then `name(`."""
+    for stem, word, names in prefilter._wrapper_names(table):
+        if stem in source and word.search(source):
+            if any(name in source and pattern.search(source) for name, pattern in names):
+                return True
+    return False
+
+
+TABLE = (
+    ("ask_model", "app/llm.py", "ask_model", "app/llm.py", "ask_model", "", 0),
+    ("résumé", "app/outils.py", "résumé", "app/outils.py", "résumé", "", 0),  # a non-ASCII name
+    ("reply", "app/modèle.py", "Bot.reply", "app/modèle.py", "Bot.reply", "", 0),  # a non-ASCII stem
+)
+
+SOURCES = [
+    b"from app import llm\nllm.ask_model(x)\n",
+    b"from app.llm import ask_model\nask_model  \n  (x)\n",  # blanks and a line break before `(`
+    b"import llm_tools\nllm_tools.ask_model(x)\n",  # the stem inside a longer name only
+    b"from app import llm\nllm.ask_model_v2(x)\n",  # the name inside a longer name only
+    b"from app import llm\nx = 'ask_model'\n",  # named, never called
+    b"from app import llm\nllm2ask_model(x)\n",
+    "from app.outils import résumé\nrésumé(texte)\n".encode(),
+    "from app import outils\nprésumé(texte)\n".encode(),  # the name after a non-ASCII letter
+    "from app.modèle import Bot\nBot().reply(x)\n".encode(),
+    "import modèles\nBot().reply(x)\n".encode(),
+    b"",
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_calls_wrapper_answers_as_the_regular_expressions_do(source):
+    expected = _regex_calls_wrapper(source, TABLE)
+    assert prefilter.calls_wrapper(source, TABLE) is expected
+    assert prefilter.calls_wrapper(source, TABLE, prefilter.file_words(source)) is expected
+
+
+def test_calls_wrapper_cases_that_differ():
+    assert prefilter.calls_wrapper(SOURCES[1], TABLE)
+    assert not prefilter.calls_wrapper(SOURCES[2], TABLE)
+    assert not prefilter.calls_wrapper(SOURCES[3], TABLE)
+    assert prefilter.calls_wrapper(SOURCES[6], TABLE)
+
+
+def test_a_files_words_follow_its_bytes():
+    before = b"from app import llm\n\ndef f(x):\n    return llm.ask_model(x)\n"
+    after = before.replace(b"llm.ask_model", b"helpers.other")
+    assert {b"llm", b"ask_model"} <= prefilter.file_words(before)
+    assert b"ask_model" not in prefilter.file_words(after) and b"helpers" in prefilter.file_words(after)
+    assert prefilter.calls_wrapper(before, TABLE) and not prefilter.calls_wrapper(after, TABLE)
+    assert prefilter.file_words(before) == frozenset(re.findall(rb"\w+", before))
+    # The memo holds digests, never a file's bytes.
+    assert all(len(key) == 16 for key in prefilter._WORDS) and before not in prefilter._WORDS
+
+
+def test_an_edited_module_is_read_again_by_the_next_build(tmp_path, monkeypatch):
+    """A module that starts calling a wrapper between two builds in one process becomes a
+    wrapper itself: nothing remembered from the first build's words hides the new call."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/__init__.py").write_text("")
+    (tmp_path / "app/llm.py").write_text(LLM)
+    agent = tmp_path / "app/agent.py"
+    agent.write_text("def run_agent(task):\n    return task\n")
+    files = sorted(str(Path("app") / name) for name in ("__init__.py", "llm.py", "agent.py"))
+    settings = Settings(jobs=1)
+    assert not any(row[2] == "run_agent" for row in build(files, settings))
+    agent.write_text("from app.llm import ask_model\n\n\ndef run_agent(task):\n"
+                     "    return ask_model([{'role': 'user', 'content': task}])\n")
+    assert ("run_agent", "app/agent.py", "run_agent") in {row[:3] for row in build(files, settings)}
+
+
+def test_a_subclass_with_a_non_ascii_base_name_is_still_read():
+    """hierarchy_files rules files out by their words only for names made of ASCII word
+    characters; a base class named `Modèle` is looked for with the expression."""
+    base = ("from openai import OpenAI\n\n\nclass Modèle:\n    def reply(self, prompt):\n"
+            "        return OpenAI().responses.create(model='gpt-4o', input=prompt)\n").encode()
+    found = ProjectIndex({"app/base.py": index_file("app/base.py", base)}, {"app/base.py": True})
+    assert ("app/base.py", "Modèle.reply") in found.wrappers
+    unread = {"app/sub.py": "from app.base import Modèle\n\n\nclass Echo(Modèle):\n    pass\n".encode(),
+              "app/other.py": b"class Echo(Base):\n    pass\n"}
+    words = {path: prefilter.file_words(source) for path, source in unread.items()}
+    assert found.hierarchy_files(unread, words) == {"app/sub.py"}
+
+
+def test_imports_are_found_in_every_kind_of_block():
+    source = ("import os\n"
+              "def f(v):\n"
+              "    match v:\n"
+              "        case 1:\n"
+              "            import a.b as c\n"
+              "        case _:\n"
+              "            pass\n"
+              "    try:\n"
+              "        pass\n"
+              "    except ValueError:\n"
+              "        from x import y\n"
+              "    finally:\n"
+              "        for i in v:\n"
+              "            while i:\n"
+              "                with open(i) as fh:\n"
+              "                    from \\\n"
+              "                        deep import \\\n"
+              "                        z\n"
+              "    return y(c)\n"
+              "class K:\n"
+              "    def m(self):\n"
+              "        if self:\n"
+              "            from .sib import w\n").encode()
+    imports = index_file("pkg/mod.py", source)["imports"]
+    assert imports == {"os": "os", "c": "a.b", "y": "x.y", "z": "deep.z", "w": "pkg.sib.w"}
+    crlf = index_file("pkg/mod.py", source.replace(b"\n", b"\r"))["imports"]
+    assert crlf == imports
