@@ -69,8 +69,13 @@ def _sdk_precheck(source: bytes, extra: tuple[str, ...]) -> bool:
 def _sdk_markers_or_import(source: bytes, extra: tuple[str, ...]) -> bool:
     if not any(word in source for word in _words(extra)):
         return False  # substring tests first: far cheaper than any regular expression
-    if any(marker in source for marker in _markers(extra)):
-        return True
+    # The import lines before the markers: a few lines to match, where the markers are a
+    # hundred scans of the whole file, and most files the words let in import an SDK (in an
+    # SDK's own repository, every module importing the package).
+    return _imports_sdk(source) or any(marker in source for marker in _markers(extra))
+
+
+def _imports_sdk(source: bytes) -> bool:
     # Only a line holding `import` can import an SDK; one regular expression over the
     # whole file would be tried at every position.
     line_pattern = _import_line()

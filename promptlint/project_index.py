@@ -141,13 +141,19 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
     text = source.decode("utf-8", errors="replace")
     lines = _LINE.findall(text) if _OTHER_BREAKS.search(text) else text.splitlines(keepends=True)
 
+    # Functions handed over are looked for in a function only when the file has some at all.
+    deferring = any(name in text for name in DEFERRED)
+    handing = _handed_pattern().search(text) is not None
+
     def calls_of(node) -> list[str]:
         own = lines[node.lineno - 1:node.end_lineno or node.lineno]
-        text = "".join(own)
         # A call `name(` never spans lines: only the lines holding "(" are worth the expression
         # (a third of the text, a third of the time); handed functions can (`submit(\n f,`).
-        called = _CALL.findall("".join([line for line in own if "(" in line]))
-        return sorted((set(called) | deferred_calls(text) | handed_requests(text)) - {node.name})
+        calls = set(_CALL.findall("".join([line for line in own if "(" in line])))
+        if deferring or handing:
+            text = "".join(own)
+            calls |= (deferred_calls(text) if deferring else set()) | (handed_requests(text) if handing else set())
+        return sorted(calls - {node.name})
 
     def add_function(node, prefix: str, cls: str | None) -> None:
         args = node.args

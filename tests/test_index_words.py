@@ -133,3 +133,28 @@ def test_imports_are_found_in_every_kind_of_block():
     assert imports == {"os": "os", "c": "a.b", "y": "x.y", "z": "deep.z", "w": "pkg.sib.w"}
     crlf = index_file("pkg/mod.py", source.replace(b"\n", b"\r"))["imports"]
     assert crlf == imports
+
+
+def test_functions_handed_over_are_found_across_lines():
+    """A call `name(` never spans lines (only lines holding "(" are read for calls), but a
+    function handed to an executor, or an SDK method handed to a helper, may: those are read
+    from the function's whole text whenever the file holds any."""
+    source = (b"def first(executor, prompt):\n"
+              b"    return executor.submit(\n"
+              b"        model.inference,\n"
+              b"        prompt,\n"
+              b"    )\n"
+              b"\n"
+              b"\n"
+              b"def second(self, messages):\n"
+              b"    return self._call_client(\n"
+              b"        self._client.chat.completions.create,\n"
+              b"        messages=messages)\n"
+              b"\n"
+              b"\n"
+              b"def third(x):\n"
+              b"    return helper(x) + other (x)\n")
+    calls = {f["name"]: f["calls"] for f in index_file("app/run.py", source)["functions"]}
+    assert calls == {"first": ["executor.submit", "model.inference"],
+                     "second": ["self._call_client", "self._client.chat.completions.create"],
+                     "third": ["helper", "other"]}
