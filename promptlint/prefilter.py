@@ -67,12 +67,40 @@ def _sdk_precheck(source: bytes, extra: tuple[str, ...]) -> bool:
 
 
 def _sdk_markers_or_import(source: bytes, extra: tuple[str, ...]) -> bool:
-    if not any(word in source for word in _words(extra)):
+    if not _names_a_package(source, extra):
         return False  # substring tests first: far cheaper than any regular expression
     # The import lines before the markers: a few lines to match, where the markers are a
-    # hundred scans of the whole file, and most files the words let in import an SDK (in an
-    # SDK's own repository, every module importing the package).
-    return _imports_sdk(source) or any(marker in source for marker in _markers(extra))
+    # hundred scans of the whole file. A marker holding a whole word (`chat` in `.chat.complete(`)
+    # is looked for only in a file holding that word (file_words: the project index and the
+    # wrapper pre-check ask for the same files' words).
+    if _imports_sdk(source):
+        return True
+    words = file_words(source)
+    return any(marker in source for marker, whole in _marker_words(extra) if all(w in words for w in whole))
+
+
+# The package word found in the last file that named one: files of one project mostly name the
+# same package (`crewai` in crewAI, past thirty other words), so it is tried first.
+_last_package: dict[tuple[str, ...], bytes] = {}
+
+
+def _names_a_package(source: bytes, extra: tuple[str, ...]) -> bool:
+    last = _last_package.get(extra)
+    if last is not None and last in source:
+        return True
+    for word in _words(extra):
+        if word in source:
+            _last_package[extra] = word
+            return True
+    return False
+
+
+@cache
+def _marker_words(extra: tuple[str, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """Each marker with the words it holds whole, between two other characters within it: a
+    file holding the marker holds those as words."""
+    return tuple((marker, tuple(m.group() for m in _WORD.finditer(marker) if 0 < m.start() and m.end() < len(marker)))
+                 for marker in _markers(extra))
 
 
 def _imports_sdk(source: bytes) -> bool:

@@ -258,14 +258,16 @@ class ProjectIndex:
             for i in range(len(parts)):  # `src.app.llm` is imported as `app.llm`
                 self.by_module.setdefault(".".join(parts[i:]), path)
         self.wrappers: dict[tuple[str, str], int] = {}  # (path, qualname) -> layer (0: calls the SDK)
-        self.called: set[tuple[str, str]] = set()  # wrappers another project function calls
+        self.called: set[tuple[str, str]] = set()  # wrappers another project function calls (_finish)
         self._imported: dict[str, set] = {}  # path -> what its imports resolve to
         self._bases: dict[tuple, list] = {}
         self._subclasses: dict[tuple, list] | None = None
         self._method_names: dict[tuple, set] = {}
-        self.ranks: dict[tuple[str, str], int] = {}
+        self.ranks: dict[tuple[str, str], int] = {}  # (_finish)
         self._by_method: dict[str, list] = {}  # _wrapper_methods
         self._by_method_size = -1
+        self._functions: dict[tuple[str, str], dict] = {}  # (path, qualname) -> function, tests left out
+        self._finished = False  # called and ranks (_finish)
         self._find_wrappers()
 
     def resolve(self, qual: str, depth: int = 0) -> tuple[str, str] | None:
@@ -304,13 +306,21 @@ class ProjectIndex:
         for layer in range(1, MAX_LAYERS + 1):
             if not self._grow(functions, by_name, layer, self._names(), local=False):
                 break
+        self._functions = functions
+
+    def _finish(self) -> None:
+        """`called` and `ranks`, which only the wrapper table needs: the build's rounds, which
+        only ask which files to read next, do without (a third of each round's index)."""
+        if self._finished:
+            return
+        self._finished = True
         names = self._names()
-        for (path, name), f in functions.items():
+        for (path, name), f in self._functions.items():
             for call in f["calls"]:
                 if call.split(".")[-1] in names:
                     self.called.update(t for t in self.targets(path, f.get("class"), call)
                                        if t in self.wrappers and t != (path, name))
-        self._rank(functions)
+        self._rank(self._functions)
 
     def _rank(self, functions: dict) -> None:
         """Each wrapper's rank: the fewest calls from it to an SDK request (0: it sends one
@@ -584,6 +594,7 @@ class ProjectIndex:
         """What the workers receive, sorted: (last name, path, qualname) of every wrapper, and
         the names packages re-export one under (`app/llm/__init__.py: from .client import chat`),
         each with the (path, qualname) it stands for; the rows of the class hierarchy (hierarchy_rows)."""
+        self._finish()
         wrappers = set(self.wrappers)
         rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "",
                  self.ranks.get((path, name), MAX_RANK)) for path, name in wrappers}

@@ -158,3 +158,34 @@ def test_functions_handed_over_are_found_across_lines():
     assert calls == {"first": ["executor.submit", "model.inference"],
                      "second": ["self._call_client", "self._client.chat.completions.create"],
                      "third": ["helper", "other"]}
+
+
+PRECHECK = [
+    b"from openai import OpenAI\n",
+    b"import anthropic\n",
+    b"reply = client.chat.complete(model=m, messages=msgs)\n",  # a marker holding whole words
+    b"reply = client.chat_complete(model=m)\n",  # `chat` and `complete` not whole words here
+    b"reply = mistral.chat.complete_async(model=m)\n",
+    b"url = base + '/api/chat'\n",
+    b"config = {'max_turns': 3}\n",
+    b"# openai is mentioned, nothing imported or called\nprint(1)\n",
+    b"import os\n",
+    b"",
+]
+
+
+def _precheck_as_written_before(source: bytes, extra: tuple[str, ...]) -> bool:
+    if not any(word in source for word in prefilter._words(extra)):
+        return False
+    return any(m in source for m in prefilter._markers(extra)) or prefilter._imports_sdk(source)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_the_sdk_precheck_answers_as_before_in_any_order(order):
+    """The pre-check tries the package word of the last file first and skips markers whose
+    whole words a file lacks: neither may change its answer, whatever came before."""
+    extra = ("mycorp.llm.ask(",)
+    for source in [*PRECHECK, b"mycorp.llm.ask(q)\n", b"mycorp.llm.asking\n"][::order]:
+        assert prefilter._sdk_markers_or_import(source, extra) is _precheck_as_written_before(source, extra), source
+        assert prefilter._sdk_markers_or_import(source, ()) is _precheck_as_written_before(source, ()), source
+    assert prefilter._sdk_markers_or_import(PRECHECK[2], ()) and not prefilter._sdk_markers_or_import(PRECHECK[3], ())
