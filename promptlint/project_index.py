@@ -566,27 +566,30 @@ class ProjectIndex:
                     out.add(f'{self.entries[found[0]]["module"]}.{found[1].rpartition(".")[0]}'.lstrip("."))
         return out
 
-    def hierarchy_files(self, unread: dict[str, bytes], words: dict[str, frozenset[bytes]]) -> set[str]:
-        """Of the modules not indexed yet (path -> bytes; `words`: path -> its words), those the
-        class hierarchy needs: the module of a base class an indexed class names, and a module
-        declaring a subclass of a class that holds a wrapper method (`class EchoBackend(ChatBackend):`)."""
+    def hierarchy_files(self, unread: dict[str, bytes], scanned: _Scanned) -> set[str]:
+        """Of the modules not indexed yet (path -> bytes), those the class hierarchy needs: the
+        module of a base class an indexed class names, and a module declaring a subclass of a
+        class that holds a wrapper method (`class EchoBackend(ChatBackend):`)."""
         from promptlint.prefilter import is_word
 
         wanted = self.base_modules_to_read()
         owners = sorted({name.rpartition(".")[0] for _p, name in self.wrappers if "." in name})
-        declares = owners and re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\b(?:"
+        declares = owners and re.compile(_DECLARATION + rb"[^)]*\b(?:"
                                          + b"|".join(re.escape(o.encode()) for o in owners) + rb")\b", re.M)
-        # A declaration holds `class` and the base's name as words: the file's words rule most out.
-        needed = [o.encode() for o in owners] if all(is_word(o.encode()) for o in owners) else None
+        # Names made of ASCII word characters are looked up among the words of the files' base
+        # lists (_Scanned.bases, read once per file for all rounds); others with the expression.
+        needed = frozenset(o.encode() for o in owners) if all(is_word(o.encode()) for o in owners) else None
         out = set()
         for path, source in unread.items():
             parts = module_name(path).split(".")
             if any(".".join(parts[i:]) in wanted for i in range(len(parts))):
                 out.add(path)
             elif declares and b"class" in source:
-                here = words[path]
-                if (needed is None or (b"class" in here and any(o in here for o in needed))) and (
-                        declares.search(source)):
+                if needed is None:
+                    if declares.search(source):
+                        out.add(path)
+                elif not needed.isdisjoint(scanned.words(path, source)) and (
+                        not needed.isdisjoint(scanned.bases(path, source))):
                     out.add(path)
         return out
 
@@ -670,11 +673,11 @@ def build(files: list[str], settings) -> list[tuple]:
         if fresh[digest]["seed"]:
             index(path)
     found = _project(sources, fresh)
-    words: dict[str, frozenset[bytes]] = {}  # path -> its words, for _to_index's rounds
+    scanned = _Scanned()
     for _round in range(MAX_ROUNDS):
         if not found.wrappers:
             break
-        more = _to_index(sources, fresh, found, words)
+        more = _to_index(sources, fresh, found, scanned)
         if not more:
             break
         for path in more:
@@ -687,13 +690,46 @@ def build(files: list[str], settings) -> list[tuple]:
     return list(table)
 
 
-def _to_index(sources: dict, fresh: dict, found: ProjectIndex, words: dict[str, frozenset[bytes]]) -> list[str]:
+# The start of a class declaration with a base list; the base list runs to the first `)`.
+_DECLARATION = rb"^[ \t]*class[ \t]+\w+[ \t]*\("
+
+
+class _Scanned:
+    """What the build's rounds ask of each file not indexed yet, read once for all rounds:
+    its words (prefilter.file_words), and the words of the base lists of the classes it
+    declares. A declaration `class Sub(... Base ...)` names `Base` as a word of the text from
+    its `(` to the first `)`, exactly what `_DECLARATION [^)]* \\bBase\\b` matches."""
+
+    def __init__(self) -> None:
+        self._words: dict[str, frozenset[bytes]] = {}
+        self._bases: dict[str, frozenset[bytes]] = {}
+
+    def words(self, path: str, source: bytes) -> frozenset[bytes]:
+        found = self._words.get(path)
+        if found is None:
+            from promptlint.prefilter import file_words
+
+            found = self._words[path] = file_words(source)
+        return found
+
+    def bases(self, path: str, source: bytes) -> frozenset[bytes]:
+        found = self._bases.get(path)
+        if found is None:
+            found = self._bases[path] = frozenset(
+                word for m in _BASE_LIST.finditer(source) for word in _WORD.findall(m.group(1)))
+        return found
+
+
+_BASE_LIST = re.compile(_DECLARATION + rb"([^)]*)", re.M)
+_WORD = re.compile(rb"\w+")
+
+
+def _to_index(sources: dict, fresh: dict, found: ProjectIndex, scanned: _Scanned) -> list[str]:
     """The files not indexed yet that may hold the next layer: those calling by name a wrapper
     found so far below the last layer (callers of the last layer's wrappers are call sites, not
     wrappers), packages that re-export one (a name `_exports` matches), and the modules of the
-    class hierarchy (ProjectIndex.hierarchy_files). `words`: path -> the file's words
-    (prefilter.file_words), filled here once per file for all rounds."""
-    from promptlint.prefilter import calls_wrapper, file_words
+    class hierarchy (ProjectIndex.hierarchy_files)."""
+    from promptlint.prefilter import calls_wrapper
 
     # Only the wrappers themselves: with the packages' re-exports and the hierarchy's rows, every
     # file naming a re-exported class or a subclass is worth reading (crewAI: +10 % of the run).
@@ -701,12 +737,10 @@ def _to_index(sources: dict, fresh: dict, found: ProjectIndex, words: dict[str, 
                   if layer < MAX_LAYERS)
     exported = _exports(found)
     unread = {path: source for path, (digest, source) in sources.items() if "index" not in fresh[digest]}
-    for path in unread.keys() - words.keys():
-        words[path] = file_words(unread[path])
-    hierarchy = found.hierarchy_files(unread, words)
+    hierarchy = found.hierarchy_files(unread, scanned)
     return [path for path, source in unread.items() if path in hierarchy or (
-        (path.endswith("__init__.py") and _names_one(source, words[path], exported))
-        or (table and calls_wrapper(source, table, words[path])))]
+        (path.endswith("__init__.py") and _names_one(source, scanned.words(path, source), exported))
+        or (table and calls_wrapper(source, table, scanned.words(path, source))))]
 
 
 def _exports(found: ProjectIndex) -> tuple[frozenset[bytes], re.Pattern[bytes] | None]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from promptlint import prefilter
-from promptlint.project_index import ProjectIndex, build, index_file
+from promptlint.project_index import ProjectIndex, _Scanned, build, index_file
 from promptlint.settings import Settings
 
 LLM = ("from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
@@ -101,8 +101,29 @@ def test_a_subclass_with_a_non_ascii_base_name_is_still_read():
     assert ("app/base.py", "Modèle.reply") in found.wrappers
     unread = {"app/sub.py": "from app.base import Modèle\n\n\nclass Echo(Modèle):\n    pass\n".encode(),
               "app/other.py": b"class Echo(Base):\n    pass\n"}
-    words = {path: prefilter.file_words(source) for path, source in unread.items()}
-    assert found.hierarchy_files(unread, words) == {"app/sub.py"}
+    assert found.hierarchy_files(unread, _Scanned()) == {"app/sub.py"}
+
+
+DECLARATIONS = {
+    "app/a.py": b"class Echo(ChatBackend):\n    pass\n",
+    "app/b.py": b"class Echo(\n    mixins.Logged,\n    ChatBackend,\n):\n    pass\n",  # over several lines
+    "app/c.py": b"class Echo(ChatBackendV2):\n    pass\n",  # a longer name only
+    "app/d.py": b"x = 'class Echo(ChatBackend)'\n",  # not at the start of a line
+    "app/e.py": b"class Echo(Base):\n    kind = ChatBackend\n",  # named after the base list only
+    "app/f.py": b"class Echo(metaclass=Meta\nclass Other(base.ChatBackend):\n    pass\n",  # no `)` before
+    "app/g.py": b"    class Inner (ChatBackend) :\n        pass\n",
+    "app/h.py": b"class Echo(ChatBackend",  # unfinished: the list runs to the end
+}
+
+
+def test_subclass_declarations_are_found_as_the_expression_finds_them():
+    base = (b"from openai import OpenAI\n\n\nclass ChatBackend:\n    def reply(self, prompt):\n"
+            b"        return OpenAI().responses.create(model='gpt-4o', input=prompt)\n")
+    found = ProjectIndex({"app/base.py": index_file("app/base.py", base)}, {"app/base.py": True})
+    declares = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\b(?:ChatBackend)\b", re.M)
+    expected = {path for path, source in DECLARATIONS.items() if declares.search(source)}
+    assert found.hierarchy_files(DECLARATIONS, _Scanned()) == expected
+    assert expected == {"app/a.py", "app/b.py", "app/f.py", "app/g.py", "app/h.py"}
 
 
 def test_imports_are_found_in_every_kind_of_block():
