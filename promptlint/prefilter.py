@@ -36,13 +36,15 @@ def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(m.encode() for m in (*precheck_chains(), *extra))
 
 
-def may_hold_callsite(source: bytes, settings: Settings) -> bool:
-    """Cheap byte check before parsing: most files in most repositories never import an SDK."""
+def may_hold_callsite(source: bytes, settings: Settings, read_words: bool = False) -> bool:
+    """Cheap byte check before parsing: most files in most repositories never import an SDK.
+    `read_words`: read (and keep) the words of a file the SDK markers must decide (file_words),
+    for the project index, which asks for them next."""
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(rule_codes(settings))[0])
     # The SDK pre-check first: the project index has run it on every file already (memoised), so
     # only the files it rejects are looked at for a wrapper's call.
-    if _sdk_precheck(source, extra):
+    if _sdk_precheck(source, extra, read_words):
         return True
     return bool(settings.project_wrappers) and (calls_wrapper(source, settings.project_wrappers)
                                                 or builds_reexported(source, settings.project_wrappers))
@@ -55,26 +57,28 @@ _PRECHECKED: dict[tuple[bytes, tuple[str, ...]], bool] = {}
 _PRECHECKED_MAX = 100_000
 
 
-def _sdk_precheck(source: bytes, extra: tuple[str, ...]) -> bool:
+def _sdk_precheck(source: bytes, extra: tuple[str, ...], read_words: bool = False) -> bool:
     key = (hashlib.blake2b(source, digest_size=16).digest(), extra)
     found = _PRECHECKED.get(key)
     if found is None:
-        found = _sdk_markers_or_import(source, extra)
+        found = _sdk_markers_or_import(source, extra, read_words)
         if len(_PRECHECKED) >= _PRECHECKED_MAX:
             _PRECHECKED.clear()
         _PRECHECKED[key] = found
     return found
 
 
-def _sdk_markers_or_import(source: bytes, extra: tuple[str, ...]) -> bool:
+def _sdk_markers_or_import(source: bytes, extra: tuple[str, ...], read_words: bool = False) -> bool:
     if not _names_a_package(source, extra):
         return False  # substring tests first: far cheaper than any regular expression
     # The import lines before the markers: a few lines to match, where the markers are a
-    # hundred scans of the whole file. A marker holding a whole word (`chat` in `.chat.complete(`)
-    # is looked for only in a file holding that word (file_words: the project index and the
-    # wrapper pre-check ask for the same files' words).
+    # hundred scans of the whole file. With the file's words (read for the project index, which
+    # needs them next), a marker holding a whole word (`chat` in `.chat.complete(`) is looked
+    # for only in a file holding that word.
     if _imports_sdk(source):
         return True
+    if not read_words:
+        return any(marker in source for marker in _markers(extra))
     words = file_words(source)
     return any(marker in source for marker, whole in _marker_words(extra) if all(w in words for w in whole))
 
@@ -144,8 +148,9 @@ def calls_wrapper(source: bytes, table: tuple, words: frozenset[bytes] | None = 
 # The words of files seen in this process (maximal runs of ASCII letters, digits and `_`), by a
 # digest of their bytes (never the bytes): the project index asks, round after round, whether
 # each file it has not read names a wrapper found so far, and the engine asks again with the
-# whole table. Set look-ups instead of a scan of the bytes per name. Bounded by the size of the
-# files (a file's words take about twice its bytes).
+# whole table. Set look-ups instead of a scan of the bytes per name. Only the project index
+# (and calls_wrapper, with its table) read them: a language server linting one buffer after
+# another keeps none. Bounded by the size of the files (their words take about twice as much).
 _WORDS: dict[bytes, frozenset[bytes]] = {}
 _WORDS_BYTES = 24_000_000
 _words_held = 0

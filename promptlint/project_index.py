@@ -662,7 +662,8 @@ def build(files: list[str], settings) -> list[tuple]:
         return [tuple(row) for row in known["table"]]  # no file changed: the last table holds
     cached = _load(settings)
     for digest, source in sources.values():
-        fresh[digest] = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base)})
+        # read_words: a file the markers must decide has its words read (and kept for the rounds)
+        fresh[digest] = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base, read_words=True)})
 
     def index(path: str) -> None:
         entry = fresh[sources[path][0]]

@@ -6,6 +6,7 @@ expression it stands for, and an edited file must be read again."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -207,6 +208,21 @@ def test_the_sdk_precheck_answers_as_before_in_any_order(order):
     whole words a file lacks: neither may change its answer, whatever came before."""
     extra = ("mycorp.llm.ask(",)
     for source in [*PRECHECK, b"mycorp.llm.ask(q)\n", b"mycorp.llm.asking\n"][::order]:
-        assert prefilter._sdk_markers_or_import(source, extra) is _precheck_as_written_before(source, extra), source
-        assert prefilter._sdk_markers_or_import(source, ()) is _precheck_as_written_before(source, ()), source
-    assert prefilter._sdk_markers_or_import(PRECHECK[2], ()) and not prefilter._sdk_markers_or_import(PRECHECK[3], ())
+        for read_words in (True, False):
+            for markers in (extra, ()):
+                expected = _precheck_as_written_before(source, markers)
+                assert prefilter._sdk_markers_or_import(source, markers, read_words) is expected, source
+    assert prefilter._sdk_markers_or_import(PRECHECK[2], (), True)
+    assert not prefilter._sdk_markers_or_import(PRECHECK[3], (), True)
+
+
+def test_only_the_project_index_keeps_words():
+    """A check without the project index (the language server, one buffer after another)
+    keeps no file's words; the index's pre-check does, for its rounds."""
+    source = b"import requests\nreply = client.chat.complete(model='m', messages=[]) # 7f3a\n"
+    digest = hashlib.blake2b(source, digest_size=16).digest()
+    assert prefilter.may_hold_callsite(source, Settings())
+    assert digest not in prefilter._WORDS
+    other = source.replace(b"7f3a", b"9c1e")
+    assert prefilter.may_hold_callsite(other, Settings(), read_words=True)
+    assert hashlib.blake2b(other, digest_size=16).digest() in prefilter._WORDS
