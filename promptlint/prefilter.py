@@ -214,12 +214,22 @@ def builds_reexported(source: bytes, table: tuple) -> bool:
     a file in only so: naming the class and calling any `.execute(...)` is not enough (a job
     runner's `job.execute()`; browser-use's examples build its main `Agent` and call `.run()`,
     while only the `Agent` its `beta` package re-exports has a generic wrapper method)."""
-    for package, cls, names in _resolve_only(table):
+    rows = _resolve_only(table)
+    if not rows or not _generic_call(table).search(source):
+        return False  # one search for the few generic names first: most files call none of them
+    for package, cls, names in rows:
         if (cls.encode() in source and package.encode() in source and _builds(source, cls)
                 and re.search(rb"\b" + re.escape(package.encode()) + rb"\b", source)
                 and any(_call_of(n.encode()).search(source) for n in names)):
             return True
     return False
+
+
+@cache
+def _generic_call(table: tuple) -> re.Pattern[bytes]:
+    """A call of any generic method name of the RESOLVE_ONLY rows."""
+    names = sorted({n for _p, _c, found in _resolve_only(table) for n in found})
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\s*\(")
 
 
 @cache
