@@ -241,7 +241,10 @@ SCHEMAS: dict[str, Schema] = {
         "final_response_methods": Names, "final_response_attributes": Names,
         "stream_without_usage": Record(required={"shapes": Names}),
         "builtin": List(Record(required={"style": Str, "shapes": Names}))}),
-    "few_shot.yaml": Record(required={"templates": Names, "template_packages": Names, "constant_name": Regex}),
+    "few_shot.yaml": Record(required={
+        "templates": Names, "template_packages": Names, "constant_name": Regex,
+        "inline": Record(required={
+            "input_labels": Names, "output_labels": Names, "example_heads": Names, "intro_words": Names})}),
     "model_tiers.yaml": Record(required={
         "models": List(Record(required={"match": Regex, "family": Str, "tier": Str}, optional={"cheaper": Str})),
         "simple_task_tags": Table(Regex), "simple_task_prompts": Table(Regex)}),

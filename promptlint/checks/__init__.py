@@ -24,7 +24,7 @@ REGISTRY: tuple[str, ...] = (
 
 # Rules with a second, project-wide phase (`run_project`), so the engine imports only these
 # after the files are done (tests/test_rule_docs.py checks the list against the modules).
-PROJECT_PHASE = ("PL403", "PL404", "PL405", "PL406")
+PROJECT_PHASE = ("PL401", "PL403", "PL404", "PL405", "PL406")
 
 # PL000 (parse-error) is emitted by the engine itself, not by a check module.
 ENGINE_CODES = ("PL000",)

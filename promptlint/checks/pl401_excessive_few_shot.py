@@ -1,13 +1,15 @@
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 
 import libcst as cst
 
-from promptlint.checks._prompt_text import where
-from promptlint.checks.base import Check, FileContext
+from promptlint.checks._inline_shots import SLOT, example_runs
+from promptlint.checks._prompt_text import TEXT_ROLES, Group, Issue, PromptTextCheck, where, where_sent
+from promptlint.checks.base import FileContext
 from promptlint.cost.estimate import count_tokens
-from promptlint.model import CallSite, Finding, PromptPart, Span
+from promptlint.model import CallSite, Finding, PromptPart, Segment, Span
 from promptlint.ruledocs import load_data
 
 NOT_MESSAGES = ("tools", "system", "instructions", "developer")
@@ -19,7 +21,15 @@ def _data():
     return frozenset(data["templates"]), tuple(data["template_packages"]), re.compile(data["constant_name"])
 
 
-class ExcessiveFewShot(Check):
+@dataclass(slots=True)
+class InlineExamples(Issue):
+    """Examples written inline in one prompt text; `offset` is where the first one beyond the limit starts."""
+
+    count: int = 0
+    shape: str = ""  # their labels as written, "Input/Answer", or their head, "Example"
+
+
+class ExcessiveFewShot(PromptTextCheck):
     """More few-shot examples than the configured limit, re-sent on every call."""
 
     code = "PL401"
@@ -28,9 +38,46 @@ class ExcessiveFewShot(Check):
         limit = self.option("max-examples")
         seen: set = set()
         template_names: set[str] = set()
-        yield from self._message_pairs(ctx, limit, seen)
-        yield from self._templates(ctx, limit, seen, template_names)
-        yield from self._constants(ctx, limit, seen, template_names)
+        found = [*self._message_pairs(ctx, limit, seen), *self._templates(ctx, limit, seen, template_names),
+                 *self._constants(ctx, limit, seen, template_names)]
+        yield from found
+        # Examples written inline in a literal of this file; not again inside a list reported above.
+        reported = [f.span for f in found]
+        for group in self._groups(ctx.callsites, foreign=False).values():
+            if not any(s.line <= group.literal.line and group.literal.end_line <= s.end_line for s in reported):
+                yield self._finding(ctx.path, ctx.text, group)
+
+    def run_project(self, callsites: list[CallSite]) -> Iterator[Finding]:
+        """Inline examples in a literal of another module (a prompts module), reported there once."""
+        return super().run_project(callsites)
+
+    # -- examples written inline in one prompt text --------------------------------
+    def site_issues(self, site: CallSite) -> Iterator[tuple[Segment, list[Issue], int | None]]:
+        limit = self.option("max-examples")
+        # One text for the whole request: the examples may sit in the system prompt and the
+        # question that shows what they are in the user message ("Country: {country}").
+        text, placed = _joined([p for p in site.parts if p.role in TEXT_ROLES])
+        if placed:
+            for run in example_runs(text):
+                if run.count <= limit:
+                    continue
+                start = run.starts[limit]
+                seg, seg_start = next(((g, o) for o, g in reversed(placed) if o <= start), (None, 0))
+                if seg is None or start - seg_start >= len(seg.text):
+                    continue  # the example starts with a value filled per request
+                tokens = count_tokens(text[start:run.end].replace(SLOT, ""), self.settings.tokenizer)
+                first_line = text[start:run.end].split("\n", 1)[0].replace(SLOT, "")
+                issue = InlineExamples(start - seg_start, first_line, "inline examples", tokens, run.count, run.shape)
+                yield seg, [issue], tokens
+
+    def message(self, group: Group) -> str:
+        limit = self.option("max-examples")
+        first = group.issues[0]
+        more = len(group.issues) - 1
+        what = (f"{first.count} few-shot examples ({first.shape}) written in the prompt text sent by "
+                f"{where_sent(group)}, above the limit of {limit}"
+                + (f" (and {more} more set{'s' if more > 1 else ''} of examples)" if more else ""))
+        return what + _tail(group.waste or None)
 
     # -- user/assistant example pairs ahead of the real question ------------------
     def _message_pairs(self, ctx, limit, seen) -> Iterator[Finding]:
@@ -49,7 +96,7 @@ class ExcessiveFewShot(Check):
             seen.add(key)
             texts = [s.text for p in (x for pair in extra for x in pair) for s in p.segments]
             waste = None if None in texts else count_tokens("\n".join(texts), self.settings.tokenizer)
-            yield self._finding(ctx, span, site, waste,
+            yield self._report(ctx, span, site, waste,
                                 f"{len(pairs)} few-shot example pairs (user/assistant) precede the question in "
                                 f"`{site.callee}` at line {site.span.line}, above the limit of {limit}")
 
@@ -96,7 +143,7 @@ class ExcessiveFewShot(Check):
                                    and a.keyword.value == "example_prompt"), None)
             templates = _template_texts(evaluator.evaluate(example_prompt.value, c)) if example_prompt else []
             waste = self._items_tokens(items[limit:], templates)
-            yield self._finding(ctx, span, None, waste,
+            yield self._report(ctx, span, None, waste,
                                 f"`{last}` gets {len(items)} examples, above the limit of {limit}",
                                 scope=info.func.qualname if info.func else None)
 
@@ -139,7 +186,7 @@ class ExcessiveFewShot(Check):
                     break
                 seen.add((span.line, span.column))
                 waste = count_tokens("\n".join(texts[limit:]), self.settings.tokenizer)
-                yield self._finding(ctx, span, site, waste,
+                yield self._report(ctx, span, site, waste,
                                     f"`{name}` holds {len(items)} examples and reaches the prompt of "
                                     f"`{site.callee}` at line {site.span.line}, above the limit of {limit}",
                                     assumed="counted on the examples' own text")
@@ -154,17 +201,43 @@ class ExcessiveFewShot(Check):
             texts.append(text)
         return count_tokens("\n\n".join(texts), self.settings.tokenizer)
 
-    def _finding(self, ctx, span: Span, site: CallSite | None, waste, what: str, scope=None,
+    def _report(self, ctx, span: Span, site: CallSite | None, waste, what: str, scope=None,
                  assumed: str | None = None) -> Finding:
-        if waste:
-            note = f" ({assumed})" if assumed else ""
-            tail = (f"; the examples beyond it cost ~{waste:,} tokens on every call{note}: "
-                    f"keep the ones that hold eval scores")
-        else:
-            tail = "; keep the ones that hold eval scores (their size is not visible here)"
-        return self.finding(ctx, span, what + tail, scope=scope or (site.in_function if site else None),
+        return self.finding(ctx, span, what + _tail(waste, assumed), scope=scope or (site.in_function if site else None),
                             snippet=what[:40], site=site, waste_tokens_per_call=waste or None,
                             waste_kind="input" if waste else None, model=site.model if site else None)
+
+
+def _tail(waste: int | None, assumed: str | None = None) -> str:
+    if not waste:
+        return "; keep the ones that hold eval scores (their size is not visible here)"
+    note = f" ({assumed})" if assumed else ""
+    return f"; the examples beyond it cost ~{waste:,} tokens on every call{note}: keep the ones that hold eval scores"
+
+
+def _joined(parts: list[PromptPart]) -> tuple[str, list[tuple[int, Segment]]]:
+    """The parts' text (a blank line between two parts), a SLOT for each value that is not
+    static text, and where each static segment starts in it."""
+    pieces, placed, pos = [], [], 0
+
+    def add(text: str) -> None:
+        nonlocal pos
+        pieces.append(text)
+        pos += len(text)
+
+    for n, part in enumerate(parts):
+        if n:
+            add("\n\n")
+        if part.opaque:
+            add(SLOT)
+            continue
+        for seg in part.segments:
+            if seg.kind == "static" and seg.text and seg.note is None:
+                placed.append((pos, seg))
+                add(seg.text)
+            else:
+                add(SLOT)
+    return "".join(pieces), placed
 
 
 def leading_pairs(msgs: list[PromptPart]) -> list[tuple[PromptPart, PromptPart]]:
