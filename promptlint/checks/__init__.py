@@ -87,7 +87,7 @@ def codes_for_path(codes: tuple[str, ...], path: str) -> tuple[str, ...]:
 
 
 def outside_tests(callsites: list) -> list:
-    """The call sites the project phase (PL403-PL406) compares: those of test modules are
+    """The call sites the project phase (PL401, PL403-PL406) compares: those of test modules are
     test data (REPORTED_IN_TESTS), not a second copy of a production prompt."""
     from promptlint.model import TEST_FILE
 

@@ -128,7 +128,7 @@ class Group:
 
 
 class PromptTextCheck(Check):
-    """Base of rules that judge a stretch of static prompt text (PL403, PL404)."""
+    """Base of rules that judge a stretch of static prompt text (PL401 inline examples, PL403, PL404)."""
 
     def site_issues(self, site: CallSite) -> Iterator[tuple[Segment, list[Issue], int | None]]:
         """(segment, its issues, tokens the fix saves in it) for one call site."""

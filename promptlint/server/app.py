@@ -8,7 +8,7 @@ diagnostics published per target file and origin.
 
 Timing: a change is linted 150 ms after the last keystroke (DEBOUNCE_SECONDS);
 open and save lint at once. A lint whose document moved on while it ran is
-dropped (the newer version is already queued). The project phase (PL403-PL406
+dropped (the newer version is already queued). The project phase (PL401, PL403-PL406
 across files) runs after the per-file results are out, over the open documents.
 """
 

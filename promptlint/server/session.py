@@ -5,7 +5,7 @@ Everything here runs on the server's single lint thread (the analysis keeps
 per-process memos that are not thread-safe); nothing here knows LSP.
 
 Findings may land in files other than the one linted: a constant imported from
-a sibling module (PL403-PL406 point at the constant), a placeholder in a prompt
+a sibling module (PL401 and PL403-PL406 point at the constant), a placeholder in a prompt
 template file (PL101-PL104), and, as the whole-program work lands, wrapper sites. Each finding
 is filed under the file it points into; the server publishes per target file,
 merging what every origin (each open document, the project phase) put there.
