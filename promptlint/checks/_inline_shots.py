@@ -39,7 +39,7 @@ LABEL = re.compile(
     r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?:[ \t]+(?P<value>.*?))?[ \t]*$")
 BULLET = re.compile(r"^[ \t]*[-*•][ \t]")
 FENCE = re.compile(r"^[ \t]*(?:```|~~~)")
-HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<title>\S.*?)[ \t]*#*[ \t]*$")
+HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+\S")
 BOLD_LINE = re.compile(r"^[ \t]*(?:\*\*|__)(?P<title>[^*_\n]{1,60})(?:\*\*|__)[ \t]*$")
 NUMBER = re.compile(r"\d+")
 PLACEHOLDER = re.compile(r"\{\{?[ \t]*[A-Za-z_][\w.]*[ \t]*\}\}?|\$\{\w+\}|" + SLOT)
@@ -107,11 +107,13 @@ def _lines(text: str, heads: frozenset, xml) -> list[_Line]:
                 line.label, line.written, line.head = _norm(tag["tag"]), tag["tag"], True
             continue
         m = LABEL.match(raw)
-        title = None if m else (HEADING.match(raw) or BOLD_LINE.match(raw))
+        heading = m is None and HEADING.match(raw) is not None
+        bold = None if m or heading else BOLD_LINE.match(raw)
+        title = heading or bold is not None
         if m:
             written, line.value = m["label"].strip(), m["value"] or ""
         elif title:
-            written = title["title"].rstrip(":").strip()
+            written = (raw.strip().strip("#") if heading else bold["title"]).strip().rstrip(":").strip()
         else:
             continue
         label = _norm(written)
@@ -122,7 +124,7 @@ def _lines(text: str, heads: frozenset, xml) -> list[_Line]:
             number = NUMBER.search(written)
             line.number = int(number.group()) if number else None
         elif title:
-            line.stop = HEADING.match(raw) is not None  # a section of its own ends any block
+            line.stop = heading  # a section of its own ends any block
         elif len(words) <= MAX_LABEL_WORDS:
             line.label, line.written = label, written
     return lines
