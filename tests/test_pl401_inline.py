@@ -288,3 +288,14 @@ def test_a_prompts_module_constant_nobody_sends_is_not_reported(tmp_path, monkey
         "app/__init__.py": "", "app/prompts.py": PROMPTS, "app/llm.py": LLM,
     })
     assert found == []
+
+
+def test_long_lines_are_read_in_linear_time():
+    # A quadratic pattern over a 200 KB heading line took minutes; these take milliseconds.
+    import time
+
+    started = time.perf_counter()
+    for text in ("# " * 100_000 + "x", "# " * 100_000 + "9", "**" + "a" * 100_000 + "**",
+                 "Input: " + "x " * 100_000 + "\nAnswer: y\n"):
+        assert example_runs(text) == ()
+    assert time.perf_counter() - started < 5

@@ -85,7 +85,9 @@ class Run:
 
 def _norm(label: str) -> str:
     text = " ".join(label.replace("_", " ").lower().split())
-    return re.sub(r"[ #]*\d+$", "", text)
+    if text[-1:].isdigit():  # "input 2", "q1", "example #3"
+        text = text.rstrip("0123456789").rstrip(" #")
+    return text
 
 
 def _lines(text: str, heads: frozenset, xml) -> list[_Line]:
@@ -169,7 +171,12 @@ def example_runs(text: str) -> tuple[Run, ...]:
 
 def _announced(text: str, lines: list[_Line], first: int, intro) -> bool:
     """Whether one of the few non-blank lines before the first block announces examples."""
-    before = [ln for ln in lines[:first] if not ln.blank][-INTRO_LINES:]
+    before = []
+    for m in range(first - 1, -1, -1):
+        if len(before) == INTRO_LINES:
+            break
+        if not lines[m].blank:
+            before.append(lines[m])
     return any(intro.search(text[ln.start:ln.end]) for ln in before)
 
 
