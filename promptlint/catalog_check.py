@@ -244,7 +244,8 @@ SCHEMAS: dict[str, Schema] = {
     "few_shot.yaml": Record(required={
         "templates": Names, "template_packages": Names, "constant_name": Regex,
         "inline": Record(required={
-            "input_labels": Names, "output_labels": Names, "example_heads": Names, "intro_words": Names})}),
+            "input_labels": Names, "output_labels": Names, "turn_labels": Names, "example_heads": Names,
+            "intro_words": Names})}),
     "model_tiers.yaml": Record(required={
         "models": List(Record(required={"match": Regex, "family": Str, "tier": Str}, optional={"cheaper": Str})),
         "simple_task_tags": Table(Regex), "simple_task_prompts": Table(Regex)}),

@@ -69,6 +69,21 @@ def test_a_transcript_filled_per_request_holds_no_examples():
     assert not any(example_runs("".join(f"User: {SLOT}\nAssistant: {SLOT}\n" for _ in range(6))))
 
 
+def test_the_turns_of_one_example_conversation_are_one_example():
+    conversation = ("User: Book a table for two.\nAssistant: Which evening?\n"
+                    "User: Friday at eight.\nAssistant: Booked for Friday, 20:00.\n"
+                    "User: Can you add a high chair?\nAssistant: Added.\n"
+                    "User: Thanks.\nAssistant: Enjoy your dinner.\n")
+    # One four-turn conversation shown as an example: one example, not four.
+    assert _counts("Reply like in this example:\n\n" + conversation) == [1]
+    # Exchanges set apart by blank lines are separate examples.
+    separate = "\n".join(f"User: question {i}\nAssistant: answer {i}\n" for i in range(5))
+    assert _counts("Reply like in these examples:\n\n" + separate) == [5]
+    # Two conversations, each introduced by a line of its own.
+    two = "Example of booking:\n\n" + conversation + "\nExample of cancelling:\n\n" + conversation
+    assert max(_counts(two)) <= 2
+
+
 def test_format_slots_are_not_examples():
     slots = "".join(f"Example {i}\nInput: [the input]\nOutput: [the correct output]\n\n" for i in range(1, 6))
     assert not any(r.count for r in example_runs(slots))

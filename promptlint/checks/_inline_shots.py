@@ -52,7 +52,7 @@ def _data():
     heads = "|".join(re.escape(h) for h in data["example_heads"])
     xml = re.compile(rf"^[ \t]*<(?P<close>/)?(?P<tag>{heads})(?:[ \t][^>\n]*)?>[ \t]*$", re.I)
     intro = re.compile(r"(?i)\b(?:" + "|".join(re.escape(w) for w in data["intro_words"]) + r")\b")
-    return (frozenset(data["input_labels"]), frozenset(data["output_labels"]),
+    return (frozenset(data["input_labels"]), frozenset(data["output_labels"]), frozenset(data["turn_labels"]),
             frozenset(data["example_heads"]), xml, intro)
 
 
@@ -68,6 +68,7 @@ class _Line:
     number: int | None = None  # the head's number
     stop: bool = False  # ends any block: a heading that is not a head, `</example>`
     close: bool = False  # `</example>`: ends its block
+    fenced: bool = False  # inside a ``` code block
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ def _lines(text: str, heads: frozenset, xml) -> list[_Line]:
         if FENCE.match(raw):
             fenced = not fenced
             continue
+        line.fenced = fenced
         if fenced or line.blank:
             continue
         tag = xml.match(raw)
@@ -137,7 +139,7 @@ def example_runs(text: str) -> tuple[Run, ...]:
     """The runs of few-shot examples written inline in `text`, in text order."""
     if text.count("\n") > MAX_LINES or ":" not in text and "<" not in text and "#" not in text:
         return ()
-    inputs, outputs, heads, xml, intro = _data()
+    inputs, outputs, turns, heads, xml, intro = _data()
     lines = _lines(text, heads, xml)
     where: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
@@ -161,12 +163,29 @@ def example_runs(text: str) -> tuple[Run, ...]:
         if not (line.head or question or labelled and _announced(text, lines, i, intro)):
             continue
         taken = found[-1][1]
+        if line.label in turns:
+            found = _conversations(lines, found)
         first = found[0][0]
         shape = lines[first].written if line.head else "/".join(
             dict.fromkeys(lines[j].written for j in range(first, found[0][1] + 1) if lines[j].label))
         shape = NUMBER.sub("", shape).strip(" #:") or shape
         runs.append(Run(tuple(lines[a].start for a, _b in found), lines[found[-1][1]].end, shape))
     return tuple(runs)
+
+
+def _conversations(lines: list[_Line], blocks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Chat-turn blocks grouped into example conversations: a turn that follows the previous
+    one with no blank line between continues its conversation ("User: / Assistant: / User:
+    / Assistant:" is one example of a two-turn exchange, not two examples)."""
+    grouped = [blocks[0]]
+    for start, end in blocks[1:]:
+        before = grouped[-1]
+        last_label = max(m for m in range(before[0], before[1] + 1) if lines[m].label is not None)
+        if any(lines[m].blank and not lines[m].fenced for m in range(last_label + 1, start)):
+            grouped.append((start, end))
+        else:
+            grouped[-1] = (before[0], end)
+    return grouped
 
 
 def _announced(text: str, lines: list[_Line], first: int, intro) -> bool:
