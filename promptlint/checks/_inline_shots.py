@@ -178,13 +178,12 @@ def _conversations(lines: list[_Line], blocks: list[tuple[int, int]]) -> list[tu
     one with no blank line between continues its conversation ("User: / Assistant: / User:
     / Assistant:" is one example of a two-turn exchange, not two examples)."""
     grouped = [blocks[0]]
-    for start, end in blocks[1:]:
-        before = grouped[-1]
-        last_label = max(m for m in range(before[0], before[1] + 1) if lines[m].label is not None)
+    for (a, b), (start, end) in zip(blocks, blocks[1:]):
+        last_label = max(m for m in range(a, b + 1) if lines[m].label is not None)
         if any(lines[m].blank and not lines[m].fenced for m in range(last_label + 1, start)):
             grouped.append((start, end))
         else:
-            grouped[-1] = (before[0], end)
+            grouped[-1] = (grouped[-1][0], end)
     return grouped
 
 
