@@ -230,3 +230,58 @@ def test_kindly_as_a_manner_is_not_padding():
 
     assert find_padding("Explain this kindly and suggest the repair shop.", 90) == []
     assert len(find_padding("Be brief. Kindly note the refund policy.", 90)) == 1
+
+
+def test_a_prompt_constant_star_imported_from_a_sibling_module_reaches_the_call(tmp_path, monkeypatch):
+    """`from .prompts import *` binds SYSTEM as `from .prompts import SYSTEM` would: its padding is found."""
+    files = {
+        "app/__init__.py": "",
+        "app/prompts.py": '''\
+            SYSTEM = """\\
+            You answer questions about the Northwind API.
+            Please keep answers short.
+            """
+        ''',
+        "app/answer.py": CALLER.format(name="answer").replace("from .prompts import SYSTEM", "from .prompts import *"),
+    }
+    assert _run(tmp_path, monkeypatch, files, ["PL403"]) == [("app/prompts.py", 3, "PL403", False)]
+
+
+PARALLEL_EXAMPLES = '''
+Say whether a five-letter word fits the letters given (sure / maybe / impossible).
+
+Incorrect; to injure: w _ o _ g
+The letter constraint is: 5 letters, letter 1 is w, letter 3 is o.
+I cannot think of any other word that fits these letters right now.
+sure
+
+Dewy; roscid: r _ _ _ l
+The letter constraint is: 5 letters, letter 1 is r, letter 5 is l.
+I cannot think of any other word that fits these letters right now.
+maybe
+
+A woodland: _ l _ d e
+The letter constraint is: 5 letters, letter 2 is l, letter 4 is d.
+I cannot think of any other word that fits these letters right now.
+maybe
+
+{input}
+'''
+
+
+def test_a_sentence_repeated_across_parallel_example_blocks_is_example_data():
+    """Unlabelled worked examples, one block each under the same pattern ("The letter constraint
+    is: ..."): a sentence they all hold is data, not a repeated instruction (PL404 stays quiet);
+    the same sentence written twice in the instructions still counts."""
+    from promptlint.checks.pl404_repeated_instruction import parallel_blocks
+
+    assert len(parallel_blocks(PARALLEL_EXAMPLES)) == 3
+    template = "from openai import OpenAI\n\nclient = OpenAI()\nPROMPT = '''{text}'''\n\n\ndef ask(x):\n" \
+               "    return client.chat.completions.create(model='gpt-4.1-mini', max_tokens=5,\n" \
+               "        messages=[{{'role': 'user', 'content': PROMPT.format(input=x)}}])\n"
+    quiet = lint_source("app.py", template.format(text=PARALLEL_EXAMPLES).encode(), Settings(select=["PL404"]))
+    assert [f.code for f in quiet.findings] == []
+    twice = PARALLEL_EXAMPLES.replace("{input}", "Answer in one word, never in a sentence.\n"
+                                      "Answer in one word, never in a sentence.\n{input}")
+    loud = lint_source("app.py", template.format(text=twice).encode(), Settings(select=["PL404"]))
+    assert [f.code for f in loud.findings] == ["PL404"]

@@ -15,6 +15,8 @@ builds evaluators for sibling modules, so this module does not import it back.
 
 from __future__ import annotations
 
+import builtins
+
 import json
 import re
 from dataclasses import dataclass
@@ -357,6 +359,9 @@ class Evaluator:
             return LocalFunc(self.index.functions[name])
         if name in self.index.classes:
             return Ref(name)
+        star = self._star_imported(name) if self.index.star_imports else None
+        if star is not None:
+            return star
         if volatile_name(name):
             return Vol(name, "unique-id", self.span(node) if node is not None else None)
         if name == "__file__" and self.importer:  # prompt files are found next to the module
@@ -507,6 +512,17 @@ class Evaluator:
                 return Map({}, opaque=True, obj=ann.qual)
         by_caller = func.qualname in self.callers_decide and ctx.bindings is None
         return Dyn(name, self.span(node) if node is not None else None, by_caller=by_caller)
+
+    def _star_imported(self, name: str) -> Val | None:
+        """A name bound by none of this module's own statements or imports that a module it
+        star-imports defines as a constant (`from app.prompts import *`): read as if imported by name."""
+        if hasattr(builtins, name):
+            return None
+        for module in self.index.star_imports:
+            found = self._imported(f"{module}.{name}" if not module.endswith(".") else module + name)
+            if found is not None:
+                return found
+        return None
 
     def _imported(self, qual: str) -> Val | None:
         """A constant or client defined in a sibling module of the checked project."""

@@ -93,6 +93,7 @@ class ModuleIndex(cst.CSTVisitor):
         self.comprehensions: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = []
         self.main_blocks: list[cst.If] = []
         self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []  # `from app.prompts import *`: modules whose names this one takes
         self.functions: dict[str, FunctionInfo] = {}  # module-level functions by name
         self.all_functions: list[FunctionInfo] = []
         self.classes: dict[str, ClassInfo] = {}
@@ -258,6 +259,7 @@ class ModuleIndex(cst.CSTVisitor):
         module = _dotted(node.module) if node.module is not None else ""
         module = "." * len(node.relative) + module
         if isinstance(node.names, cst.ImportStar):
+            self.star_imports.append(module)
             return
         for alias in node.names:
             name = _dotted(alias.name)

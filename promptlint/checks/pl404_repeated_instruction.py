@@ -52,6 +52,37 @@ def example_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
+PARALLEL_BLOCKS = 3  # blocks sharing a line's opening words: worked examples, not instructions
+HEAD_WORDS = 3
+
+
+def parallel_blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of blank-line-separated blocks written to one pattern: at least
+    PARALLEL_BLOCKS blocks holding, after their first line, a line that opens with the same
+    HEAD_WORDS words ("The letter constraint is: ..." under each clue). Unlabelled few-shot
+    examples look so; a sentence repeated across them is example data, not a repeated instruction."""
+    blocks, start, pos = [], None, 0
+    for line in text.splitlines(keepends=True):
+        if line.strip():
+            start = pos if start is None else start
+        elif start is not None:
+            blocks.append((start, pos))
+            start = None
+        pos += len(line)
+    if start is not None:
+        blocks.append((start, pos))
+    if len(blocks) < PARALLEL_BLOCKS:
+        return []
+    heads: dict[tuple[str, ...], list[int]] = {}
+    for i, (a, b) in enumerate(blocks):
+        for line in text[a:b].splitlines()[1:]:
+            words = tuple(re.findall(r"[a-z']+", BULLET.sub("", line).lower())[:HEAD_WORDS])
+            if len(words) == HEAD_WORDS and (not heads.get(words) or heads[words][-1] != i):
+                heads.setdefault(words, []).append(i)
+    parallel = {i for found in heads.values() if len(found) >= PARALLEL_BLOCKS for i in found}
+    return [blocks[i] for i in sorted(parallel)]
+
+
 class RepeatedInstruction(PromptTextCheck):
     """The same instruction written twice (or nearly so) in one prompt."""
 
@@ -66,7 +97,7 @@ class RepeatedInstruction(PromptTextCheck):
         earlier: list[tuple[str, str]] = []  # (normalized, as written) of every sentence so far
         for _part, seg in text_segments(site):
             issues = []
-            examples = example_ranges(seg.text)
+            examples = example_ranges(seg.text) + parallel_blocks(seg.text)
             for m in SENTENCE.finditer(seg.text):
                 if any(a <= m.start() < b for a, b in examples):
                     continue  # sample data or an example document: input, not an instruction
