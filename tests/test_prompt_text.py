@@ -48,15 +48,20 @@ CALLER = """\
 """
 
 
-def test_padding_in_a_sibling_module_is_reported_there_once(tmp_path, monkeypatch):
-    files = {
-        "app/__init__.py": "",
-        "app/prompts.py": '''\
+PADDED_PROMPTS = {
+    "app/__init__.py": "",
+    "app/prompts.py": '''\
             SYSTEM = """\\
             You answer questions about the Northwind API.
             Please keep answers short.
             """
         ''',
+}
+
+
+def test_padding_in_a_sibling_module_is_reported_there_once(tmp_path, monkeypatch):
+    files = {
+        **PADDED_PROMPTS,
         "app/answer.py": CALLER.format(name="answer"),
         "app/suggest.py": CALLER.format(name="suggest"),
     }
@@ -235,13 +240,7 @@ def test_kindly_as_a_manner_is_not_padding():
 def test_a_prompt_constant_star_imported_from_a_sibling_module_reaches_the_call(tmp_path, monkeypatch):
     """`from .prompts import *` binds SYSTEM as `from .prompts import SYSTEM` would: its padding is found."""
     files = {
-        "app/__init__.py": "",
-        "app/prompts.py": '''\
-            SYSTEM = """\\
-            You answer questions about the Northwind API.
-            Please keep answers short.
-            """
-        ''',
+        **PADDED_PROMPTS,
         "app/answer.py": CALLER.format(name="answer").replace("from .prompts import SYSTEM", "from .prompts import *"),
     }
     assert _run(tmp_path, monkeypatch, files, ["PL403"]) == [("app/prompts.py", 3, "PL403", False)]
