@@ -84,8 +84,6 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
         return result
     import libcst as cst
 
-    from promptlint.trees import cst_module
-
     module = lines = index = None
     if plan is not None:  # libcst sees only what an LLM call can depend on (slicing.py)
         from promptlint.analysis.slicing import relevant_source

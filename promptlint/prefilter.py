@@ -219,7 +219,7 @@ def builds_reexported(source: bytes, table: tuple) -> bool:
         return False  # one search for the few generic names first: most files call none of them
     for package, cls, names in rows:
         if (cls.encode() in source and package.encode() in source and _builds(source, cls)
-                and re.search(rb"\b" + re.escape(package.encode()) + rb"\b", source)
+                and _word_of(package.encode()).search(source)
                 and any(_call_of(n.encode()).search(source) for n in names)):
             return True
     return False
@@ -245,8 +245,13 @@ def _resolve_only(table: tuple) -> tuple[tuple[str, str, frozenset[str]], ...]:
 
 def _builds(source: bytes, cls: str) -> bool:
     """`Cls(` or an annotation `: Cls` / `-> Cls` (also inside `Optional[...]`, quoted) in the bytes."""
-    return re.search(rb"(?<![\w.])" + re.escape(cls.encode()) + rb"\s*\(|(?::|->)\s*[\w.\[\"']*\b"
-                     + re.escape(cls.encode()) + rb"\b", source) is not None
+    return _built_or_declared(cls).search(source) is not None
+
+
+@cache
+def _built_or_declared(cls: str) -> re.Pattern[bytes]:
+    name = re.escape(cls.encode())
+    return re.compile(rb"(?<![\w.])" + name + rb"\s*\(|(?::|->)\s*[\w.\[\"']*\b" + name + rb"\b")
 
 
 @cache
@@ -312,8 +317,13 @@ def _wrapper_names(table: tuple) -> tuple[tuple[bytes, re.Pattern[bytes], tuple[
         if row[0].startswith("_"):
             continue  # a private function or method is called from its own module, which is parsed anyway
         by_stem.setdefault(_row_stem(row).encode(), set()).update(n.encode() for n in _row_names(row))
-    return tuple((stem, re.compile(rb"\b" + re.escape(stem) + rb"\b"), tuple((n, _call_of(n)) for n in sorted(names)))
+    return tuple((stem, _word_of(stem), tuple((n, _call_of(n)) for n in sorted(names)))
                  for stem, names in sorted(by_stem.items()))
+
+
+@cache
+def _word_of(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"\b" + re.escape(name) + rb"\b")
 
 
 @cache

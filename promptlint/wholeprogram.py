@@ -347,11 +347,9 @@ class Resolver:
         for path, qualname in requesting:
             if unchecked and found:
                 break  # only the first one is expanded: its module alone is parsed
-            target = self.module(path)
-            info = target.by_qualname.get(qualname) if target is not None else None
-            if info is not None:
-                project.DEPENDENCIES.add(path)
-                found.append((target, info, (path, qualname.rpartition(".")[0])))
+            target = self._target(path, qualname, (path, qualname.rpartition(".")[0]))
+            if target is not None:
+                found.append(target)
         return found, self.implemented.get(key, len(rows)) + (own is not None), unchecked
 
     def declared(self, mod: Module, fn, ctx: EvalContext) -> tuple[list, int, bool]:
@@ -386,10 +384,7 @@ class Resolver:
         rows = self.overrides.get(key)
         own = None
         if key in self.wrappers:  # only then is the declared class's module parsed (an abstract base's is not)
-            target = self.module(key[0])
-            own = self._wrapper(target, key[1]) if target is not None else None
-            if own is not None:
-                project.DEPENDENCIES.add(key[0])
+            own = self._target(*key)
         elif key in self.aliases:
             own = self._alias_at(*key)
         if rows:
@@ -506,12 +501,10 @@ class Resolver:
         (False: the class has no say of its own, the code's class chain is read as usual)."""
         path, cls = self_cls
         qualname = f"{cls}.{method}"
-        if (path, qualname) in self.wrappers or (path, qualname) in self.aliases:
-            target = self.module(path)
-            if target is None:
-                return None, True
-            project.DEPENDENCIES.add(path)
-            return self._wrapper(target, qualname, self_cls) or self._alias(target, qualname, self_cls), True
+        if (path, qualname) in self.wrappers:
+            return self._target(path, qualname, self_cls), True
+        if (path, qualname) in self.aliases:
+            return self._alias_at(path, qualname, self_cls), True
         if (mod.path, f"{owner}.{method}") in self.overrides and (path, cls) != (mod.path, owner):
             return None, True  # the class overrides it with a method that sends no request (or inherits one)
         return None, False
@@ -524,11 +517,7 @@ class Resolver:
         found = self.aliases.get((path, qualname))
         if found is None or "." not in qualname:
             return None
-        target = self.module(found[0])
-        if target is None:
-            return None
-        project.DEPENDENCIES.add(found[0])
-        return self._wrapper(target, found[1], self_cls or (path, qualname.rpartition(".")[0]))
+        return self._target(found[0], found[1], self_cls or (path, qualname.rpartition(".")[0]))
 
     def _constructed(self, mod: Module, fn, last: str, ctx: EvalContext) -> str | None:
         """`converter.to_pydantic()` after `converter = Converter(llm=..., text=..., ...)`: the
@@ -542,6 +531,15 @@ class Resolver:
         # a class of a project module (not pathlib.Path or jinja2.Environment, which hold no instance)
         return cls if project.module_file(mod.path, cls.rpartition(".")[0] or cls) is not None else None
 
+    def _target(self, path: str, qualname: str, self_cls=None) -> Target | None:
+        """The wrapper `qualname` of the module at display path `path`, that module parsed (and
+        recorded as one the checked file's result depends on)."""
+        module = self.module(path)
+        if module is None:
+            return None
+        project.DEPENDENCIES.add(path)
+        return self._wrapper(module, qualname, self_cls)
+
     def _wrapper(self, mod: Module, qualname: str, self_cls=None) -> Target | None:
         if (mod.path, qualname) not in self.wrappers:
             return None
@@ -552,14 +550,7 @@ class Resolver:
         """`app.llm.chat` or `.gateway.ModelGateway.generate` as imported in `mod`, through
         `__init__` re-exports."""
         found = self._qual_row(mod, qual)
-        if found is None:
-            return None
-        path, rest, self_cls = found
-        target = self.module(path)
-        if target is None:
-            return None
-        project.DEPENDENCIES.add(path)
-        return self._wrapper(target, rest, self_cls)
+        return self._target(*found) if found is not None else None
 
     def _qual_row(self, mod: Module, qual: str) -> tuple[str, str, tuple | None] | None:
         """The wrapper `qual` names as `mod` imports it, (display path, qualname, class of its
@@ -632,13 +623,10 @@ class Resolver:
     def _targets(self, rows: list[tuple[str, str, tuple | None]]) -> list[Target]:
         """The wrappers of table rows, their modules parsed."""
         found = []
-        for path, rest, self_cls in rows:
-            module = self.module(path)
-            target = module and self._wrapper(module, rest, self_cls)
-            if target:
-                project.DEPENDENCIES.add(path)
-                if target not in found:
-                    found.append(target)
+        for row in rows:
+            target = self._target(*row)
+            if target is not None and target not in found:
+                found.append(target)
         return found
 
 def _self_call(fn, ctx: EvalContext) -> str | None:

@@ -60,6 +60,19 @@ def lint_here(tmp_path, monkeypatch, select=SELECT):
     return lint_paths(files, Settings(jobs=1, select=list(select)), project_files=files)
 
 
+def new_app(tmp_path) -> Path:
+    """An empty package `app` under `tmp_path`, for a test to write its modules in."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    return app
+
+
+def throughs(result) -> dict:
+    """(path, line) of each call site -> the layers it goes through."""
+    return {(s.path, s.span.line): s.through for s in result.callsites}
+
+
 @pytest.mark.parametrize("project", PROJECTS)
 def test_fixture_project(project, monkeypatch):
     result = run(project, monkeypatch)
@@ -185,9 +198,7 @@ def test_a_call_that_forwards_a_wrappers_own_parameters_is_no_site(tmp_path, mon
     """Inside the wrapper layer (`chat(messages)` handing `messages` on to `_send`, and `chat` called
     in the same module) the user decides nothing: the site is the call of `chat`, expanded through
     `_send`. A wrapper called from no other function of its module keeps its forwarding call."""
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
+    app = new_app(tmp_path)
     (app / "provider.py").write_text(
         "from openai import OpenAI\n"
         "\n"
@@ -373,9 +384,7 @@ def test_a_parameter_the_wrapper_only_passes_on_is_judged_at_each_caller(tmp_pat
     """The wrapper's body does not decide what `system_prompt` holds: its callers do. A constant
     policy is no finding anywhere; a page URL ahead of it is reported at that caller, naming the
     wrapper. A function no project function calls keeps its parameters as per-request data."""
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
+    app = new_app(tmp_path)
     (app / "llm.py").write_text(CACHED_SYSTEM_WRAPPER)
     (app / "support.py").write_text(POLICY_CALLERS)
     result = lint_here(tmp_path, monkeypatch, select=["PL104"])
@@ -499,9 +508,7 @@ def test_an_annotation_names_one_class_or_none(written, named):
 def test_an_annotation_of_a_class_outside_the_project_changes_nothing(tmp_path, monkeypatch):
     """A field `llm: ChatModel` where ChatModel comes from a library: no declared project class, so the
     call resolves as before (here: the one imported class with a wrapper method of that name)."""
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
+    app = new_app(tmp_path)
     (app / "gateway.py").write_text(
         "from openai import OpenAI\n\nclient = OpenAI()\n\n\nclass Gateway:\n"
         "    def complete(self, messages):\n"
@@ -512,7 +519,7 @@ def test_an_annotation_of_a_class_outside_the_project_changes_nothing(tmp_path, 
         "    def ask(self, question):\n"
         "        return self.llm.complete([{'role': 'user', 'content': question}])\n")
     result = lint_here(tmp_path, monkeypatch)
-    sites = {(s.path, s.span.line): s.through for s in result.callsites}
+    sites = throughs(result)
     assert sites[("app/use.py", 10)][0] == "Gateway.complete (app/gateway.py:8)"
 
 
@@ -544,9 +551,7 @@ def test_a_receiver_assigned_from_an_annotated_parameter_reaches_an_overloaded_m
     declared a Model; the implementation behind `@overload` signatures is the one expanded (the
     first definition, a `...` signature, sends nothing). An attribute also assigned from an
     unannotated value declares nothing."""
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
+    app = new_app(tmp_path)
     (app / "base.py").write_text("class Model:\n    def ask(self, messages, schema=None):\n        raise NotImplementedError\n")
     (app / "openai_model.py").write_text(OVERLOADED_PROVIDER)
     (app / "agent.py").write_text(
@@ -562,7 +567,7 @@ def test_a_receiver_assigned_from_an_annotated_parameter_reaches_an_overloaded_m
         "    def side(self, goal):\n"
         "        return self.other.ask([{'role': 'user', 'content': goal}])\n")
     result = lint_here(tmp_path, monkeypatch)
-    sites = {(s.path, s.span.line): s.through for s in result.callsites}
+    sites = throughs(result)
     assert sites[("app/agent.py", 12)][0] == "OpenAIModel.ask (app/openai_model.py:19)"
     assert ("app/agent.py", 15) not in sites
 
@@ -601,7 +606,7 @@ def test_a_declared_base_class_whose_method_calls_an_abstract_one(tmp_path, monk
         "def extract(llm_client: LLMClient | None, text):\n"
         "    return llm_client.generate_response([{'role': 'user', 'content': text}])\n")
     result = lint_here(tmp_path, monkeypatch)
-    sites = {(s.path, s.span.line): s.through for s in result.callsites}
+    sites = throughs(result)
     through = sites[("app/extract.py", 5)]
     assert through[0] == "LLMClient.generate_response (app/llm/client.py:7)"
     assert through[1].endswith("or 1 other implementation")
@@ -632,9 +637,7 @@ def test_a_call_that_passes_nothing_to_a_wrapper_that_takes_nothing_is_no_site(t
     """`main()` or `self._judge()`: the wrapper's body decides the whole request, which is already
     its own site; a row at the caller would count the request twice. A call that passes an
     argument stays a site."""
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "__init__.py").write_text("")
+    app = new_app(tmp_path)
     (app / "report.py").write_text(
         "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
         "def daily_report():\n"

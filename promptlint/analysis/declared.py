@@ -100,8 +100,9 @@ def _member_annotation(index: ModuleIndex, cls: str | None, attr: str, call: boo
         if info is None or info.name in seen:
             continue
         seen.append(info.name)
-        if not call and attr in info.field_types:
-            return info.field_types[attr]
+        declared = None if call else info.declared_type(attr)
+        if declared is not None:
+            return declared
         if not call and attr in info.self_attrs:
             return _assigned_declared(info, attr)
         method = info.methods.get(attr)
@@ -124,7 +125,7 @@ def _assigned_declared(info, attr: str):
         if isinstance(value, cst.Name) and value.value in method.params:
             ann = _annotation(method.params[value.value])
         elif isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self":
-            ann = info.field_types.get(value.attr.value)
+            ann = info.declared_type(value.attr.value)
         ann = single_class(ann) if ann is not None else None
         if ann is None or (found is not None and dotted(found) != dotted(ann)):
             return None

@@ -16,7 +16,6 @@ builds evaluators for sibling modules, so this module does not import it back.
 from __future__ import annotations
 
 import builtins
-
 import json
 import re
 from dataclasses import dataclass

@@ -56,13 +56,18 @@ class ClassInfo:
     attrs: dict[str, cst.BaseExpression] = field(default_factory=dict)
     self_attrs: dict[str, list[tuple[cst.BaseExpression, "FunctionInfo"]]] = field(default_factory=dict)
     self_annotations: dict[str, cst.BaseExpression] = field(default_factory=dict)
-    # The declared type of every annotated field (`llm: Optional[BaseLLM] = None` in the class
-    # body, with or without a value) and `self.x: T = ...` in a method: a receiver's class when its
-    # value does not show it (wholeprogram.Resolver.declared).
-    field_types: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    # Annotations of the fields the class body gives a value (`llm: Optional[BaseLLM] = None`);
+    # those without one are in self_annotations (see declared_type).
+    valued_annotations: dict[str, cst.BaseExpression] = field(default_factory=dict)
     shared_attrs: set[str] = field(default_factory=set)  # `Cls.attr = ...` in a method (also in self_attrs)
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
     bases: list[cst.BaseExpression] = field(default_factory=list)
+
+    def declared_type(self, attr: str) -> cst.BaseExpression | None:
+        """The annotation declaring attribute `attr` (a field of the class body, with or without a
+        value, or `self.attr: T` in a method): a receiver's class when its value does not show it
+        (wholeprogram.Resolver.declared)."""
+        return self.valued_annotations.get(attr) or self.self_annotations.get(attr)
 
 
 @dataclass(slots=True)
@@ -202,9 +207,9 @@ class ModuleIndex(cst.CSTVisitor):
                         if isinstance(t.target, cst.Name):
                             info.attrs[t.target.value] = small.value
                 elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    info.field_types.setdefault(small.target.value, small.annotation.annotation)
                     if small.value is not None:
                         info.attrs[small.target.value] = small.value
+                        info.valued_annotations.setdefault(small.target.value, small.annotation.annotation)
                     else:
                         info.self_annotations[small.target.value] = small.annotation.annotation
 
@@ -276,7 +281,6 @@ class ModuleIndex(cst.CSTVisitor):
             self._bind_target(node.target, node.value, node)
         if isinstance(node.target, cst.Attribute) and _is_self(node.target.value) and self._class_stack:
             self._class_stack[-1].self_annotations.setdefault(node.target.attr.value, node.annotation.annotation)
-            self._class_stack[-1].field_types.setdefault(node.target.attr.value, node.annotation.annotation)
         elif isinstance(node.target, cst.Name):
             key = (id(self.func.node) if self.func else 0, node.target.value)
             self.annotations.setdefault(key, node.annotation.annotation)
