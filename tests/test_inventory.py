@@ -160,3 +160,44 @@ def test_rows_are_grouped_by_the_calls_task_tag(tmp_path, monkeypatch, capsys):
     _, out, _ = run(capsys)
     assert out.startswith("task: summarize-ticket  (1 call site,") and "\ntask: (untagged)  (3 call sites," in out
     assert "\ntotal: 4 call sites," in out
+
+
+RETRYING_WRAPPER = textwrap.dedent('''
+    from openai import OpenAI
+
+    client = OpenAI()
+
+
+    def ask(question):
+        try:
+            return client.chat.completions.create(model="gpt-4.1", max_tokens=400,
+                                                  messages=[{"role": "user", "content": question}])
+        except TimeoutError:
+            return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=100,
+                                                  messages=[{"role": "user", "content": question}])
+    ''')
+
+
+def test_a_wrapper_with_two_requests_is_one_row_at_its_call(tmp_path, monkeypatch, capsys):
+    """The caller makes one call: one row, with the costlier request's figures and how many
+    requests the call may send, and the subtotal counts one call site, not two."""
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "llm.py").write_text(RETRYING_WRAPPER)
+    (pkg / "main.py").write_text("from app.llm import ask\n\n\ndef answer(q):\n    return ask(q)\n")
+    monkeypatch.chdir(tmp_path)
+    data = rows(capsys)
+    at_caller = [r for r in data["call_sites"] if r["path"] == "app/main.py"]
+    assert len(at_caller) == 1
+    (row,) = at_caller
+    assert row["requests"] == 2 and row["wrapper"] == "ask"
+    assert (row["model"], row["output_cap"]) == ("gpt-4.1", 400)  # gpt-4.1 at 400 costs more than mini at 100
+    assert "one of 2 requests the call may send through ask" in row["note"]
+    # The wrapper's own two requests stay two rows (two calls in its body), without the key.
+    body = [r for r in data["call_sites"] if r["path"] == "app/llm.py"]
+    assert len(body) == 2 and all("requests" not in r for r in body)
+    assert data["total"]["call_sites"] == 3
+    # The table says it too.
+    code, out, _ = run(capsys)
+    assert code == 0 and "one of 2 requests" in out

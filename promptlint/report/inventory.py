@@ -50,6 +50,10 @@ class Row:
     # call may write (a worst case).
     input_usd_per_1k_calls: float | None = None
     output_usd_per_1k_calls_at_cap: float | None = None
+    # A call of a wrapper whose body holds several requests (a retry, a streaming and a plain
+    # branch): how many it may send. The row is the call's; its figures are the costliest
+    # request's (JSON key only when above 1).
+    requests: int = 1
 
     def usage_label(self) -> str:
         label = USAGE_LABELS.get(self.usage, "?")
@@ -111,9 +115,36 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
             templates=template_files(site), usage=site.usage, usage_cached=site.usage_cached,
             input_usd_per_1k_calls=input_usd, output_usd_per_1k_calls_at_cap=output_usd,
         ))
+    rows = one_row_per_call(rows)
     _notebook_cells(rows)
     rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.cell or 0, r.line, r.column))
     return rows
+
+
+def one_row_per_call(rows: list[Row]) -> list[Row]:
+    """One row per call: a wrapper site yields a site for each request the wrapper's body may
+    send (the analysis keeps them apart for the rules), but the caller makes one call. Its row
+    takes the costliest request's figures, which for branches a call takes one of is the worst
+    case, the codes of all, and says how many requests there are: summing them would count
+    the alternatives of one call as several calls."""
+    groups: dict[tuple, list[Row]] = {}
+    for row in rows:
+        key = (row.path, row.line, row.column, row.wrapper) if row.wrapper else (id(row),)
+        groups.setdefault(key, []).append(row)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        row = max(group, key=lambda r: (r.usd_per_1k_calls is not None, r.usd_per_1k_calls or 0.0,
+                                        r.static_tokens))  # the first of equals: the sites' order
+        row.codes = sorted({code for r in group for code in r.codes})
+        row.requests = len(group)
+        costliest = "the costliest's" if row.usd_per_1k_calls is not None else "those of the largest prompt"
+        row.note = "; ".join(filter(None, [row.note, f"one of {len(group)} requests the call may send through "
+                                                     f"{row.wrapper}; figures are {costliest}"]))
+        out.append(row)
+    return out
 
 
 def template_files(site) -> list[str]:
@@ -327,6 +358,8 @@ def row_dict(row: Row) -> dict:
     data = asdict(row)
     if data["wrapper"] is None:
         del data["wrapper"]  # the key is there for wrapper sites only: other rows keep their bytes
+    if data["requests"] == 1:
+        del data["requests"]  # only for a call that may send several (one_row_per_call)
     # A partly unknown prompt: static_tokens and usd_per_1k_calls are minimums.
     data["static_tokens_complete"] = not row.prompt_partial
     return data
