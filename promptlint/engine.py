@@ -55,14 +55,15 @@ def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool)
 def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool, whole: bool = False) -> FileResult:
     result = FileResult(path, lines=source.count(b"\n") + 1)
     codes = codes_for_path(rule_codes(settings), path)  # test modules: checks/__init__.py REPORTED_IN_TESTS
-    if not prechecked and not may_hold_callsite(source, settings):
+    if not prechecked and not may_hold_callsite(source, settings, path=path):
         result.skipped = True
         return result
     # A large file is split by its text first, and only what an LLM call can depend on is
     # parsed (analysis/textslice.py); `whole`, or a file it cannot split: parsed whole.
     reduced = None if whole else _large_file_slice(source, settings)
     tree, syntax_error = (reduced[1], None) if reduced is not None else _ast_parse(source)
-    if tree is None and settings.project_wrappers and not may_hold_callsite(source, without_wrappers(settings)):
+    if tree is None and settings.project_wrappers and not may_hold_callsite(source, without_wrappers(settings),
+                                                                            path=path):
         result.skipped = True  # let in only for a wrapper's name: a file that does not parse calls none
         return result
     if tree is not None and is_mocked_test(path, source):
@@ -501,7 +502,7 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
                 results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
                 continue
             hit = cache.load(key)
-        if hit is None and not shown.endswith(".ipynb") and not may_hold_callsite(source, settings):
+        if hit is None and not shown.endswith(".ipynb") and not may_hold_callsite(source, settings, path=shown):
             results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
             if cache is not None:
                 cache.note_skipped(key)

@@ -41,7 +41,7 @@ def module_outline(tree, settings: Settings, source: bytes | None = None, path: 
             plan.candidates -= unreached
             if not plan.called & plan.candidates:
                 plan.candidates = set()
-        if not here and plan.candidates and not may_hold_callsite(source, without_wrappers(settings)):
+        if not here and plan.candidates and not may_hold_callsite(source, without_wrappers(settings), path=path):
             plan.candidates = set()  # let in for a wrapper's name only, and it reaches none: nothing to find
     return plan
 

@@ -36,15 +36,16 @@ def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(m.encode() for m in (*precheck_chains(), *extra))
 
 
-def may_hold_callsite(source: bytes, settings: Settings, read_words: bool = False) -> bool:
+def may_hold_callsite(source: bytes, settings: Settings, read_words: bool = False, path: str | None = None) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK.
     `read_words`: read (and keep) the words of a file the SDK markers must decide (file_words),
-    for the project index, which asks for them next."""
+    for the project index, which asks for them next. `path` (display path): where the file is,
+    for a framework whose own repository this is (uses_framework)."""
     extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
              + check_hints(rule_codes(settings))[0])
     # The SDK pre-check first: the project index has run it on every file already (memoised), so
     # only the files it rejects are looked at for a wrapper's call.
-    if _sdk_precheck(source, extra, read_words):
+    if _sdk_precheck(source, extra, read_words) or (path is not None and uses_framework(source, path)):
         return True
     return bool(settings.project_wrappers) and (calls_wrapper(source, settings.project_wrappers)
                                                 or builds_reexported(source, settings.project_wrappers))
@@ -120,6 +121,47 @@ def _imports_sdk(source: bytes) -> bool:
             return True
         at = source.find(b"import", end)
     return False
+
+
+def uses_framework(source: bytes, path: str) -> bool:
+    """A module that imports a submodule of an agent framework (`from crewai.crew import Crew`),
+    from outside that framework's package, and calls one of its request methods by name
+    (`.akickoff(`): the framework is a dependency there (the CLI or tools beside it in its own
+    repository), not the project's code. The SDK pre-check counts only top-level imports of these
+    frameworks (sdks.yaml), since inside their own package every module imports submodules."""
+    named = [name for name, calls in _frameworks() if name in source and any(call in source for call in calls)]
+    if not named:
+        return False
+    from promptlint.analysis.project import sees_package
+
+    imported = set(_framework_import().findall(source))
+    folder = os.path.dirname(path)
+    for name in named:
+        if name in imported:
+            key = (folder, name)
+            if key not in _SEES:  # one look at the disk per folder
+                _SEES[key] = sees_package(path, name.decode())
+            if not _SEES[key]:
+                return True
+    return False
+
+
+_SEES: dict[tuple[str, bytes], bool] = {}  # (folder, framework) -> its package is seen from there
+
+
+@cache
+def _frameworks() -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """(framework, the `.<request>(` of its own request methods) of sdks.yaml `shadowed_by_project`."""
+    from promptlint.analysis.catalog import sdk_data, shadowed_requests
+
+    return tuple((name.encode(), tuple(f".{call}(".encode() for call in sorted(shadowed_requests(frozenset([name])))))
+                 for name in sdk_data().get("shadowed_by_project", ()))
+
+
+@cache
+def _framework_import() -> re.Pattern[bytes]:
+    names = b"|".join(re.escape(name) for name, _calls in _frameworks())
+    return re.compile(rb"^[ \t]*(?:from|import)[ \t]+(" + names + rb")\.", re.M)
 
 
 def without_wrappers(settings: Settings) -> Settings:

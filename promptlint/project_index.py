@@ -2,7 +2,10 @@
 
 One cheap `ast` pass per Python file under the project root (not only the paths
 given: a one-file pre-commit run must still know the project's wrappers),
-cached by content hash. It records each module's imports (relative imports
+cached by content hash (test modules are not indexed: the application imports no
+helper of theirs, and only a few rules report in them, checks.REPORTED_IN_TESTS,
+which their direct SDK calls still get; on crewAI they were a third of the
+build's time). It records each module's imports (relative imports
 resolved against its package), its functions and methods with their
 parameters, and the calls each one makes. A function is a *wrapper* when its
 body calls a catalog request name in a file the SDK pre-check accepts, or
@@ -246,12 +249,31 @@ def request_names() -> frozenset[str]:
     return candidate_names(()) & frozenset(requests)
 
 
+def shipped_frameworks(paths) -> frozenset[str]:
+    """The frameworks of sdks.yaml `shadowed_by_project` whose package is one of `paths`
+    (display paths): `lib/crewai/src/crewai/__init__.py` ships crewai."""
+    from promptlint.analysis.catalog import sdk_data
+
+    names = set(sdk_data().get("shadowed_by_project", ()))
+    found = set()
+    for path in paths:
+        head, _, last = path.rpartition("/")
+        if last == "__init__.py":
+            package = head.rpartition("/")[2]
+            if package in names:
+                found.add(package)
+    return frozenset(found)
+
+
 class ProjectIndex:
     """The index of every module, and the wrappers found in it."""
 
-    def __init__(self, entries: dict[str, dict], seeds: dict[str, bool]) -> None:
+    def __init__(self, entries: dict[str, dict], seeds: dict[str, bool],
+                 shipped: frozenset[str] = frozenset()) -> None:
         self.entries = entries  # display path -> entry
         self.seeds = seeds  # display path -> the SDK pre-check accepts the file
+        self.shipped = shipped  # frameworks whose package the project holds (shipped_frameworks)
+        self._requests: dict[str, frozenset[str]] = {}  # directory -> the request names there (requests_at)
         self.by_module: dict[str, str] = {}  # dotted module name (and its suffixes) -> path
         for path in sorted(entries, key=lambda p: (p.count("/"), p)):
             parts = entries[path]["module"].split(".")
@@ -293,7 +315,7 @@ class ProjectIndex:
         functions = {(path, f["name"]): f for path, e in self.entries.items() for f in e["functions"]
                      if not f["name"].rpartition(".")[2].startswith("test_")}
         for (path, name), f in functions.items():
-            if self.seeds.get(path) and self._sends(f):
+            if self.seeds.get(path) and self._sends(path, f):
                 self.wrappers[(path, name)] = 0
         by_name: dict[str, list] = {}  # last name of a call -> the functions making it
         for key, f in functions.items():
@@ -336,7 +358,7 @@ class ProjectIndex:
                 for target in self.targets(key[0], f.get("class"), call):
                     if target in self.wrappers and target != key:
                         callers.setdefault(target, []).append(key)
-        todo = sorted(k for k, layer in self.wrappers.items() if layer == 0 and self._sends(functions.get(k)))
+        todo = sorted(k for k, layer in self.wrappers.items() if layer == 0 and self._sends(k[0], functions.get(k)))
         self.ranks = dict.fromkeys(todo, 0)
         while todo:
             nxt = []
@@ -347,11 +369,28 @@ class ProjectIndex:
                         nxt.append(caller)
             todo = sorted(set(nxt))
 
-    @staticmethod
-    def _sends(f: dict | None) -> bool:
-        """Does the function call a catalog request by name?"""
-        catalog = request_names()
-        return f is not None and any(c.split(".")[-1] in catalog for c in f["calls"])
+    def _sends(self, path: str, f: dict | None) -> bool:
+        """Does the function (of the module at `path`) call a catalog request by name?"""
+        if f is None:
+            return False
+        names = self.requests_at(path)
+        return any(c.split(".")[-1] in names for c in f["calls"])
+
+    def requests_at(self, path: str) -> frozenset[str]:
+        """The catalog's request names in the module at `path`, less those of the frameworks the
+        project ships whose package that module sees (its own code there, shadowed_requests), as
+        the analysis decides it (callsites.CallSiteFinder._shadowed): lib/crewai/src/crewai/agent.py
+        sees crewai, lib/cli/src/crewai_cli/run.py uses it as a dependency."""
+        if not self.shipped:
+            return request_names()
+        folder = path.rpartition("/")[0]
+        if folder not in self._requests:
+            from promptlint.analysis.catalog import shadowed_requests
+            from promptlint.analysis.project import sees_package
+
+            seen = frozenset(p for p in self.shipped if sees_package(path, p))
+            self._requests[folder] = request_names() - shadowed_requests(seen)
+        return self._requests[folder]
 
     def _names(self, wrappers=None) -> set[str]:
         return {n.rpartition(".")[2] for _, n in (self.wrappers if wrappers is None else wrappers)}
@@ -635,7 +674,8 @@ def build(files: list[str], settings) -> list[tuple]:
 
     Only files that can matter are parsed: those the SDK pre-check accepts (where layer-0
     wrappers live), then, layer by layer, those that call a wrapper found so far by name
-    (`name(`) and packages that re-export one. The rest of the project is read and hashed only."""
+    (`name(`) and packages that re-export one. The rest of the project is read and hashed only;
+    test modules are not read."""
     import re
 
     from promptlint.prefilter import may_hold_callsite
@@ -644,8 +684,8 @@ def build(files: list[str], settings) -> list[tuple]:
     base = _base_settings(settings)
     sources: dict[str, tuple[str, bytes]] = {}  # path -> (digest, bytes)
     for path in files:
-        if not path.endswith(".py"):
-            continue
+        if not path.endswith(".py") or TEST_FILE.search(path):
+            continue  # a test module defines no wrapper the application calls (see the module's docstring)
         try:
             if not os.path.isfile(path) or os.path.getsize(path) > MAX_FILE_BYTES:
                 continue  # a FIFO or device would block the read
@@ -661,9 +701,9 @@ def build(files: list[str], settings) -> list[tuple]:
     if isinstance(known, dict) and known.get("key") == everything and isinstance(known.get("table"), list):
         return [tuple(row) for row in known["table"]]  # no file changed: the last table holds
     cached = _load(settings)
-    for digest, source in sources.values():
+    for path, (digest, source) in sources.items():
         # read_words: a file the markers must decide has its words read (and kept for the rounds)
-        fresh[digest] = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base, read_words=True)})
+        fresh[digest] = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base, read_words=True, path=path)})
 
     def index(path: str) -> None:
         entry = fresh[sources[path][0]]
@@ -673,7 +713,8 @@ def build(files: list[str], settings) -> list[tuple]:
     for path, (digest, _source) in sources.items():
         if fresh[digest]["seed"]:
             index(path)
-    found = _project(sources, fresh)
+    shipped = shipped_frameworks(sources)
+    found = _project(sources, fresh, shipped)
     scanned = _Scanned()
     for _round in range(MAX_ROUNDS):
         if not found.wrappers:
@@ -683,7 +724,7 @@ def build(files: list[str], settings) -> list[tuple]:
             break
         for path in more:
             index(path)
-        found = _project(sources, fresh)
+        found = _project(sources, fresh, shipped)
     table = found.wrapper_table()
     if fresh != cached:
         _store(settings, fresh)
@@ -764,14 +805,14 @@ def _names_one(source: bytes, words: frozenset[bytes], exported: tuple[frozenset
     return not names.isdisjoint(words) or (others is not None and others.search(source) is not None)
 
 
-def _project(sources: dict, fresh: dict) -> ProjectIndex:
+def _project(sources: dict, fresh: dict, shipped: frozenset[str]) -> ProjectIndex:
     entries, seeds = {}, {}
     for path, (digest, _source) in sources.items():
         entry = fresh[digest]
         if entry.get("index") is not None:
             entries[path] = entry["index"]
             seeds[path] = entry["seed"]
-    return ProjectIndex(entries, seeds)
+    return ProjectIndex(entries, seeds, shipped)
 
 
 def _base_settings(settings):

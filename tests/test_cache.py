@@ -94,7 +94,7 @@ def test_no_cache_dir_writes_nothing(project):
 def count_prechecks(monkeypatch):
     calls = []
     real = engine.may_hold_callsite
-    monkeypatch.setattr(engine, "may_hold_callsite", lambda source, s: calls.append(source) or real(source, s))
+    monkeypatch.setattr(engine, "may_hold_callsite", lambda source, s, **kw: calls.append(source) or real(source, s, **kw))
     return calls
 
 

@@ -226,3 +226,20 @@ def test_only_the_project_index_keeps_words():
     other = source.replace(b"7f3a", b"9c1e")
     assert prefilter.may_hold_callsite(other, Settings(), read_words=True)
     assert hashlib.blake2b(other, digest_size=16).digest() in prefilter._WORDS
+
+
+def test_test_modules_are_not_indexed(tmp_path, monkeypatch):
+    """A helper in a test module (`tests/helpers.py` asking the model) is no wrapper of the
+    application: the build does not read test modules, and the application's wrappers called
+    from a test stay wrappers."""
+    monkeypatch.chdir(tmp_path)
+    for folder in ("app", "tests"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / "app/llm.py").write_text(LLM)
+    (tmp_path / "tests/helpers.py").write_text(LLM.replace("ask_model", "ask_in_test"))
+    (tmp_path / "tests/test_agent.py").write_text(
+        "from app.llm import ask_model\n\n\ndef run_case(task):\n    return ask_model([task])\n")
+    files = ["app/__init__.py", "app/llm.py", "tests/__init__.py", "tests/helpers.py", "tests/test_agent.py"]
+    names = {row[2] for row in build(files, Settings(jobs=1))}
+    assert names == {"ask_model"}

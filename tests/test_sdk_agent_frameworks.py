@@ -194,6 +194,40 @@ def test_the_frameworks_own_tests_in_a_src_layout_use_the_project_not_the_catalo
     assert sorted(f.path for f in result.findings) == ["lib/tools/tool.py"]
 
 
+def test_the_frameworks_own_request_methods_make_no_wrapper_inside_its_package(tmp_path, monkeypatch):
+    """In crewAI's own repository a function of the package calling `crew.kickoff()` calls the
+    project's own code: no wrapper (its callers are not parsed for it). Its CLI beside the package
+    imports `crewai.crew` (a submodule, which the SDK pre-check does not count) and kicks off a
+    crew: there crewai is a dependency, the kickoff a call site and its function a wrapper."""
+    from promptlint.engine import lint_paths
+    from promptlint.prefilter import uses_framework
+    from promptlint.project_index import build
+    from promptlint.settings import Settings
+
+    files = {
+        "lib/crewai/src/crewai/__init__.py": "from crewai.crew import Crew\n",
+        "lib/crewai/src/crewai/crew.py": "class Crew:\n    def kickoff(self, inputs=None):\n        return inputs\n",
+        # a module the SDK pre-check accepts (it imports litellm): the kickoff alone would have made
+        # run_flow a wrapper
+        "lib/crewai/src/crewai/flow.py": "import litellm\n\nfrom crewai.crew import Crew\n\n\n"
+                                         "def run_flow(crew: Crew):\n    return crew.kickoff()\n",
+        "lib/cli/src/crewai_cli/run.py": "from crewai.crew import Crew\n\n\ndef run_crew(inputs):\n"
+                                         "    return Crew().kickoff(inputs=inputs)\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    source = files["lib/cli/src/crewai_cli/run.py"].encode()
+    assert uses_framework(source, "lib/cli/src/crewai_cli/run.py")
+    assert not uses_framework(files["lib/crewai/src/crewai/flow.py"].encode(), "lib/crewai/src/crewai/flow.py")
+    assert not uses_framework(source.replace(b".kickoff(", b".describe("), "lib/cli/src/crewai_cli/run.py")
+    table = build(sorted(files), Settings(jobs=1))
+    assert {row[2] for row in table} == {"run_crew"}
+    result = lint_paths(sorted(files), Settings(jobs=1), project_files=sorted(files))
+    assert [(s.path, s.span.line, s.api) for s in result.callsites] == [("lib/cli/src/crewai_cli/run.py", 5, "kickoff")]
+
+
 # -- smolagents --------------------------------------------------------------------------
 
 def test_smolagents_uncapped_model_is_reported_on_the_model_and_the_run_carries_it():

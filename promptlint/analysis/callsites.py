@@ -18,7 +18,7 @@ from promptlint.analysis.catalog import candidate_names, sdk_data, sdk_names_by_
 from promptlint.analysis.context import ConstructorSite
 from promptlint.analysis.evaluator import EvalContext, Evaluator
 from promptlint.analysis.index import CallInfo, ModuleIndex, dotted, last_name
-from promptlint.analysis.project import module_file
+from promptlint.analysis.project import sees_package
 from promptlint.analysis.prompts import content_parts, fill_placeholders, message_parts
 from promptlint.analysis.values import DEFAULT_NONE, NONE, Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
 from promptlint.model import TEST_FILE, CallSite
@@ -350,9 +350,7 @@ class CallSiteFinder:
         """True inside a project that ships the framework itself (crewAI's own repository):
         there its classes are the project's code, read as such, not catalog entries."""
         root = qual.split(".")[0]
-        # the package beside the file, up the tree, or in a `src/` folder up the tree (a src layout:
-        # lib/crewai/tests import lib/crewai/src/crewai)
-        return root in _shadowable() and any(module_file(self.path, name) is not None for name in (root, f"src.{root}"))
+        return root in _shadowable() and sees_package(self.path, root)
 
     def _model(self, kwargs: "Kwargs", keys, args, model_pos, ctx) -> str | None:
         for key in keys:

@@ -21,6 +21,34 @@ def sdk_data():
 
 
 @cache
+def shadowed_requests(shipped: frozenset[str]) -> frozenset[str]:
+    """The request names that only the catalog entries of frameworks the project ships define
+    (sdks.yaml `shadowed_by_project`): in crewAI's own package `crew.kickoff()` calls the
+    project's own code, as the analysis reads it (callsites.CallSiteFinder._shadowed), so there
+    it makes no function a wrapper (project_index.ProjectIndex.requests_at): crewAI's methods
+    become wrappers only through the requests they reach (litellm, openai). Counted as requests,
+    they made most of its Agent, Crew and Task methods wrappers that no call site could expand,
+    and each file calling one was parsed. Outside the package (its CLI, its tools) the
+    framework is a dependency, and they are requests (prefilter.uses_framework)."""
+    if not shipped:
+        return frozenset()
+    sdk = sdk_data()
+    roots: dict[str, set[str]] = {}  # client kind -> the packages of the classes of that kind
+    for qual, kind in sdk["clients"].items():
+        roots.setdefault(kind if isinstance(kind, str) else kind.get("kind"), set()).add(qual.split(".")[0])
+    for qual, entry in sdk["model_classes"].items():
+        roots.setdefault(entry.get("kind"), set()).add(qual.split(".")[0])
+    mine, others = set(), set()
+    for table in (sdk["methods"], sdk["call_methods"]):
+        for kind, paths in table.items():
+            shadowed = bool(roots.get(kind)) and roots[kind] <= shipped
+            (mine if shadowed else others).update(path.split(".")[-1] for path in paths)
+    for qual in sdk["functions"]:
+        (mine if qual.split(".")[0] in shipped else others).add(qual.split(".")[-1])
+    return frozenset(mine - others)
+
+
+@cache
 def volatile_data():
     return load_data("volatile.yaml")
 

@@ -50,6 +50,13 @@ def module_file(importer: str, module: str) -> str | None:
     return _FOUND[key]
 
 
+def sees_package(importer: str, package: str) -> bool:
+    """Does the module at `importer` see the top-level `package` on disk: beside it, up the
+    tree, or in a `src/` folder up the tree (a src layout: lib/crewai/tests import
+    lib/crewai/src/crewai)? Then a framework of that name is the project's own code there."""
+    return any(module_file(importer, name) is not None for name in (package, f"src.{package}"))
+
+
 def _module_file(here: str, module: str) -> str | None:
     if module.startswith("."):
         dots = len(module) - len(module.lstrip("."))
