@@ -36,19 +36,28 @@ def _markers(extra: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(m.encode() for m in (*precheck_chains(), *extra))
 
 
-def may_hold_callsite(source: bytes, settings: Settings, read_words: bool = False, path: str | None = None) -> bool:
+def may_hold_callsite(source: bytes, settings: Settings, read_words: bool = False, path: str | None = None,
+                      hints: bool = True) -> bool:
     """Cheap byte check before parsing: most files in most repositories never import an SDK.
     `read_words`: read (and keep) the words of a file the SDK markers must decide (file_words),
     for the project index, which asks for them next. `path` (display path): where the file is,
-    for a framework whose own repository this is (uses_framework)."""
-    extra = (tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
-             + check_hints(rule_codes(settings))[0])
+    for a framework whose own repository this is (uses_framework). `hints`: also accept a file
+    for the markers of the selected rules (check_hints: `max_iter=` for PL701, a vector store for
+    PL402), which need it parsed without any LLM call in it; the project index asks without them."""
+    extra = tuple(settings.extra_markers) + tuple(w.name.split(".")[-1] for w in settings.wrappers)
     # The SDK pre-check first: the project index has run it on every file already (memoised), so
-    # only the files it rejects are looked at for a wrapper's call.
+    # only the files it rejects are looked at for a rule's marker or a wrapper's call.
     if _sdk_precheck(source, extra, read_words) or (path is not None and uses_framework(source, path)):
+        return True
+    if hints and any(marker in source for marker in _hint_markers(check_hints(rule_codes(settings))[0])):
         return True
     return bool(settings.project_wrappers) and (calls_wrapper(source, settings.project_wrappers)
                                                 or builds_reexported(source, settings.project_wrappers))
+
+
+@cache
+def _hint_markers(markers: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(m.encode() for m in markers)
 
 
 # The SDK pre-check of bytes already checked in this process: a run checks every file twice, once

@@ -160,9 +160,17 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
 
     def add_function(node, prefix: str, cls: str | None) -> None:
         args = node.args
-        params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
-        functions.append({"name": prefix + node.name, "line": node.lineno, "class": cls, "params": params,
-                          "kwargs": args.kwarg.arg if args.kwarg else None, "calls": calls_of(node)})
+        every = (*args.posonlyargs, *args.args, *args.kwonlyargs)
+        params = [a.arg for a in every]
+        function = {"name": prefix + node.name, "line": node.lineno, "class": cls, "params": params,
+                    "kwargs": args.kwarg.arg if args.kwarg else None, "calls": calls_of(node)}
+        # The names a parameter's annotation holds that may be a class of the project (`llm:
+        # BaseChatModel | None`): a call on it reaches that class's method (ProjectIndex.targets).
+        types = {a.arg: names for a in every if a.annotation is not None
+                 and (names := sorted(_annotation_names(a.annotation) - NOT_CLASSES))}
+        if types:
+            function["types"] = types
+        functions.append(function)
 
     from promptlint.analysis.slicing import nested_blocks
 
@@ -198,6 +206,7 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
                     statements(inner)
 
     statements(tree.body)
+    attrs: dict[str, dict[str, list[str]]] = {}
     for top in tree.body:
         if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
             add_function(top, "", None)
@@ -206,7 +215,77 @@ def index_file(rel_path: str, source: bytes) -> dict | None:
             for member in top.body:
                 if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     add_function(member, top.name + ".", top.name)
-    return {"module": module, "imports": imports, "functions": functions, "classes": classes}
+            found = _attribute_types(top, lines)
+            if found:
+                attrs[top.name] = found
+    entry = {"module": module, "imports": imports, "functions": functions, "classes": classes}
+    if attrs:
+        entry["attrs"] = attrs
+    return entry
+
+
+# Names in annotations that are never a class of the project.
+NOT_CLASSES = frozenset({"str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset", "None",
+                         "object", "type", "Any", "Optional", "Union", "List", "Dict", "Tuple", "Set", "Type",
+                         "Callable", "Iterable", "Iterator", "Sequence", "Mapping", "Literal", "Awaitable",
+                         "AsyncIterator", "AsyncIterable", "Generator", "AsyncGenerator", "Coroutine", "Self"})
+
+# `self.backend = Backend(...)`, `self.backend: Backend = ...`, `self.backend = backend` (a
+# parameter), `self.current = self.backends[0]` (an item of another attribute): the attribute,
+# its annotation, and what is assigned, as written.
+_SELF_ASSIGN = re.compile(r"\bself\.(\w+)[ \t]*(?::[ \t]*([^=\n]+?))?[ \t]*=(?!=)[ \t]*([^\n]*)")
+_TYPE_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_CONSTRUCTED = re.compile(r"([A-Za-z_][\w.]*)\(")
+_PLAIN_NAME = re.compile(r"(\w+)[ \t]*(?:#.*)?$")
+_ITEM_OF_SELF = re.compile(r"self\.(\w+)\[")
+
+
+def _attribute_types(cls: ast.ClassDef, lines: list[str]) -> dict[str, list[str]]:
+    """The names that may give each `self` attribute of `cls` its class, as written (resolved by
+    ProjectIndex.attribute_classes): the class body's annotations (`llm: ChatBackend`), and in its
+    methods `self.x: T = ...`, `self.x = T(...)`, `self.x = param` (the parameter's annotation),
+    `self.x = self.y[...]` (y's names: an item of a typed collection). A call on such an attribute
+    (`self.model_backend.run(...)`) can then reach that class's method whatever its name."""
+    found: dict[str, set[str]] = {}
+    for member in cls.body:
+        if isinstance(member, ast.AnnAssign) and isinstance(member.target, ast.Name):
+            found.setdefault(member.target.id, set()).update(_annotation_names(member.annotation))
+        if not isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        args = member.args
+        annotated = {a.arg: a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+                     if a.annotation is not None}
+        for line in lines[member.lineno - 1:member.end_lineno or member.lineno]:
+            if "self." not in line or "=" not in line:
+                continue
+            for attr, annotation, value in _SELF_ASSIGN.findall(line):
+                names = found.setdefault(attr, set())
+                if annotation:
+                    names.update(_TYPE_NAME.findall(annotation))
+                value = value.strip()
+                if (built := _CONSTRUCTED.match(value)) is not None:
+                    if not built.group(1).startswith("self."):  # a method's result: its class is not written
+                        names.add(built.group(1))
+                elif (plain := _PLAIN_NAME.match(value)) is not None and plain.group(1) in annotated:
+                    names.update(_annotation_names(annotated[plain.group(1)]))
+                elif (item := _ITEM_OF_SELF.match(value)) is not None:
+                    names.add("self." + item.group(1))
+    return {attr: sorted(names) for attr, names in sorted(found.items()) if names}
+
+
+def _annotation_names(node) -> set[str]:
+    """The dotted names an annotation holds (`Optional[List[app.Backend]]`, a string annotation)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return set(_TYPE_NAME.findall(node.value))
+    out = set()
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.Name, ast.Attribute)):
+            written = _dotted(inner)
+            if written and not written.startswith("?"):
+                out.add(written)
+        elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+            out.update(_TYPE_NAME.findall(inner.value))
+    return out
 
 
 def _large_module_tree(source: bytes):
@@ -285,6 +364,7 @@ class ProjectIndex:
         self._bases: dict[tuple, list] = {}
         self._subclasses: dict[tuple, list] | None = None
         self._method_names: dict[tuple, set] = {}
+        self._attr_classes: dict[tuple, list] = {}  # (path, class, attribute) -> classes (attribute_classes)
         self.ranks: dict[tuple[str, str], int] = {}  # (_finish)
         self._by_method: dict[str, list] = {}  # _wrapper_methods
         self._by_method_size = -1
@@ -340,7 +420,7 @@ class ProjectIndex:
         for (path, name), f in self._functions.items():
             for call in f["calls"]:
                 if call.split(".")[-1] in names:
-                    self.called.update(t for t in self.targets(path, f.get("class"), call)
+                    self.called.update(t for t in self.targets(path, f.get("class"), call, f)
                                        if t in self.wrappers and t != (path, name))
         self._rank(self._functions)
 
@@ -355,7 +435,7 @@ class ProjectIndex:
             if f is None:
                 continue
             for call in f["calls"]:
-                for target in self.targets(key[0], f.get("class"), call):
+                for target in self.targets(key[0], f.get("class"), call, f):
                     if target in self.wrappers and target != key:
                         callers.setdefault(target, []).append(key)
         todo = sorted(k for k, layer in self.wrappers.items() if layer == 0 and self._sends(k[0], functions.get(k)))
@@ -426,7 +506,7 @@ class ProjectIndex:
         """Does `call` (made in `f`) reach a wrapper? `local`: only a hop inside the object, a
         private helper of its class (`self._request(...)`) or an override of the method a
         subclass defines (`self._run(...)` in the base class)."""
-        targets = self.targets(path, f.get("class"), call)
+        targets = self.targets(path, f.get("class"), call, f)
         if not local:
             return any(target in self.wrappers for target in targets)
         head, _, method = call.partition(".")
@@ -436,14 +516,31 @@ class ProjectIndex:
         return any(target in self.wrappers and (method.startswith("_") or target[1] not in ancestry)
                    for target in targets)
 
-    def targets(self, path: str, cls: str | None, call: str) -> list[tuple[str, str]]:
-        """The project functions a call written `call` in module `path` may reach."""
+    def targets(self, path: str, cls: str | None, call: str, func: dict | None = None) -> list[tuple[str, str]]:
+        """The project functions a call written `call` in module `path` (in function `func`) may reach."""
         entry = self.entries[path]
         head, _, rest = call.partition(".")
         last = call.split(".")[-1]
+        typed = func.get("types", {}).get(head) if func is not None and rest and "." not in rest else None
+        if typed:
+            # A method of the class a parameter is annotated with (`summary_llm: BaseChatModel`), or
+            # of the subclasses that override it, whatever its name.
+            owners = [found for written in typed if (found := self._class_named(path, written)) is not None]
+            out = [(p, f"{c}.{rest}") for owner in owners for p, c in self.ancestry(owner)]
+            out += [impl for owner in owners for impl in self.dispatched(owner, rest)]
+            if out:
+                return out
         if head in ("self", "cls") and cls and "." not in rest:
             # The method of the class or of a base (any module), or an override in a subclass.
             return [(p, f"{c}.{rest}") for p, c in self.ancestry((path, cls))] + self.dispatched((path, cls), rest)
+        if head == "self" and cls and rest.count(".") == 1:
+            # A method of the class an attribute is given (`self.model_backend = ModelManager(...)`).
+            attr, _, method = rest.partition(".")
+            out = [(p, f"{c}.{method}") for owner in self.attribute_classes(path, cls, attr)
+                   for p, c in self.ancestry(owner)]
+            out += [impl for owner in self.attribute_classes(path, cls, attr) for impl in self.dispatched(owner, method)]
+            if out:
+                return out
         if not rest:
             if head in entry["imports"]:
                 found = self.resolve(entry["imports"][head])
@@ -464,6 +561,36 @@ class ProjectIndex:
             if (wpath, owner) in imported or wpath == path:
                 out.append((wpath, wname))
         return out
+
+    def attribute_classes(self, path: str, cls: str, attr: str) -> list[tuple[str, str]]:
+        """The project classes `self.<attr>` of `cls` (in the module at `path`) may hold, as its
+        class or a base assigns or annotates it (index_file's `attrs`)."""
+        key = (path, cls, attr)
+        if key not in self._attr_classes:
+            self._attr_classes[key] = []  # a cycle (`self.a = self.b[0]`, `self.b = self.a[0]`) ends here
+            out: list[tuple[str, str]] = []
+            for owner_path, owner in self.ancestry((path, cls)):
+                entry = self.entries[owner_path]
+                for written in entry.get("attrs", {}).get(owner, {}).get(attr, ()):
+                    if written.startswith("self."):
+                        out += self.attribute_classes(owner_path, owner, written[5:])
+                    elif (found := self._class_named(owner_path, written)) is not None:
+                        out.append(found)
+            self._attr_classes[key] = sorted(set(out))
+        return self._attr_classes[key]
+
+    def _class_named(self, path: str, written: str) -> tuple[str, str] | None:
+        """The project class a name written in the module at `path` stands for, if it is one."""
+        entry = self.entries[path]
+        head, _, rest = written.partition(".")
+        if not rest and head in entry["classes"]:
+            return (path, head)
+        if head not in entry["imports"]:
+            return None
+        found = self.resolve(".".join([entry["imports"][head], *([rest] if rest else [])]))
+        if found is None or found[0] not in self.entries or found[1] not in self.entries[found[0]]["classes"]:
+            return None
+        return found
 
     def _wrapper_methods(self, method: str) -> list[tuple[str, str, str]]:
         """The wrappers that are methods named `method`, (path, qualname, class), in the order
@@ -702,8 +829,12 @@ def build(files: list[str], settings) -> list[tuple]:
         return [tuple(row) for row in known["table"]]  # no file changed: the last table holds
     cached = _load(settings)
     for path, (digest, source) in sources.items():
-        # read_words: a file the markers must decide has its words read (and kept for the rounds)
-        fresh[digest] = dict(cached.get(digest) or {"seed": may_hold_callsite(source, base, read_words=True, path=path)})
+        # A seed may hold an SDK request: the rules' own markers (`max_iter=`, a vector store) do
+        # not make one (crewAI's Agent module, let in for `max_iter=`, made every method calling
+        # `self.agent_executor.invoke(...)` a wrapper). read_words: a file the markers must decide
+        # has its words read (and kept for the rounds).
+        fresh[digest] = dict(cached.get(digest) or {
+            "seed": may_hold_callsite(source, base, read_words=True, path=path, hints=False)})
 
     def index(path: str) -> None:
         entry = fresh[sources[path][0]]

@@ -243,3 +243,21 @@ def test_test_modules_are_not_indexed(tmp_path, monkeypatch):
     files = ["app/__init__.py", "app/llm.py", "tests/__init__.py", "tests/helpers.py", "tests/test_agent.py"]
     names = {row[2] for row in build(files, Settings(jobs=1))}
     assert names == {"ask_model"}
+
+
+def test_a_rules_marker_makes_no_seed(tmp_path, monkeypatch):
+    """A module the pre-check lets in for a rule's own marker (`max_iter=`, which PL701 reads) holds
+    no SDK request for that: its `self.executor.invoke(...)` makes no wrapper. With an SDK
+    imported, the same call is a request of the catalog's name and its function a wrapper."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    agent = ("class Agent:\n    def __init__(self, executor, max_iter=25):\n        self.executor = executor\n"
+             "        self.max_iter = max_iter\n\n    def run(self, task):\n        return self.executor.invoke(task)\n")
+    (tmp_path / "app/agent.py").write_text(agent)
+    files = ["app/agent.py"]
+    assert build(files, Settings(jobs=1)) == []
+    (tmp_path / "app/agent.py").write_text("from langchain_openai import ChatOpenAI\n\n" + agent)
+    assert {row[2] for row in build(files, Settings(jobs=1))} == {"Agent.run"}
+    # The pre-check itself still lets the first module in for the rule (PL701 reads it).
+    assert prefilter.may_hold_callsite(agent.encode(), Settings())
+    assert not prefilter.may_hold_callsite(agent.encode(), Settings(), hints=False)

@@ -313,3 +313,47 @@ def test_a_generic_method_of_a_class_a_package_re_exports_is_followed_from_a_kno
     assert [(s.span.line, s.wrapper) for s in results["app/agent.py"].callsites if s.via == "wrapper"] == [
         (9, "Formatter.execute")]
     assert results["app/jobs.py"].skipped  # the byte pre-check lets it in for no wrapper
+
+
+def test_a_generic_method_on_a_typed_attribute_makes_its_caller_a_wrapper(tmp_path, monkeypatch):
+    """A manager holding its backend in an attribute (`self.backend = backend` with `backend:
+    Backend`, `self.manager = Manager(...)`) passes the request on through `run`, a name too
+    common to follow by itself: the attribute's class decides (ProjectIndex.attribute_classes), so
+    Manager.run and Agent.step are wrappers and a call of `step` is a site through both."""
+    backend = ("from openai import OpenAI\n\n\nclass Backend:\n    def run(self, messages):\n"
+               "        return OpenAI().chat.completions.create(model='gpt-4.1-mini', messages=messages)\n")
+    manager = ("from app.backend import Backend\n\n\nclass Manager:\n"
+               "    def __init__(self, backend: Backend):\n        self.backend = backend\n\n"
+               "    def run(self, messages):\n        return self.backend.run(messages)\n")
+    agent = ("from app.backend import Backend\nfrom app.manager import Manager\n\n\nclass Agent:\n"
+             "    def __init__(self):\n        self.manager = Manager(Backend())\n\n"
+             "    def step(self, text):\n        return self.manager.run([{'role': 'user', 'content': text}])\n")
+    main = "from app.agent import Agent\n\n\ndef answer(question):\n    return Agent().step(question)\n"
+    sources = {"app/backend.py": backend, "app/manager.py": manager, "app/agent.py": agent, "app/main.py": main}
+    found = _index(sources, seeds={"app/backend.py"})
+    assert found.attribute_classes("app/manager.py", "Manager", "backend") == [("app/backend.py", "Backend")]
+    assert found.attribute_classes("app/agent.py", "Agent", "manager") == [("app/manager.py", "Manager")]
+    assert {name for _path, name in found.wrappers} == {"Backend.run", "Manager.run", "Agent.step"}
+    results = _results(tmp_path, monkeypatch, {"app/__init__.py": "", **sources})
+    (site,) = [s for s in results["app/main.py"].callsites if s.via == "wrapper"]
+    assert (site.span.line, site.wrapper) == (5, "Agent.step")
+
+
+def test_a_generic_method_on_an_annotated_parameter_reaches_the_implementations():
+    """`llm: ChatModel | None` (a protocol the providers subclass): `llm.ainvoke(...)` reaches
+    the providers' `ainvoke`, which send the requests, so the function is a wrapper; a parameter
+    annotated with a class that sends nothing, or with `str`, makes none."""
+    base = "from typing import Protocol\n\n\nclass ChatModel(Protocol):\n    async def ainvoke(self, messages): ...\n"
+    provider = ("from openai import AsyncOpenAI\n\nfrom app.base import ChatModel\n\n\n"
+                "class Chat{name}(ChatModel):\n    async def ainvoke(self, messages):\n"
+                "        return await AsyncOpenAI().chat.completions.create(model='{model}', messages=messages)\n")
+    agent = ("from app.base import ChatModel\nfrom app.notes import Notes\n\n\nclass Agent:\n"
+             "    async def summarize(self, text, llm: ChatModel | None = None):\n"
+             "        return await llm.ainvoke([{'role': 'user', 'content': text}])\n\n"
+             "    async def keep(self, text, notes: Notes, name: str):\n"
+             "        return await notes.ainvoke(text) or name.ainvoke()\n")
+    notes = "class Notes:\n    async def ainvoke(self, text):\n        return text\n"
+    sources = {"app/base.py": base, "app/a.py": provider.format(name="A", model="gpt-4.1-mini"),
+               "app/b.py": provider.format(name="B", model="gpt-4.1"), "app/agent.py": agent, "app/notes.py": notes}
+    found = _index(sources, seeds={"app/a.py", "app/b.py"})
+    assert {name for _path, name in found.wrappers} == {"ChatA.ainvoke", "ChatB.ainvoke", "Agent.summarize"}
