@@ -11,18 +11,16 @@ parameters, and the calls each one makes. A function is a *wrapper* when its
 body calls a catalog request name in a file the SDK pre-check accepts, or
 calls another wrapper, resolved through imports (`from app.llm import chat`,
 `llm.chat`, `self.generate`, or a method of a class the calling module
-imports); layers are followed up to MAX_LAYERS. At the first layer, a hop
-inside the object (a private helper, `self._request()`, or a subclass's
-override, `self._run()`) can take the callee's layer (MAX_LOCAL_ROUNDS, off by
-default for its cost). An SDK method handed to a helper (`self._call_client(
+imports); layers are followed up to MAX_LAYERS. An SDK method handed to a helper (`self._call_client(
 client.chat.completions.create, ...)`) is a request of the function handing it.
 
 Classes' bases are resolved across modules (imports, package re-exports), so
 `self.m()` in a base class reaches the overrides of `m` that subclasses in any
 module define (not those of test files), when most of them send a request
-(`dispatched`); a subclass inheriting a wrapper method gets an alias row. Each
-wrapper gets a rank (the fewest calls to its request), which bounds how the
-expansion (wholeprogram.py) walks down a chain.
+(`dispatched`); a subclass inheriting a wrapper method gets an alias row. A
+generic method (`run`) is followed where the receiver's class is written: a
+`self` attribute given or annotated with a class, or a parameter annotated
+with one (attribute_classes, `types`).
 
 The result is only a list of candidates, by name and module. What a wrapper
 actually sends, and what it leaves to its callers, is worked out by the
@@ -47,21 +45,18 @@ INDEX_VERSION = 1
 # -> completions_with_backoff, graphiti's generate_response -> _generate_response_with_retry -> a
 # provider's _generate_response, gpt-engineer's AI.start -> next -> backoff_inference: 4 of 30 labelled
 # wrapper sites -> 26 of 30, no false one) and costs crewAI +20 %, camel +82 % of the run (generic
-# second-layer names, `run`, `step`, let many files in). With MAX_LOCAL_ROUNDS, a hop inside the
-# object (a private helper, a subclass's override) at the first layer costs no layer (_close); off
-# by default (+10 %).
+# second-layer names, `run`, `step`, let many files in). Letting a hop inside the object (a private
+# helper, a subclass's override) cost no layer was tried and left out (+10 %).
 MAX_LAYERS = 2
-MAX_LOCAL_ROUNDS = 0
 MAX_ANCESTRY = 10  # base classes followed from one class
 MAX_SUBCLASSES = 200  # subclasses followed from one class
-MAX_RANK = 99  # the rank of a wrapper whose way to the request the index did not count
 MAX_ROUNDS = MAX_LAYERS + 4  # rounds of reading more modules (layers, packages, base classes)
 MAX_FILE_BYTES = 1_000_000
 # A row of the wrapper table: (name called, path, qualname, path, qualname it stands for, kind, number).
 # kind: CALLED on a wrapper's own row when another project function calls it (its parameters are
 # then its callers' to fill: evaluator.callers_decide), OVERRIDE on an override row
-# (hierarchy_rows), model.RESOLVE_ONLY on a re-export row of a generic method, else "". number: a wrapper's own row holds its rank (_rank), an override row how
-# many implementations the method has in all, an alias row 0.
+# (hierarchy_rows), model.RESOLVE_ONLY on a re-export row of a generic method, else "". number: an
+# override row holds how many implementations the method has in all, other rows 0.
 CALLED = "called"
 OVERRIDE = "override"
 # Names too generic to follow through an unknown receiver (`obj.run(...)`): only a resolved
@@ -365,11 +360,10 @@ class ProjectIndex:
         self._subclasses: dict[tuple, list] | None = None
         self._method_names: dict[tuple, set] = {}
         self._attr_classes: dict[tuple, list] = {}  # (path, class, attribute) -> classes (attribute_classes)
-        self.ranks: dict[tuple[str, str], int] = {}  # (_finish)
         self._by_method: dict[str, list] = {}  # _wrapper_methods
         self._by_method_size = -1
         self._functions: dict[tuple[str, str], dict] = {}  # (path, qualname) -> function, tests left out
-        self._finished = False  # called and ranks (_finish)
+        self._finished = False  # called (_finish)
         self._find_wrappers()
 
     def resolve(self, qual: str, depth: int = 0) -> tuple[str, str] | None:
@@ -401,18 +395,14 @@ class ProjectIndex:
         for key, f in functions.items():
             for call in f["calls"]:
                 by_name.setdefault(call.split(".")[-1], []).append(key)
-        # Only the layer that reaches its request without leaving its module or object (a provider
-        # class's `_run` -> `_request_chat_completion`, a base class's `run` -> `self._run`): closing
-        # every layer made whole workflow engines wrappers (crewAI's Flow methods, +20 % of the run).
-        self._close(functions, by_name, 0)
         for layer in range(1, MAX_LAYERS + 1):
-            if not self._grow(functions, by_name, layer, self._names(), local=False):
+            if not self._grow(functions, by_name, layer, self._names()):
                 break
         self._functions = functions
 
     def _finish(self) -> None:
-        """`called` and `ranks`, which only the wrapper table needs: the build's rounds, which
-        only ask which files to read next, do without (a third of each round's index)."""
+        """`called`, which only the wrapper table needs: the build's rounds, which only ask
+        which files to read next, do without."""
         if self._finished:
             return
         self._finished = True
@@ -422,32 +412,6 @@ class ProjectIndex:
                 if call.split(".")[-1] in names:
                     self.called.update(t for t in self.targets(path, f.get("class"), call, f)
                                        if t in self.wrappers and t != (path, name))
-        self._rank(self._functions)
-
-    def _rank(self, functions: dict) -> None:
-        """Each wrapper's rank: the fewest calls from it to an SDK request (0: it sends one
-        itself). A wrapper site is expanded freely only downwards, to a wrapper of lower rank
-        (wholeprogram.Expander), so the expansion never wanders among the functions of one
-        layer (crewAI's Flow methods call each other in every order)."""
-        callers: dict[tuple, list] = {}
-        for key in self.wrappers:
-            f = functions.get(key)
-            if f is None:
-                continue
-            for call in f["calls"]:
-                for target in self.targets(key[0], f.get("class"), call, f):
-                    if target in self.wrappers and target != key:
-                        callers.setdefault(target, []).append(key)
-        todo = sorted(k for k, layer in self.wrappers.items() if layer == 0 and self._sends(k[0], functions.get(k)))
-        self.ranks = dict.fromkeys(todo, 0)
-        while todo:
-            nxt = []
-            for key in todo:
-                for caller in callers.get(key, ()):
-                    if caller not in self.ranks:
-                        self.ranks[caller] = self.ranks[key] + 1
-                        nxt.append(caller)
-            todo = sorted(set(nxt))
 
     def _sends(self, path: str, f: dict | None) -> bool:
         """Does the function (of the module at `path`) call a catalog request by name?"""
@@ -472,23 +436,11 @@ class ProjectIndex:
             self._requests[folder] = request_names() - shadowed_requests(seen)
         return self._requests[folder]
 
-    def _names(self, wrappers=None) -> set[str]:
-        return {n.rpartition(".")[2] for _, n in (self.wrappers if wrappers is None else wrappers)}
+    def _names(self) -> set[str]:
+        return {n.rpartition(".")[2] for _, n in self.wrappers}
 
-    def _close(self, functions: dict, by_name: dict, layer: int) -> None:
-        """Methods reaching a wrapper without leaving their object (a private helper,
-        `self._request()`, or a subclass's override, `self._run()`) take the wrapper's layer: such
-        hops do not use up MAX_LAYERS."""
-        names = self._names()
-        for _ in range(MAX_LOCAL_ROUNDS):
-            added = self._grow(functions, by_name, layer, names, local=True)
-            if not added:
-                return
-            names = self._names(added)
-
-    def _grow(self, functions: dict, by_name: dict, layer: int, names: set[str], local: bool) -> dict:
-        """Add the functions with a call (named one of `names`) that reaches a wrapper; `local`:
-        only through a call of the same module or of `self`."""
+    def _grow(self, functions: dict, by_name: dict, layer: int, names: set[str]) -> dict:
+        """Add the functions with a call (named one of `names`) that reaches a wrapper."""
         added = {}
         for name in sorted(names):
             for key in by_name.get(name, ()):
@@ -496,25 +448,15 @@ class ProjectIndex:
                     continue
                 path, f = key[0], functions[key]
                 for call in f["calls"]:
-                    if call.split(".")[-1] == name and self._calls_wrapper(path, f, call, local):
+                    if call.split(".")[-1] == name and self._calls_wrapper(path, f, call):
                         added[key] = layer
                         break
         self.wrappers.update(added)
         return added
 
-    def _calls_wrapper(self, path: str, f: dict, call: str, local: bool = False) -> bool:
-        """Does `call` (made in `f`) reach a wrapper? `local`: only a hop inside the object, a
-        private helper of its class (`self._request(...)`) or an override of the method a
-        subclass defines (`self._run(...)` in the base class)."""
-        targets = self.targets(path, f.get("class"), call, f)
-        if not local:
-            return any(target in self.wrappers for target in targets)
-        head, _, method = call.partition(".")
-        if head not in ("self", "cls") or "." in method or not f.get("class"):
-            return False
-        ancestry = {f"{c}.{method}" for _p, c in self.ancestry((path, f["class"]))}
-        return any(target in self.wrappers and (method.startswith("_") or target[1] not in ancestry)
-                   for target in targets)
+    def _calls_wrapper(self, path: str, f: dict, call: str) -> bool:
+        """Does `call` (made in `f`) reach a wrapper?"""
+        return any(target in self.wrappers for target in self.targets(path, f.get("class"), call, f))
 
     def targets(self, path: str, cls: str | None, call: str, func: dict | None = None) -> list[tuple[str, str]]:
         """The project functions a call written `call` in module `path` (in function `func`) may reach."""
@@ -765,8 +707,8 @@ class ProjectIndex:
         each with the (path, qualname) it stands for; the rows of the class hierarchy (hierarchy_rows)."""
         self._finish()
         wrappers = set(self.wrappers)
-        rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "",
-                 self.ranks.get((path, name), MAX_RANK)) for path, name in wrappers}
+        rows = {(name.split(".")[-1], path, name, path, name, CALLED if (path, name) in self.called else "", 0)
+                for path, name in wrappers}
         rows |= self.hierarchy_rows(wrappers)
         methods: dict[tuple[str, str], list[str]] = {}  # (path, class) -> its wrapper methods
         for path, name in wrappers:

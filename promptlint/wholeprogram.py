@@ -25,9 +25,8 @@ knows that class (`OpenAIBackend().reply(...)`: the base class's `reply`, then t
 `_send`); when it does not (the base class's own code, a receiver known only by its base class),
 every override that sends a request is a candidate, as in dispatch ("one of N implementations",
 the finding holding for the one it names). Past MAX_IMPLEMENTATIONS requesting overrides the
-call is still a site, but no rule is run on it. Hops count against MAX_CHAIN (with FREE_DOWN,
-hops down to a wrapper of lower rank, nearer its request, are free), and MAX_EXPANSIONS bounds
-the functions expanded for one call.
+call is still a site, but no rule is run on it. Hops count against MAX_CHAIN, and MAX_EXPANSIONS
+bounds the functions expanded for one call.
 
 Typed receivers (Resolver.declared): a method called on a receiver whose value does not show its
 class but whose annotation does (`llm: Optional[BaseLLM] = None` in the class body, `self.llm:
@@ -77,15 +76,13 @@ from promptlint.analysis.index import END, CallInfo, FunctionInfo, ModuleIndex, 
 from promptlint.analysis.positions import exact_span
 from promptlint.analysis.templates import file_stamp
 from promptlint.model import CallSite, Finding, LazySpan, PromptPart
-from promptlint.project_index import GENERIC, MAX_RANK, OVERRIDE
+from promptlint.project_index import GENERIC, OVERRIDE
 from promptlint.analysis.values import Dyn, LocalFunc, Map, Ref, Unk
 
-# Hops of one expansion: caller -> wrapper -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS + 1). With FREE_DOWN, a hop down to a
-# wrapper of lower rank (project_index.ProjectIndex._rank: nearer its SDK request) costs nothing, so
-# the chain goes as deep as the index found wrappers; off by default (+5 % of crewAI's run).
-# MAX_HOPS bounds every chain.
+# Hops of one expansion: caller -> wrapper -> wrapper -> wrapper -> SDK call (project_index.MAX_LAYERS
+# + 1). Letting a hop down to a wrapper nearer its request cost nothing was tried and left out (+5 %
+# of crewAI's run). MAX_HOPS bounds every chain.
 MAX_CHAIN = 3
-FREE_DOWN = 0
 MAX_HOPS = 10
 # Functions expanded for one call of a wrapper, depth first in source order: a web of methods that
 # call each other (a workflow engine's run loop) would otherwise be walked along every path.
@@ -268,8 +265,6 @@ class Resolver:
         table = settings.project_wrappers
         self.names = frozenset(t[0] for t in table)
         self.wrappers = {(t[1], t[2]) for t in table if (t[1], t[2]) == (t[3], t[4])}
-        # the fewest calls from each wrapper to its SDK request (project_index.ProjectIndex._rank)
-        self.ranks = {(t[1], t[2]): t[6] for t in table if (t[1], t[2]) == (t[3], t[4])}
         self.aliases = {(t[1], t[2]): (t[3], t[4]) for t in table
                         if (t[1], t[2]) != (t[3], t[4]) and t[5] != OVERRIDE}
         # (path, "Base.method") -> the implementations subclasses define that send a request, and
@@ -282,9 +277,6 @@ class Resolver:
                 self.implemented[(t[1], t[2])] = t[6]
         self.memo: dict = {}
         self.own = None  # () -> the checked file as a wrapper module (_self_module)
-
-    def rank(self, mod: Module, func: FunctionInfo) -> int:
-        return self.ranks.get((mod.path, func.qualname), MAX_RANK)
 
     def module(self, path: str) -> Module | None:
         if path == self.here.path:
@@ -725,8 +717,7 @@ class Expander:
             for nth, (tmod, tfunc, tself, node) in enumerate(targets):
                 inner = bind(mod.ev, node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
                 line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
-                down = FREE_DOWN and self.resolver.rank(tmod, tfunc) < self.resolver.rank(mod, func)
-                for found in self.expand(tmod, tfunc, inner, depth + (not down), active, tself):
+                for found in self.expand(tmod, tfunc, inner, depth + 1, active, tself):
                     hops = _one_of(found.hops, nth, total, unchecked)
                     out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *hops], info,
                                         found.request))

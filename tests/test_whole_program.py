@@ -430,45 +430,6 @@ def test_too_many_implementations_stay_a_call_site_without_rules(monkeypatch):
     assert [(f.path, f.span.line) for f in result.findings if f.path == "app/main.py"] == [("app/main.py", 9)]
 
 
-def test_hops_inside_the_object_can_be_made_free(tmp_path, monkeypatch):
-    """With MAX_LOCAL_ROUNDS and FREE_DOWN raised (off by default: +10 % and +5 % of crewAI's run),
-    a private helper on `self` and an override in a subclass cost no layer, and the expansion
-    follows them down: `reply` -> `self._send` (override) -> `self._complete` (helper) -> SDK."""
-    from promptlint import project_index, wholeprogram
-
-    files = {
-        "app/__init__.py": "",
-        "app/base.py": ("class Backend:\n    def reply(self, messages, **options):\n"
-                        "        return self._send(messages, **options)\n\n"
-                        "    def _send(self, messages, **options):\n        raise NotImplementedError\n"),
-        "app/openai_backend.py": ("from openai import OpenAI\n\nfrom app.base import Backend\n\n\n"
-                                  "class OpenAIBackend(Backend):\n    def _send(self, messages, **options):\n"
-                                  "        return self._complete(messages, **options)\n\n"
-                                  "    def _complete(self, messages, **options):\n"
-                                  "        return OpenAI().chat.completions.create(model='gpt-4.1-mini', messages=messages, **options)\n"),
-        "app/main.py": ("from app.openai_backend import OpenAIBackend\n\n\ndef ask(q):\n"
-                        "    return OpenAIBackend().reply([{'role': 'user', 'content': q}])\n"),
-    }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    monkeypatch.chdir(tmp_path)
-
-    def rows():
-        everything = sorted(files)
-        result = lint_paths(everything, Settings(jobs=1, select=SELECT), project_files=everything)
-        return {(s.path, s.span.line): s for s in result.callsites}
-
-    monkeypatch.setattr(project_index, "MAX_LAYERS", 1)  # one layer: `_send` -> `_complete` uses it up
-    monkeypatch.setattr(wholeprogram, "MAX_CHAIN", 2)
-    assert ("app/main.py", 5) not in rows()
-    monkeypatch.setattr(project_index, "MAX_LOCAL_ROUNDS", 2)
-    monkeypatch.setattr(wholeprogram, "FREE_DOWN", 1)
-    assert rows()[("app/main.py", 5)].through[:3] == [
-        "Backend.reply (app/base.py:3)", "OpenAIBackend._send (app/openai_backend.py:8)",
-        "OpenAIBackend._complete (app/openai_backend.py:11)"]
-
-
 def test_a_declared_receiver_reaches_the_implementations_of_its_class(monkeypatch):
     """A receiver known only by its annotation (a class field, `self.x: T = ...`, a property, a
     parameter, a function's return) reaches the declared class's method: here an abstract one,

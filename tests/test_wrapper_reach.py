@@ -246,7 +246,7 @@ def test_an_sdk_method_handed_to_a_helper_makes_a_wrapper():
         "    def _run(self, messages):\n        return self._request(messages)\n\n"
         "    def _log(self, messages):\n        return self._call_client(self.logger.info, msg=messages)\n")})
     assert found.wrappers[("app/model.py", "Model._request")] == 0
-    assert found.wrappers[("app/model.py", "Model._run")] == 1  # a layer (0 with MAX_LOCAL_ROUNDS raised)
+    assert found.wrappers[("app/model.py", "Model._run")] == 1  # a layer above the request it hands over
     assert ("app/model.py", "Model._log") not in found.wrappers
 
 
