@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from promptlint.checks import all_codes, codes_for_path, is_selected, load_check, outside_tests, selected_codes
 from promptlint.errors import UsageError
-from promptlint.model import CallSite, FileResult, Finding, NotChecked, Span
+from promptlint.model import TEST_FILE, CallSite, FileResult, Finding, NotChecked, Span
 from promptlint.pool import Workers
 from promptlint.outline import module_outline, outline_names
 from promptlint.prefilter import is_mocked_test, may_hold_callsite, rule_codes, without_wrappers
@@ -53,6 +53,7 @@ def _lint_source(path: str, source: bytes, settings: Settings, prechecked: bool)
 
 
 def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool, whole: bool = False) -> FileResult:
+    settings = _for_module(settings, path)
     result = FileResult(path, lines=source.count(b"\n") + 1)
     codes = codes_for_path(rule_codes(settings), path)  # test modules: checks/__init__.py REPORTED_IN_TESTS
     if not prechecked and not may_hold_callsite(source, settings, path=path):
@@ -162,6 +163,16 @@ def _lint_python(path: str, source: bytes, settings: Settings, prechecked: bool,
     result.warnings += [f"{path}: prompt template {w}" for w in loading.take_problems()]
     _suppress(result, text)
     return result
+
+
+def _for_module(settings: Settings, path: str) -> Settings:
+    """The settings a module is analysed with: a test module has no wrapper sites (it calls the
+    project's wrappers to test them, its findings are only those of REPORTED_IN_TESTS, and the
+    project index reads no test module either); its direct SDK calls are sites as before. In agno's
+    repository its 374 test modules took a fifth of the run for wrapper sites no rule reports."""
+    if settings.project_wrappers and TEST_FILE.search(path):
+        return without_wrappers(settings)
+    return settings
 
 
 def _lint_notebook(path: str, data: bytes, settings: Settings) -> FileResult:
@@ -290,7 +301,6 @@ def with_project_markers(files: list[str], settings: Settings) -> Settings:
     from dataclasses import replace
 
     from promptlint.analysis.instrumentation import scan_markers
-    from promptlint.model import TEST_FILE
 
     memo = None
     if settings.cache_dir:  # a warm run hashes each file instead of scanning it again
@@ -502,7 +512,8 @@ def lint_many(files: list[str], settings: Settings, progress=None) -> list[FileR
                 results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
                 continue
             hit = cache.load(key)
-        if hit is None and not shown.endswith(".ipynb") and not may_hold_callsite(source, settings, path=shown):
+        if hit is None and not shown.endswith(".ipynb") and not may_hold_callsite(source, _for_module(settings, shown),
+                                                                                  path=shown):
             results.append(FileResult(shown, skipped=True, lines=source.count(b"\n") + 1))
             if cache is not None:
                 cache.note_skipped(key)

@@ -221,3 +221,22 @@ def test_locations_are_exact_in_decorated_and_nested_code():
     site = result.callsites[0]
     call_line = code.splitlines()[site.span.line - 1]
     assert call_line[site.span.column - 1:site.span.end_column - 1] == "client().chat.completions.create"
+
+
+def test_segments_read_each_shared_branch_once(monkeypatch):
+    """Branches share their parts (an f-string over optional pieces: `Alt` of values built from
+    the same `Alt`s); reading every path was exponential (agno's cookbook, 40 s on one file).
+    Each value is read once, and the answer is the one the branches give."""
+    from promptlint.analysis import segments as seg
+    from promptlint.analysis.values import Alt, Dyn, Seq, Text
+
+    reads = []
+    real = seg._segments_of
+    monkeypatch.setattr(seg, "_segments_of", lambda val, memo: reads.append(val) or real(val, memo))
+    val = Text([seg.Segment("static", "https://api.example.com/v1/")])
+    for depth in range(30):  # 2**30 paths through the branches
+        val = Alt([Seq([val, Text([seg.Segment("static", f"part{depth}/")])]), Seq([val])])
+    val = Alt([val, Dyn("user_id", None)])
+    found = seg.segments(val)
+    assert [s.kind for s in found] == ["dynamic"] and found[0].source == "user_id"
+    assert len(reads) <= 4 * 30 + 4

@@ -188,6 +188,20 @@ def test_index_reads_calls_at_the_start_of_each_name_only():
     assert entry["calls"] == sorted({"a9b.c", "get_client().responses.create", "foo", "obj.method", "str", "len"})
 
 
+def test_index_reads_no_call_in_a_docstring_or_a_comment():
+    """Prose is no call: `the stream (a generator)` in a docstring or a comment would make the
+    function call `stream`, a request name, and every caller of it a wrapper's caller. A `#`
+    inside a string does not start a comment."""
+    source = ("def f(messages):\n"
+              "    \"\"\"Send the messages; returns the stream (a generator).\n\n"
+              "    Calls complete(messages) at most once.\n    \"\"\"\n"
+              "    # the structured output stream (ChatCompletionStreamManager)\n"
+              "    out = run_it(messages)  # then stream (maybe)\n"
+              "    return fmt('#%d', len(out))\n").encode()
+    (entry,) = index_file("app/m.py", source)["functions"]
+    assert entry["calls"] == ["fmt", "len", "run_it"]
+
+
 def test_modules_named_reads_imports_anywhere():
     tree = ast.parse("import app.llm as l\nimport os\n"
                      "if True:\n    from .gateway import Gateway\n"
@@ -357,3 +371,16 @@ def test_a_generic_method_on_an_annotated_parameter_reaches_the_implementations(
                "app/b.py": provider.format(name="B", model="gpt-4.1"), "app/agent.py": agent, "app/notes.py": notes}
     found = _index(sources, seeds={"app/a.py", "app/b.py"})
     assert {name for _path, name in found.wrappers} == {"ChatA.ainvoke", "ChatB.ainvoke", "Agent.summarize"}
+
+
+def test_a_test_module_has_no_wrapper_sites(tmp_path, monkeypatch):
+    """A test calls the project's wrappers to test them: no wrapper site there (only its direct
+    SDK calls are sites, and only REPORTED_IN_TESTS rules report in it), while the application's
+    call of the same wrapper is one. The test module is not even parsed for the wrapper's name."""
+    caller = "from app.llm import ask_model\n\n\ndef {name}(text):\n    return ask_model([{{'role': 'user', 'content': text}}])\n"
+    files = {"app/__init__.py": "", "app/llm.py": LLM, "app/main.py": caller.format(name="summarise"),
+             "tests/test_main.py": caller.format(name="test_summarise")}
+    results = _results(tmp_path, monkeypatch, files)
+    assert [s.wrapper for s in results["app/main.py"].callsites] == ["ask_model"]
+    assert results["tests/test_main.py"].skipped and not results["tests/test_main.py"].callsites
+
