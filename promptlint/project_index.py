@@ -384,6 +384,7 @@ class ProjectIndex:
         self._subclasses: dict[tuple, list] | None = None
         self._method_names: dict[tuple, set] = {}
         self._attr_classes: dict[tuple, list] = {}  # (path, class, attribute) -> classes (attribute_classes)
+        self._by_import: dict[str, frozenset[str]] = {}  # path -> _requests_by_import
         self._by_method: dict[str, list] = {}  # _wrapper_methods
         self._by_method_size = -1
         self._functions: dict[tuple[str, str], dict] = {}  # (path, qualname) -> function, tests left out
@@ -441,8 +442,24 @@ class ProjectIndex:
         """Does the function (of the module at `path`) call a catalog request by name?"""
         if f is None:
             return False
-        names = self.requests_at(path)
-        return any(c.split(".")[-1] in names for c in f["calls"])
+        names, by_import = self.requests_at(path), self._requests_by_import(path)
+        return any((last := c.split(".")[-1]) in names or last in by_import for c in f["calls"])
+
+    def _requests_by_import(self, path: str) -> frozenset[str]:
+        """The request names too common to count alone (sdks.yaml `names_by_import`: `run`,
+        `arun`) that count in the module at `path` because it imports one of their SDKs (`from
+        agno.agent import Agent`), as the analysis counts them; not a framework's own name inside
+        its package, and not a plain HTTP library's (`requests.post` is a request only to an LLM
+        endpoint, which the analysis reads from the URL)."""
+        if path not in self._by_import:
+            from promptlint.analysis.catalog import http_roots, sdk_names_by_import
+            from promptlint.analysis.project import sees_package
+
+            roots = {qual.split(".")[0] for qual in self.entries[path]["imports"].values()}
+            roots -= {p for p in self.shipped if sees_package(path, p)}
+            self._by_import[path] = frozenset(name for name, modules in sdk_names_by_import().items()
+                                              if modules & roots and not modules <= http_roots())
+        return self._by_import[path]
 
     def requests_at(self, path: str) -> frozenset[str]:
         """The catalog's request names in the module at `path`, less those of the frameworks the

@@ -710,7 +710,7 @@ class Expander:
             ctx = EvalContext(func, info.pos, info.path, bindings)
             site = mod.finder.build(info, match, ctx) if bindings is not None else site0
             out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line)], info,
-                                _request_reader(mod, match, ctx)))
+                                _request_reader(mod, match, ctx, info, self.resolver.settings)))
         for info in mod.calls_in(func):
             ctx = EvalContext(func, info.pos, info.path, bindings)
             targets, total, unchecked = self.resolver.callees(mod, info, ctx, self_cls)
@@ -720,7 +720,7 @@ class Expander:
                 for found in self.expand(tmod, tfunc, inner, depth + 1, active, tself):
                     hops = _one_of(found.hops, nth, total, unchecked)
                     out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *hops], info,
-                                        found.request))
+                                        _enclosed(found.request, mod, info, self.resolver.settings)))
         return out
 
     def _sdk_calls(self, mod: Module, func: FunctionInfo) -> list:
@@ -739,10 +739,10 @@ class Expander:
         return self._sdk[key]
 
 
-def _request_reader(mod: Module, match, ctx: EvalContext):
+def _request_reader(mod: Module, match, ctx: EvalContext, info: CallInfo, settings):
     """What the wrapper's SDK call sends, read with the caller's arguments bound, for the rules
     that look at the request's keywords (PL201's task tag: request.read_request); lazily, as
-    most sites are never asked."""
+    most sites are never asked. With the tag of a `with` block or decorator around the call."""
     def read():
         from promptlint.analysis.request import LANGCHAIN_POSITIONAL
 
@@ -752,8 +752,30 @@ def _request_reader(mod: Module, match, ctx: EvalContext):
         if match.client is not None and match.client.ctor is not None:
             client = mod.finder.kwargs(list(match.client.ctor.args), match.client.ctor_ctx or ctx)
             seen = True
-        return call, client, seen
+        return call, client, seen, _enclosing_tag(mod, info, settings)
     return read
+
+
+def _enclosed(reader, mod: Module, info: CallInfo, settings):
+    """`reader`, one layer up: the call of the next wrapper (`info`, in `mod`) may sit in a `with
+    trace(...)` block or a tagged function that tags every request under it (`with
+    trace("Research"): await self._search(...)`), when nothing nearer the request did."""
+    if reader is None:
+        return None
+
+    def read():
+        call, client, seen, tag = reader()
+        return call, client, seen, tag or _enclosing_tag(mod, info, settings)
+    return read
+
+
+def _enclosing_tag(mod: Module, info: CallInfo, settings):
+    """The task tag of a `with` block or decorator around `info` in the wrapper's module."""
+    from types import SimpleNamespace
+
+    from promptlint.analysis.attribution import TagFinder
+
+    return TagFinder(SimpleNamespace(index=mod.index, evaluator=mod.ev), settings).enclosing(info)
 
 
 def _line(mod: Module, node) -> int:

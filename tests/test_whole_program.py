@@ -615,3 +615,40 @@ def test_a_call_that_passes_nothing_to_a_wrapper_that_takes_nothing_is_no_site(t
     result = lint_here(tmp_path, monkeypatch)
     rows = sorted((s.path, s.span.line) for s in result.callsites if s.path == "app/main.py")
     assert rows == [("app/main.py", 6)]
+
+
+AGENT_HELPERS = '''
+from agents import Agent, Runner, trace
+
+researcher = Agent(name="researcher", instructions="Find three sources for the question.")
+
+
+async def research(question):
+    with trace("Research"):
+        return await Runner.run(researcher, question)
+
+
+async def _search(question):
+    return await Runner.run(researcher, question)
+
+
+async def research_in_steps(question):
+    with trace("Research in steps"):
+        return await _search(question)
+'''
+
+
+def test_a_task_tag_around_the_request_in_the_wrapper_tags_its_callers_requests(tmp_path, monkeypatch):
+    """An agent SDK's `run` counts as a request where the SDK is imported (names_by_import), so
+    `research` is a wrapper; the `with trace(...)` block in its body (or around the call of the
+    next layer) tags the request every caller sends: no PL201 at the callers, who could not add a
+    tag anyway. A helper with no trace around its request is still reported at its own call."""
+    app = new_app(tmp_path)
+    (app / "helpers.py").write_text(AGENT_HELPERS)
+    (app / "main.py").write_text("from app.helpers import research, research_in_steps\n\n\n"
+                                 "async def main():\n    await research('What changed in 2025?')\n"
+                                 "    await research_in_steps('Why?')\n")
+    result = lint_here(tmp_path, monkeypatch, select=["PL201"])
+    sites = throughs(result)
+    assert ("app/main.py", 5) in sites and ("app/main.py", 6) in sites  # both calls are wrapper sites
+    assert [(f.path, f.span.line) for f in result.findings] == [("app/helpers.py", 13)]

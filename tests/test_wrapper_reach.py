@@ -384,3 +384,18 @@ def test_a_test_module_has_no_wrapper_sites(tmp_path, monkeypatch):
     assert [s.wrapper for s in results["app/main.py"].callsites] == ["ask_model"]
     assert results["tests/test_main.py"].skipped and not results["tests/test_main.py"].callsites
 
+
+
+def test_a_request_name_too_common_alone_counts_where_its_sdk_is_imported():
+    """`run` / `arun` are requests of the agent SDKs only in a module importing one (sdks.yaml
+    names_by_import), for the index as for the analysis: a helper running an agno agent is a
+    wrapper, a job runner's `.arun()` is not, and neither is a `requests.post(...)` helper (a
+    POST is a request only to an LLM endpoint, read from the URL)."""
+    sources = {
+        "app/bot.py": ("from agno.agent import Agent\n\n\nasync def ask(question):\n"
+                       "    return await Agent(instructions='Be brief.').arun(question)\n"),
+        "app/jobs.py": "import asyncio\n\n\nasync def drain(job):\n    return await job.arun()\n",
+        "app/hooks.py": "import requests\n\n\ndef notify(url, body):\n    return requests.post(url, json=body)\n",
+    }
+    found = _index(sources)
+    assert {name for _path, name in found.wrappers} == {"ask"}

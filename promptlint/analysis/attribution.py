@@ -115,7 +115,7 @@ class TagFinder:
             if site.shape == "langchain-call":
                 for path in data["langchain_client_names"]:
                     found = found or self._named(req.client.values.get(path), path)
-        enclosing = self._enclosing(req)
+        enclosing = req.enclosing or self.enclosing(req.info)
         if enclosing is not None:
             tag, has_version = enclosing
             found = found or tag
@@ -144,9 +144,9 @@ class TagFinder:
         return self.wrappers.get(site.api) or next(
             (w for name, w in self.wrappers.items() if name.endswith("." + site.api) or site.api.endswith(name)), None)
 
-    def _enclosing(self, req: Request) -> tuple[TagInfo, bool] | None:
-        """An enclosing decorator or `with` block named in configuration."""
-        func = req.info.func
+    def enclosing(self, info) -> tuple[TagInfo, bool] | None:
+        """An enclosing decorator or `with` block named in configuration, around the call `info`."""
+        func = info.func
         while func is not None:
             for dec in func.decorators:
                 hit = self._marker(dec.decorator, self.decorators, f"decorator of `{func.name}`")
@@ -155,7 +155,7 @@ class TagFinder:
             func = func.parent
         if not self.context_managers:
             return None
-        for item in self._with_items(req.info.node):
+        for item in self._with_items(info.node):
             hit = self._marker(item.item, self.context_managers, "enclosing `with` block")
             if hit is not None:
                 return hit

@@ -117,6 +117,15 @@ def sdk_names_by_import() -> dict[str, frozenset[str]]:
     return {name: frozenset(modules) for name, modules in table.items()}
 
 
+@cache
+def http_roots() -> frozenset[str]:
+    """The packages of the catalog's raw HTTP calls (`requests.post`, `httpx.Client`)."""
+    sdk = sdk_data()
+    found = {qual.split(".")[0] for qual, kinds in sdk["functions"].items() if "http" in kinds}
+    found |= {qual.split(".")[0] for qual, kind in sdk["clients"].items() if kind == "http"}
+    return frozenset(found)
+
+
 def retrieval_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
     markers, names = set(), set()
     for entry in load_data("retrievers.yaml")["retrievers"]:

@@ -30,6 +30,9 @@ class Request:
     client_seen: bool  # False: the client came from somewhere the analysis cannot see
     info: object  # index.CallInfo
     ctx: EvalContext
+    # At a wrapper site: a task tag from a `with` block or decorator around the request, or around
+    # a call on the way to it, in the wrapper's own code ((TagInfo, names a version) or None).
+    enclosing: object = None
 
     def value(self, path: str) -> Val | None:
         return dig(self.call.values, path)
@@ -44,8 +47,8 @@ def read_request(ctx: FileContext, site: CallSite) -> Request | None:
         return None
     through = ctx.memo.get("wrapper-requests", {}).get(id(site))
     if through is not None:  # a wrapper site: the wrapper's SDK call, with the caller's arguments bound
-        call, client, seen = through()
-        return Request(call, client, seen, info, EvalContext(info.func, info.pos, info.path))
+        call, client, seen, enclosing = through()
+        return Request(call, client, seen, info, EvalContext(info.func, info.pos, info.path), enclosing)
     finder = CallSiteFinder(ctx.evaluator, ctx.index, ctx.path, ctx.settings)
     ectx = EvalContext(info.func, info.pos, info.path)
     match = finder.match(info.node, ectx)
