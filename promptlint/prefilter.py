@@ -144,18 +144,8 @@ def uses_framework(source: bytes, path: str) -> bool:
     from promptlint.analysis.project import sees_package
 
     imported = set(_framework_import().findall(source))
-    folder = os.path.dirname(path)
-    for name in named:
-        if name in imported:
-            key = (folder, name)
-            if key not in _SEES:  # one look at the disk per folder
-                _SEES[key] = sees_package(path, name.decode())
-            if not _SEES[key]:
-                return True
-    return False
-
-
-_SEES: dict[tuple[str, bytes], bool] = {}  # (folder, framework) -> its package is seen from there
+    # sees_package looks at the disk through module_file, whose answers a run keeps per folder
+    return any(name in imported and not sees_package(path, name.decode()) for name in named)
 
 
 @cache

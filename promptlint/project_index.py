@@ -347,6 +347,14 @@ def request_names() -> frozenset[str]:
     return candidate_names(()) & frozenset(requests)
 
 
+@functools.cache
+def _requests_without(frameworks: frozenset[str]) -> frozenset[str]:
+    """request_names less the names only those frameworks' catalog entries define."""
+    from promptlint.analysis.catalog import shadowed_requests
+
+    return request_names() - shadowed_requests(frameworks)
+
+
 def shipped_frameworks(paths) -> frozenset[str]:
     """The frameworks of sdks.yaml `shadowed_by_project` whose package is one of `paths`
     (display paths): `lib/crewai/src/crewai/__init__.py` ships crewai."""
@@ -371,7 +379,7 @@ class ProjectIndex:
         self.entries = entries  # display path -> entry
         self.seeds = seeds  # display path -> the SDK pre-check accepts the file
         self.shipped = shipped  # frameworks whose package the project holds (shipped_frameworks)
-        self._requests: dict[str, frozenset[str]] = {}  # directory -> the request names there (requests_at)
+        self._seen_in: dict[str, frozenset[str]] = {}  # folder -> shipped frameworks seen there (_seen)
         self.by_module: dict[str, str] = {}  # dotted module name (and its suffixes) -> path
         for path in sorted(entries, key=lambda p: (p.count("/"), p)):
             parts = entries[path]["module"].split(".")
@@ -453,29 +461,31 @@ class ProjectIndex:
         endpoint, which the analysis reads from the URL)."""
         if path not in self._by_import:
             from promptlint.analysis.catalog import http_roots, sdk_names_by_import
-            from promptlint.analysis.project import sees_package
 
-            roots = {qual.split(".")[0] for qual in self.entries[path]["imports"].values()}
-            roots -= {p for p in self.shipped if sees_package(path, p)}
+            roots = {qual.split(".")[0] for qual in self.entries[path]["imports"].values()} - self._seen(path)
             self._by_import[path] = frozenset(name for name, modules in sdk_names_by_import().items()
                                               if modules & roots and not modules <= http_roots())
         return self._by_import[path]
+
+    def _seen(self, path: str) -> frozenset[str]:
+        """The frameworks the project ships whose package the module at `path` sees (its own
+        code there, analysis.project.sees_package), once per folder."""
+        if not self.shipped:
+            return frozenset()
+        folder = path.rpartition("/")[0]
+        if folder not in self._seen_in:
+            from promptlint.analysis.project import sees_package
+
+            self._seen_in[folder] = frozenset(p for p in self.shipped if sees_package(path, p))
+        return self._seen_in[folder]
 
     def requests_at(self, path: str) -> frozenset[str]:
         """The catalog's request names in the module at `path`, less those of the frameworks the
         project ships whose package that module sees (its own code there, shadowed_requests), as
         the analysis decides it (callsites.CallSiteFinder._shadowed): lib/crewai/src/crewai/agent.py
         sees crewai, lib/cli/src/crewai_cli/run.py uses it as a dependency."""
-        if not self.shipped:
-            return request_names()
-        folder = path.rpartition("/")[0]
-        if folder not in self._requests:
-            from promptlint.analysis.catalog import shadowed_requests
-            from promptlint.analysis.project import sees_package
-
-            seen = frozenset(p for p in self.shipped if sees_package(path, p))
-            self._requests[folder] = request_names() - shadowed_requests(seen)
-        return self._requests[folder]
+        seen = self._seen(path)
+        return _requests_without(seen) if seen else request_names()
 
     def _names(self) -> set[str]:
         return {n.rpartition(".")[2] for _, n in self.wrappers}
@@ -506,22 +516,17 @@ class ProjectIndex:
         last = call.split(".")[-1]
         typed = func.get("types", {}).get(head) if func is not None and rest and "." not in rest else None
         if typed:
-            # A method of the class a parameter is annotated with (`summary_llm: BaseChatModel`), or
-            # of the subclasses that override it, whatever its name.
-            owners = [found for written in typed if (found := self._class_named(path, written)) is not None]
-            out = [(p, f"{c}.{rest}") for owner in owners for p, c in self.ancestry(owner)]
-            out += [impl for owner in owners for impl in self.dispatched(owner, rest)]
+            # The method of the class a parameter is annotated with (`summary_llm: BaseChatModel`).
+            out = self._methods_of([found for written in typed
+                                    if (found := self._class_named(path, written)) is not None], rest)
             if out:
                 return out
         if head in ("self", "cls") and cls and "." not in rest:
-            # The method of the class or of a base (any module), or an override in a subclass.
-            return [(p, f"{c}.{rest}") for p, c in self.ancestry((path, cls))] + self.dispatched((path, cls), rest)
+            return self._methods_of([(path, cls)], rest)
         if head == "self" and cls and rest.count(".") == 1:
-            # A method of the class an attribute is given (`self.model_backend = ModelManager(...)`).
+            # The method of the class an attribute is given (`self.model_backend = ModelManager(...)`).
             attr, _, method = rest.partition(".")
-            out = [(p, f"{c}.{method}") for owner in self.attribute_classes(path, cls, attr)
-                   for p, c in self.ancestry(owner)]
-            out += [impl for owner in self.attribute_classes(path, cls, attr) for impl in self.dispatched(owner, method)]
+            out = self._methods_of(self.attribute_classes(path, cls, attr), method)
             if out:
                 return out
         if not rest:
@@ -544,6 +549,12 @@ class ProjectIndex:
             if (wpath, owner) in imported or wpath == path:
                 out.append((wpath, wname))
         return out
+
+    def _methods_of(self, owners: list[tuple[str, str]], method: str) -> list[tuple[str, str]]:
+        """Method `method` of each class: its own or a base's (any module), then the overrides
+        its subclasses define that send a request (dispatched), whatever the name."""
+        out = [(p, f"{c}.{method}") for owner in owners for p, c in self.ancestry(owner)]
+        return out + [impl for owner in owners for impl in self.dispatched(owner, method)]
 
     def attribute_classes(self, path: str, cls: str, attr: str) -> list[tuple[str, str]]:
         """The project classes `self.<attr>` of `cls` (in the module at `path`) may hold, as its
