@@ -159,6 +159,7 @@ class Hop:
     # the first one's call site (the inventory lists one row per call, naming the others).
     nth: int = 0
     unchecked: bool = False  # one of more than MAX_IMPLEMENTATIONS: a call site, no rule is run on it
+    column: int = 0  # with `line`: where the call is, which is a call site of its own there too
 
     def shown(self) -> str:
         more = f" or {self.others} other implementation{'s' if self.others > 1 else ''}" if self.others else ""
@@ -709,17 +710,17 @@ class Expander:
         for site0, info, match in self._sdk_calls(mod, func):
             ctx = EvalContext(func, info.pos, info.path, bindings)
             site = mod.finder.build(info, match, ctx) if bindings is not None else site0
-            out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line)], info,
+            out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line, column=site0.span.column)], info,
                                 _request_reader(mod, match, ctx, info, self.resolver.settings)))
         for info in mod.calls_in(func):
             ctx = EvalContext(func, info.pos, info.path, bindings)
             targets, total, unchecked = self.resolver.callees(mod, info, ctx, self_cls)
             for nth, (tmod, tfunc, tself, node) in enumerate(targets):
                 inner = bind(mod.ev, node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
-                line = mod.ev.exact_span(info.node).line if not mod.foreign else _line(mod, info.node)
+                at = mod.ev.exact_span(info.node) if not mod.foreign else exact_span(mod.index.positions, info.node)
                 for found in self.expand(tmod, tfunc, inner, depth + 1, active, tself):
                     hops = _one_of(found.hops, nth, total, unchecked)
-                    out.append(Expanded(found.site, [Hop(func.qualname, mod.path, line), *hops], info,
+                    out.append(Expanded(found.site, [Hop(func.qualname, mod.path, at.line, column=at.column), *hops], info,
                                         _enclosed(found.request, mod, info, self.resolver.settings)))
         return out
 
@@ -776,10 +777,6 @@ def _enclosing_tag(mod: Module, info: CallInfo, settings):
     from promptlint.analysis.attribution import TagFinder
 
     return TagFinder(SimpleNamespace(index=mod.index, evaluator=mod.ev), settings).enclosing(info)
-
-
-def _line(mod: Module, node) -> int:
-    return exact_span(mod.index.positions, node).line
 
 
 # -- the sites of the checked file ---------------------------------------------------
@@ -1026,6 +1023,7 @@ def relocate(site: CallSite, ctx, info: CallInfo, hops: list[Hop]) -> CallSite:
         model_span=None if _foreign(site.model_span, ctx.path) else site.model_span,
         cap_span=None if _foreign(site.cap_span, ctx.path) else site.cap_span,
         wrapper=hops[0].name, through=[h.shown() for h in hops] + [site.callee],
+        through_at=[(h.path, h.line, h.column) for h in hops],
     )
 
 

@@ -201,3 +201,46 @@ def test_a_wrapper_with_two_requests_is_one_row_at_its_call(tmp_path, monkeypatc
     # The table says it too.
     code, out, _ = run(capsys)
     assert code == 0 and "one of 2 requests" in out
+
+
+PRICED_WRAPPER = '''from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(question):
+    return client.chat.completions.create(
+        model="gpt-4.1", max_tokens=300,
+        messages=[{"role": "system", "content": "Answer in one paragraph."}, {"role": "user", "content": question}])
+'''
+
+
+def test_a_request_sent_through_wrapper_calls_is_counted_once(tmp_path, monkeypatch, capsys):
+    """main.py calls serve (service.py), which calls ask (llm.py), which sends the request: three
+    rows, one request. The totals count it at main.py's row; the other two rows say where."""
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "llm.py").write_text(PRICED_WRAPPER)
+    (pkg / "service.py").write_text("from app.llm import ask\n\n\ndef serve(q):\n    return ask(q)\n")
+    (pkg / "main.py").write_text("from app.service import serve\n\n\ndef handle(q):\n    return serve(q)\n")
+    monkeypatch.chdir(tmp_path)
+    data = rows(capsys)
+    by_path = {r["path"]: r for r in data["call_sites"]}
+    assert set(by_path) == {"app/llm.py", "app/service.py", "app/main.py"}
+    assert by_path["app/llm.py"]["counted_at_callers"] == ["app/main.py:5"]
+    assert by_path["app/service.py"]["counted_at_callers"] == ["app/main.py:5"]
+    assert "counted_at_callers" not in by_path["app/main.py"]
+    total = data["total"]
+    assert (total["call_sites"], total["counted_at_callers"]) == (3, 2)
+    one = by_path["app/main.py"]["usd_per_1k_calls"]
+    assert one and total["usd_per_1k_calls"] == pytest.approx(one)  # not three times the one request
+    assert total["static_tokens"] == by_path["app/main.py"]["static_tokens"]
+    code, out, _ = run(capsys)
+    assert "3 call sites, 2 of them counted at the calls of their wrapper" in out
+    assert "per 1k calls of each of the other 1" in out
+    assert "counted at the call of its wrapper: app/main.py:5" in out
+    # Without its callers in the report, the wrapper's own row is counted.
+    data = rows(capsys, "app/llm.py")
+    (row,) = data["call_sites"]
+    assert "counted_at_callers" not in row and data["total"]["usd_per_1k_calls"] == pytest.approx(one)

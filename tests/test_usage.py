@@ -112,7 +112,8 @@ def test_inventory_json_is_additive(tmp_path):
     data = json.loads(out.getvalue())
     assert data["usage"]["recorded"] == 11 and data["usage"]["cached_recorded"] == 5
     assert {"usage", "usage_cached", "static_tokens"} <= set(data["call_sites"][0])
-    # The schema-1 keys are all still there (issue 15 added the two halves of the dollar figure).
+    # The schema-1 keys are all still there (issue 15 added the two halves of the dollar figure,
+    # issue 13 how many rows are counted at the calls of their wrapper).
     assert set(data["total"]) == {"call_sites", "static_tokens", "static_tokens_complete", "usd_per_1k_calls",
                                   "usd_is_minimum", "unpriced", "input_usd_per_1k_calls",
-                                  "output_usd_per_1k_calls_at_cap"}
+                                  "output_usd_per_1k_calls_at_cap", "counted_at_callers"}

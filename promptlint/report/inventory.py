@@ -54,6 +54,10 @@ class Row:
     # branch): how many it may send. The row is the call's; its figures are the costliest
     # request's (JSON key only when above 1).
     requests: int = 1
+    # A call site whose request the report also shows at the calls of its wrapper (the rows
+    # here whose layers pass through it): their locations. Its request is counted there, once,
+    # so the totals leave this row out (JSON key only when there are some).
+    counted_at_callers: list[str] = field(default_factory=list)
 
     def usage_label(self) -> str:
         label = USAGE_LABELS.get(self.usage, "?")
@@ -81,6 +85,7 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
         for site in sites_of(f, by_path):
             codes.setdefault(id(site), set()).add(f.code)
     rows = []
+    reached = calls_reaching(result.callsites)
     for site in result.callsites:
         partial = prompt_is_partial(site)
         notes = ["prompt partly unknown"] if partial else []
@@ -105,6 +110,10 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
                     notes.append("no output cap" if "sets no" in why else "output cap not visible")
         if site.through:  # a wrapper site: the project function it goes through
             notes.append(f"through {' -> '.join(site.through)}")
+        callers = reached.get((site.path, site.span.line, site.span.column), [])
+        if callers:
+            shown = ", ".join(callers[:3]) + (f" and {len(callers) - 3} more" if len(callers) > 3 else "")
+            notes.append(f"counted at the call{'s' if len(callers) > 1 else ''} of its wrapper: {shown}")
         rows.append(Row(
             path=site.path, line=site.span.line, column=site.span.column, provider=site.provider, api=site.api,
             callee=site.callee, task=site.task or UNTAGGED, model=site.model,
@@ -114,11 +123,37 @@ def build_rows(result, settings, book: PriceBook | None = None) -> list[Row]:
             wrapper=site.wrapper,
             templates=template_files(site), usage=site.usage, usage_cached=site.usage_cached,
             input_usd_per_1k_calls=input_usd, output_usd_per_1k_calls_at_cap=output_usd,
+            counted_at_callers=callers,
         ))
     rows = one_row_per_call(rows)
     _notebook_cells(rows)
     rows.sort(key=lambda r: (r.task == UNTAGGED, r.task, r.path, r.cell or 0, r.line, r.column))
     return rows
+
+
+def calls_reaching(sites) -> dict[tuple[str, int, int], list[str]]:
+    """Per call site (path, line, column) that a wrapper site's layers pass through (the SDK call
+    in the wrapper's body, a call of the next layer), the locations of the wrapper sites where
+    its request is counted instead. Both rows are one request: `answer()` at main.py:76 sends
+    the request of answer.py:42; per 1k calls of each, the sum would count it twice. A site is
+    counted at those of its callers that are counted themselves, and where none is (recursive
+    wrappers passing the request round), at its own row."""
+    by: dict[tuple[str, int, int], set[tuple[str, int, int]]] = {}
+    for site in sites:
+        for path, line, column in site.through_at or ():
+            by.setdefault((path, line, column), set()).add((site.path, site.span.line, site.span.column))
+    counted: dict[tuple[str, int, int], bool] = {}  # decided so far: counted at its own row?
+    undecided = set(by)
+    while undecided:
+        ready = [at for at in undecided if all(c in counted or c not in by for c in by[at])]
+        if not ready:
+            break  # a cycle: the rest keep their own rows
+        for at in ready:
+            counted[at] = not any(counted.get(c, True) for c in by[at])
+        undecided -= set(ready)
+    return {at: sorted({f"{path}:{line}" for path, line, column in by[at] if counted.get((path, line, column), True)},
+                       key=lambda where: (where.rpartition(":")[0], int(where.rpartition(":")[2])))
+            for at, alone in counted.items() if not alone}
 
 
 def one_row_per_call(rows: list[Row]) -> list[Row]:
@@ -212,10 +247,14 @@ def by_task(rows: list[Row]) -> list[tuple[str, list[Row]]]:
 
 
 def subtotal(rows: list[Row]) -> dict:
-    """Sums over a task's call sites; the dollar sum counts only the priced rows."""
+    """Sums over a task's call sites; the dollar sum counts only the priced rows. A row counted
+    at the calls of its wrapper is in the count of call sites, not in the sums."""
+    every = rows
+    rows = [r for r in rows if not r.counted_at_callers]
     priced = [r for r in rows if r.usd_per_1k_calls is not None]
     return {
-        "call_sites": len(rows),
+        "call_sites": len(every),
+        "counted_at_callers": len(every) - len(rows),
         "static_tokens": sum(r.static_tokens for r in rows),
         "static_tokens_complete": not any(r.prompt_partial for r in rows),
         "usd_per_1k_calls": round(sum(r.usd_per_1k_calls for r in priced), 6) if priced else None,
@@ -284,7 +323,9 @@ HEADERS = ["LOCATION", "PROVIDER API", "MODEL", "STATIC TOK", "CACHEABLE PREFIX"
 _RIGHT = {3, 4, 5, 6}
 
 
-def _subtotal_text(task: str, rows: list[Row]) -> tuple[str, str, str]:
+def _subtotal_text(rows: list[Row]) -> str:
+    """`12 call sites, ≥5,767 static tokens, ≥$2.85 input + up to $6.34 output at the caps per 1k
+    calls of every site`; the rows counted at their wrapper's calls are said apart."""
     total = subtotal(rows)
     if total["usd_per_1k_calls"] is None:
         usd = "?"
@@ -295,7 +336,12 @@ def _subtotal_text(task: str, rows: list[Row]) -> tuple[str, str, str]:
         usd += f" (+{total['unpriced']} unpriced)"
     sites = f"{total['call_sites']} call site{'s' if total['call_sites'] != 1 else ''}"
     tokens = ("" if total["static_tokens_complete"] else "≥") + f"{total['static_tokens']:,}"
-    return sites, tokens, usd
+    inner = total["counted_at_callers"]
+    if not inner:
+        return f"{sites}, {tokens} static tokens, {usd} per 1k calls of every site"
+    return (f"{sites}, {inner} of them counted at the calls of their wrapper; {tokens} static tokens, {usd} "
+            f"per 1k calls of each of the other {total['call_sites'] - inner}")
+
 
 
 def render_table(rows: list[Row], stream) -> None:
@@ -310,16 +356,14 @@ def render_table(rows: list[Row], stream) -> None:
     for n, (task, group) in enumerate(groups):
         if n:
             stream.write("\n")
-        sites, tokens, usd = _subtotal_text(task, group)
-        stream.write(f"task: {task}  ({sites}, {tokens} static tokens, {usd} per 1k calls of every site)\n")
+        stream.write(f"task: {task}  ({_subtotal_text(group)})\n")
         stream.write(line(HEADERS))
         for row in group:
             stream.write(line(_cells(row)))
     if not rows:
         stream.write("No LLM call sites found.\n")
     elif len(groups) > 1:
-        sites, tokens, usd = _subtotal_text("all", rows)
-        stream.write(f"\ntotal: {sites}, {tokens} static tokens, {usd} per 1k calls of every site\n")
+        stream.write(f"\ntotal: {_subtotal_text(rows)}\n")
     if rows:
         stream.write(f"usage: {usage_sentence(rows)}\n")
 
@@ -328,8 +372,7 @@ def render_markdown(rows: list[Row], stream) -> None:
     for n, (task, group) in enumerate(by_task(rows)):
         if n:
             stream.write("\n")
-        sites, tokens, usd = _subtotal_text(task, group)
-        stream.write(f"### Task: {task}\n\n{sites}, {tokens} static tokens, {usd} per 1k calls of every site.\n\n")
+        stream.write(f"### Task: {task}\n\n{_subtotal_text(group)}.\n\n")
         stream.write("| " + " | ".join(HEADERS) + " |\n")
         stream.write("| " + " | ".join("---:" if i in _RIGHT else "---" for i in range(len(HEADERS))) + " |\n")
         for row in group:
@@ -360,6 +403,8 @@ def row_dict(row: Row) -> dict:
         del data["wrapper"]  # the key is there for wrapper sites only: other rows keep their bytes
     if data["requests"] == 1:
         del data["requests"]  # only for a call that may send several (one_row_per_call)
+    if not data["counted_at_callers"]:
+        del data["counted_at_callers"]
     # A partly unknown prompt: static_tokens and usd_per_1k_calls are minimums.
     data["static_tokens_complete"] = not row.prompt_partial
     return data
