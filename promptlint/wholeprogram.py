@@ -130,11 +130,17 @@ class Module:
                 self.by_qualname[info.qualname] = info
 
     def calls_in(self, func: FunctionInfo) -> list[CallInfo]:
-        """The calls made in `func`'s own body (grouped once per module, not scanned per expansion)."""
+        """The calls made in `func`'s body, its nested functions' included (a retry or generator
+        closure, `def attempt(): return client.chat.completions.create(...)`, holds the request
+        of the function that defines it, as the project index counts it); grouped once per
+        module, not scanned per expansion."""
         if self._calls is None:
             self._calls = {}
             for info in self.index.calls:
-                self._calls.setdefault(id(info.func), []).append(info)
+                inner = info.func
+                while inner is not None:
+                    self._calls.setdefault(id(inner), []).append(info)
+                    inner = inner.parent
         return self._calls.get(id(func), [])
 
     def sites_in(self, func: FunctionInfo) -> list[tuple[CallSite, CallInfo]]:
@@ -708,12 +714,12 @@ class Expander:
             self.keep.append(bindings)
         out: list[Expanded] = []
         for site0, info, match in self._sdk_calls(mod, func):
-            ctx = EvalContext(func, info.pos, info.path, bindings)
+            ctx = EvalContext(info.func, info.pos, info.path, _closure(bindings, info.func, func))
             site = mod.finder.build(info, match, ctx) if bindings is not None else site0
             out.append(Expanded(site, [Hop(func.qualname, mod.path, site0.span.line, column=site0.span.column)], info,
                                 _request_reader(mod, match, ctx, info, self.resolver.settings)))
         for info in mod.calls_in(func):
-            ctx = EvalContext(func, info.pos, info.path, bindings)
+            ctx = EvalContext(info.func, info.pos, info.path, _closure(bindings, info.func, func))
             targets, total, unchecked = self.resolver.callees(mod, info, ctx, self_cls)
             for nth, (tmod, tfunc, tself, node) in enumerate(targets):
                 inner = bind(mod.ev, node, ctx, tmod.ev, tfunc, bound_self=tfunc.class_name is not None)
@@ -738,6 +744,22 @@ class Expander:
                     found.append((site, info, match))
             self._sdk[key] = found
         return self._sdk[key]
+
+
+_BINDS = ("assign", "augassign", "param", "loop", "with")  # events that bind a name (not a mutation of it)
+
+
+def _closure(bindings: dict | None, inner: FunctionInfo, func: FunctionInfo) -> dict | None:
+    """The arguments bound to `func`'s parameters as code of `inner`, a function nested in it,
+    sees them: less the names that `inner` (or a function between them) binds itself."""
+    if bindings is None or inner is func:
+        return bindings
+    own: set[str] = set()
+    while inner is not None and inner is not func:
+        own.update(inner.params)
+        own.update(event.name for event in inner.events if event.kind in _BINDS)
+        inner = inner.parent
+    return {name: value for name, value in bindings.items() if name not in own}
 
 
 def _request_reader(mod: Module, match, ctx: EvalContext, info: CallInfo, settings):

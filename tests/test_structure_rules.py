@@ -258,6 +258,54 @@ def test_pl701_input_read_in_a_method_of_the_loops_class_or_by_a_capture_device(
     assert findings(source, "PL701") == []
 
 
+def test_pl701_a_repl_reading_through_the_terminals_get_input_is_not_an_agent_loop():
+    """`self.get_input()` whose body asks the terminal object (`self.io.get_input(...)`): the
+    user's next message paces the loop, as with `input()`."""
+    source = """
+        from openai import OpenAI
+
+        class Chat:
+            def __init__(self, io):
+                self.io, self.client = io, OpenAI()
+
+            def get_input(self):
+                return self.io.get_input(self.root, self.files)
+
+            def run(self):
+                while True:
+                    message = self.get_input()
+                    self.client.chat.completions.create(model="gpt-4.1", max_tokens=300,
+                                                        messages=[{"role": "user", "content": message}])
+    """
+    assert findings(source, "PL701") == []
+
+
+def test_pl701_a_continuation_set_only_below_a_limit_bounds_the_loop():
+    """The loop goes on while `prompt` is set; each turn clears it and sets it again only while
+    `tries < max_tries`. Without the clearing, the same comparison bounds nothing."""
+    bounded = """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def chat(prompt, max_tries=3):
+            tries = 0
+            while prompt:
+                reply = client.chat.completions.create(model="gpt-4.1", max_tokens=300,
+                                                       messages=[{"role": "user", "content": prompt}])
+                prompt = None
+                if needs_fix(reply):
+                    if tries < max_tries:
+                        tries += 1
+                        prompt = fix_prompt(reply)
+    """
+    assert findings(bounded, "PL701") == []
+    unbounded = bounded.replace("                prompt = None\n", "                prompt = next_prompt(reply)\n")
+    assert unbounded != bounded
+    [f] = findings(unbounded, "PL701")
+    assert "while prompt" in f.message
+
+
 def test_pl701_a_helper_that_sleeps_or_asks_a_model_does_not_pace_the_loop():
     """A helper's `time.sleep` is as often an LLM call's retry back-off as a poller, and a
     helper's `self.ask(...)` is the project's own method, not the user: the loop still fires."""

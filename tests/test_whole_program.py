@@ -652,3 +652,49 @@ def test_a_task_tag_around_the_request_in_the_wrapper_tags_its_callers_requests(
     sites = throughs(result)
     assert ("app/main.py", 5) in sites and ("app/main.py", 6) in sites  # both calls are wrapper sites
     assert [(f.path, f.span.line) for f in result.findings] == [("app/helpers.py", 13)]
+
+
+NESTED_REQUESTS = '''from openai import OpenAI
+from tenacity import retry
+
+client = OpenAI()
+
+
+def ask(prompt, model="gpt-4.1"):
+    def attempt():
+        return client.chat.completions.create(model=model, messages=[{"role": "user", "content": prompt}])
+
+    return attempt()
+
+
+def ask_with_retry(question, prompt="unused"):
+    @retry
+    def _call(prompt):  # its own `prompt`, not the caller's
+        return client.chat.completions.create(model="gpt-4.1", max_tokens=100,
+                                              messages=[{"role": "user", "content": prompt}])
+
+    return _call(question)
+'''
+
+
+def test_a_request_in_a_function_nested_in_the_wrapper_is_followed(tmp_path, monkeypatch):
+    """A retry or generator closure holds the wrapper's request: a call of the wrapper reaches
+    it, with the caller's arguments for the free names of the closure (`prompt`, `model`'s
+    default), and not for a name the closure binds itself."""
+    app = new_app(tmp_path)
+    (app / "llm.py").write_text(NESTED_REQUESTS)
+    (app / "main.py").write_text("from app.llm import ask, ask_with_retry\n\n\n"
+                                 "def handle(q):\n    a = ask('Summarize this ticket: ' + q)\n"
+                                 "    b = ask_with_retry('Why?')\n    return a, b\n")
+    result = lint_here(tmp_path, monkeypatch, select=["PL3"])
+    sites = {(s.path, s.span.line): s for s in result.callsites}
+    first, second = sites[("app/main.py", 5)], sites[("app/main.py", 6)]
+    assert first.through == ["ask (app/llm.py:9)", "client.chat.completions.create"]
+    assert first.model == "gpt-4.1"  # the wrapper's default, read through the closure
+    assert "Summarize this ticket: " in "".join(seg.text for part in first.parts for seg in part.segments
+                                                if seg.kind == "static")
+    assert second.through == ["ask_with_retry (app/llm.py:17)", "client.chat.completions.create"]
+    assert "unused" not in "".join(seg.text for part in second.parts for seg in part.segments
+                                   if seg.kind == "static")  # `_call`'s own parameter, not the wrapper's
+    # The uncapped request is reported once, in the body, which decides it.
+    assert [(f.code, f.path, f.span.line) for f in result.findings] == [("PL301", "app/llm.py", 9)]

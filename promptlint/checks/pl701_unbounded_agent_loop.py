@@ -116,6 +116,9 @@ class UnboundedAgentLoop(Check):
                 return False  # if step >= MAX_STEPS: break
             if isinstance(node, cst.If) and _names_a_limit(node.test) and _stops(node.body):
                 return False  # if has_reached_max_iterations(self.iterations, self.max_iter): break
+            if (isinstance(node, cst.If) and _has_ordering(node.test) and _assigned(node.body) & counted
+                    and _cleared(loop.body) & counted):
+                return False  # while prompt: ... prompt = None; if tries < MAX: prompt = retry_prompt
             if isinstance(node, cst.Assert) and _has_ordering(node.test):
                 return False
             if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.SubtractAssign):
@@ -457,6 +460,31 @@ def _has_ordering(expr) -> bool:
 
 def _stops(body) -> bool:
     return any(isinstance(n, STOPPERS) for n in walk(body))
+
+
+def _assigned(block) -> set[str]:
+    """The names `block` assigns (`x = ...`), at any depth."""
+    return {dotted(t.target) for n in walk(block) if isinstance(n, cst.Assign) for t in n.targets
+            if isinstance(t.target, (cst.Name, cst.Attribute))}
+
+
+def _cleared(body) -> set[str]:
+    """The names the loop body sets to a false constant (`None`, `False`, `""`, `0`) in its own
+    statements, not under a condition: the loop goes on only if something sets them again."""
+    out: set[str] = set()
+    for statement in getattr(body, "body", ()):
+        for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and _false_constant(small.value):
+                out |= {dotted(t.target) for t in small.targets if isinstance(t.target, (cst.Name, cst.Attribute))}
+    return out
+
+
+def _false_constant(value) -> bool:
+    if isinstance(value, cst.Name):
+        return value.value in ("None", "False")
+    if isinstance(value, cst.SimpleString):
+        return value.evaluated_value in ("", b"")
+    return isinstance(value, cst.Integer) and value.evaluated_value == 0
 
 
 def _names(expr) -> set[str]:
