@@ -155,8 +155,9 @@ class CallSite:
     # here, and each layer down to the SDK call as "name (path:line)", the SDK callee last.
     wrapper: str | None = None
     through: list[str] | None = None
-    # Where each of those layers makes its call (path, line, column): the call there is a call
-    # site of its own, sending this same request (the inventory counts it once, here).
+    # Where each of those layers makes its call (path, line, column), up to the first that is one
+    # of several implementations: the call there is a call site of its own, sending this same
+    # request (the inventory counts it once, here).
     through_at: list[tuple[str, int, int]] | None = None
     leaves: list[str] | None = None  # what the wrapper leaves to its callers: "cap", "model", "prompt"
     # Where the response's usage goes (analysis/usage.py): read | caller | instrumented | none |

@@ -1045,8 +1045,19 @@ def relocate(site: CallSite, ctx, info: CallInfo, hops: list[Hop]) -> CallSite:
         model_span=None if _foreign(site.model_span, ctx.path) else site.model_span,
         cap_span=None if _foreign(site.cap_span, ctx.path) else site.cap_span,
         wrapper=hops[0].name, through=[h.shown() for h in hops] + [site.callee],
-        through_at=[(h.path, h.line, h.column) for h in hops],
+        through_at=_sure_layers(hops),
     )
+
+
+def _sure_layers(hops: list[Hop]) -> list[tuple[str, int, int]]:
+    """Where each layer makes its call, up to the first that is one of several implementations
+    the call may reach: from there on the request may go through another one instead."""
+    out = []
+    for hop in hops:
+        if hop.others or hop.unchecked:
+            break
+        out.append((hop.path, hop.line, hop.column))
+    return out
 
 
 def _foreign(span, here: str) -> bool:

@@ -334,6 +334,9 @@ def test_dispatch_to_one_of_several_backends_is_one_row_per_call(monkeypatch):
     assert planner.through[1].endswith("or 1 other implementation")
     uncapped = next(f for f in result.findings if f.path == "app/agents/planner.py")
     assert "`OpenAIBackend.ask`" in uncapped.message and "one of 2 implementations" in uncapped.message
+    # Where each layer calls, for the inventory to count the request once: the router's call, not
+    # the first backend's request, which the call may not reach (it may reach the other one).
+    assert [at[:2] for at in planner.through_at] == [("app/llm/router.py", 18)]
 
 
 def test_a_function_handed_to_an_executor_is_a_call_of_it():
