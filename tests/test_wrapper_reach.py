@@ -399,3 +399,27 @@ def test_a_request_name_too_common_alone_counts_where_its_sdk_is_imported():
     }
     found = _index(sources)
     assert {name for _path, name in found.wrappers} == {"ask"}
+
+
+def test_a_local_holding_a_declared_attribute_or_a_registry_entry_reaches_the_declared_class(tmp_path, monkeypatch):
+    """`service = self.extra[name]` in one branch, `service = self.service` (declared `Service`) in
+    the other: `service.complete(...)` reaches Service.complete (here its one implementation).
+    A local that may also hold something of another kind (a plain call) stays unknown."""
+    services = ("from openai import OpenAI\n\n\nclass Service:\n    def complete(self, messages):\n"
+                "        raise NotImplementedError\n\n\nclass OpenAIService(Service):\n"
+                "    def complete(self, messages):\n"
+                "        return OpenAI().chat.completions.create(model='gpt-4.1-mini', max_tokens=200, messages=messages)\n")
+    api = ("from app.services import Service\n\n\nclass Api:\n    def __init__(self, factory):\n"
+           "        self.service: Service = factory()\n        self.extra = {}\n\n"
+           "    def chat(self, messages, name=None):\n        if name:\n            service = self.extra[name]\n"
+           "        else:\n            service = self.service\n        return service.complete(messages)\n\n"
+           "    def other(self, messages, name=None):\n        if name:\n            service = make(name)\n"
+           "        else:\n            service = self.service\n        return service.complete(messages)\n")
+    main = ("from app.api import Api\n\n\ndef answer(api: Api, question):\n"
+            "    return api.chat([{'role': 'user', 'content': question}])\n\n\n"
+            "def guess(api: Api, question):\n    return api.other([{'role': 'user', 'content': question}])\n")
+    results = _results(tmp_path, monkeypatch, {"app/__init__.py": "", "app/services.py": services,
+                                                "app/api.py": api, "app/main.py": main})
+    sites = {s.span.line: s.through for s in results["app/main.py"].callsites if s.via == "wrapper"}
+    assert sites == {5: ["Api.chat (app/api.py:14)", "OpenAIService.complete (app/services.py:11)",
+                         "OpenAI().chat.completions.create"]}

@@ -65,9 +65,10 @@ def _is_none(node) -> bool:
     return node is None or (isinstance(node, cst.Name) and node.value == "None")
 
 
-def _name_annotation(index: ModuleIndex, name: str, func: FunctionInfo | None):
+def _name_annotation(index: ModuleIndex, name: str, func: FunctionInfo | None, aliases: bool = True):
     """A parameter's annotation, or an annotated local (`llm: BaseLLM = ...`), in `func` or a
-    function enclosing it, else at module level."""
+    function enclosing it, else at module level; with `aliases`, the declared class of what an
+    unannotated local is assigned (_alias_annotation)."""
     while func is not None:
         param = func.params.get(name)
         if param is not None:
@@ -75,8 +76,37 @@ def _name_annotation(index: ModuleIndex, name: str, func: FunctionInfo | None):
         ann = index.annotations.get((id(func.node), name))
         if ann is not None:
             return ann
+        values = [e.node for e in func.events if e.name == name and e.kind == "assign"]
+        if values:  # a local of this function
+            return _alias_annotation(index, values, func) if aliases else None
         func = func.parent
     return index.annotations.get((0, name))
+
+
+def _alias_annotation(index: ModuleIndex, values: list, func: FunctionInfo):
+    """`service = self.completion_service` (declared `CompletionService`), or in another branch
+    `service = self.extra_services[name]`: the class the declared values name, when they name one
+    and the others are look-ups in a container (a registry of the same kind, which the module
+    does not declare). Any other value, or two classes, give nothing."""
+    found = set()
+    for value in values:
+        if isinstance(value, cst.Subscript) or (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                                                and value.func.attr.value == "get"):
+            continue
+        if isinstance(value, cst.Name):
+            ann = _name_annotation(index, value.value, func, aliases=False)
+            ann = single_class(ann) if ann is not None else None
+        elif isinstance(value, (cst.Attribute, cst.Call)):
+            ann = receiver_annotation(index, value, func)
+        else:
+            return None
+        if ann is None:
+            return None
+        found.add(dotted(ann) or ann)
+    if len(found) != 1:
+        return None
+    (ann,) = found
+    return cst.parse_expression(ann) if isinstance(ann, str) else ann
 
 
 def _annotation(param: cst.Param):
