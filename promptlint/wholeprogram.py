@@ -171,10 +171,11 @@ _MODULES: dict[tuple, Module | None] = {}
 _BODIES: dict[tuple, tuple] = {}  # (path, stamp, qualname, settings) -> (codes its body reports, what it leaves)
 
 
-def load(path: str, settings) -> Module | None:
-    """Parse another module of the project in full (cached per process while its bytes are unchanged)."""
+def load(path: str, settings, analysis: str) -> Module | None:
+    """Parse another module of the project in full (cached per process while its bytes are unchanged);
+    `analysis`: settings.analysis_hash(), which the caller works out once per checked file."""
     shown = project.shown_path(path)
-    key = (shown, file_stamp(path), settings.analysis_hash())
+    key = (shown, file_stamp(path), analysis)
     if key in _MODULES:
         return _MODULES[key]
     found = None
@@ -278,11 +279,17 @@ class Resolver:
         self.memo: dict = {}
         self.own = None  # () -> the checked file as a wrapper module (_self_module)
 
+    @functools.cached_property
+    def analysis(self) -> str:
+        """settings.analysis_hash(), part of the keys of the process-wide memos (a fifth of a
+        millisecond each time: crewAI asked 200 times)."""
+        return self.settings.analysis_hash()
+
     def module(self, path: str) -> Module | None:
         if path == self.here.path:
             # a wrapper of the checked file reached from a hop: the file as a wrapper module
             return self.own() if self.own is not None else self.here
-        return load(path, self.settings)
+        return load(path, self.settings, self.analysis)
 
     def callees(self, mod: Module, info: CallInfo, ctx: EvalContext, self_cls=None) -> tuple[list, int, bool]:
         """The wrappers a call in `mod` may reach, each with the class of its `self` (or None) and
@@ -864,7 +871,7 @@ def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: Ca
             return []
     key = (tmod.path, tfunc.qualname, self_cls)
     if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
-        stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, self_cls, settings.analysis_hash())
+        stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, self_cls, resolver.analysis)
         if tmod.foreign and stored in _BODIES:
             resolver.memo[key] = _BODIES[stored]
         else:
@@ -1066,7 +1073,8 @@ def check_wrapper_sites(ctx, codes, result) -> None:
         if any(h.unchecked for h in hops):
             continue  # one implementation of too many (MAX_IMPLEMENTATIONS): a call site only
         wctx = FileContext(ctx.path, ctx.text, ctx.settings, sites, [], index=ctx.index,
-                           evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members})
+                           evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members},
+                           module_memo=ctx.module_memo)
         wctx.memo["wrapper-sites"] = True  # rules skip their file-level parts (PL701 frameworks)
         wctx.memo["wrapper-requests"] = ctx.memo.get("wrapper-requests", {})
         for code in codes:
