@@ -803,7 +803,8 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     expander = Expander(resolver)
     out = []
     calls = 0
-    called_here = _called_names(ctx.index)
+    # which functions call each name: only a call that passes its own parameters on asks (forwards)
+    called_here = functools.cache(lambda: _called_names(ctx.index))
     for info in ctx.index.calls:
         if id(info.node) in direct:
             continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
@@ -854,7 +855,7 @@ def _site_targets(resolver: Resolver, here: Module, info: CallInfo, cctx: EvalCo
 
 
 def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: CallInfo, cctx: EvalContext,
-                 target, called_here: dict, site_requests: dict, which: tuple) -> list[tuple]:
+                 target, called_here, site_requests: dict, which: tuple) -> list[tuple]:
     """The sites of one call of a wrapper (`which`: its place among the implementations the
     call may reach, how many there are, too many to check)."""
     nth, total, unchecked = which
@@ -896,18 +897,19 @@ def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: Ca
     return out
 
 
-def forwards(info: CallInfo, wrappers: set, path: str, called_here: dict) -> bool:
+def forwards(info: CallInfo, wrappers: set, path: str, called_here) -> bool:
     """A call that only passes the request on: made in a function that is itself one of the
     project's wrappers, handing its own parameters to the next layer (`messages=messages`,
     `**kwargs`), when that function is called elsewhere in this module. The user decides at
     those calls, whose expansion goes through this one; a call there is no site of its own.
     Asked only when the called wrapper sends the request itself, so that the expansion from
     those callers reaches it within MAX_CHAIN. A wrapper called only from other modules (or
-    not at all) keeps its forwarding call as a site: nothing here would show the request otherwise."""
+    not at all) keeps its forwarding call as a site: nothing here would show the request otherwise.
+    `called_here()`: _called_names of this module."""
     func = info.func
     if not passes_own_parameters(info, wrappers, path):
         return False
-    return any(caller is not func for caller in called_here.get(func.name, ()))
+    return any(caller is not func for caller in called_here().get(func.name, ()))
 
 
 def passes_own_parameters(info: CallInfo, wrappers: set, path: str) -> bool:
