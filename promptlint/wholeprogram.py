@@ -808,6 +808,8 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     for info in ctx.index.calls:
         if id(info.node) in direct:
             continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
+        if last_name(info.node.func) not in resolver.names:
+            continue  # every row the resolver reads (wrappers, aliases, overrides) is named by its last name
         cctx = EvalContext(info.func, info.pos, info.path)
         targets = _site_targets(resolver, here, info, cctx)
         if not targets or (_passes_nothing(info.node) and all(_takes_nothing(t[0][1]) for t in targets)):
