@@ -121,6 +121,7 @@ class Module:
     finder: object  # callsites.CallSiteFinder (None: the checked file seen as the caller)
     by_qualname: dict[str, FunctionInfo] = field(default_factory=dict)
     foreign: bool = True
+    parsed_as: bytes | None = None  # the key of its tree in _PARSED (parsed())
     _calls: dict[int, list[CallInfo]] | None = None
     _sites: dict[int, list[tuple[CallSite, CallInfo]]] = field(default_factory=dict)
 
@@ -207,14 +208,15 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
     data = source
     if plan.candidates:
         data, tree = relevant_source(source, plan)
-    module, index = parsed(data, tree)
+    key = _digest(data)
+    module, index = parsed(data, tree, key)
     ev = Evaluator(index, module, importer=shown, read_import=project.imported_constant,
                    read_member=project.class_member, read_method=project.class_method)
     positions = index.positions
     ev.span = lambda node: ForeignSpan(lambda: exact_span(positions, node), shown)
     ev.callers_decide = called_wrappers(settings.project_wrappers, shown)
     text = source.decode(module.encoding, errors="replace")
-    return Module(shown, text, index, ev, CallSiteFinder(ev, index, shown, settings))
+    return Module(shown, text, index, ev, CallSiteFinder(ev, index, shown, settings), parsed_as=key)
 
 
 # libcst trees of wrapper modules with their indexes, by a digest of the bytes parsed: a module is
@@ -223,23 +225,35 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
 _PARSED: dict[bytes, tuple] = {}
 
 
-def parsed(data: bytes, tree) -> tuple:
-    """(libcst's tree of `data`, its ModuleIndex); `tree`: the `ast` tree of the same bytes."""
-    import hashlib
-
+def parsed(data: bytes, tree, key: bytes | None = None) -> tuple:
+    """(libcst's tree of `data`, its ModuleIndex); `tree`: the `ast` tree of the same bytes;
+    `key`: _digest(data), when the caller has it."""
     from promptlint.analysis.positions import LazyPositions
     from promptlint.analysis.walk import visit
     from promptlint.trees import cst_module
 
-    key = hashlib.blake2b(data, digest_size=16).digest()
+    key = key or _digest(data)
     if key not in _PARSED:
-        module = cst_module(data)
-        index = ModuleIndex(LazyPositions(module, tree))
-        visit(module, index)
+        # A wrapper module loaded earlier holds its tree still, though other modules parsed since
+        # pushed it out of _PARSED (mem0: its 150 KB Memory class, loaded for the examples that
+        # call it, then parsed again for its own analysis).
+        held = next((m for m in _MODULES.values() if m is not None and m.parsed_as == key), None)
+        if held is not None:
+            module, index = held.ev.module_code, held.index
+        else:
+            module = cst_module(data)
+            index = ModuleIndex(LazyPositions(module, tree))
+            visit(module, index)
         if len(_PARSED) >= MAX_MODULES:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = (module, index)
     return _PARSED[key]
+
+
+def _digest(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def holds_wrappers(settings, path: str) -> bool:
