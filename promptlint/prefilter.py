@@ -49,15 +49,26 @@ def may_hold_callsite(source: bytes, settings: Settings, read_words: bool = Fals
     # only the files it rejects are looked at for a rule's marker or a wrapper's call.
     if _sdk_precheck(source, extra, read_words) or (path is not None and uses_framework(source, path)):
         return True
-    if hints and any(marker in source for marker in _hint_markers(check_hints(rule_codes(settings))[0])):
+    if hints and any(anchor in source and any(marker in source for marker in markers)
+                     for anchor, markers in _hint_markers(check_hints(rule_codes(settings))[0])):
         return True
     return bool(settings.project_wrappers) and (calls_wrapper(source, settings.project_wrappers)
                                                 or builds_reexported(source, settings.project_wrappers))
 
 
 @cache
-def _hint_markers(markers: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(m.encode() for m in markers)
+def _hint_markers(markers: tuple[str, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """The markers grouped under a substring they hold (`max_iter` for `"max_iter"`, `max_iter=` and
+    `max_iterations=`): a file without it holds none of them. Fifty markers are a few dozen look-ups
+    in the many files that hold none (crewAI, camel: ~0.05 s)."""
+    encoded = [m.encode() for m in markers]
+    # a marker's longest run of word characters (or the marker), then the shortest such run within that
+    runs = {m: max(_WORD.findall(m), key=len, default=m) for m in encoded}
+    groups: dict[bytes, list[bytes]] = {}
+    for marker, run in runs.items():
+        anchor = min((other for other in runs.values() if other in run), key=lambda o: (len(o), o))
+        groups.setdefault(anchor, []).append(marker)
+    return tuple((anchor, tuple(found)) for anchor, found in sorted(groups.items()))
 
 
 # The SDK pre-check of bytes already checked in this process: a run checks every file twice, once

@@ -276,17 +276,32 @@ def _attribute_types(cls: ast.ClassDef, lines: list[str]) -> dict[str, list[str]
 
 
 def _annotation_names(node) -> set[str]:
-    """The dotted names an annotation holds (`Optional[List[app.Backend]]`, a string annotation)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return set(_TYPE_NAME.findall(node.value))
+    """The dotted names an annotation holds (`Optional[List[app.Backend]]`, a string annotation):
+    of every node under it, as ast.walk would give them, the names and attributes as written and
+    the names in strings. The nodes annotations are made of are stepped into directly (ast.walk's
+    generic descent was most of the project index's own work after parsing)."""
     out = set()
-    for inner in ast.walk(node):
-        if isinstance(inner, (ast.Name, ast.Attribute)):
+    todo = [node]
+    while todo:
+        inner = todo.pop()
+        if isinstance(inner, ast.Name):
+            out.add(inner.id)
+        elif isinstance(inner, ast.Attribute):
             written = _dotted(inner)
             if written and not written.startswith("?"):
                 out.add(written)
-        elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-            out.update(_TYPE_NAME.findall(inner.value))
+            todo.append(inner.value)
+        elif isinstance(inner, ast.Subscript):
+            todo += (inner.value, inner.slice)
+        elif isinstance(inner, (ast.Tuple, ast.List)):
+            todo += inner.elts
+        elif isinstance(inner, ast.BinOp):  # `A | None`
+            todo += (inner.left, inner.right)
+        elif isinstance(inner, ast.Constant):
+            if isinstance(inner.value, str):
+                out.update(_TYPE_NAME.findall(inner.value))
+        else:
+            todo += ast.iter_child_nodes(inner)
     return out
 
 

@@ -121,6 +121,7 @@ class Module:
     finder: object  # callsites.CallSiteFinder (None: the checked file seen as the caller)
     by_qualname: dict[str, FunctionInfo] = field(default_factory=dict)
     foreign: bool = True
+    parsed_as: bytes | None = None  # the key of its tree in _PARSED (parsed())
     _calls: dict[int, list[CallInfo]] | None = None
     _sites: dict[int, list[tuple[CallSite, CallInfo]]] = field(default_factory=dict)
 
@@ -178,10 +179,11 @@ _MODULES: dict[tuple, Module | None] = {}
 _BODIES: dict[tuple, tuple] = {}  # (path, stamp, qualname, settings) -> (codes its body reports, what it leaves)
 
 
-def load(path: str, settings) -> Module | None:
-    """Parse another module of the project in full (cached per process while its bytes are unchanged)."""
+def load(path: str, settings, analysis: str) -> Module | None:
+    """Parse another module of the project in full (cached per process while its bytes are unchanged);
+    `analysis`: settings.analysis_hash(), which the caller works out once per checked file."""
     shown = project.shown_path(path)
-    key = (shown, file_stamp(path), settings.analysis_hash())
+    key = (shown, file_stamp(path), analysis)
     if key in _MODULES:
         return _MODULES[key]
     found = None
@@ -213,14 +215,15 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
     data = source
     if plan.candidates:
         data, tree = relevant_source(source, plan)
-    module, index = parsed(data, tree)
+    key = _digest(data)
+    module, index = parsed(data, tree, key)
     ev = Evaluator(index, module, importer=shown, read_import=project.imported_constant,
                    read_member=project.class_member, read_method=project.class_method)
     positions = index.positions
     ev.span = lambda node: ForeignSpan(lambda: exact_span(positions, node), shown)
     ev.callers_decide = called_wrappers(settings.project_wrappers, shown)
     text = source.decode(module.encoding, errors="replace")
-    return Module(shown, text, index, ev, CallSiteFinder(ev, index, shown, settings))
+    return Module(shown, text, index, ev, CallSiteFinder(ev, index, shown, settings), parsed_as=key)
 
 
 # libcst trees of wrapper modules with their indexes, by a digest of the bytes parsed: a module is
@@ -229,23 +232,35 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
 _PARSED: dict[bytes, tuple] = {}
 
 
-def parsed(data: bytes, tree) -> tuple:
-    """(libcst's tree of `data`, its ModuleIndex); `tree`: the `ast` tree of the same bytes."""
-    import hashlib
-
+def parsed(data: bytes, tree, key: bytes | None = None) -> tuple:
+    """(libcst's tree of `data`, its ModuleIndex); `tree`: the `ast` tree of the same bytes;
+    `key`: _digest(data), when the caller has it."""
     from promptlint.analysis.positions import LazyPositions
     from promptlint.analysis.walk import visit
     from promptlint.trees import cst_module
 
-    key = hashlib.blake2b(data, digest_size=16).digest()
+    key = key or _digest(data)
     if key not in _PARSED:
-        module = cst_module(data)
-        index = ModuleIndex(LazyPositions(module, tree))
-        visit(module, index)
+        # A wrapper module loaded earlier holds its tree still, though other modules parsed since
+        # pushed it out of _PARSED (mem0: its 150 KB Memory class, loaded for the examples that
+        # call it, then parsed again for its own analysis).
+        held = next((m for m in _MODULES.values() if m is not None and m.parsed_as == key), None)
+        if held is not None:
+            module, index = held.ev.module_code, held.index
+        else:
+            module = cst_module(data)
+            index = ModuleIndex(LazyPositions(module, tree))
+            visit(module, index)
         if len(_PARSED) >= MAX_MODULES:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = (module, index)
     return _PARSED[key]
+
+
+def _digest(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def holds_wrappers(settings, path: str) -> bool:
@@ -285,11 +300,17 @@ class Resolver:
         self.memo: dict = {}
         self.own = None  # () -> the checked file as a wrapper module (_self_module)
 
+    @functools.cached_property
+    def analysis(self) -> str:
+        """settings.analysis_hash(), part of the keys of the process-wide memos (a fifth of a
+        millisecond each time: crewAI asked 200 times)."""
+        return self.settings.analysis_hash()
+
     def module(self, path: str) -> Module | None:
         if path == self.here.path:
             # a wrapper of the checked file reached from a hop: the file as a wrapper module
             return self.own() if self.own is not None else self.here
-        return load(path, self.settings)
+        return load(path, self.settings, self.analysis)
 
     def callees(self, mod: Module, info: CallInfo, ctx: EvalContext, self_cls=None) -> tuple[list, int, bool]:
         """The wrappers a call in `mod` may reach, each with the class of its `self` (or None) and
@@ -815,10 +836,13 @@ def wrapper_sites(ctx, settings) -> list[tuple[CallSite, CallInfo, list[Hop], se
     expander = Expander(resolver)
     out = []
     calls = 0
-    called_here = _called_names(ctx.index)
+    # which functions call each name: only a call that passes its own parameters on asks (forwards)
+    called_here = functools.cache(lambda: _called_names(ctx.index))
     for info in ctx.index.calls:
         if id(info.node) in direct:
             continue  # a configured wrapper (`wrappers` key) or an SDK call: already a site
+        if last_name(info.node.func) not in resolver.names:
+            continue  # every row the resolver reads (wrappers, aliases, overrides) is named by its last name
         cctx = EvalContext(info.func, info.pos, info.path)
         targets = _site_targets(resolver, here, info, cctx)
         if not targets or (_passes_nothing(info.node) and all(_takes_nothing(t[0][1]) for t in targets)):
@@ -866,7 +890,7 @@ def _site_targets(resolver: Resolver, here: Module, info: CallInfo, cctx: EvalCo
 
 
 def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: CallInfo, cctx: EvalContext,
-                 target, called_here: dict, site_requests: dict, which: tuple) -> list[tuple]:
+                 target, called_here, site_requests: dict, which: tuple) -> list[tuple]:
     """The sites of one call of a wrapper (`which`: its place among the implementations the
     call may reach, how many there are, too many to check)."""
     nth, total, unchecked = which
@@ -883,7 +907,7 @@ def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: Ca
             return []
     key = (tmod.path, tfunc.qualname, self_cls)
     if key not in resolver.memo:  # another module's wrapper: the same for every file of the run
-        stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, self_cls, settings.analysis_hash())
+        stored = (tmod.path, file_stamp(tmod.path), tfunc.qualname, self_cls, resolver.analysis)
         if tmod.foreign and stored in _BODIES:
             resolver.memo[key] = _BODIES[stored]
         else:
@@ -908,18 +932,19 @@ def _expand_site(ctx, settings, resolver: Resolver, expander: Expander, info: Ca
     return out
 
 
-def forwards(info: CallInfo, wrappers: set, path: str, called_here: dict) -> bool:
+def forwards(info: CallInfo, wrappers: set, path: str, called_here) -> bool:
     """A call that only passes the request on: made in a function that is itself one of the
     project's wrappers, handing its own parameters to the next layer (`messages=messages`,
     `**kwargs`), when that function is called elsewhere in this module. The user decides at
     those calls, whose expansion goes through this one; a call there is no site of its own.
     Asked only when the called wrapper sends the request itself, so that the expansion from
     those callers reaches it within MAX_CHAIN. A wrapper called only from other modules (or
-    not at all) keeps its forwarding call as a site: nothing here would show the request otherwise."""
+    not at all) keeps its forwarding call as a site: nothing here would show the request otherwise.
+    `called_here()`: _called_names of this module."""
     func = info.func
     if not passes_own_parameters(info, wrappers, path):
         return False
-    return any(caller is not func for caller in called_here.get(func.name, ()))
+    return any(caller is not func for caller in called_here().get(func.name, ()))
 
 
 def passes_own_parameters(info: CallInfo, wrappers: set, path: str) -> bool:
@@ -1097,7 +1122,8 @@ def check_wrapper_sites(ctx, codes, result) -> None:
         if any(h.unchecked for h in hops):
             continue  # one implementation of too many (MAX_IMPLEMENTATIONS): a call site only
         wctx = FileContext(ctx.path, ctx.text, ctx.settings, sites, [], index=ctx.index,
-                           evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members})
+                           evaluator=ctx.evaluator, infos={id(m[0]): m[1] for m in members},
+                           module_memo=ctx.module_memo)
         wctx.memo["wrapper-sites"] = True  # rules skip their file-level parts (PL701 frameworks)
         wctx.memo["wrapper-requests"] = ctx.memo.get("wrapper-requests", {})
         for code in codes:

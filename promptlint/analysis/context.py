@@ -44,3 +44,6 @@ class FileContext:
     # Per-file results several rules share (a call's task tag for PL201, PL202 and
     # the estimates), computed once.
     memo: dict[str, Any] = field(default_factory=dict)
+    # What rules work out from the module alone (its index, text and path), whatever its call
+    # sites: shared by the contexts the file's wrapper sites are checked in (wholeprogram.py).
+    module_memo: dict[Any, Any] = field(default_factory=dict)

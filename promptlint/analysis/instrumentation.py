@@ -41,10 +41,12 @@ def scan_markers(source: bytes) -> list[tuple[str, tuple[str, ...], tuple[str, .
     hits = [m for m in data["markers"] if m["needle"].encode() in source]
     if not hits:
         return []
+    from promptlint import trees
+
     tree = _large_module_tree(source, [m["needle"] for m in hits])
     try:
         if tree is None:
-            tree = ast.parse(source)
+            tree = trees.peek(source) or ast.parse(source)  # the project index's tree, while the run keeps it
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     facts = _FileFacts(tree)
@@ -83,6 +85,20 @@ def _large_module_tree(source: bytes, needles: list[str]):
     return statements_tree(source, lambda found, s: holds_needle(found, s) or bool(s.words & bound))
 
 
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    """list(ast.walk(tree)), in the same order (breadth first, fields in order), without its two
+    generators per node (the walk was most of the scan of a file that holds a needle)."""
+    out = [tree]
+    for node in out:  # grows while it is read: a queue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                out.append(value)
+            elif isinstance(value, list):
+                out += [item for item in value if isinstance(item, ast.AST)]
+    return out
+
+
 class _FileFacts:
     """What the marker kinds ask of one parsed file, read in one walk."""
 
@@ -94,7 +110,7 @@ class _FileFacts:
         self.instrumented: set[str] = set()  # classes whose instance is `.instrument()`-ed (or may be)
         aliases: dict[str, str] = {}
         any_instrument = False
-        nodes = list(ast.walk(tree))
+        nodes = _nodes(tree)
         for node in nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:

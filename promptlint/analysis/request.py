@@ -42,6 +42,16 @@ class Request:
 
 
 def read_request(ctx: FileContext, site: CallSite) -> Request | None:
+    """What the call of `site` sends; read once per site and context, for the rules and the task
+    tags that each ask (five of them: the same evaluations again, or a wrapper site's request
+    rebuilt with the caller's arguments)."""
+    found = ctx.memo.setdefault("requests", {})
+    if id(site) not in found:
+        found[id(site)] = _read_request(ctx, site)
+    return found[id(site)]
+
+
+def _read_request(ctx: FileContext, site: CallSite) -> Request | None:
     info = ctx.infos.get(id(site))
     if info is None or ctx.evaluator is None:
         return None

@@ -119,7 +119,8 @@ class UsageFinder:
         self.recorders = [r for r in recorders if r]
         self.markers = markers
         self.data = usage_data()
-        self._scopes: dict[int, _Scope] = {}
+        # by id of the function body: the file's own, shared with its wrapper sites' contexts
+        self._scopes: dict[int, _Scope] = ctx.module_memo.setdefault("usage-scopes", {})
         self.builtin = {shape: entry["style"] for entry in self.data["builtin"] for shape in entry["shapes"]}
 
     def fate(self, site: CallSite) -> Fate:

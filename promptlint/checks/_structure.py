@@ -83,8 +83,8 @@ class Structure:
 
 
 def structure(ctx) -> Structure:
-    """Computed once per file; the three rules share it through `ctx.memo`."""
-    found = ctx.memo.get("structure")
+    """Computed once per file; the three rules share it through `ctx.module_memo`."""
+    found = ctx.module_memo.get("structure")
     if found is not None:
         return found
     index = ctx.index
@@ -93,7 +93,7 @@ def structure(ctx) -> Structure:
     main_calls = set()
     for block in index.main_blocks:
         main_calls |= _call_ids(block)
-    out = ctx.memo["structure"] = Structure(comprehensions, list(index.main_blocks), main_calls)
+    out = ctx.module_memo["structure"] = Structure(comprehensions, list(index.main_blocks), main_calls)
     return out
 
 
@@ -149,7 +149,15 @@ def _is_cli(func, argparse: bool = True) -> bool:
 
 def offline_functions(ctx, configured: list[str]) -> dict[str, str]:
     """qualname -> why it runs offline: called from a `__main__` block, a CLI command,
-    named in the configuration, or called (by name, in this module) from one of those."""
+    named in the configuration, or called (by name, in this module) from one of those.
+    Once per file (each group of its wrapper sites asks again)."""
+    key = ("offline-functions", tuple(configured))
+    if key not in ctx.module_memo:
+        ctx.module_memo[key] = _offline_functions(ctx, configured)
+    return ctx.module_memo[key]
+
+
+def _offline_functions(ctx, configured: list[str]) -> dict[str, str]:
     index = ctx.index
     reasons: dict[str, str] = {}
     roots: list[tuple[object, str]] = []

@@ -53,11 +53,11 @@ class BatchCandidate(Check):
         configured = list(self.option("offline-functions"))
         offline = offline_functions(ctx, configured)
         path_reason = offline_path(ctx.path, tuple(self.option("offline-dirs")))
-        if any(w in ctx.text for w in _INTERACTIVE_WORDS) and INTERACTIVE.search(ctx.text):
+        if _interactive(ctx):
             # only the configuration can make an interactive tool offline
             offline = {q: why for q, why in offline.items() if "offline-functions" in why}
             path_reason = INTERACTIVE_TOOL
-        submitting = self._batch_submitters(ctx)
+        submitting = _batch_submitters(ctx)
         helpers: dict[str, list[CallSite]] = {}  # function name -> its call sites outside loops
         for site in sites:
             info = ctx.infos[id(site)]
@@ -84,19 +84,6 @@ class BatchCandidate(Check):
         if path_reason != INTERACTIVE_TOOL and info.func is None:
             return "module-level script code"  # a loop at module level runs when the file is run
         return None if path_reason == INTERACTIVE_TOOL else path_reason
-
-    def _batch_submitters(self, ctx) -> set[str | None]:
-        ends = batch_data()["batch_submissions"]
-        lasts = {e.split(".")[-1] for e in ends}
-        out = set()
-        for info in ctx.index.calls:
-            func = info.node.func
-            if (func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)) not in lasts:
-                continue  # `name == e` or `name.endswith("." + e)` needs e's last name
-            name = dotted(func)
-            if any(name == e or name.endswith("." + e) for e in ends):
-                out.add(info.func.qualname if info.func else None)
-        return out
 
     def _collection_loop(self, ctx, info) -> tuple[str, int] | None:
         """(iterable's source, line) of the innermost enclosing loop over a collection."""
@@ -193,3 +180,32 @@ class BatchCandidate(Check):
         return self.finding(ctx, site.span, message, call_span=site.call_span, scope=site.in_function, site=site,
                             snippet=site.callee, waste_tokens_per_call=waste,
                             waste_kind="batch-discount" if waste is not None else None, model=site.model)
+
+
+def _batch_submitters(ctx) -> set[str | None]:
+    """The functions that submit a batch job; once per file (each group of its wrapper sites asks again)."""
+    if "batch-submitters" not in ctx.module_memo:
+        ctx.module_memo["batch-submitters"] = _submitters(ctx)
+    return ctx.module_memo["batch-submitters"]
+
+
+def _submitters(ctx) -> set[str | None]:
+    ends = batch_data()["batch_submissions"]
+    lasts = {e.split(".")[-1] for e in ends}
+    out = set()
+    for info in ctx.index.calls:
+        func = info.node.func
+        if (func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)) not in lasts:
+            continue  # `name == e` or `name.endswith("." + e)` needs e's last name
+        name = dotted(func)
+        if any(name == e or name.endswith("." + e) for e in ends):
+            out.add(info.func.qualname if info.func else None)
+    return out
+
+
+def _interactive(ctx) -> bool:
+    """Does the module ask its user questions (INTERACTIVE)? Once per file."""
+    if "interactive" not in ctx.module_memo:
+        ctx.module_memo["interactive"] = (any(w in ctx.text for w in _INTERACTIVE_WORDS)
+                                          and INTERACTIVE.search(ctx.text) is not None)
+    return ctx.module_memo["interactive"]

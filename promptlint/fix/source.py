@@ -68,10 +68,11 @@ class _Chunk:
     """One top-level statement: where its text starts and ends, and (once asked) the
     positions and parents of its nodes."""
 
-    __slots__ = ("start", "end", "stmt", "by_span", "parents", "members", "member_spans")
+    __slots__ = ("start", "end", "stmt", "code", "by_span", "parents", "members", "member_spans")
 
-    def __init__(self, start: int, end: int, stmt) -> None:
+    def __init__(self, start: int, end: int, stmt, code: str) -> None:
         self.start, self.end, self.stmt = start, end, stmt
+        self.code = code  # libcst's rendering of the statement, kept: each edit in it compares it with the text
         self.by_span: dict[tuple, list[cst.CSTNode]] | None = None
         self.parents: dict | None = None
         # Of a class: each member's text range in the statement's, and the positions of the
@@ -106,9 +107,9 @@ class Source:
             at = sum(len(module.code_for_node(line)) for line in module.header)
             chunks = []
             for stmt in module.body:
-                size = len(module.code_for_node(stmt))
-                chunks.append(_Chunk(at, at + size, stmt))
-                at += size
+                code = module.code_for_node(stmt)
+                chunks.append(_Chunk(at, at + len(code), stmt, code))
+                at += len(code)
             self._chunks = chunks
         return self._chunks
 
@@ -166,7 +167,7 @@ class Source:
         except IndexError:
             return None
         if chunk.members is None:
-            chunk.members = _member_ranges(self.module, stmt)
+            chunk.members = _member_ranges(self.module, stmt, chunk.code)
         found = next(((a, b, m) for a, b, m in chunk.members if a <= begin and end <= b), None)
         if found is None or begin == end:  # an empty range can be a neighbour's whitespace too
             return None
@@ -255,7 +256,7 @@ class Source:
             return Edit(span, new, self.text_of(span))
         chunk = self._chunk_for(node)
         old = self.text[chunk.start:chunk.end]
-        if self.module.code_for_node(chunk.stmt) != old:
+        if chunk.code != old:
             raise ValueError("the statement does not render as written")  # never expected: libcst round-trips
         stmt = new if chunk.stmt is node else _swapped(chunk, node, new)
         rendered = self.module.code_for_node(stmt)
@@ -303,9 +304,9 @@ def _with_child(parent: cst.CSTNode, child: cst.CSTNode, new: cst.CSTNode) -> cs
     return None
 
 
-def _member_ranges(module: cst.Module, stmt: cst.ClassDef) -> list[tuple[int, int, cst.CSTNode]]:
+def _member_ranges(module: cst.Module, stmt: cst.ClassDef, code: str) -> list[tuple[int, int, cst.CSTNode]]:
     """Where each member of the class's body starts and ends in the class's text, read from
-    one rendering of it (empty if the rendering is not libcst's own)."""
+    one rendering of it (empty if the rendering is not libcst's own, `code`)."""
     from libcst._nodes.internal import CodegenState
 
     members = {id(m) for m in stmt.body.body}
@@ -325,7 +326,7 @@ def _member_ranges(module: cst.Module, stmt: cst.ClassDef) -> list[tuple[int, in
 
     state = Recording(default_indent=module.default_indent, default_newline=module.default_newline)
     stmt._codegen(state)
-    if "".join(state.tokens) != module.code_for_node(stmt):
+    if "".join(state.tokens) != code:
         return []
     at = [0]
     for token in state.tokens:
