@@ -364,3 +364,43 @@ def test_short_text_of_an_expression_is_cut_from_a_partial_rendering():
             checked += 1
             cut += len(part) < len(whole)
     assert checked > 1000 and cut > 100
+
+
+def test_a_partial_of_a_request_method_is_the_request_where_it_is_called():
+    """`partial(create, model=..., max_tokens=...)` sends nothing: the call of it is the request,
+    with the partial's arguments and its own; so through an attribute that holds it (or another
+    attribute holding the same partial), under an import alias (`completion as
+    litellm_completion`). A partial this module never calls stays the site (it escapes)."""
+    site = one("""
+        import functools
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def ask(prompt):
+            send = functools.partial(client.chat.completions.create, model="gpt-4.1", max_tokens=50)
+            return send(messages=[{"role": "user", "content": prompt}])
+        """)
+    assert (site.span.line, site.model, site.cap_value) == (9, "gpt-4.1", 50)
+    assert [p.role for p in site.parts] == ["user"]
+    site = one("""
+        from functools import partial
+        from litellm import completion as litellm_completion
+
+        class LLM:
+            def __init__(self, model):
+                self._completion = partial(litellm_completion, model="gpt-4.1-mini", max_tokens=300)
+                self._unwrapped = self._completion
+
+            def complete(self, messages):
+                return self._unwrapped(messages=messages)
+        """)
+    assert (site.span.line, site.model, site.cap_value) == (11, "gpt-4.1-mini", 300)
+    site = one("""
+        from functools import partial
+        from openai import OpenAI
+
+        def make_sender(client: OpenAI):
+            return partial(client.chat.completions.create, model="gpt-4.1")
+        """)
+    assert site.span.line == 6

@@ -20,7 +20,7 @@ from promptlint.analysis.evaluator import EvalContext, Evaluator
 from promptlint.analysis.index import CallInfo, ModuleIndex, dotted, last_name
 from promptlint.analysis.project import sees_package
 from promptlint.analysis.prompts import content_parts, fill_placeholders, message_parts
-from promptlint.analysis.values import DEFAULT_NONE, NONE, Alt, Client, Map, Num, Ref, Seq, Text, Val, static_text
+from promptlint.analysis.values import DEFAULT_NONE, NONE, Alt, Bound, Client, Map, Num, Ref, Seq, Text, Val, static_text
 from promptlint.model import TEST_FILE, CallSite
 from promptlint.settings import Settings, Wrapper
 
@@ -41,12 +41,43 @@ class Match:
 
 
 # -- matching ----------------------------------------------------------------
+def _partial_of(value, names: frozenset[str]) -> bool:
+    """`partial(client.chat.completions.create, ...)` / `functools.partial(completion, ...)`."""
+    if not (isinstance(value, cst.Call) and last_name(value.func) == "partial" and value.args):
+        return False
+    first = value.args[0]
+    return first.keyword is None and not first.star and last_name(first.value) in names
+
+
+def _partial_attrs(cls, names: frozenset[str] | None) -> dict[str, str]:
+    """The attributes of `cls` that hold a partial of a request method (`self._send = partial(
+    litellm.completion, ...)`, or of any callable when `names` is None), directly or through
+    another such attribute (`self._raw = self._send`): each with the one assigned the partial."""
+    found = {attr: attr for attr, values in cls.self_attrs.items()
+             if any(_partial_of(v, names) if names is not None else
+                    isinstance(v, cst.Call) and last_name(v.func) == "partial" for v, _f in values)}
+    grown = True
+    while grown:
+        grown = False
+        for attr, values in cls.self_attrs.items():
+            if attr in found:
+                continue
+            for v, _f in values:
+                if (isinstance(v, cst.Attribute) and isinstance(v.value, cst.Name) and v.value.value == "self"
+                        and v.attr.value in found):
+                    found[attr] = found[v.attr.value]
+                    grown = True
+                    break
+    return found
+
+
 class CallSiteFinder:
     def __init__(self, evaluator: Evaluator, index: ModuleIndex, path: str, settings: Settings) -> None:
         self.evaluator = evaluator
         self.index = index
         self.path = path
         self.settings = settings
+        self._called_partials: set[int] | None = None
         sdk = sdk_data()
         self.methods = sdk["methods"]
         self.functions = sdk["functions"]
@@ -86,15 +117,37 @@ class CallSiteFinder:
 
     def _aliases(self, names: frozenset[str]) -> frozenset[str]:
         """Local names that may stand for a request method or a chat model:
-        imports (`from litellm import completion as llm`) and names assigned
-        from an attribute or name (`create = client.chat.completions.create`)."""
+        imports (`from litellm import completion as llm`), names assigned
+        from an attribute or name (`create = client.chat.completions.create`), and names and
+        attributes given a partial of one (`self._send = partial(litellm.completion, ...)`)."""
         out = {local for local, qual in self.index.imports.items() if qual.split(".")[-1] in names}
+        requests = names | out  # `partial(litellm_completion, ...)` after `import completion as litellm_completion`
         for events in [self.index.module_events, *(f.events for f in self.index.all_functions)]:
             for e in events:
                 if e.kind == "assign" and isinstance(e.node, (cst.Attribute, cst.Name)):
                     if last_name(e.node) in names:
                         out.add(e.name)
+                elif e.kind == "assign" and _partial_of(e.node, requests):
+                    out.add(e.name)
+        for cls in self.index.classes.values():
+            out.update(_partial_attrs(cls, frozenset(requests)))
         return frozenset(out)
+
+    def _partials_called(self) -> set[int]:
+        """The `partial(<request method>, ...)` calls whose result is kept under a name or
+        attribute this module calls: the request is made there (the partial itself sends none)."""
+        if self._called_partials is None:
+            called = {last_name(info.node.func) for info in self.index.calls}
+            found = set()
+            for events in [self.index.module_events, *(f.events for f in self.index.all_functions)]:
+                found.update(id(e.node) for e in events
+                             if e.kind == "assign" and isinstance(e.node, cst.Call) and e.name in called)
+            for cls in self.index.classes.values():
+                for attr, source in _partial_attrs(cls, None).items():
+                    if attr in called:
+                        found.update(id(v) for v, _f in cls.self_attrs[source] if isinstance(v, cst.Call))
+            self._called_partials = found
+        return self._called_partials
 
     @staticmethod
     def _may_match(node: cst.Call, names: frozenset[str], aliases: frozenset[str]) -> bool:
@@ -115,6 +168,8 @@ class CallSiteFinder:
         wrapper = self._wrapper(node, callee)
         if wrapper is not None:
             return Match(wrapper.provider, wrapper.name, "wrapper", None, list(node.args), "wrapper", wrapper)
+        if isinstance(callee, Ref) and callee.qual == "functools.partial" and id(node) in self._partials_called():
+            return None  # the request is the call of the partial, further on (_match_callee: Bound)
         # An SDK method handed to a helper: with_retries(client.messages.create, **kw).
         # Not when the callee is an SDK's own function (instructor.from_litellm(completion)).
         if isinstance(callee, Ref) and callee.qual.split(".")[0] in _sdk_roots():
@@ -144,6 +199,8 @@ class CallSiteFinder:
         return arg
 
     def _match_callee(self, callee: Val, args) -> Match | None:
+        if isinstance(callee, Bound):  # the partial's own arguments come first
+            return self._match_callee(callee.func, [*callee.args, *args])
         if isinstance(callee, Alt):
             for option in callee.options:
                 found = self._match_callee(option, args)

@@ -33,7 +33,8 @@ from promptlint.analysis.segments import (
     repeat_text, segments, str_method,
 )
 from promptlint.analysis.values import (
-    DEFAULT_NONE, MISSING, NONE, Alt, Client, Det, Dyn, Factory, Items, LocalFunc, Many, Map, Num, Ref, Returns, Seq,
+    DEFAULT_NONE, MISSING, NONE, Alt, Bound, Client, Det, Dyn, Factory, Items, LocalFunc, Many, Map, Num, Ref, Returns,
+    Seq,
     Text, Unk, Val, Vol,
     find_unordered, python_value, static_text,
 )
@@ -1097,6 +1098,8 @@ class Evaluator:
         if loaded is not None:
             return loaded
         args = node.args
+        if qual == "functools.partial" and args and args[0].keyword is None and not args[0].star:
+            return Bound(self.evaluate(args[0].value, ctx), list(args[1:]))
         first = self.evaluate(args[0].value, ctx) if args else None
         kind = volatile_kind_of_call(qual)
         if kind == "unordered" and qual.split(".")[-1] in ("set", "frozenset") and not args:

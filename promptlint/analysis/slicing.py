@@ -48,6 +48,9 @@ class Outline:
     units: list[Unit] = field(default_factory=list)
     called: set[str] = field(default_factory=set)  # last names of callees (and of first arguments)
     aliases: set[str] = field(default_factory=set)  # local names for catalog names
+    # (name or attribute bound, the name it is bound from): `send = partial(create, ...)`,
+    # `self._raw = self._send`; an alias when what it is bound from is one (outline)
+    bound_from: list[tuple[str, str]] = field(default_factory=list)
     modules: set[str] = field(default_factory=set)  # top-level packages it imports (anywhere in the module)
     candidates: set[str] = field(default_factory=set)  # names that may reach an LLM; empty: no call does
     kept_operators: int = 0  # the most binary operators in one unit libcst will parse (set by relevant_source)
@@ -72,6 +75,13 @@ def outline(tree: ast.Module, catalog: frozenset[str],
                 units.append(_unit(member, owner, catalog, out))
         else:
             units.append(_unit(top, None, catalog, out))
+    grown = True
+    while grown:  # aliases of aliases, in any order of assignment
+        grown = False
+        for target, source in out.bound_from:
+            if target not in out.aliases and (source in catalog or source in out.aliases):
+                out.aliases.add(target)
+                grown = True
     names = catalog | out.aliases
     if by_import:
         names |= {name for name, modules in by_import.items() if modules & out.modules}
@@ -145,6 +155,9 @@ def _scan(node: ast.AST, catalog: frozenset[str], out: Outline) -> tuple[set[str
         elif kind is ast.Assign:
             if _last(sub.value) in catalog:  # create = client.chat.completions.create
                 aliases.update(t.id for t in sub.targets if type(t) is ast.Name)
+            source = _bound_source(sub.value)
+            if source:  # send = partial(create, ...), self._raw = self._send
+                out.bound_from += [(_last(t), source) for t in sub.targets if _last(t)]
         elif kind in DEFINITIONS:
             binds.add(sub.name)
         names = fields.get(kind)
@@ -171,6 +184,15 @@ def _fields_of(kind: type) -> tuple[str, ...]:
     found = _FIELDS[kind] = (tuple(f for f in kind._fields if f not in _NOT_NODES)
                              if issubclass(kind, ast.AST) else ())
     return found
+
+
+def _bound_source(value: ast.AST) -> str:
+    """The name a value binds a callable from: `partial(create, ...)` -> create, `self._send` ->
+    _send (another attribute holding one); "" for any other value."""
+    if type(value) is ast.Call and _last(value.func) == "partial" and value.args:
+        return _last(value.args[0])
+    return value.attr if type(value) is ast.Attribute and type(value.value) is ast.Name and value.value.id == "self" \
+        else ""
 
 
 def _last(node: ast.AST) -> str:

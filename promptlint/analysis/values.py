@@ -133,6 +133,16 @@ class Returns(Val):
 
 
 @dataclass(slots=True)
+class Bound(Val):
+    """`functools.partial(f, *args, **kwargs)`: `f` with arguments given in advance, which a
+    call of it receives before its own (`send = partial(client.chat.completions.create,
+    model=...)`, then `send(messages=...)` is the request)."""
+
+    func: Val
+    args: list  # the partial's arguments after `f` (libcst Args)
+
+
+@dataclass(slots=True)
 class LocalFunc(Val):
     """A function defined in the analysed module (calling it evaluates its return statements)."""
 
