@@ -404,3 +404,40 @@ def test_a_partial_of_a_request_method_is_the_request_where_it_is_called():
             return partial(client.chat.completions.create, model="gpt-4.1")
         """)
     assert site.span.line == 6
+
+
+def test_a_helper_handed_the_request_method_is_not_a_second_site():
+    """`self._with_fallback(self.client.chat.completions.create, params)`: the call handing the
+    method over is the request's site; the helper's own `create(**params)` calls, which the
+    analysis resolves through that caller, are the same request and not reported again. A
+    helper whose method comes by keyword stays a site of its own (no caller-side site)."""
+    found = sites("""
+        from openai import OpenAI
+
+        class LLM:
+            def __init__(self):
+                self.client = OpenAI()
+
+            def _with_fallback(self, create, params):
+                try:
+                    return create(**params)
+                except ValueError:
+                    return create(**{k: v for k, v in params.items() if k != "tools"})
+
+            def gen(self, messages):
+                return self._with_fallback(self.client.chat.completions.create,
+                                           {"model": "gpt-4.1", "messages": messages})
+        """)
+    assert [s.span.line for s in found] == [15]
+    found = sites("""
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def call(params, create=None):
+            return create(**params)
+
+        def gen(messages):
+            return call({"model": "gpt-4.1", "messages": messages}, create=client.chat.completions.create)
+        """)
+    assert [s.span.line for s in found] == [7]

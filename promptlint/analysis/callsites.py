@@ -159,6 +159,10 @@ class CallSiteFinder:
         return first is not None and last_name(first.value) in names | aliases
 
     def match(self, node: cst.Call, ctx) -> Match | None:
+        fn = node.func
+        if (isinstance(fn, cst.Name) and ctx.bindings is None and ctx.func is not None and fn.value in ctx.func.params
+                and self.evaluator.handed_first(ctx.func, fn.value)):
+            return None  # `create(**params)` in a helper handed the request method: each call handing it is the site
         callee = self.evaluator.evaluate(node.func, ctx)
         found = self._match_callee(callee, list(node.args))
         if found is not None and found.shape == "http-post":

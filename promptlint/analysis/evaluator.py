@@ -607,6 +607,27 @@ class Evaluator:
             return None
         return found[0] if len(found) == 1 else Alt(found)
 
+    def handed_first(self, func: FunctionInfo, name: str) -> bool:
+        """Is parameter `name` the first of `func`'s, and does every call of `func` in this
+        module that passes it pass it first and by position (`fallback(client.chat.completions.
+        create, params)`), with at least one such call? Such a call is itself the request's site."""
+        params = [p.name.value for p in (*func.node.params.posonly_params, *func.node.params.params)]
+        if func.class_name and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        if not params or params[0] != name:
+            return False
+        handed = False
+        for info, skip in self._callers(func):
+            if skip or any(a.keyword is not None and a.keyword.value == name for a in info.node.args):
+                return False
+            first = next((a for a in info.node.args if a.keyword is None), None)
+            if first is None:
+                continue
+            if first.star:
+                return False
+            handed = True
+        return handed
+
     def _callers(self, func: FunctionInfo) -> list:
         """Calls in this module that reach `func` by its name (or its class's, for `__init__`),
         with how many positional arguments come before func's own: `to_thread(f, a)` skips one."""
