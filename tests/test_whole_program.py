@@ -701,3 +701,40 @@ def test_a_request_in_a_function_nested_in_the_wrapper_is_followed(tmp_path, mon
                                    if seg.kind == "static")  # `_call`'s own parameter, not the wrapper's
     # The uncapped request is reported once, in the body, which decides it.
     assert [(f.code, f.path, f.span.line) for f in result.findings] == [("PL301", "app/llm.py", 9)]
+
+
+PROVIDERS = '''class Provider:
+    def __init__(self, llm):
+        self.llm = llm
+
+    @classmethod
+    def from_name(cls, name, **kwargs):
+        if name == "openai":
+            from langchain_openai import ChatOpenAI
+
+            llm = ChatOpenAI(model="gpt-4.1", **kwargs)
+        else:
+            from langchain_anthropic import ChatAnthropic
+
+            llm = ChatAnthropic(model="claude-haiku-4-5", **kwargs)
+        return cls(llm)
+'''
+
+
+def test_a_chat_model_from_a_classmethod_factory_of_another_module_is_followed(tmp_path, monkeypatch):
+    """`Provider.from_name(...)` returns `cls(llm)`: an instance of Provider, whose `llm` is one
+    of the chat models the factory builds by provider; `.bind_tools(...)` keeps each, so the
+    `ainvoke` is a request. Its constructor is out of sight here (tags and metadata may be set
+    there, from **kwargs): PL201 says nothing, where a model built in view still gets it."""
+    app = new_app(tmp_path)
+    (app / "providers.py").write_text(PROVIDERS)
+    (app / "tools.py").write_text(
+        "from langchain_core.messages import HumanMessage\nfrom langchain_openai import ChatOpenAI\n\n"
+        "from app.providers import Provider\n\n\nasync def ask(question, tools):\n"
+        "    provider = Provider.from_name('openai')\n    chat = provider.llm.bind_tools(tools)\n"
+        "    return await chat.ainvoke([HumanMessage(content=question)])\n\n\n"
+        "async def ask_here(question):\n    return await ChatOpenAI(model='gpt-4.1').ainvoke(question)\n")
+    result = lint_here(tmp_path, monkeypatch, select=["PL201"])
+    lines = sorted(s.span.line for s in result.callsites if s.path == "app/tools.py")
+    assert lines == [10, 14]
+    assert [(f.path, f.span.line) for f in result.findings] == [("app/tools.py", 14)]

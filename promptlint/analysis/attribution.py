@@ -108,6 +108,8 @@ class TagFinder:
                 found = TagInfo("tagged", static_text(req.call.values[wrapper.task]), f"`{wrapper.task}=`")
             if any(key_matches(k, self.version_keys) for k in req.call.values):
                 versioned = True
+        if req.client is None and not req.client_seen and site.shape == "langchain-call":
+            unknown = True  # a chat model built where the analysis cannot see: its tags / metadata may be there
         if req.client is not None:
             # `AsyncOpenAI(**params)` with params the analysis cannot list: default_headers may be among them.
             unknown = unknown or (req.client.opaque and site.provider not in data.get("no_client_containers", ()))

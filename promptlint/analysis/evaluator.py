@@ -149,9 +149,12 @@ class Evaluator:
         return None
 
     def assigned_client(self, cls: str, attr: str, hops: int) -> Val | None:
-        """The SDK client or chat model the methods of `cls` assign to `self.attr`, if any."""
+        """The SDK client or chat model the methods of `cls` assign to `self.attr`, if any: one,
+        or one of several (a chat model built by provider, handed to the constructor)."""
         self.hops = hops
         found = self._attr_in_class(self.index.classes[cls], attr, EvalContext(None, END, ()), cls)
+        if isinstance(found, Alt) and found.options and all(isinstance(o, Client) for o in found.options):
+            return found
         return found if isinstance(found, Client) else None
 
     def function_result(self, name: str, hops: int) -> Val:
@@ -992,6 +995,11 @@ class Evaluator:
             if isinstance(fn, cst.Attribute) and fn.attr.value in self.transparent:
                 return callee  # client.with_options(timeout=5) is the same client
             return self._call_client(callee, node, ctx)
+        if isinstance(callee, Alt) and callee.options and all(isinstance(o, Client) for o in callee.options):
+            # one of several chat models (by provider): `llm.bind_tools(tools)` on each
+            if isinstance(fn, cst.Attribute) and fn.attr.value in self.transparent:
+                return callee
+            return Alt([self._call_client(o, node, ctx) for o in callee.options])
         if isinstance(callee, Vol):
             return callee
         if isinstance(callee, Dyn) and callee.origin == "llm":
@@ -1161,6 +1169,9 @@ class Evaluator:
             return client
         if qual.startswith("builtins.") and qual[9:] in self.index.classes:
             return self._kwargs_map(node, ctx, qual[9:])
+        built = self._factory_class(qual)
+        if built is not None:  # `Provider.from_config(...)`, a classmethod returning `cls(...)`
+            return Map({}, opaque=True, obj=built, node=node)
         last = qual.split(".")[-1]
         if last[:1].isupper() and not last.isupper():
             # A constructor (config object, message class): keep its keyword arguments.
@@ -1169,6 +1180,28 @@ class Evaluator:
                 m.items.setdefault("_arg0", first)
             return m
         return self._opaque_call(node, ctx)
+
+    def _factory_class(self, qual: str) -> str | None:
+        """The class `qual` (`pkg.llm.Provider.from_provider`) builds: a classmethod of a project
+        class whose every return is `cls(...)` (or the class by name); None for anything else."""
+        owner, _, method = qual.rpartition(".")
+        name = owner.rpartition(".")[2]
+        if not method or not name[:1].isupper():
+            return None
+        local = owner[len("builtins."):] if owner.startswith("builtins.") else None
+        if local is not None and local in self.index.classes:
+            info, shown = self.index.classes[local].methods.get(method), local
+        elif "." in owner and self.read_method is not None and self.importer is not None:
+            found = self.read_method(self.importer, owner, method, self.hops)
+            info, shown = (found[1], owner) if found is not None else (None, owner)
+        else:
+            return None
+        if info is None or not info.returns or not any(
+                dotted(d.decorator) in ("classmethod", "builtins.classmethod") for d in info.decorators):
+            return None
+        made = all(isinstance(r, cst.Call) and isinstance(r.func, cst.Name) and r.func.value in ("cls", name)
+                   for r in info.returns)
+        return shown if made else None
 
     def _kwargs_map(self, node: cst.Call, ctx, obj: str) -> Map:
         """A constructor call as the map of its keyword arguments (`**params` merged in)."""
