@@ -1189,13 +1189,13 @@ class Evaluator:
         if not method or not name[:1].isupper():
             return None
         local = owner[len("builtins."):] if owner.startswith("builtins.") else None
-        if local is not None and local in self.index.classes:
-            info, shown = self.index.classes[local].methods.get(method), local
-        elif "." in owner and self.read_method is not None and self.importer is not None:
-            found = self.read_method(self.importer, owner, method, self.hops)
-            info, shown = (found[1], owner) if found is not None else (None, owner)
-        else:
-            return None
+        if local is None or local not in self.index.classes:
+            if "." not in owner or self.read_method is None or self.importer is None:
+                return None  # another module's class: only where other modules are read (project.py)
+            from promptlint.analysis.project import factory_class
+
+            return factory_class(self.importer, qual, self.hops)
+        info, shown = self.index.classes[local].methods.get(method), local
         if info is None or not info.returns or not any(
                 dotted(d.decorator) in ("classmethod", "builtins.classmethod") for d in info.decorators):
             return None

@@ -145,6 +145,7 @@ class ModuleFacts:
     functions: frozenset[str]  # module-level functions (outside any class and function)
     returning: frozenset[str]  # module-level functions with a `return <value>` in them
     lines: dict[str, tuple[tuple[int, int], ...]]  # module-level function -> its line ranges, decorators included
+    factories: frozenset[str] = frozenset()  # "Class.method": top-level classmethods whose every return is cls(...)
 
 
 def facts(path: str) -> ModuleFacts | None:
@@ -257,8 +258,34 @@ def _facts_at(path: str, stamp: tuple) -> ModuleFacts | None:
     statements(tree.body, False)
     module_level(tree.body)
     top = frozenset(node.name for node in tree.body if isinstance(node, ast.ClassDef))
+    factories = frozenset(f"{node.name}.{member.name}" for node in tree.body if isinstance(node, ast.ClassDef)
+                          for member in node.body if isinstance(member, defs) and _builds_own_class(member, node.name))
     return ModuleFacts(top, frozenset(class_attrs), frozenset(imported), frozenset(functions), frozenset(returning),
-                       {name: tuple(found) for name, found in lines.items()})
+                       {name: tuple(found) for name, found in lines.items()}, factories)
+
+
+def _builds_own_class(method, cls: str) -> bool:
+    """A classmethod whose every `return` (one at least) is `cls(...)` or `<cls>(...)`."""
+    import ast
+
+    if not any(isinstance(d, ast.Name) and d.id == "classmethod" for d in method.decorator_list):
+        return False
+    returns = [sub.value for sub in ast.walk(method) if isinstance(sub, ast.Return)]
+    return bool(returns) and all(isinstance(r, ast.Call) and isinstance(r.func, ast.Name) and r.func.id in ("cls", cls)
+                                 for r in returns)
+
+
+def factory_class(importer: str, qual: str, hops: int) -> str | None:
+    """`qual` (`pkg.llm.Provider.from_name`, as imported from `importer`) when it names a
+    classmethod of a project class that builds an instance of it: that class's qual, or None.
+    Read from the module's `ast` facts, without libcst."""
+    owner, _, method = qual.rpartition(".")
+    path, cls = _class_module(importer, owner, hops)
+    known = facts(path) if path is not None else None
+    if known is None or f"{cls}.{method}" not in known.factories:
+        return None
+    _depend(importer, path)
+    return owner
 
 
 def _top_modules(node) -> set[str]:
