@@ -246,7 +246,9 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=N
     from promptlint.analysis.evaluator import Evaluator
     from promptlint.analysis.index import ModuleIndex
     from promptlint.analysis.positions import LazyPositions
-    from promptlint.analysis.project import class_member, class_method, imported_constant, reader_helper
+    from promptlint.analysis.project import (
+        class_member, class_method, factory_class, imported_constant, reader_helper,
+    )
     from promptlint.analysis.walk import visit
     from promptlint.project_index import called_wrappers
 
@@ -254,7 +256,7 @@ def analyse(path: str, module, text: str, settings: Settings, tree=None, lines=N
         index = ModuleIndex(LazyPositions(module, tree, lines))
         visit(module, index)
     evaluator = Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
-                          read_member=class_member, read_method=class_method)
+                          read_member=class_member, read_method=class_method, read_factory=factory_class)
     evaluator.callers_decide = called_wrappers(settings.project_wrappers, path)
     finder = CallSiteFinder(evaluator, index, path, settings)
     sites, ctors = finder.run()

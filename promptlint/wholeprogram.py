@@ -218,7 +218,8 @@ def _analyse(shown: str, source: bytes, settings) -> Module:
     key = _digest(data)
     module, index = parsed(data, tree, key)
     ev = Evaluator(index, module, importer=shown, read_import=project.imported_constant,
-                   read_member=project.class_member, read_method=project.class_method)
+                   read_member=project.class_member, read_method=project.class_method,
+                   read_factory=project.factory_class)
     positions = index.positions
     ev.span = lambda node: ForeignSpan(lambda: exact_span(positions, node), shown)
     ev.callers_decide = called_wrappers(settings.project_wrappers, shown)

@@ -85,7 +85,8 @@ class Evaluator:
     """Evaluates the expressions of one module (memoized, within a budget of steps)."""
 
     def __init__(self, index: ModuleIndex, module: cst.Module, importer: str | None = None,
-                 read_import=None, read_helper=None, read_member=None, read_method=None) -> None:
+                 read_import=None, read_helper=None, read_member=None, read_method=None,
+                 read_factory=None) -> None:
         self.index = index
         self.importer = importer  # path of this module, to read constants it imports
         # read_import(importer, qual, hops): the value of a constant or client factory of a
@@ -100,6 +101,9 @@ class Evaluator:
         # read_method(importer, qual of a class, method, hops): (evaluator of its module, the method,
         # the class name) of a project class in another module (project.class_method), or None.
         self.read_method = read_method
+        # read_factory(importer, qual of a classmethod, hops): the class it builds an instance of,
+        # for a project class in another module (project.factory_class), or None.
+        self.read_factory = read_factory
         # Qualnames of this module's wrappers that other project functions call (the project
         # index): their parameters are the callers' to fill, so with the callers' arguments not
         # bound, a parameter is per-request data its callers decide (Dyn.by_caller); rules that
@@ -1190,11 +1194,9 @@ class Evaluator:
             return None
         local = owner[len("builtins."):] if owner.startswith("builtins.") else None
         if local is None or local not in self.index.classes:
-            if "." not in owner or self.read_method is None or self.importer is None:
+            if "." not in owner or self.read_factory is None or self.importer is None:
                 return None  # another module's class: only where other modules are read (project.py)
-            from promptlint.analysis.project import factory_class
-
-            return factory_class(self.importer, qual, self.hops)
+            return self.read_factory(self.importer, qual, self.hops)
         info, shown = self.index.classes[local].methods.get(method), local
         if info is None or not info.returns or not any(
                 dotted(d.decorator) in ("classmethod", "builtins.classmethod") for d in info.decorators):

@@ -324,7 +324,7 @@ def _analysed_at(path: str, stamp: tuple, whole: bool = False):
         index = ModuleIndex(LazyPositions(module, tree))
         visit(module, index)
         return Evaluator(index, module, importer=path, read_import=imported_constant, read_helper=reader_helper,
-                         read_member=class_member, read_method=class_method)
+                         read_member=class_member, read_method=class_method, read_factory=factory_class)
     except Exception:  # noqa: BLE001 - an unreadable sibling only costs precision
         return None
 
