@@ -441,3 +441,4 @@ def test_a_helper_handed_the_request_method_is_not_a_second_site():
             return call({"model": "gpt-4.1", "messages": messages}, create=client.chat.completions.create)
         """)
     assert [s.span.line for s in found] == [7]
+

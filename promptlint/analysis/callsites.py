@@ -41,21 +41,20 @@ class Match:
 
 
 # -- matching ----------------------------------------------------------------
-def _partial_of(value, names: frozenset[str]) -> bool:
-    """`partial(client.chat.completions.create, ...)` / `functools.partial(completion, ...)`."""
+def _partial_of(value, names: frozenset[str] | None) -> bool:
+    """`partial(client.chat.completions.create, ...)` / `functools.partial(completion, ...)`: of one
+    of `names`, or of anything when `names` is None."""
     if not (isinstance(value, cst.Call) and last_name(value.func) == "partial" and value.args):
         return False
     first = value.args[0]
-    return first.keyword is None and not first.star and last_name(first.value) in names
+    return first.keyword is None and not first.star and (names is None or last_name(first.value) in names)
 
 
 def _partial_attrs(cls, names: frozenset[str] | None) -> dict[str, str]:
     """The attributes of `cls` that hold a partial of a request method (`self._send = partial(
     litellm.completion, ...)`, or of any callable when `names` is None), directly or through
     another such attribute (`self._raw = self._send`): each with the one assigned the partial."""
-    found = {attr: attr for attr, values in cls.self_attrs.items()
-             if any(_partial_of(v, names) if names is not None else
-                    isinstance(v, cst.Call) and last_name(v.func) == "partial" for v, _f in values)}
+    found = {attr: attr for attr, values in cls.self_attrs.items() if any(_partial_of(v, names) for v, _f in values)}
     grown = True
     while grown:
         grown = False
@@ -141,11 +140,11 @@ class CallSiteFinder:
             found = set()
             for events in [self.index.module_events, *(f.events for f in self.index.all_functions)]:
                 found.update(id(e.node) for e in events
-                             if e.kind == "assign" and isinstance(e.node, cst.Call) and e.name in called)
+                             if e.kind == "assign" and e.name in called and _partial_of(e.node, None))
             for cls in self.index.classes.values():
                 for attr, source in _partial_attrs(cls, None).items():
                     if attr in called:
-                        found.update(id(v) for v, _f in cls.self_attrs[source] if isinstance(v, cst.Call))
+                        found.update(id(v) for v, _f in cls.self_attrs[source] if _partial_of(v, None))
             self._called_partials = found
         return self._called_partials
 

@@ -47,3 +47,9 @@ class FileContext:
     # What rules work out from the module alone (its index, text and path), whatever its call
     # sites: shared by the contexts the file's wrapper sites are checked in (wholeprogram.py).
     module_memo: dict[Any, Any] = field(default_factory=dict)
+
+    def module_fact(self, key, make):
+        """`make()`, worked out once per file (module_memo): what a rule reads from the module alone."""
+        if key not in self.module_memo:
+            self.module_memo[key] = make()
+        return self.module_memo[key]

@@ -88,7 +88,7 @@ def _alias_annotation(index: ModuleIndex, values: list, func: FunctionInfo):
     `service = self.extra_services[name]`: the class the declared values name, when they name one
     and the others are look-ups in a container (a registry of the same kind, which the module
     does not declare). Any other value, or two classes, give nothing."""
-    found = set()
+    found: dict[str, cst.BaseExpression] = {}  # the declared class as written -> its annotation
     for value in values:
         if isinstance(value, cst.Subscript) or (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
                                                 and value.func.attr.value == "get"):
@@ -102,11 +102,8 @@ def _alias_annotation(index: ModuleIndex, values: list, func: FunctionInfo):
             return None
         if ann is None:
             return None
-        found.add(dotted(ann) or ann)
-    if len(found) != 1:
-        return None
-    (ann,) = found
-    return cst.parse_expression(ann) if isinstance(ann, str) else ann
+        found.setdefault(dotted(ann), ann)
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _annotation(param: cst.Param):

@@ -36,7 +36,7 @@ from promptlint.analysis.values import (
     DEFAULT_NONE, MISSING, NONE, Alt, Bound, Client, Det, Dyn, Factory, Items, LocalFunc, Many, Map, Num, Ref, Returns,
     Seq,
     Text, Unk, Val, Vol,
-    find_unordered, python_value, static_text,
+    client_options, find_unordered, python_value, static_text,
 )
 from promptlint.model import LazySpan, Segment, Span, TemplateSpan
 
@@ -157,9 +157,7 @@ class Evaluator:
         or one of several (a chat model built by provider, handed to the constructor)."""
         self.hops = hops
         found = self._attr_in_class(self.index.classes[cls], attr, EvalContext(None, END, ()), cls)
-        if isinstance(found, Alt) and found.options and all(isinstance(o, Client) for o in found.options):
-            return found
-        return found if isinstance(found, Client) else None
+        return found if client_options(found) else None
 
     def function_result(self, name: str, hops: int) -> Val:
         """What the module function `name` returns when called without arguments (a client
@@ -595,9 +593,7 @@ class Evaluator:
         `cls(llm)` in a factory classmethod, `Provider(llm)`."""
         if ctx.depth > MAX_DEPTH - 12:
             return None
-        params = [p.name.value for p in (*func.node.params.posonly_params, *func.node.params.params)]
-        if func.class_name and params and params[0] in ("self", "cls"):
-            params = params[1:]
+        params = _positional_params(func)
         found: list[Val] = []
         for info, skip in self._callers(func):
             arg = next((a for a in info.node.args if a.keyword is not None and a.keyword.value == name), None)
@@ -618,9 +614,7 @@ class Evaluator:
         """Is parameter `name` the first of `func`'s, and does every call of `func` in this
         module that passes it pass it first and by position (`fallback(client.chat.completions.
         create, params)`), with at least one such call? Such a call is itself the request's site."""
-        params = [p.name.value for p in (*func.node.params.posonly_params, *func.node.params.params)]
-        if func.class_name and params and params[0] in ("self", "cls"):
-            params = params[1:]
+        params = _positional_params(func)
         if not params or params[0] != name:
             return False
         handed = False
@@ -999,7 +993,7 @@ class Evaluator:
             if isinstance(fn, cst.Attribute) and fn.attr.value in self.transparent:
                 return callee  # client.with_options(timeout=5) is the same client
             return self._call_client(callee, node, ctx)
-        if isinstance(callee, Alt) and callee.options and all(isinstance(o, Client) for o in callee.options):
+        if isinstance(callee, Alt) and client_options(callee):
             # one of several chat models (by provider): `llm.bind_tools(tools)` on each
             if isinstance(fn, cst.Attribute) and fn.attr.value in self.transparent:
                 return callee
@@ -1186,24 +1180,15 @@ class Evaluator:
         return self._opaque_call(node, ctx)
 
     def _factory_class(self, qual: str) -> str | None:
-        """The class `qual` (`pkg.llm.Provider.from_provider`) builds: a classmethod of a project
-        class whose every return is `cls(...)` (or the class by name); None for anything else."""
-        owner, _, method = qual.rpartition(".")
-        name = owner.rpartition(".")[2]
-        if not method or not name[:1].isupper():
+        """The class `qual` (`pkg.llm.Provider.from_provider`) builds: a classmethod of a class of
+        another project module whose every return is `cls(...)` (project.factory_class); None
+        otherwise, and where other modules are not read."""
+        owner = qual.rpartition(".")[0]
+        if "." not in owner or not owner.rpartition(".")[2][:1].isupper():
             return None
-        local = owner[len("builtins."):] if owner.startswith("builtins.") else None
-        if local is None or local not in self.index.classes:
-            if "." not in owner or self.read_factory is None or self.importer is None:
-                return None  # another module's class: only where other modules are read (project.py)
-            return self.read_factory(self.importer, qual, self.hops)
-        info, shown = self.index.classes[local].methods.get(method), local
-        if info is None or not info.returns or not any(
-                dotted(d.decorator) in ("classmethod", "builtins.classmethod") for d in info.decorators):
+        if self.read_factory is None or self.importer is None:
             return None
-        made = all(isinstance(r, cst.Call) and isinstance(r.func, cst.Name) and r.func.value in ("cls", name)
-                   for r in info.returns)
-        return shown if made else None
+        return self.read_factory(self.importer, qual, self.hops)
 
     def _kwargs_map(self, node: cst.Call, ctx, obj: str) -> Map:
         """A constructor call as the map of its keyword arguments (`**params` merged in)."""
@@ -1336,6 +1321,12 @@ def service_client(evaluator: Evaluator, node: cst.Call, ctx) -> Client | None:
     if name in services["services"]:
         return Client(services["services"][name], f"boto3.client({name!r})", (), node, captured(ctx))
     return None
+
+
+def _positional_params(func: FunctionInfo) -> list[str]:
+    """The names a call fills by position, without a method's `self` / `cls`."""
+    params = [p.name.value for p in (*func.node.params.posonly_params, *func.node.params.params)]
+    return params[1:] if func.class_name and params and params[0] in ("self", "cls") else params
 
 
 # -- message containers -------------------------------------------------------------

@@ -390,7 +390,7 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
     """`Class.attr` of a class defined in a project module, for an instance of it: a class-level
     default (`top_k: int = 20`, pydantic and dataclass fields) when `defaults`, or the SDK client
     or chat model its methods assign to `self.attr` (`self.chat_model = ChatOpenAI(...)`)."""
-    from promptlint.analysis.values import Alt, Client
+    from promptlint.analysis.values import Alt, client_options
 
     path, cls = _class_module(importer, qual, hops)
     if path is None:
@@ -414,10 +414,8 @@ def class_member(importer: str, qual: str, attr: str, hops: int, defaults: bool 
     whole = _analysed_whole(path)  # `self.x = ...` sits in methods, which the constants pass blanks
     if whole is None or cls not in whole.index.classes:
         return None
-    found = whole.assigned_client(cls, attr, hops + 1)
-    if isinstance(found, Alt):
-        return Alt([_foreign(option) for option in found.options])
-    return _foreign(found) if isinstance(found, Client) else None
+    found = [_foreign(client) for client in client_options(whole.assigned_client(cls, attr, hops + 1))]
+    return (found[0] if len(found) == 1 else Alt(found)) if found else None
 
 
 def class_method(importer: str, qual: str, method: str, hops: int):

@@ -165,6 +165,16 @@ class Client(Val):
         return Client(self.kind, self.cls, path, self.ctor, self.ctor_ctx, self.prompt)
 
 
+def client_options(val) -> list[Client]:
+    """The clients a value may be: itself, or every option of one of several clients (a chat
+    model built by provider); [] for anything else."""
+    if isinstance(val, Client):
+        return [val]
+    if isinstance(val, Alt) and val.options and all(isinstance(o, Client) for o in val.options):
+        return list(val.options)
+    return []
+
+
 @dataclass(slots=True)
 class Items(Val):
     """A container of clients known from its annotation (`dict[str, Anthropic]`):

@@ -83,18 +83,17 @@ class Structure:
 
 
 def structure(ctx) -> Structure:
-    """Computed once per file; the three rules share it through `ctx.module_memo`."""
-    found = ctx.module_memo.get("structure")
-    if found is not None:
-        return found
-    index = ctx.index
+    """Computed once per file; the three rules share it through `ctx.module_fact`."""
+    return ctx.module_fact("structure", lambda: _structure(ctx.index))
+
+
+def _structure(index) -> Structure:
     comprehensions = [Comprehension(func, node, _call_ids(node, skip=node.for_in.iter))
                       for node, func in index.comprehensions]
     main_calls = set()
     for block in index.main_blocks:
         main_calls |= _call_ids(block)
-    out = ctx.module_memo["structure"] = Structure(comprehensions, list(index.main_blocks), main_calls)
-    return out
+    return Structure(comprehensions, list(index.main_blocks), main_calls)
 
 
 def enclosing_comprehensions(ctx, info) -> list[Comprehension]:
@@ -151,10 +150,7 @@ def offline_functions(ctx, configured: list[str]) -> dict[str, str]:
     """qualname -> why it runs offline: called from a `__main__` block, a CLI command,
     named in the configuration, or called (by name, in this module) from one of those.
     Once per file (each group of its wrapper sites asks again)."""
-    key = ("offline-functions", tuple(configured))
-    if key not in ctx.module_memo:
-        ctx.module_memo[key] = _offline_functions(ctx, configured)
-    return ctx.module_memo[key]
+    return ctx.module_fact(("offline-functions", tuple(configured)), lambda: _offline_functions(ctx, configured))
 
 
 def _offline_functions(ctx, configured: list[str]) -> dict[str, str]:

@@ -184,9 +184,7 @@ class BatchCandidate(Check):
 
 def _batch_submitters(ctx) -> set[str | None]:
     """The functions that submit a batch job; once per file (each group of its wrapper sites asks again)."""
-    if "batch-submitters" not in ctx.module_memo:
-        ctx.module_memo["batch-submitters"] = _submitters(ctx)
-    return ctx.module_memo["batch-submitters"]
+    return ctx.module_fact("batch-submitters", lambda: _submitters(ctx))
 
 
 def _submitters(ctx) -> set[str | None]:
@@ -205,7 +203,5 @@ def _submitters(ctx) -> set[str | None]:
 
 def _interactive(ctx) -> bool:
     """Does the module ask its user questions (INTERACTIVE)? Once per file."""
-    if "interactive" not in ctx.module_memo:
-        ctx.module_memo["interactive"] = (any(w in ctx.text for w in _INTERACTIVE_WORDS)
-                                          and INTERACTIVE.search(ctx.text) is not None)
-    return ctx.module_memo["interactive"]
+    return ctx.module_fact("interactive", lambda: any(w in ctx.text for w in _INTERACTIVE_WORDS)
+                           and INTERACTIVE.search(ctx.text) is not None)

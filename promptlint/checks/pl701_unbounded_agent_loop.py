@@ -108,6 +108,7 @@ class UnboundedAgentLoop(Check):
         if _has_ordering(loop.test) and not _infinite_operand(ctx, info, loop.test):
             return False  # while step < MAX_STEPS (but not `< max_turns` with max_turns=float("inf"))
         counted = _names(loop.test)
+        cleared = _cleared(loop.body) & counted  # continuation values each turn resets
         for node in walk(loop.test):
             if isinstance(node, cst.Call) and self._input_call(ctx, info, node, pacing=True):
                 return False  # while (line := input("> ")) != "quit"
@@ -116,8 +117,7 @@ class UnboundedAgentLoop(Check):
                 return False  # if step >= MAX_STEPS: break
             if isinstance(node, cst.If) and _names_a_limit(node.test) and _stops(node.body):
                 return False  # if has_reached_max_iterations(self.iterations, self.max_iter): break
-            if (isinstance(node, cst.If) and _has_ordering(node.test) and _assigned(node.body) & counted
-                    and _cleared(loop.body) & counted):
+            if cleared and isinstance(node, cst.If) and _has_ordering(node.test) and _assigned(node.body) & cleared:
                 return False  # while prompt: ... prompt = None; if tries < MAX: prompt = retry_prompt
             if isinstance(node, cst.Assert) and _has_ordering(node.test):
                 return False
@@ -464,19 +464,19 @@ def _stops(body) -> bool:
 
 def _assigned(block) -> set[str]:
     """The names `block` assigns (`x = ...`), at any depth."""
-    return {dotted(t.target) for n in walk(block) if isinstance(n, cst.Assign) for t in n.targets
-            if isinstance(t.target, (cst.Name, cst.Attribute))}
+    return {name for n in walk(block) if isinstance(n, cst.Assign) for name in _targets(n)}
 
 
-def _cleared(body) -> set[str]:
+def _cleared(body: cst.BaseSuite) -> set[str]:
     """The names the loop body sets to a false constant (`None`, `False`, `""`, `0`) in its own
     statements, not under a condition: the loop goes on only if something sets them again."""
-    out: set[str] = set()
-    for statement in getattr(body, "body", ()):
-        for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
-            if isinstance(small, cst.Assign) and _false_constant(small.value):
-                out |= {dotted(t.target) for t in small.targets if isinstance(t.target, (cst.Name, cst.Attribute))}
-    return out
+    return {name for statement in getattr(body, "body", ()) if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body if isinstance(small, cst.Assign) and _false_constant(small.value)
+            for name in _targets(small)}
+
+
+def _targets(assign: cst.Assign) -> set[str]:
+    return {dotted(t.target) for t in assign.targets if isinstance(t.target, (cst.Name, cst.Attribute))}
 
 
 def _false_constant(value) -> bool:

@@ -151,8 +151,7 @@ def calls_reaching(sites) -> dict[tuple[str, int, int], list[str]]:
         for at in ready:
             counted[at] = not any(counted.get(c, True) for c in by[at])
         undecided -= set(ready)
-    return {at: sorted({f"{path}:{line}" for path, line, column in by[at] if counted.get((path, line, column), True)},
-                       key=lambda where: (where.rpartition(":")[0], int(where.rpartition(":")[2])))
+    return {at: [f"{path}:{line}" for path, line in sorted({c[:2] for c in by[at] if counted.get(c, True)})]
             for at, alone in counted.items() if not alone}
 
 
@@ -341,7 +340,6 @@ def _subtotal_text(rows: list[Row]) -> str:
         return f"{sites}, {tokens} static tokens, {usd} per 1k calls of every site"
     return (f"{sites}, {inner} of them counted at the calls of their wrapper; {tokens} static tokens, {usd} "
             f"per 1k calls of each of the other {total['call_sites'] - inner}")
-
 
 
 def render_table(rows: list[Row], stream) -> None:
